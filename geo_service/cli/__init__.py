@@ -1,0 +1,40 @@
+"""The ``geo-service`` command line. Commands call the same services as the web app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from geo_service.errors import GeoServiceError
+
+
+class ServiceGroup(click.Group):
+    """Turns expected errors into a clear message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GeoServiceError as err:
+            click.echo(f"Error: {err.detail}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=ServiceGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+def main(verbose: bool) -> None:
+    """geo_service: map service for planning GP primary care networks."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    from geo_service.cli import db_commands, serve_commands
+
+    main.add_command(db_commands.db)
+    main.add_command(db_commands.migrate)
+    main.add_command(db_commands.demo)
+    main.add_command(serve_commands.serve)
+
+
+_register()

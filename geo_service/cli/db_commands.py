@@ -1,0 +1,65 @@
+"""``geo-service db start|stop|status``, ``migrate`` and ``demo``."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from geo_service.cli.context import database, settings
+from geo_service.db.cluster import LocalCluster
+
+
+def _cluster() -> LocalCluster:
+    s = settings()
+    return LocalCluster(s.project_root, port=s.local_db_port)
+
+
+@click.group()
+def db() -> None:
+    """Manage the project-local PostGIS cluster (.pgdata/, 127.0.0.1:5544)."""
+
+
+@db.command()
+def start() -> None:
+    """Create (first time) and start the local cluster, and its database."""
+    if os.environ.get("DATABASE_URL"):
+        click.echo("DATABASE_URL is set: using that database, no local cluster started.")
+        return
+    click.echo(f"local PostGIS: {_cluster().start()}")
+
+
+@db.command()
+def stop() -> None:
+    """Stop the local cluster."""
+    click.echo(f"local PostGIS: {_cluster().stop()}")
+
+
+@db.command()
+def status() -> None:
+    """Show whether the local cluster is running."""
+    if os.environ.get("DATABASE_URL"):
+        click.echo("DATABASE_URL is set: the local cluster is not used.")
+    click.echo(f"local PostGIS: {_cluster().status()}")
+
+
+@click.command()
+def migrate() -> None:
+    """Apply pending schema migrations (safe to run again)."""
+    from geo_service.db.migrate import migrate as run
+
+    applied = run(settings().database_url)
+    click.echo("applied: " + ", ".join(applied) if applied else "schema up to date")
+
+
+@click.command()
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no data yet.")
+def demo(if_empty: bool) -> None:
+    """Load or refresh the synthetic demo dataset."""
+    from geo_service.demo.load import load_demo
+
+    result = load_demo(database(), only_if_empty=if_empty)
+    if "skipped" in result:
+        click.echo(f"demo data: skipped ({result['skipped']})")
+    else:
+        click.echo("demo data loaded: " + ", ".join(f"{v} {k}" for k, v in result.items()))

@@ -1,0 +1,86 @@
+"""Settings: read once by the app factory or the CLI, never at import time.
+
+Every setting can come from the environment (``DATABASE_URL``, ``GEO_*``) or from the
+config dict passed to :func:`geo_service.create_app` (same names), the dict winning.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    project_root: Path = PROJECT_ROOT
+    local_db_port: int = 5544
+    statement_timeout_ms: int = 15000
+    pool_min: int = 1
+    pool_max: int = 8
+    tiles_url: str | None = DEFAULT_TILES_URL
+    tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
+    embed_origins: tuple[str, ...] = ("*",)
+    secret_key: str = "dev-only-not-secret"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_flask_config(self) -> dict[str, Any]:
+        cfg = {
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "GEO_TILES_URL": self.tiles_url,
+            "GEO_TILES_ATTRIBUTION": self.tiles_attribution,
+            "GEO_EMBED_ORIGINS": self.embed_origins,
+            "JSON_SORT_KEYS": False,
+        }
+        cfg.update(self.extra)
+        return cfg
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {name} must be a whole number, got {value!r}") from exc
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Merge environment and overrides into a :class:`Settings`."""
+    from geo_service.db.cluster import LocalCluster
+
+    merged: dict[str, Any] = {k: v for k, v in os.environ.items() if k == "DATABASE_URL" or k.startswith("GEO_")}
+    merged.update(overrides or {})
+    root = Path(merged.get("GEO_PROJECT_ROOT", PROJECT_ROOT))
+    port = _int(merged.get("GEO_DB_PORT", 5544), "GEO_DB_PORT")
+    url = merged.get("DATABASE_URL") or LocalCluster(root, port=port).database_url()
+    tiles = merged.get("GEO_TILES_URL", DEFAULT_TILES_URL)
+    if tiles is not None and str(tiles).strip().lower() in ("", "none", "off"):
+        tiles = None
+    origins = merged.get("GEO_EMBED_ORIGINS", "*")
+    if isinstance(origins, str):
+        origins = tuple(o for o in origins.replace(",", " ").split() if o)
+    known = {
+        "DATABASE_URL", "GEO_PROJECT_ROOT", "GEO_DB_PORT", "GEO_TILES_URL", "GEO_TILES_ATTRIBUTION",
+        "GEO_EMBED_ORIGINS", "GEO_STATEMENT_TIMEOUT_MS", "GEO_POOL_MIN", "GEO_POOL_MAX", "GEO_SECRET_KEY",
+    }
+    return Settings(
+        database_url=url,
+        project_root=root,
+        local_db_port=port,
+        statement_timeout_ms=_int(merged.get("GEO_STATEMENT_TIMEOUT_MS", 15000), "GEO_STATEMENT_TIMEOUT_MS"),
+        pool_min=_int(merged.get("GEO_POOL_MIN", 1), "GEO_POOL_MIN"),
+        pool_max=_int(merged.get("GEO_POOL_MAX", 8), "GEO_POOL_MAX"),
+        tiles_url=tiles,
+        tiles_attribution=merged.get("GEO_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION),
+        embed_origins=tuple(origins) or ("*",),
+        secret_key=merged.get("GEO_SECRET_KEY", "dev-only-not-secret"),
+        extra={k: v for k, v in (overrides or {}).items() if k not in known},
+    )

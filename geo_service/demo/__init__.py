@@ -1,0 +1,1 @@
+"""Deterministic, clearly labelled synthetic demo data (the embedded default dataset)."""

@@ -1,0 +1,16 @@
+"""Web layer: one blueprint per concern. Routes parse input and shape responses only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from geo_service.web import api, errors, health, pages
+    from geo_service.web.connection import init_connection_handling
+
+    init_connection_handling(app)
+    errors.register(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,64 @@
+import psycopg2
+import pytest
+
+from geo_service.db import migrate as migrate_mod
+from geo_service.db.admin import create_database_if_missing, drop_database, with_database
+from geo_service.errors import SetupError
+
+TABLES = {"data_version", "sources", "boundary_sets", "areas", "practices", "scenarios", "networks", "memberships"}
+
+
+def _tables(url):
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        return {r[0] for r in cur.fetchall()}
+
+
+@pytest.fixture
+def empty_db_url(maintenance_url):
+    name = "geo_service_test_empty_migrate"
+    drop_database(maintenance_url, name)
+    create_database_if_missing(maintenance_url, name)
+    yield with_database(maintenance_url, name)
+    drop_database(maintenance_url, name)
+
+
+def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
+    assert not TABLES & _tables(empty_db_url)
+    applied = migrate_mod.migrate(empty_db_url)
+    assert applied[0] == "0001_initial_schema"
+    assert len(applied) == len(migrate_mod.available())
+    assert TABLES <= _tables(empty_db_url)
+    assert migrate_mod.migrate(empty_db_url) == []
+    with psycopg2.connect(empty_db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM schema_migrations")
+        assert cur.fetchone()[0] == len(applied)
+        cur.execute("SELECT Find_SRID('public', 'areas', 'geom'), Find_SRID('public', 'practices', 'location')")
+        assert cur.fetchone() == (4326, 4326)
+
+
+def test_edited_migration_is_refused(empty_db_url, tmp_path, monkeypatch):
+    migrate_mod.migrate(empty_db_url)
+    for mig in migrate_mod.available():
+        (tmp_path / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
+    first = sorted(tmp_path.glob("0001_*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited\n")
+    monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", tmp_path)
+    with pytest.raises(SetupError, match="was edited after it was applied"):
+        migrate_mod.migrate(empty_db_url)
+
+
+def test_data_version_bumps_once_per_changing_transaction(fresh_db):
+    def version():
+        with fresh_db.connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT version FROM data_version")
+            return cur.fetchone()[0]
+
+    before = version()
+    with fresh_db.connection() as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO practices (ods_code, name) VALUES ('A1', 'One'), ('A2', 'Two')")
+        cur.execute("UPDATE practices SET name = name || '!'")
+    assert version() == before + 1
+    with fresh_db.connection() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE practices SET name = 'x' WHERE false")  # changes nothing
+    assert version() == before + 1
