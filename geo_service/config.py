@@ -68,8 +68,16 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     if isinstance(origins, str):
         origins = tuple(o for o in origins.replace(",", " ").split() if o)
     known = {
-        "DATABASE_URL", "GEO_PROJECT_ROOT", "GEO_DB_PORT", "GEO_TILES_URL", "GEO_TILES_ATTRIBUTION",
-        "GEO_EMBED_ORIGINS", "GEO_STATEMENT_TIMEOUT_MS", "GEO_POOL_MIN", "GEO_POOL_MAX", "GEO_SECRET_KEY",
+        "DATABASE_URL",
+        "GEO_PROJECT_ROOT",
+        "GEO_DB_PORT",
+        "GEO_TILES_URL",
+        "GEO_TILES_ATTRIBUTION",
+        "GEO_EMBED_ORIGINS",
+        "GEO_STATEMENT_TIMEOUT_MS",
+        "GEO_POOL_MIN",
+        "GEO_POOL_MAX",
+        "GEO_SECRET_KEY",
     }
     return Settings(
         database_url=url,

@@ -44,7 +44,9 @@ def postgres_bindir() -> Path:
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent
-    raise SetupError("PostgreSQL server binaries (pg_ctl, initdb) not found: run `make setup` (Debian package postgresql-15-postgis-3).")
+    raise SetupError(
+        "PostgreSQL server binaries (pg_ctl, initdb) not found: run `make setup` (Debian package postgresql-15-postgis-3)."
+    )
 
 
 class LocalCluster:
@@ -82,7 +84,9 @@ class LocalCluster:
         try:
             pw = pwd.getpwnam(user)
         except KeyError as exc:
-            raise SetupError(f"system user '{user}' is missing: install the Debian package postgresql-15-postgis-3") from exc
+            raise SetupError(
+                f"system user '{user}' is missing: install the Debian package postgresql-15-postgis-3"
+            ) from exc
         reachable = self._run_as_server(["test", "-x", str(self.base)]).returncode == 0
         if not reachable and not self.data_dir.is_symlink():
             # The checkout lives somewhere the postgres user cannot enter (e.g. under /root):
@@ -143,8 +147,17 @@ class LocalCluster:
                 os.chown(tmp, pw.pw_uid, pw.pw_gid)
                 os.chown(pwfile, pw.pw_uid, pw.pw_gid)
             args = [
-                str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+                str(bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
             ]
             done = self._run_as_server(args, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
@@ -171,8 +184,19 @@ class LocalCluster:
         bindir = postgres_bindir()
         logfile = self.data_dir / "server.log"
         done = self._run_as_server(
-            [str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(logfile), "-w", "-t", "60",
-             "-o", f"-p {self.port}", "start"],
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(logfile),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port}",
+                "start",
+            ],
             stdin=subprocess.DEVNULL,
         )
         if done.returncode != 0:
@@ -188,7 +212,9 @@ class LocalCluster:
     def stop(self) -> str:
         if not self.is_initialised() or not self.is_running():
             return "not running"
-        done = self._run_as_server([str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        done = self._run_as_server(
+            [str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+        )
         if done.returncode != 0:
             raise SetupError(f"pg_ctl stop failed: {done.stderr.strip()}")
         return "stopped"

@@ -37,7 +37,10 @@ class Database:
                 if self._pool is None:
                     try:
                         self._pool = psycopg2.pool.ThreadedConnectionPool(
-                            self.minconn, self.maxconn, self.url, connect_timeout=5,
+                            self.minconn,
+                            self.maxconn,
+                            self.url,
+                            connect_timeout=5,
                             application_name="geo_service",
                         )
                     except psycopg2.OperationalError as exc:

@@ -37,13 +37,54 @@ SCENARIOS = {
 }
 AREA_NAMES = ["Northmere", "Eastwold", "Southbrook", "Westhaven"]
 PLACES = [
-    "Riverside", "Oakfield", "Millbank", "Hillcrest", "Ashgrove", "Elmstead", "Fernhill", "Kingsway",
-    "Larkrise", "Meadowbank", "Northgate", "Orchard", "Parkside", "Queensway", "Redwood", "Stonebridge",
-    "Thornbury", "Underhill", "Valley", "Willowbrook", "Yewtree", "Brookside", "Castlefield", "Dovecote",
-    "Eastgate", "Fairview", "Greenlane", "Harbour", "Ivybridge", "Juniper", "Kestrel", "Linden",
+    "Riverside",
+    "Oakfield",
+    "Millbank",
+    "Hillcrest",
+    "Ashgrove",
+    "Elmstead",
+    "Fernhill",
+    "Kingsway",
+    "Larkrise",
+    "Meadowbank",
+    "Northgate",
+    "Orchard",
+    "Parkside",
+    "Queensway",
+    "Redwood",
+    "Stonebridge",
+    "Thornbury",
+    "Underhill",
+    "Valley",
+    "Willowbrook",
+    "Yewtree",
+    "Brookside",
+    "Castlefield",
+    "Dovecote",
+    "Eastgate",
+    "Fairview",
+    "Greenlane",
+    "Harbour",
+    "Ivybridge",
+    "Juniper",
+    "Kestrel",
+    "Linden",
 ]
 KINDS = ["Surgery", "Medical Centre", "Health Centre", "Family Practice", "Group Practice"]
-NETWORK_WORDS = ["Central", "Rural", "Coastal", "Valley", "Market Towns", "Riverside", "Uplands", "Gateway", "Heath", "Forest", "Vale", "Downs"]
+NETWORK_WORDS = [
+    "Central",
+    "Rural",
+    "Coastal",
+    "Valley",
+    "Market Towns",
+    "Riverside",
+    "Uplands",
+    "Gateway",
+    "Heath",
+    "Forest",
+    "Vale",
+    "Downs",
+]
 
 
 @dataclass
@@ -152,12 +193,21 @@ def generate(seed: int = SEED) -> DemoDataset:
     rng = random.Random(seed)
     region = _region(rng)
     c = region.centroid
-    area_seeds = [(c.x + dx * 9_000 + rng.uniform(-1500, 1500), c.y + dy * 9_000 + rng.uniform(-1500, 1500))
-                  for dx, dy in [(0, 1), (1, 0), (0, -1), (-1, 0)]]
+    area_seeds = [
+        (c.x + dx * 9_000 + rng.uniform(-1500, 1500), c.y + dy * 9_000 + rng.uniform(-1500, 1500))
+        for dx, dy in [(0, 1), (1, 0), (0, -1), (-1, 0)]
+    ]
     area_polys = _voronoi_cells(area_seeds, region)
     areas_bng = []
     for i, poly in enumerate(area_polys):
-        areas_bng.append({"ods": f"ZA{i + 1}", "gss": f"E3899990{i + 1}", "name": f"NHS {AREA_NAMES[i]} CCG (synthetic demo)", "geom": poly})
+        areas_bng.append(
+            {
+                "ods": f"ZA{i + 1}",
+                "gss": f"E3899990{i + 1}",
+                "name": f"NHS {AREA_NAMES[i]} CCG (synthetic demo)",
+                "geom": poly,
+            }
+        )
 
     # ---- networks and their practices (as registered) ---------------------------------
     # Per network: (total patients, members, max share). Planted cases are named.
@@ -212,7 +262,7 @@ def generate(seed: int = SEED) -> DemoDataset:
         inner = area_poly.buffer(-1_200)
         seeds = [_random_point_in(inner, rng) for _ in codes]
         regions = _voronoi_cells([(s.x, s.y) for s in seeds], area_poly)
-        for code, region_poly in zip(codes, regions):
+        for code, region_poly in zip(codes, regions, strict=False):
             p = plan[code]
             if p.get("case") == "dominated":
                 sizes = [26_000] + _split_total(rng, p["total"] - 26_000, p["n"] - 1, 0.45)
@@ -241,7 +291,9 @@ def generate(seed: int = SEED) -> DemoDataset:
     for a_idx, code in [(0, "UZ0002"), (1, "UZ0004"), (3, "UZ0012")]:
         where = networks_reg[code]["region"].buffer(-500)
         orphans.append(new_practice(a_idx, _random_point_in(where, rng), rng.choice([4_100, 5_300, 6_800])))
-    closed = new_practice(1, _random_point_in(networks_reg["UZ0004"]["region"].buffer(-500), rng), None, status="closed")
+    closed = new_practice(
+        1, _random_point_in(networks_reg["UZ0004"]["region"].buffer(-500), rng), None, status="closed"
+    )
     closed["list_size_date"] = None
 
     # ---- proposal: orphans placed, cross-boundary practice moved home, UZ0001+UZ0002 merged ------
@@ -258,7 +310,7 @@ def generate(seed: int = SEED) -> DemoDataset:
     cells: dict[str, Polygon] = {}
     for a_idx, area in enumerate(areas_bng):
         in_area = [p for p in located.values() if area["geom"].contains(p["pt"])]
-        for p, cell in zip(in_area, _voronoi_cells([(q["pt"].x, q["pt"].y) for q in in_area], area["geom"])):
+        for p, cell in zip(in_area, _voronoi_cells([(q["pt"].x, q["pt"].y) for q in in_area], area["geom"]), strict=False):
             cells[p["ods"]] = cell
     prop_polys: dict[str, object] = {}
     for code, members in proposal_members.items():
@@ -267,7 +319,11 @@ def generate(seed: int = SEED) -> DemoDataset:
     # Planted overlap: UZ0011 also claims a 1.2 km disc of UZ0012 (same area, away from practices).
     p11, p12 = prop_polys["UZ0011"], prop_polys["UZ0012"]
     shared = p11.boundary.intersection(p12.boundary)
-    anchor = shapely.line_interpolate_point(shapely.line_merge(shared), 0.5, normalized=True) if not shared.is_empty else p12.centroid
+    anchor = (
+        shapely.line_interpolate_point(shapely.line_merge(shared), 0.5, normalized=True)
+        if not shared.is_empty
+        else p12.centroid
+    )
     overlap = Point(anchor.x, anchor.y).buffer(1_200).intersection(p12)
     prop_polys["UZ0011"] = _multi(unary_union([p11, overlap]))
     # Planted gap: a 900 m hole in UZ0004 that holds no practice.
@@ -284,20 +340,33 @@ def generate(seed: int = SEED) -> DemoDataset:
     areas = [DemoArea(a["ods"], a["gss"], a["name"], _multi(_to_4326(a["geom"]))) for a in areas_bng]
     practices = [
         DemoPractice(
-            ods_code=p["ods"], name=p["name"], postcode=p["postcode"], commissioner_code=p["commissioner"],
-            status=p["status"], list_size=p["list_size"], list_size_date=p["list_size_date"],
-            extended_hours=p["extended_hours"], location=_to_4326(p["pt"]) if p["pt"] is not None else None,
+            ods_code=p["ods"],
+            name=p["name"],
+            postcode=p["postcode"],
+            commissioner_code=p["commissioner"],
+            status=p["status"],
+            list_size=p["list_size"],
+            list_size_date=p["list_size_date"],
+            extended_hours=p["extended_hours"],
+            location=_to_4326(p["pt"]) if p["pt"] is not None else None,
         )
         for p in practices_bng
     ]
-    net_names = {code: f"Synthetic {AREA_NAMES[plan[code]['area']]} {NETWORK_WORDS[i]} PCN (demo)" for i, code in enumerate(plan)}
+    net_names = {
+        code: f"Synthetic {AREA_NAMES[plan[code]['area']]} {NETWORK_WORDS[i]} PCN (demo)" for i, code in enumerate(plan)
+    }
     registered = [
         DemoNetwork(code, net_names[code], areas_bng[n["area"]]["ods"], [m["ods"] for m in n["members"]])
         for code, n in networks_reg.items()
     ]
     proposal = [
-        DemoNetwork(code, net_names[code] if code != "UZ0001" else f"Synthetic {AREA_NAMES[0]} Combined PCN (demo)",
-                    areas_bng[plan[code]["area"]]["ods"], members, _multi(_to_4326(prop_polys[code])))
+        DemoNetwork(
+            code,
+            net_names[code] if code != "UZ0001" else f"Synthetic {AREA_NAMES[0]} Combined PCN (demo)",
+            areas_bng[plan[code]["area"]]["ods"],
+            members,
+            _multi(_to_4326(prop_polys[code])),
+        )
         for code, members in proposal_members.items()
     ]
     planted = {
@@ -342,7 +411,9 @@ def generate(seed: int = SEED) -> DemoDataset:
         boundary_set=dict(BOUNDARY_SET),
         areas=areas,
         practices=practices,
-        scenarios={REGISTERED: {"name": SCENARIOS[REGISTERED], "networks": registered},
-                   PROPOSAL: {"name": SCENARIOS[PROPOSAL], "networks": proposal}},
+        scenarios={
+            REGISTERED: {"name": SCENARIOS[REGISTERED], "networks": registered},
+            PROPOSAL: {"name": SCENARIOS[PROPOSAL], "networks": proposal},
+        },
         planted=planted,
     )

@@ -37,13 +37,23 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
-        problem = {"type": "about:blank", "title": err.name, "status": err.code, "detail": err.description,
-                   "instance": request.path}
+        problem = {
+            "type": "about:blank",
+            "title": err.name,
+            "status": err.code,
+            "detail": err.description,
+            "instance": request.path,
+        }
         return _render(problem, err.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         log.exception("unhandled error on %s", request.path)
-        problem = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
-                   "detail": "Something went wrong on our side. It has been logged.", "instance": request.path}
+        problem = {
+            "type": "about:blank",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "Something went wrong on our side. It has been logged.",
+            "instance": request.path,
+        }
         return _render(problem, 500)

@@ -38,8 +38,16 @@ def test_local_cluster_listens_on_loopback_only_and_runs_unprivileged():
 
 def test_cli_help_for_every_command():
     runner = CliRunner()
-    for args in (["--help"], ["serve", "--help"], ["migrate", "--help"], ["demo", "--help"], ["db", "--help"],
-                 ["db", "start", "--help"], ["db", "stop", "--help"], ["db", "status", "--help"]):
+    for args in (
+        ["--help"],
+        ["serve", "--help"],
+        ["migrate", "--help"],
+        ["demo", "--help"],
+        ["db", "--help"],
+        ["db", "start", "--help"],
+        ["db", "stop", "--help"],
+        ["db", "status", "--help"],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output

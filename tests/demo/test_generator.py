@@ -79,10 +79,13 @@ def test_each_rule_case_is_present():
     overlaps = defaultdict(set)
     codes = sorted(prop)
     for i, a in enumerate(codes):
-        for b in codes[i + 1:]:
+        for b in codes[i + 1 :]:
             if prop[a].geom.intersection(prop[b].geom).area > 1e-7:
                 overlaps[a].add(b)
                 overlaps[b].add(a)
     assert set(overlaps) == data.planted[PROPOSAL]["overlapping_networks"]
-    assert {c for c, t in {c: sum(practices[m].list_size or 0 for m in n.members) for c, n in prop.items()}.items()
-            if t > 50_000} == data.planted[PROPOSAL]["oversized_networks"]
+    assert {
+        c
+        for c, t in {c: sum(practices[m].list_size or 0 for m in n.members) for c, n in prop.items()}.items()
+        if t > 50_000
+    } == data.planted[PROPOSAL]["oversized_networks"]
