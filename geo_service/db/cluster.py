@@ -45,7 +45,8 @@ def postgres_bindir() -> Path:
     if found:
         return Path(found).resolve().parent
     raise SetupError(
-        "PostgreSQL server binaries (pg_ctl, initdb) not found: run `make setup` (Debian package postgresql-15-postgis-3)."
+        "PostgreSQL server binaries (pg_ctl, initdb) not found: "
+        "run `make setup` (Debian package postgresql-15-postgis-3)."
     )
 
 

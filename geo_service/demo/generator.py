@@ -178,6 +178,12 @@ def _random_point_in(poly, rng: random.Random) -> Point:
     raise RuntimeError("could not place a point")  # pragma: no cover - geometry is generous
 
 
+def _postcode(area_idx: int, serial: int) -> str:
+    """A synthetic postcode (the ZZ area does not exist)."""
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"ZZ{area_idx + 1} {serial % 9 + 1}{letters[serial % 20]}{letters[(serial * 7) % 20]}"
+
+
 def _split_total(rng: random.Random, total: int, n: int, max_share: float) -> list[int]:
     """Split ``total`` patients into ``n`` realistic list sizes, none above ``max_share``."""
     for _ in range(1000):
@@ -245,7 +251,7 @@ def generate(seed: int = SEED) -> DemoDataset:
         p = {
             "ods": f"Z{serial:05d}",
             "name": f"{place} {kind} (synthetic)",
-            "postcode": f"ZZ{area_idx + 1} {serial % 9 + 1}{'ABDEFGHJLNPQRSTUWXYZ'[serial % 20]}{'ABDEFGHJLNPQRSTUWXYZ'[(serial * 7) % 20]}",
+            "postcode": _postcode(area_idx, serial),
             "commissioner": areas_bng[area_idx]["ods"],
             "status": "active",
             "list_size": size,
@@ -308,9 +314,10 @@ def generate(seed: int = SEED) -> DemoDataset:
     # Polygons: practice Voronoi cells clipped to each area, unioned per network.
     located = {p["ods"]: p for p in practices_bng if p["pt"] is not None and p["status"] == "active"}
     cells: dict[str, Polygon] = {}
-    for a_idx, area in enumerate(areas_bng):
+    for area in areas_bng:
         in_area = [p for p in located.values() if area["geom"].contains(p["pt"])]
-        for p, cell in zip(in_area, _voronoi_cells([(q["pt"].x, q["pt"].y) for q in in_area], area["geom"]), strict=False):
+        area_cells = _voronoi_cells([(q["pt"].x, q["pt"].y) for q in in_area], area["geom"])
+        for p, cell in zip(in_area, area_cells, strict=True):
             cells[p["ods"]] = cell
     prop_polys: dict[str, object] = {}
     for code, members in proposal_members.items():
