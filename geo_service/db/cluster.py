@@ -70,6 +70,11 @@ class LocalCluster:
     def data_dir(self) -> Path:
         return self.base / "data"
 
+    @property
+    def server_data_dir(self) -> Path:
+        """The data directory as the server user reaches it (``.pgdata/data`` may be a symlink)."""
+        return self.data_dir.resolve()
+
     def _run_as_server(self, args: list[str], **kw) -> subprocess.CompletedProcess:
         user = self._server_user()
         if user:
@@ -117,13 +122,31 @@ class LocalCluster:
 
     def is_initialised(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists() or self._run_as_server(
-            ["test", "-f", str(self.data_dir / "PG_VERSION")]
+            ["test", "-f", str(self.server_data_dir / "PG_VERSION")]
         ).returncode == 0
 
-    def is_running(self) -> bool:
+    def _port_open(self) -> bool:
         with socket.socket() as s:
             s.settimeout(0.5)
             return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def _has_pid_file(self) -> bool:
+        pid_file = self.server_data_dir / "postmaster.pid"
+        try:
+            return pid_file.exists()
+        except PermissionError:  # a normal user looking at root's cluster
+            return False
+
+    def is_running(self) -> bool:
+        """Our cluster is up: its pid file exists and the port answers."""
+        if not self._port_open():
+            return False
+        if not self._has_pid_file():
+            raise SetupError(
+                f"port {self.port} on 127.0.0.1 is used by another server, not this project's cluster "
+                f"({self.data_dir}): stop it, or set GEO_DB_PORT to a free port"
+            )
+        return True
 
     def status(self) -> str:
         if not self.is_initialised():
@@ -150,7 +173,7 @@ class LocalCluster:
             args = [
                 str(bindir / "initdb"),
                 "-D",
-                str(self.data_dir),
+                str(self.server_data_dir),
                 "-U",
                 SUPERUSER,
                 f"--pwfile={pwfile}",
@@ -163,7 +186,7 @@ class LocalCluster:
             done = self._run_as_server(args, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
             raise SetupError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
-        conf = self.data_dir / "postgresql.conf"
+        conf = self.server_data_dir / "postgresql.conf"
         settings = (
             "\n# geo_service local cluster\n"
             "listen_addresses = '127.0.0.1'\n"
@@ -174,7 +197,7 @@ class LocalCluster:
             "max_connections = 100\n"
         )
         self._run_as_server(["sh", "-c", f"cat >> '{conf}'"], input=settings)
-        log.info("initialised PostgreSQL cluster in %s", self.data_dir)
+        log.info("initialised PostgreSQL cluster in %s", self.server_data_dir)
         return True
 
     def start(self) -> str:
@@ -183,12 +206,12 @@ class LocalCluster:
             self.ensure_database()
             return f"already running on 127.0.0.1:{self.port}"
         bindir = postgres_bindir()
-        logfile = self.data_dir / "server.log"
+        logfile = self.server_data_dir / "server.log"
         done = self._run_as_server(
             [
                 str(bindir / "pg_ctl"),
                 "-D",
-                str(self.data_dir),
+                str(self.server_data_dir),
                 "-l",
                 str(logfile),
                 "-w",
@@ -204,7 +227,7 @@ class LocalCluster:
             tail = self._run_as_server(["tail", "-n", "20", str(logfile)]).stdout
             raise SetupError(f"could not start PostgreSQL on port {self.port}: {done.stderr.strip()}\n{tail}")
         for _ in range(100):
-            if self.is_running():
+            if self._port_open():
                 break
             time.sleep(0.1)
         self.ensure_database()
@@ -214,7 +237,7 @@ class LocalCluster:
         if not self.is_initialised() or not self.is_running():
             return "not running"
         done = self._run_as_server(
-            [str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+            [str(postgres_bindir() / "pg_ctl"), "-D", str(self.server_data_dir), "-m", "fast", "-w", "stop"]
         )
         if done.returncode != 0:
             raise SetupError(f"pg_ctl stop failed: {done.stderr.strip()}")

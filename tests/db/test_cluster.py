@@ -51,3 +51,48 @@ def test_cli_help_for_every_command():
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
+
+
+def test_a_foreign_server_on_the_port_is_not_taken_for_ours(tmp_path):
+    from geo_service.errors import SetupError
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        cluster = LocalCluster(tmp_path, port=listener.getsockname()[1])
+        with pytest.raises(SetupError, match="used by another server"):
+            cluster.is_running()
+
+
+def test_cluster_lifecycle_keeps_data_across_restarts(tmp_path):
+    """A scratch project: init + start, write, stop, start again, data still there; runs unprivileged."""
+    import shutil
+
+    import psycopg2
+
+    from tests.conftest import free_port
+
+    cluster = LocalCluster(tmp_path, port=free_port())
+    try:
+        assert "created and started" in cluster.start()
+        url = cluster.database_url()
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            cur.execute("CREATE TABLE kept (x int)")
+            cur.execute("INSERT INTO kept VALUES (42)")
+            cur.execute("SELECT current_setting('listen_addresses'), current_setting('port')")
+            assert cur.fetchone() == ("127.0.0.1", str(cluster.port))
+        conn.close()
+        assert cluster.stop() == "stopped"
+        assert not cluster.is_running()
+        assert cluster.start().startswith("started")
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT x FROM kept")
+            assert cur.fetchone() == (42,)
+        conn.close()
+        assert "already running" in cluster.start()
+    finally:
+        cluster.stop()
+        target = cluster.data_dir.resolve()
+        if cluster.data_dir.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
