@@ -6,11 +6,14 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from geo_service.web import api, errors, health, pages
+    from geo_service.web import api, compression, embed, errors, health, pages, security_headers
     from geo_service.web.connection import init_connection_handling
 
     init_connection_handling(app)
     errors.register(app)
+    security_headers.register(app)
+    compression.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)

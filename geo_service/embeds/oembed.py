@@ -1,0 +1,76 @@
+"""oEmbed (https://oembed.com) for our map and embed URLs: a ``rich`` response with the iframe."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from geo_service.db.repositories import embed_snapshots
+from geo_service.embeds.snippet import DEFAULT_WIDTH, iframe_html
+from geo_service.embeds.views import EmbedView, parse_version, parse_view
+from geo_service.errors import GeoServiceError, InvalidParameter, NotFound
+
+PROVIDER_NAME = "geo_service PCN planner"
+_PATH = re.compile(
+    r"^/(?:maps|embed)/(?P<scenario>[a-z0-9][a-z0-9-]*)/(?P<kind>area|network)s/(?P<code>[A-Za-z0-9]+)/?$"
+)
+
+
+class FormatNotImplemented(GeoServiceError):
+    """oEmbed: the requested response format is not supported (the spec says 501)."""
+
+    status = 501
+    title = "Not Implemented"
+
+
+def _dimension(raw: str | None, name: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or int(raw) <= 0:
+        raise InvalidParameter(name, f"'{name}' must be a positive whole number of pixels.")
+    return int(raw)
+
+
+def resolve(url: str, host_url: str) -> tuple[EmbedView, int | None]:
+    """The embed view (and pinned version) a URL of ours stands for; NotFound for anything else."""
+    parts = urlsplit(url or "")
+    own = urlsplit(host_url)
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != own.netloc.lower():
+        raise NotFound("That URL is not a map of this service.")
+    m = _PATH.match(parts.path)
+    if not m:
+        raise NotFound("That URL is not an area or network map of this service.")
+    args = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    view = parse_view(m["scenario"], m["kind"], m["code"], args)
+    return view, parse_version(args.get("version"))
+
+
+def oembed(conn, url: str, host_url: str, fmt: str = "json", maxwidth=None, maxheight=None) -> dict:
+    if (fmt or "json").lower() != "json":
+        raise FormatNotImplemented(f"Only the json format is supported, not '{fmt}'.")
+    view, version = resolve(url, host_url)
+    names = embed_snapshots.describe(conn, view.scenario, view.kind, view.code, view.boundary_set)
+    if names is None:
+        raise NotFound(f"No {view.kind} '{view.code}' in scenario '{view.scenario}'.")
+    if version is None:
+        version = embed_snapshots.current_data_version(conn)
+    width = DEFAULT_WIDTH
+    height = view.height
+    max_w, max_h = _dimension(maxwidth, "maxwidth"), _dimension(maxheight, "maxheight")
+    if max_w:
+        width = min(width, max_w)
+    if max_h:
+        height = min(height, max_h)
+    title = f"{names['name']} ({names['code']}) – {names['scenario_name']}"
+    base = host_url.rstrip("/")
+    return {
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": PROVIDER_NAME,
+        "provider_url": base + "/",
+        "title": title,
+        "html": iframe_html(base, view, version, title, height=height),
+        "width": width,
+        "height": height,
+        "cache_age": 3600,
+    }

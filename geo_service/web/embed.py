@@ -1,0 +1,70 @@
+"""Embeds for LMC websites: ``/embed/<scenario>/areas|networks/<code>`` and ``/oembed``.
+
+Embed responses carry ``frame-ancestors`` from ``GEO_EMBED_ORIGINS`` (see security_headers),
+set no cookies, need no login, and are cacheable: ETag from data version + view, 304 on
+``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Blueprint, Response, request
+
+from geo_service.embeds import oembed as oembed_service
+from geo_service.embeds import snapshots
+from geo_service.embeds.views import parse_version, parse_view
+from geo_service.web.connection import get_conn
+
+bp = Blueprint("embed", __name__)
+
+LIVE_MAX_AGE = 300  # seconds a browser/proxy may reuse a live embed before revalidating
+PINNED_MAX_AGE = 31_536_000  # a pinned snapshot never changes
+
+
+def _send(body_gzip: bytes, etag: str, cache_control: str, mimetype: str = "text/html") -> Response:
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        resp = Response(body_gzip, mimetype=mimetype, headers=headers)
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp = Response(gzip.decompress(body_gzip), mimetype=mimetype, headers=headers)
+    resp.charset = "utf-8"
+    return resp
+
+
+def _not_modified(etag: str, cache_control: str) -> Response | None:
+    if etag in [e.strip() for e in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"})
+    return None
+
+
+@bp.get("/embed/<scenario>/<kind>s/<code>")
+def embed_map(scenario: str, kind: str, code: str):
+    from geo_service.web.embed_render import render_embed
+
+    view = parse_view(scenario, kind, code, request.args)
+    version = parse_version(request.args.get("version"))
+    conn = get_conn()
+    pinned = version is not None
+    cache_control = f"public, max-age={PINNED_MAX_AGE}, immutable" if pinned else f"public, max-age={LIVE_MAX_AGE}"
+    # Cheap revalidation before any rendering: the ETag only needs the data version.
+    wanted = version if pinned else snapshots.current_version(conn)
+    early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
+    if early is not None:
+        return early
+    embed = snapshots.get_embed(conn, view, version, lambda: render_embed(conn, view))
+    return _send(embed.body_gzip, embed.etag, cache_control)
+
+
+@bp.get("/oembed")
+def oembed():
+    body = oembed_service.oembed(
+        get_conn(),
+        request.args.get("url", ""),
+        request.host_url,
+        fmt=request.args.get("format", "json"),
+        maxwidth=request.args.get("maxwidth"),
+        maxheight=request.args.get("maxheight"),
+    )
+    return body, 200, {"Cache-Control": "public, max-age=3600"}
