@@ -21,7 +21,8 @@ def iframe_html(base_url: str, view: EmbedView, version: int | None, title: str,
     """``version`` pins the snapshot (None: follow the latest data)."""
     src = embed_url(base_url, view, version)
     return (
-        f'<iframe src="{escape(src)}" title="{escape("Map: " + title)}" width="100%" height="{int(height or view.height)}"'
+        f'<iframe src="{escape(src)}" title="{escape("Map: " + title)}"'
+        f' width="100%" height="{int(height or view.height)}"'
         ' style="border:0;width:100%;max-width:100%" loading="lazy" allowfullscreen'
         ' referrerpolicy="strict-origin-when-cross-origin"></iframe>'
     )
