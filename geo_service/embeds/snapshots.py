@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +36,32 @@ class Embed:
     created_at: datetime | None
 
 
+class _SnapshotCache:
+    """Per-process LRU of kept renderings: a (view, version) rendering never changes once stored."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str, int], Embed] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, int]) -> Embed | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, str, int], item: Embed) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_cache = _SnapshotCache()
+
+
 def etag_for(view: EmbedView, data_version: int) -> str:
     digest = hashlib.sha256(f"{view.key}|v{data_version}".encode()).hexdigest()[:32]
     return f'"{digest}"'
@@ -47,6 +75,9 @@ def get_embed(conn, view: EmbedView, version: int | None, render: Callable[[], R
     """The embed for ``view`` at ``version`` (None = live, the current data)."""
     current = embed_snapshots.current_data_version(conn)
     wanted = current if version is None else version
+    cached = _cache.get((conn.dsn, view.key, wanted))  # the dsn keeps databases apart
+    if cached is not None:
+        return Embed(cached.title, cached.body_gzip, cached.etag, wanted, version is not None, cached.created_at)
     snap = embed_snapshots.find(conn, view.key, wanted)
     if snap is None:
         if wanted != current:
@@ -64,4 +95,6 @@ def get_embed(conn, view: EmbedView, version: int | None, render: Callable[[], R
         etag = etag_for(view, current)
         embed_snapshots.store(conn, view.key, current, rendered.title, body, etag)
         return Embed(rendered.title, body, etag, current, version is not None, None)
-    return Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, version is not None, snap["created_at"])
+    embed = Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, version is not None, snap["created_at"])
+    _cache.put((conn.dsn, view.key, wanted), embed)
+    return embed
