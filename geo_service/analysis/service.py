@@ -1,0 +1,273 @@
+"""The rule engine's service API, shared by the JSON API, the CLI, maps and exports (no Flask here).
+
+All functions take an open psycopg2 connection first. ``run_checks`` runs every check for one
+scenario against one boundary set (optionally one area); ``network_findings`` and
+``practice_findings`` flatten the result into finding keys per network / practice code, with
+labels in :data:`FINDING_LABELS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from geo_service.analysis import (
+    cross_boundary,
+    data_gaps,
+    dominance,
+    extended_hours,
+    geometry,
+    membership,
+    parameters,
+    size_band,
+)
+from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
+from geo_service.db.repositories import analysis_checks, analysis_context
+from geo_service.errors import InvalidParameter, NotFound
+
+__all__ = [
+    "FINDING_LABELS",
+    "CHECKS",
+    "CHECK_EXPLANATIONS",
+    "SUMMARY_KEYS",
+    "run_checks",
+    "network_findings",
+    "practice_findings",
+    "finding_sets",
+    "resolve_context",
+]
+
+log = logging.getLogger(__name__)
+
+
+def resolve_context(
+    conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
+) -> dict[str, Any]:
+    """Scenario, boundary set, area and validated parameters, or NotFound / InvalidParameter."""
+    if not scenario:
+        raise InvalidParameter("scenario", "A scenario slug is required.")
+    scen = analysis_context.scenario(conn, scenario)
+    if scen is None:
+        raise NotFound(f"No scenario with slug '{scenario}'.", parameter="scenario")
+    if not boundary_set:
+        slugs = analysis_context.boundary_set_slugs(conn)
+        if len(slugs) != 1:
+            raise InvalidParameter(
+                "boundary_set",
+                "Choose a boundary set with 'boundary_set'"
+                + (f": {len(slugs)} are loaded." if slugs else ": none is loaded."),
+                allowed=slugs,
+            )
+        boundary_set = slugs[0]
+    bs = analysis_context.boundary_set(conn, boundary_set)
+    if bs is None:
+        raise NotFound(f"No boundary set with slug '{boundary_set}'.", parameter="boundary_set")
+    area_row = None
+    if area:
+        area_row = analysis_context.area(conn, bs["id"], area.strip())
+        if area_row is None:
+            raise NotFound(f"No area with ODS or GSS code '{area}' in boundary set '{bs['slug']}'.", parameter="area")
+    checked, origin = parameters.resolve(params, scen)
+    newest = analysis_context.newest_list_size_date(conn)
+    stale_before = newest - dt.timedelta(days=checked.stale_days) if newest is not None else None
+    values = {
+        **checked.as_dict(),
+        "scenario_id": scen["id"],
+        "bs_id": bs["id"],
+        "area_id": area_row["id"] if area_row else None,
+        "area_ods": area_row["ods_code"] if area_row else None,
+        "stale_before": stale_before,
+    }
+    return {
+        "scenario": scen,
+        "boundary_set": bs,
+        "area": area_row,
+        "parameters": checked,
+        "origin": origin,
+        "newest_list_size_date": newest,
+        "stale_before": stale_before,
+        "values": values,
+    }
+
+
+def _items(conn, values: dict) -> dict[str, list[dict]]:
+    return {
+        "orphaned_practices": membership.orphaned_practices(conn, values),
+        "multiply_assigned_practices": membership.multiply_assigned_practices(conn, values),
+        "cross_boundary_networks": cross_boundary.cross_boundary_networks(conn, values),
+        "size_band": size_band.size_band(conn, values),
+        "dominance": dominance.dominance(conn, values),
+        "extended_hours_coverage": extended_hours.extended_hours_coverage(conn, values),
+        "geometry": geometry.geometry(conn, values),
+        "data_gaps": data_gaps.data_gaps(conn, values),
+        "unknown_list_sizes": size_band.unknown_list_sizes(conn, values),
+    }
+
+
+def finding_sets(result: dict) -> dict[str, set[str]]:
+    """The codes found per summary key (network, practice or area codes), from a full result."""
+    items = result["items"]
+
+    def codes(key: str, **match: str) -> set[str]:
+        return {r["code"] for r in items[key] if all(r.get(k) == v for k, v in match.items())}
+
+    overlapping = codes("geometry", kind="overlap") | {
+        r["other_code"] for r in items["geometry"] if r["kind"] == "overlap"
+    }
+    return {
+        "orphaned_practices": codes("orphaned_practices"),
+        "multiply_assigned_practices": codes("multiply_assigned_practices"),
+        "cross_boundary_administrative": codes("cross_boundary_networks", kind="administrative"),
+        "cross_boundary_geographic": codes("cross_boundary_networks", kind="geographic"),
+        "undersized_networks": codes("size_band", finding="undersized"),
+        "oversized_networks": codes("size_band", finding="oversized"),
+        "dominated_networks": codes("dominance"),
+        "extended_hours_gaps": codes("extended_hours_coverage"),
+        "networks_with_unknown_list_sizes": codes("unknown_list_sizes"),
+        "practices_without_location": codes("data_gaps", kind="no_location"),
+        "practices_without_list_size": codes("data_gaps", kind="no_list_size"),
+        "practices_with_stale_list_size": codes("data_gaps", kind="stale_list_size"),
+        "overlapping_networks": overlapping,
+        "members_outside_network_polygon": codes("geometry", kind="member_outside_polygon"),
+        "invalid_network_polygons": codes("geometry", kind="invalid_polygon"),
+        "areas_with_gaps": codes("geometry", kind="area_gap"),
+    }
+
+
+def _summary(result: dict, counts: dict) -> dict[str, Any]:
+    sets = finding_sets(result)
+    n = {k: len(v) for k, v in sets.items()}
+    geometry_items = result["items"]["geometry"]
+    return {
+        "orphaned_practices": n["orphaned_practices"],
+        "multiply_assigned_practices": n["multiply_assigned_practices"],
+        "cross_boundary_networks": {
+            "administrative": n["cross_boundary_administrative"],
+            "geographic": n["cross_boundary_geographic"],
+        },
+        "undersized_networks": n["undersized_networks"],
+        "oversized_networks": n["oversized_networks"],
+        "dominated_networks": n["dominated_networks"],
+        "extended_hours_gaps": n["extended_hours_gaps"],
+        "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
+        "geometry": {
+            "invalid_network_polygons": n["invalid_network_polygons"],
+            "overlapping_networks": n["overlapping_networks"],
+            "overlapping_pairs": sum(1 for r in geometry_items if r["kind"] == "overlap"),
+            "members_outside_network_polygon": n["members_outside_network_polygon"],
+            "areas_with_gaps": n["areas_with_gaps"],
+        },
+        "data_gaps": {
+            "practices_without_location": n["practices_without_location"],
+            "practices_without_list_size": n["practices_without_list_size"],
+            "practices_with_stale_list_size": n["practices_with_stale_list_size"],
+            "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
+        },
+        "networks": counts["networks"],
+        "practices": counts["practices"],
+    }
+
+
+def run_checks(
+    conn,
+    scenario: str,
+    boundary_set: str | None,
+    area: str | None = None,
+    params: dict | None = None,
+    detail: str = "full",
+) -> dict[str, Any]:
+    """Run every check. ``detail='summary'`` leaves out ``items`` (counts only)."""
+    detail = parameters.check_detail(detail)
+    ctx = resolve_context(conn, scenario, boundary_set, area, params)
+    values = ctx["values"]
+    result: dict[str, Any] = {
+        "scenario": {"slug": ctx["scenario"]["slug"], "name": ctx["scenario"]["name"]},
+        "boundary_set": {k: ctx["boundary_set"][k] for k in ("slug", "name", "level")},
+        "area": ({k: ctx["area"][k] for k in ("ods_code", "gss_code", "name")} if ctx["area"] is not None else None),
+        "parameters": {
+            **ctx["parameters"].as_dict(),
+            "sources": ctx["origin"],
+            "newest_list_size_date": ctx["newest_list_size_date"].isoformat() if ctx["newest_list_size_date"] else None,
+            "stale_before": ctx["stale_before"].isoformat() if ctx["stale_before"] else None,
+        },
+        "data_version": analysis_context.data_version(conn),
+        "items": _items(conn, values),
+    }
+    result["summary"] = _summary(result, analysis_checks.counts(conn, values))
+    result["explanations"] = {k: CHECK_EXPLANATIONS[k] for k in (*CHECKS, "unknown_list_sizes")}
+    if detail == "summary":
+        del result["items"]
+    return result
+
+
+def _network_findings_from(result: dict) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {}
+
+    def add(code: str, key: str) -> None:
+        found.setdefault(code, set()).add(key)
+
+    items = result["items"]
+    for r in items["cross_boundary_networks"]:
+        add(r["code"], f"cross_boundary_{r['kind']}")
+    for r in items["size_band"]:
+        add(r["code"], r["finding"])
+    for r in items["dominance"]:
+        add(r["code"], "dominated")
+    for r in items["extended_hours_coverage"]:
+        add(r["code"], "extended_hours_gap")
+    for r in items["unknown_list_sizes"]:
+        add(r["code"], "unknown_list_sizes")
+    for r in items["geometry"]:
+        if r["kind"] == "overlap":
+            add(r["code"], "overlapping")
+            add(r["other_code"], "overlapping")
+        elif r["kind"] == "invalid_polygon":
+            add(r["code"], "invalid_polygon")
+        elif r["kind"] == "member_outside_polygon":
+            add(r["network_code"], "members_outside_polygon")
+    order = list(FINDING_LABELS)
+    return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
+
+
+def _practice_findings_from(result: dict) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = {}
+
+    def add(code: str, key: str) -> None:
+        found.setdefault(code, set()).add(key)
+
+    items = result["items"]
+    for r in items["orphaned_practices"]:
+        add(r["code"], "orphaned")
+    for r in items["multiply_assigned_practices"]:
+        add(r["code"], "multiply_assigned")
+    for r in items["cross_boundary_networks"]:
+        if r["kind"] == "administrative":
+            for m in r["members"]:
+                add(m["code"], "cross_boundary_member")
+        elif r.get("member_areas") and len(r["member_areas"]) > 1:
+            # The first area holds most of the network's patients; members elsewhere cross.
+            for other in r["member_areas"][1:]:
+                for code in other["practices"]:
+                    add(code, "cross_boundary_member")
+    for r in items["geometry"]:
+        if r["kind"] == "member_outside_polygon":
+            add(r["code"], "outside_network_polygon")
+    for r in items["data_gaps"]:
+        add(r["code"], r["kind"])
+    order = list(FINDING_LABELS)
+    return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
+
+
+def network_findings(
+    conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
+) -> dict[str, list[str]]:
+    """Network code → finding keys (labels in FINDING_LABELS). Networks without findings are absent."""
+    return _network_findings_from(run_checks(conn, scenario, boundary_set, area, params))
+
+
+def practice_findings(
+    conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
+) -> dict[str, list[str]]:
+    """Practice ODS code → finding keys (labels in FINDING_LABELS). Practices without findings are absent."""
+    return _practice_findings_from(run_checks(conn, scenario, boundary_set, area, params))
