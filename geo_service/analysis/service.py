@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from geo_service.analysis import (
+    compare,
     cross_boundary,
     data_gaps,
     dominance,
@@ -22,8 +23,9 @@ from geo_service.analysis import (
     parameters,
     size_band,
 )
+from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
-from geo_service.db.repositories import analysis_checks, analysis_context
+from geo_service.db.repositories import analysis_checks, analysis_compare, analysis_context
 from geo_service.errors import InvalidParameter, NotFound
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "practice_findings",
     "finding_sets",
     "resolve_context",
+    "network_detail",
+    "compare_scenarios",
 ]
 
 log = logging.getLogger(__name__)
@@ -271,3 +275,65 @@ def practice_findings(
 ) -> dict[str, list[str]]:
     """Practice ODS code → finding keys (labels in FINDING_LABELS). Practices without findings are absent."""
     return _practice_findings_from(run_checks(conn, scenario, boundary_set, area, params))
+
+
+def network_detail(
+    conn, scenario: str, code: str, boundary_set: str | None = None, params: dict | None = None
+) -> dict[str, Any]:
+    """One network: its members (with area and findings) and every finding that concerns it."""
+    result = run_checks(conn, scenario, boundary_set, None, params)
+    ctx_scenario = analysis_context.scenario(conn, scenario)
+    net = analysis_compare.network(conn, ctx_scenario["id"], code)
+    if net is None:
+        raise NotFound(f"No network with code '{code}' in scenario '{scenario}'.", parameter="code")
+    bs = analysis_context.boundary_set(conn, result["boundary_set"]["slug"])
+    members = plain(analysis_compare.network_members(conn, net["id"], bs["id"]))
+    practice_keys = _practice_findings_from(result)
+    for m in members:
+        m["findings"] = practice_keys.get(m["code"], [])
+    member_codes = {m["code"] for m in members}
+    related: dict[str, list[dict]] = {}
+    for check, rows in result["items"].items():
+        hits = [
+            r
+            for r in rows
+            if net["code"] in (r.get("code"), r.get("network_code"), r.get("other_code"))
+            or (check in ("data_gaps", "multiply_assigned_practices") and r["code"] in member_codes)
+        ]
+        if hits:
+            related[check] = hits
+    known = [m["list_size"] for m in members if m["list_size"] is not None]
+    return {
+        "scenario": result["scenario"],
+        "boundary_set": result["boundary_set"],
+        "parameters": result["parameters"],
+        "data_version": result["data_version"],
+        "network": {
+            **plain({k: v for k, v in net.items() if k != "id"}),
+            "member_count": len(members),
+            "population": sum(known),
+            "unknown_list_sizes": len(members) - len(known),
+            "findings": _network_findings_from(result).get(net["code"], []),
+        },
+        "members": members,
+        "items": related,
+    }
+
+
+def compare_scenarios(
+    conn, a: str, b: str, boundary_set: str | None = None, params: dict | None = None
+) -> dict[str, Any]:
+    """Practices that moved, networks added/removed/renamed, population change per network and per
+    area, and each check's count in ``a`` and ``b`` (same boundary set and parameters for both)."""
+    for name, value in (("a", a), ("b", b)):
+        if not value:
+            raise InvalidParameter(name, f"'{name}' (a scenario slug) is required.")
+    ctx_a = resolve_context(conn, a, boundary_set, None, params)
+    ctx_b = resolve_context(conn, b, ctx_a["boundary_set"]["slug"], None, params)
+    counts = {}
+    for side, ctx in (("a", ctx_a), ("b", ctx_b)):
+        found = finding_sets({"items": _items(conn, ctx["values"])})
+        counts[side] = {k: len(v) for k, v in found.items()}
+    out = compare.compare(conn, ctx_a["scenario"], ctx_b["scenario"], ctx_a["boundary_set"], counts["a"], counts["b"])
+    out["data_version"] = analysis_context.data_version(conn)
+    return out

@@ -1,0 +1,115 @@
+"""Flat renderings of a checks result: one row per finding (CSV, tables), shared by the API and CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from geo_service.analysis.findings import CHECKS
+
+CSV_COLUMNS = ["check", "finding", "code", "name", "value", "evidence"]
+
+# What the "finding" column says per check, and the headline number in "value".
+_FINDING = {
+    "orphaned_practices": lambda r: ("orphaned", r.get("list_size")),
+    "multiply_assigned_practices": lambda r: ("multiply_assigned", len(r["networks"])),
+    "cross_boundary_networks": lambda r: (
+        f"cross_boundary_{r['kind']}",
+        r.get("member_area_count") if r["kind"] == "geographic" else len(r.get("commissioner_codes") or []),
+    ),
+    "size_band": lambda r: (r["finding"], r["population"]),
+    "dominance": lambda r: ("dominated", r["largest_share"]),
+    "extended_hours_coverage": lambda r: ("extended_hours_gap", r["coverage"]),
+    "geometry": lambda r: (
+        r["kind"],
+        r.get("overlap_m2") or r.get("gap_m2") or r.get("distance_m"),
+    ),
+    "data_gaps": lambda r: (r["kind"], r.get("list_size_date")),
+    "unknown_list_sizes": lambda r: ("unknown_list_sizes", r["unknown_list_sizes"]),
+}
+
+
+def finding_rows(result: dict) -> list[dict[str, Any]]:
+    rows = []
+    for check in (*CHECKS, "unknown_list_sizes"):
+        for item in result["items"][check]:
+            finding, value = _FINDING[check](item)
+            evidence = {k: v for k, v in item.items() if k not in ("code", "name", "kind", "finding")}
+            rows.append(
+                {
+                    "check": check,
+                    "finding": finding,
+                    "code": item["code"],
+                    "name": item["name"],
+                    "value": value,
+                    "evidence": json.dumps(evidence, separators=(",", ":"), ensure_ascii=False),
+                }
+            )
+    return rows
+
+
+def to_csv(result: dict) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in finding_rows(result):
+        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _csv_safe(value: Any) -> Any:
+    # Names come from data: keep spreadsheet formulas from running when the CSV is opened.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def to_table(result: dict) -> str:
+    """A readable plain-text report: the summary, then one line per finding."""
+    s = result["summary"]
+    head = [
+        f"Scenario:     {result['scenario']['name']} ({result['scenario']['slug']})",
+        f"Boundary set: {result['boundary_set']['name']} ({result['boundary_set']['slug']})",
+    ]
+    if result.get("area"):
+        a = result["area"]
+        head.append(f"Area:         {a['name']} ({a['ods_code'] or a['gss_code']})")
+    p = result["parameters"]
+    head.append(
+        f"Parameters:   population {p['min']:,}–{p['max']:,}, dominance ≥ {p['dominance']:.0%}, extended hours "
+        f"≥ {p['extended_hours']:.0%}, cross-boundary tolerance {p['cross_boundary_tolerance']:.0%}, stale after "
+        f"{p['stale_days']} days"
+    )
+    head.append(f"Networks: {s['networks']}   Active practices: {s['practices']}")
+    lines = [*head, "", "Summary"]
+    flat = [
+        ("Orphaned practices", s["orphaned_practices"]),
+        ("Practices in more than one network", s["multiply_assigned_practices"]),
+        ("Cross-boundary networks (administrative)", s["cross_boundary_networks"]["administrative"]),
+        ("Cross-boundary networks (geographic)", s["cross_boundary_networks"]["geographic"]),
+        ("Undersized networks", s["undersized_networks"]),
+        ("Oversized networks", s["oversized_networks"]),
+        ("Dominated networks", s["dominated_networks"]),
+        ("Extended-hours gaps", s["extended_hours_gaps"]),
+        ("Networks with unknown list sizes", s["networks_with_unknown_list_sizes"]),
+        *[(k.replace("_", " ").capitalize(), v) for k, v in s["geometry"].items()],
+        *[
+            (k.replace("_", " ").capitalize(), v)
+            for k, v in s["data_gaps"].items()
+            if k != "networks_with_unknown_list_sizes"
+        ],
+    ]
+    width = max(len(label) for label, _ in flat)
+    lines += [f"  {label:<{width}}  {value:>6}" for label, value in flat]
+    if "items" in result:
+        rows = finding_rows(result)
+        lines += ["", "Findings"]
+        if not rows:
+            lines.append("  none")
+        cw = max([len(r["finding"]) for r in rows] + [7])
+        for r in rows:
+            value = "" if r["value"] is None else r["value"]
+            lines.append(f"  {r['finding']:<{cw}}  {r['code']:<10}  {r['name'][:60]:<60}  {value}")
+    return "\n".join(lines) + "\n"
