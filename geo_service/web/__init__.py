@@ -17,3 +17,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(embed.bp)
+    from geo_service.web.checks_api import bp as checks_bp
+
+    app.register_blueprint(checks_bp)
