@@ -35,6 +35,7 @@ def _register() -> None:
     main.add_command(db_commands.migrate)
     main.add_command(db_commands.demo)
     main.add_command(serve_commands.serve)
+    main.add_command(__import__("geo_service.cli.check_command", fromlist=["check"]).check)
 
 
 _register()
