@@ -1,0 +1,85 @@
+"""SQL for boundary imports: the boundary set row and its areas, upserted from ``stage_areas``."""
+
+from __future__ import annotations
+
+from geo_service.db.repositories.imports_staging import make_plan
+
+
+def upsert_boundary_set(conn, slug: str, name: str, level: str, vintage: str, source_id: int) -> tuple[int, str]:
+    """Returns (id, 'added' | 'updated' | 'unchanged')."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT id, name, level, vintage, source_id FROM boundary_sets WHERE slug = %(slug)s", {"slug": slug}
+        )
+        row = cur.fetchone()
+        if row is None:
+            cur.execute(
+                """INSERT INTO boundary_sets (slug, name, level, vintage, source_id)
+                   VALUES (%(slug)s, %(name)s, %(level)s, %(vintage)s, %(src)s) RETURNING id""",
+                {"slug": slug, "name": name, "level": level, "vintage": vintage, "src": source_id},
+            )
+            return cur.fetchone()[0], "added"
+        if tuple(row[1:]) == (name, level, vintage, source_id):
+            return row[0], "unchanged"
+        cur.execute(
+            """UPDATE boundary_sets SET name = %(name)s, level = %(level)s, vintage = %(vintage)s, source_id = %(src)s
+                WHERE id = %(id)s""",
+            {"id": row[0], "name": name, "level": level, "vintage": vintage, "src": source_id},
+        )
+        return row[0], "updated"
+
+
+def fill_codes_from_lookup(conn) -> None:
+    """Staged areas lacking an ODS (or GSS) code get it from ``code_lookups`` when exactly one match exists."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE stage_areas s SET ods = l.ods
+                 FROM (SELECT gss_code AS gss, min(ods_code) AS ods FROM code_lookups
+                        GROUP BY gss_code HAVING count(DISTINCT ods_code) = 1) l
+                WHERE s.ods IS NULL AND s.gss = l.gss"""
+        )
+        cur.execute(
+            """UPDATE stage_areas s SET gss = l.gss
+                 FROM (SELECT ods_code AS ods, min(gss_code) AS gss FROM code_lookups
+                        GROUP BY ods_code HAVING count(DISTINCT gss_code) = 1) l
+                WHERE s.gss IS NULL AND s.ods = l.ods"""
+        )
+
+
+def upsert_areas(conn, boundary_set_id: int) -> dict[str, int]:
+    """Areas keyed by GSS code (or ODS code when the file has none). Returns counts per action, incl. removed."""
+    counts = make_plan(
+        conn,
+        "plan_areas",
+        """
+        SELECT s.ods, s.gss, s.name, s.geom, s.made_valid, a.id AS area_id,
+               CASE WHEN a.id IS NULL THEN 'added'
+                    WHEN (a.ods_code, a.gss_code, a.name, ST_AsBinary(a.geom), a.made_valid)
+                         IS DISTINCT FROM (s.ods, s.gss, s.name, ST_AsBinary(s.geom), s.made_valid)
+                    THEN 'updated' ELSE 'unchanged' END AS action
+          FROM (SELECT ods, gss, name, made_valid,
+                       ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4326)) AS geom
+                  FROM stage_areas) s
+          LEFT JOIN areas a ON a.boundary_set_id = %(bs)s
+               AND (a.gss_code = s.gss OR (s.gss IS NULL AND a.gss_code IS NULL AND a.ods_code = s.ods))
+        """,
+        {"bs": boundary_set_id},
+    )
+    with conn.cursor() as cur:
+        cur.execute(
+            """DELETE FROM areas a WHERE a.boundary_set_id = %(bs)s
+                  AND NOT EXISTS (SELECT 1 FROM plan_areas p WHERE p.area_id = a.id)""",
+            {"bs": boundary_set_id},
+        )
+        counts["removed"] = cur.rowcount
+        cur.execute(
+            """UPDATE areas a SET ods_code = p.ods, gss_code = p.gss, name = p.name, geom = p.geom,
+                      made_valid = p.made_valid
+                 FROM plan_areas p WHERE p.area_id = a.id AND p.action = 'updated'"""
+        )
+        cur.execute(
+            """INSERT INTO areas (boundary_set_id, ods_code, gss_code, name, geom, made_valid)
+               SELECT %(bs)s, ods, gss, name, geom, made_valid FROM plan_areas WHERE action = 'added'""",
+            {"bs": boundary_set_id},
+        )
+    return counts

@@ -1,0 +1,56 @@
+"""Staging for imports: rows are COPYed into a temporary table, then moved by set-based SQL.
+
+Stage tables and their column lists are constants here (never built from input).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from psycopg2 import sql
+
+STAGES = {
+    "stage_areas": "ods text, gss text, name text, wkb text, made_valid boolean",
+    "stage_practices": "ods text, name text, postcode text, comm text, status text, setting smallint, line int",
+    "stage_list_sizes": "ods text, size int, size_date date, ccg_ods text, ccg_gss text",
+    "stage_postcodes": "pc text, lon double precision, lat double precision",
+    "stage_networks": "code text, name text, lead text",
+    "stage_members": "network text, practice text, partner_name text, partner_comm text,"
+    " start_date date, end_date date",
+    "stage_network_geoms": "code text, name text, wkb text, made_valid boolean",
+    "stage_lookups": "ods text, gss text, name text",
+}
+
+
+# COPY's NULL marker (written unquoted); with it set, COPY reads an empty field as an empty string.
+_NULL = "\\N"
+
+
+def stage(conn, table: str, rows: Iterable[Sequence]) -> int:
+    """(Re)create temp table ``table`` and COPY ``rows`` into it. Returns the row count."""
+    ident = sql.Identifier(table)
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    count = 0
+    for row in rows:
+        writer.writerow([_NULL if v is None else "t" if v is True else "f" if v is False else v for v in row])
+        count += 1
+    buf.seek(0)
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
+        cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(ident, sql.SQL(STAGES[table])))
+        cur.copy_expert(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(ident).as_string(cur), buf)
+    return count
+
+
+def make_plan(conn, table: str, select: sql.Composable | str, params: dict) -> dict[str, int]:
+    """(Re)create temp table ``table`` from ``select`` (which has an ``action`` column); count rows per action."""
+    ident = sql.Identifier(table)
+    query = select if isinstance(select, sql.Composable) else sql.SQL(select)
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
+        cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS ").format(ident) + query, params)
+        cur.execute(sql.SQL("SELECT action, count(*)::int FROM {} GROUP BY action").format(ident))
+        return dict(cur.fetchall())

@@ -1,0 +1,160 @@
+"""Import a whole vintage named by a small TOML manifest, in one all-or-nothing transaction.
+
+Manifest sections (file paths relative to ``--root``, default: the manifest's folder)::
+
+    name = "England 2019/20"
+    [[lookups]]      file = "lookups/ccg19_names_codes_apr2019.csv"
+    [[boundaries]]   file, set, level, vintage [, code_field, gss_field, name_field, layer]
+    [practices]      file
+    [pcn]            files = [details, core_partners] (or file = workbook), scenario
+    [list_sizes]     file
+    [postcodes]      file
+    [[networks]]     file, scenario [, code_field, name_field, layer]
+
+Steps run in that order (ePCN before list sizes and postcodes, because it may add core partners
+that are not GP practices in the register) whatever order the manifest lists them in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from geo_service.errors import InputFileError
+from geo_service.ingest.boundaries import import_boundaries
+from geo_service.ingest.files import check_file, display_name
+from geo_service.ingest.list_sizes import import_list_sizes
+from geo_service.ingest.lookups import import_lookup
+from geo_service.ingest.networks import import_network_polygons
+from geo_service.ingest.pcn import import_pcn
+from geo_service.ingest.postcodes import import_postcodes
+from geo_service.ingest.practices import import_practices
+from geo_service.ingest.report import ImportReport
+from geo_service.ingest.transaction import import_transaction
+
+log = logging.getLogger(__name__)
+
+# section → (allowed keys, required keys, repeatable)
+SECTIONS: dict[str, tuple[set[str], set[str], bool]] = {
+    "lookups": ({"file"}, {"file"}, True),
+    "boundaries": (
+        {"file", "set", "level", "vintage", "code_field", "gss_field", "name_field", "layer"},
+        {"file", "set", "level", "vintage"},
+        True,
+    ),
+    "practices": ({"file"}, {"file"}, False),
+    "list_sizes": ({"file"}, {"file"}, False),
+    "postcodes": ({"file"}, {"file"}, False),
+    "pcn": ({"file", "files", "scenario"}, {"scenario"}, False),
+    "networks": ({"file", "scenario", "code_field", "name_field", "layer"}, {"file", "scenario"}, True),
+}
+TOP_LEVEL = {"name", "description"}
+
+
+def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dict, list[tuple[str, Callable]]]:
+    """Parse and check a manifest. Returns (manifest, steps) where each step is (label, fn(conn))."""
+    p = check_file(path)
+    name = display_name(p)
+    try:
+        manifest = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputFileError(name, f"not a valid TOML manifest ({exc})") from exc
+    base = Path(root) if root is not None else p.parent
+    for key, value in manifest.items():
+        if key in TOP_LEVEL:
+            continue
+        if key not in SECTIONS:
+            raise InputFileError(name, f"unknown section [{key}]; known: {', '.join(SECTIONS)}", field=key)
+        allowed, required, repeatable = SECTIONS[key]
+        entries = value if isinstance(value, list) else [value]
+        if not repeatable and len(entries) > 1:
+            raise InputFileError(name, f"[{key}] may appear only once", field=key)
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise InputFileError(name, f"[{key}] must be a table", field=key)
+            unknown = set(entry) - allowed
+            missing = required - set(entry)
+            if unknown:
+                raise InputFileError(name, f"[{key}] has unknown keys {sorted(unknown)}", field=key)
+            if missing:
+                raise InputFileError(name, f"[{key}] lacks {sorted(missing)}", field=key)
+            files = entry.get("files", []) + ([entry["file"]] if "file" in entry else [])
+            if not files:
+                raise InputFileError(name, f"[{key}] names no file", field=key)
+            for f in files:
+                if not (base / f).is_file():
+                    raise InputFileError(name, f"[{key}] file not found: {base / f}", field=key)
+
+    def entries(key: str) -> list[dict]:
+        value = manifest.get(key)
+        if value is None:
+            return []
+        return value if isinstance(value, list) else [value]
+
+    def f(entry: dict) -> Path:
+        return base / entry["file"]
+
+    steps: list[tuple[str, Callable]] = []
+    for e in entries("lookups"):
+        steps.append((f"lookup {e['file']}", lambda c, e=e: import_lookup(c, f(e))))
+    for e in entries("boundaries"):
+        steps.append(
+            (
+                f"boundaries {e['set']}",
+                lambda c, e=e: import_boundaries(
+                    c,
+                    f(e),
+                    e["set"],
+                    e["level"],
+                    e["vintage"],
+                    code_field=e.get("code_field"),
+                    gss_field=e.get("gss_field"),
+                    name_field=e.get("name_field"),
+                    layer=e.get("layer"),
+                ),
+            )
+        )
+    for e in entries("practices"):
+        steps.append(("practices", lambda c, e=e: import_practices(c, f(e))))
+    for e in entries("pcn"):
+        files = [base / x for x in e.get("files", [])] + ([f(e)] if "file" in e else [])
+        steps.append((f"pcn {e['scenario']}", lambda c, e=e, files=files: import_pcn(c, files, e["scenario"])))
+    for e in entries("list_sizes"):
+        steps.append(("list sizes", lambda c, e=e: import_list_sizes(c, f(e))))
+    for e in entries("postcodes"):
+        steps.append(("postcodes", lambda c, e=e: import_postcodes(c, f(e))))
+    for e in entries("networks"):
+        steps.append(
+            (
+                f"network polygons {e['scenario']}",
+                lambda c, e=e: import_network_polygons(
+                    c,
+                    f(e),
+                    e["scenario"],
+                    code_field=e.get("code_field"),
+                    name_field=e.get("name_field"),
+                    layer=e.get("layer"),
+                ),
+            )
+        )
+    if not steps:
+        raise InputFileError(name, "the manifest names no files")
+    return manifest, steps
+
+
+def import_bundle(target, manifest_path: str | Path, root: str | Path | None = None) -> list[ImportReport]:
+    """Run every import of the manifest inside one transaction. Returns the reports in order."""
+    _manifest, steps = read_manifest(manifest_path, root)
+    reports: list[ImportReport] = []
+    with import_transaction(target) as conn:
+        for label, step in tqdm(steps, desc="bundle", unit="step", disable=None):
+            started = time.perf_counter()
+            result = step(conn)
+            log.info("bundle step %s took %.2f s", label, time.perf_counter() - started)
+            reports.extend(result if isinstance(result, list) else [result])
+    return reports

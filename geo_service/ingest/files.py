@@ -1,0 +1,208 @@
+"""Reading input files safely: size and existence checks, gzip, text encodings, CSV tables with line numbers.
+
+Every problem becomes an :class:`~geo_service.errors.InputFileError` naming the file and, where it
+applies, the line and column, so a planner can open the file and fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from geo_service.errors import InputFileError
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def display_name(path: str | Path) -> str:
+    """The name used in messages: the file name without its folders."""
+    return Path(path).name
+
+
+def check_file(path: str | Path) -> Path:
+    """The file must exist, be a regular file and not be empty."""
+    p = Path(path)
+    name = display_name(p)
+    if not p.exists():
+        raise InputFileError(name, "file not found")
+    if not p.is_file():
+        raise InputFileError(name, "not a regular file")
+    if p.stat().st_size == 0:
+        raise InputFileError(name, "the file is empty (0 bytes)")
+    return p
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's content, gunzipped when it is gzip (by its magic number, not its name)."""
+    p = check_file(path)
+    raw = p.read_bytes()
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputFileError(display_name(p), f"not a valid gzip file ({exc})") from exc
+        if not raw:
+            raise InputFileError(display_name(p), "the compressed file is empty")
+    return raw
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or Latin-1 (Windows-1252); anything else is refused."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputFileError(name, "the file is UTF-16 encoded; save it as UTF-8 or Latin-1 CSV")
+    bad = _CONTROL.search(raw)
+    if bad:
+        line = raw.count(b"\n", 0, bad.start()) + 1
+        raise InputFileError(
+            name,
+            f"not a UTF-8 or Latin-1 text file (byte 0x{raw[bad.start()]:02x} at offset {bad.start()}: "
+            "binary data or UTF-16?)",
+            row=line,
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputFileError(
+            name, f"neither UTF-8 nor Latin-1 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", row=line
+        ) from exc
+
+
+def read_text(path: str | Path) -> str:
+    return decode_text(read_bytes(path), display_name(path))
+
+
+@dataclass
+class CsvTable:
+    """A parsed CSV: header names (lower-cased for lookup) and rows with their physical line numbers."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    has_header: bool = True
+
+    def index(self, column: str) -> int:
+        return self.header.index(column.lower())
+
+    def has(self, column: str) -> bool:
+        return column.lower() in self.header
+
+    def require(self, columns: Iterable[str]) -> None:
+        missing = [c for c in columns if not self.has(c)]
+        if missing:
+            raise InputFileError(
+                self.name,
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}; "
+                f"found {', '.join(self.header)}",
+                row=1,
+            )
+
+    def column_of(self, candidates: Sequence[str]) -> str | None:
+        for c in candidates:
+            if self.has(c):
+                return c.lower()
+        return None
+
+
+def _reader_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputFileError(name, f"not a readable CSV file ({exc})", row=reader.line_num) from exc
+
+
+def read_csv(
+    path: str | Path,
+    headerless_columns: Sequence[str] | None = None,
+    looks_like_header=None,
+) -> CsvTable:
+    """Parse a CSV file. With ``headerless_columns``, a file whose first row is data gets those names.
+
+    ``looks_like_header(first_row)`` decides whether the first row is a header (default: always).
+    Blank lines are skipped; every data row must have as many fields as the header.
+    """
+    name = display_name(path)
+    text = read_text(path)
+    rows = [(n, r) for n, r in _reader_rows(text, name) if any(cell.strip() for cell in r)]
+    if not rows:
+        raise InputFileError(name, "no rows found")
+    first_line, first = rows[0]
+    is_header = True if looks_like_header is None else looks_like_header(first)
+    if is_header:
+        header = [h.strip().lower() for h in first]
+        data = rows[1:]
+    else:
+        if headerless_columns is None:
+            raise InputFileError(name, "the first row is not a header row", row=first_line)
+        if len(first) != len(headerless_columns):
+            raise InputFileError(
+                name,
+                f"expected a header row or the {len(headerless_columns)}-column headerless layout, "
+                f"found {len(first)} columns",
+                row=first_line,
+            )
+        header = [h.lower() for h in headerless_columns]
+        data = rows
+    width = len(header)
+    for line, row in data:
+        if len(row) != width:
+            # A trailing empty field is common (a final comma); tolerate exactly that.
+            if len(row) == width + 1 and not row[-1].strip():
+                row.pop()
+                continue
+            raise InputFileError(name, f"expected {width} fields, found {len(row)}", row=line)
+    return CsvTable(name=name, header=header, rows=data, has_header=is_header)
+
+
+def parse_yyyymmdd(value: str, name: str, line: int, field: str) -> date | None:
+    """ODS dates are YYYYMMDD; empty means none. Also accepts ISO YYYY-MM-DD."""
+    v = value.strip()
+    if not v:
+        return None
+    for fmt in ("%Y%m%d", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+    raise InputFileError(name, f"bad date {v!r} (expected YYYYMMDD)", row=line, field=field)
+
+
+def parse_extract_date(value: str, name: str, line: int, field: str) -> date:
+    """NHS Digital extract dates: ``01JAN2021``, ``01Apr2022`` (also ISO or YYYYMMDD)."""
+    v = value.strip()
+    for fmt in ("%d%b%Y", "%Y-%m-%d", "%Y%m%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+    raise InputFileError(name, f"bad date {v!r} (expected e.g. 01JAN2021)", row=line, field=field)
+
+
+def normalise_postcode(value: str) -> str:
+    """Postcode matching ignores spaces and case."""
+    return "".join(value.split()).upper()

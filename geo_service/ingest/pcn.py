@@ -1,0 +1,272 @@
+"""Import NHS Digital ePCN: PCN details (networks, lead commissioner) and core partners (memberships).
+
+Accepts the ``.xlsx`` workbook, whose sheets are found by their header rows (not their names), or the two
+sheets saved as CSV. Memberships carry start and end dates; an ended membership is kept but not current.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from geo_service.db.repositories import imports_networks, imports_staging
+from geo_service.errors import InputFileError, InvalidParameter
+from geo_service.ingest.files import check_file, display_name, parse_yyyymmdd, read_csv
+from geo_service.ingest.report import ImportReport
+from geo_service.ingest.transaction import import_transaction, record_file
+from geo_service.slugs import slugify
+
+log = logging.getLogger(__name__)
+
+DETAILS_KEYS = ("pcn_code", "pcn_name")
+PARTNER_KEYS = ("partner_organisation_code", "pcn_code")
+LEAD_NAMES = (
+    "current_clinical_commissioning_group_code",
+    "current_sub_icb_location_code",
+    "current_commissioner_code",
+    "ccg_code",
+    "commissioner_code",
+)
+PCN_PARENT_NAMES = ("pcn_parent_ccg_code", "pcn_parent_sub_icb_loc_code", "pcn_parent_sub_icb_location_code")
+PRACTICE_PARENT_NAMES = (
+    "practice_parent_ccg_code",
+    "practice_parent_sub_icb_loc_code",
+    "practice_parent_sub_icb_location_code",
+)
+START_NAMES = ("practice_to_pcn_relationship_start_date", "start_date")
+END_NAMES = ("practice_to_pcn_relationship_end_date", "end_date")
+_HEADER_SCAN_ROWS = 15
+
+
+def header_key(text) -> str:
+    """'Partner Organisation Code' / 'partner_organisation_code' → 'partner_organisation_code'."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text or "").lower()).strip("_")
+
+
+@dataclass
+class Sheet:
+    """One table of the ePCN (from an xlsx sheet or a CSV): header keys and rows with line numbers."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    def col(self, candidates) -> int | None:
+        for c in candidates:
+            if c in self.header:
+                return self.header.index(c)
+        return None
+
+    def kind(self) -> str | None:
+        if all(k in self.header for k in PARTNER_KEYS):
+            return "partners"
+        if all(k in self.header for k in DETAILS_KEYS):
+            return "details"
+        return None
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_sheets(path: Path) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    name = display_name(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFileError(name, "cannot be read as an Excel .xlsx workbook") from exc
+    found = []
+    try:
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = None
+            for number, values in enumerate(rows, start=1):
+                keys = [header_key(v) for v in values]
+                probe = Sheet(f"{name} [{ws.title}]", keys)
+                if probe.kind():
+                    header = probe
+                    break
+                if number >= _HEADER_SCAN_ROWS:
+                    break
+            if header is None:
+                continue
+            header_row = number
+            for data_row, values in enumerate(rows, start=header_row + 1):
+                cells = [_cell_text(v) for v in values]
+                if any(cells):
+                    cells += [""] * (len(header.header) - len(cells))
+                    header.rows.append((data_row, cells[: len(header.header)]))
+            found.append(header)
+    finally:
+        wb.close()
+    return found
+
+
+def _csv_sheet(path: Path) -> Sheet:
+    table = read_csv(path)
+    sheet = Sheet(table.name, [header_key(h) for h in table.header], table.rows)
+    if sheet.kind() is None:
+        raise InputFileError(
+            table.name,
+            "missing columns: expected PCN details (pcn_code, pcn_name, …) or core partner details "
+            f"(partner_organisation_code, pcn_code, …); found {', '.join(table.header)}",
+            row=1,
+        )
+    return sheet
+
+
+def read_epcn(paths: list[str | Path]) -> dict[str, Sheet]:
+    """The 'details' and/or 'partners' tables from the given files."""
+    sheets: dict[str, Sheet] = {}
+    for raw in paths:
+        p = check_file(raw)
+        with open(p, "rb") as fh:
+            is_zip = fh.read(4) == b"PK\x03\x04"
+        if is_zip or p.suffix.lower() in (".xlsx", ".xlsm"):
+            found = _xlsx_sheets(p)
+            if not found:
+                raise InputFileError(
+                    display_name(p),
+                    "no PCN details or core partner details sheet found (looked for header rows with "
+                    "'PCN Code' and 'PCN Name', or 'Partner Organisation Code' and 'PCN Code')",
+                )
+        else:
+            found = [_csv_sheet(p)]
+        for sheet in found:
+            kind = sheet.kind()
+            if kind in sheets:
+                raise InputFileError(sheet.name, f"a second {kind} table (already read from {sheets[kind].name})")
+            sheets[kind] = sheet
+    return sheets
+
+
+def _network_rows(sheets: dict[str, Sheet]) -> list[tuple]:
+    networks: dict[str, tuple] = {}
+    details = sheets.get("details")
+    if details:
+        ic, iname, ilead = details.col(["pcn_code"]), details.col(["pcn_name"]), details.col(LEAD_NAMES)
+        seen: dict[str, int] = {}
+        for line, r in details.rows:
+            code = r[ic].strip().upper()
+            if not code:
+                raise InputFileError(details.name, "empty PCN code", row=line, field="pcn_code")
+            if code in seen:
+                raise InputFileError(
+                    details.name,
+                    f"duplicate PCN code {code!r} (first on line {seen[code]})",
+                    row=line,
+                    field="pcn_code",
+                )
+            seen[code] = line
+            name = r[iname].strip()
+            if not name:
+                raise InputFileError(details.name, "empty PCN name", row=line, field="pcn_name")
+            lead = r[ilead].strip().upper() if ilead is not None else ""
+            networks[code] = (code, name, lead or None)
+    partners = sheets.get("partners")
+    if partners:
+        ic, iname, ilead = partners.col(["pcn_code"]), partners.col(["pcn_name"]), partners.col(PCN_PARENT_NAMES)
+        for line, r in partners.rows:
+            code = r[ic].strip().upper()
+            if not code:
+                raise InputFileError(partners.name, "empty PCN code", row=line, field="pcn_code")
+            if code not in networks:
+                if details is not None:
+                    raise InputFileError(
+                        partners.name, f"PCN {code!r} is not in the PCN details", row=line, field="pcn_code"
+                    )
+                name = r[iname].strip() if iname is not None else ""
+                lead = r[ilead].strip().upper() if ilead is not None else ""
+                networks[code] = (code, name or code, lead or None)
+    return list(networks.values())
+
+
+def _membership_rows(partners: Sheet) -> list[tuple]:
+    ip, ic = partners.col(["partner_organisation_code"]), partners.col(["pcn_code"])
+    iname, icomm = partners.col(["partner_name"]), partners.col(PRACTICE_PARENT_NAMES)
+    istart, iend = partners.col(START_NAMES), partners.col(END_NAMES)
+    seen: dict[tuple, int] = {}
+    rows = []
+    for line, r in partners.rows:
+        practice = r[ip].strip().upper()
+        if not practice:
+            raise InputFileError(partners.name, "empty partner code", row=line, field="partner_organisation_code")
+        network = r[ic].strip().upper()
+        start = parse_yyyymmdd(r[istart], partners.name, line, partners.header[istart]) if istart is not None else None
+        end = parse_yyyymmdd(r[iend], partners.name, line, partners.header[iend]) if iend is not None else None
+        if start and end and end < start:
+            raise InputFileError(
+                partners.name,
+                f"end date {end:%Y%m%d} is before start date {start:%Y%m%d}",
+                row=line,
+                field=partners.header[iend],
+            )
+        key = (network, practice, start)
+        if key in seen:
+            raise InputFileError(
+                partners.name,
+                f"duplicate membership of {practice!r} in {network!r} (first on line {seen[key]})",
+                row=line,
+                field="partner_organisation_code",
+            )
+        seen[key] = line
+        name = r[iname].strip() if iname is not None else ""
+        comm = r[icomm].strip().upper() if icomm is not None else ""
+        rows.append((network, practice, name or practice, comm or None, start, end))
+    return rows
+
+
+def import_pcn(target, paths: list[str | Path], scenario: str) -> list[ImportReport]:
+    """Networks and memberships of ``scenario`` (created if new) from ePCN. One transaction."""
+    if not scenario or not scenario.strip():
+        raise InvalidParameter("scenario", "a scenario name is required")
+    if not paths or len(paths) > 2:
+        raise InvalidParameter("files", "give the ePCN workbook, or its one or two sheets saved as CSV")
+    sheets = read_epcn(paths)
+    networks = _network_rows(sheets)
+    members = _membership_rows(sheets["partners"]) if "partners" in sheets else None
+    file_names = ", ".join(display_name(p) for p in paths)
+    net_report = ImportReport("networks", file_names)
+    mem_report = ImportReport("memberships", file_names)
+    with import_transaction(target) as conn:
+        source_id = record_file(conn, "pcn", paths[0])
+        for extra in paths[1:]:
+            record_file(conn, "pcn", extra)
+        scenario_id, created = imports_networks.ensure_scenario(
+            conn, slugify(scenario), scenario.strip(), f"NHS Digital ePCN ({file_names})", source_id
+        )
+        imports_staging.stage(conn, "stage_networks", networks)
+        counts = imports_networks.upsert_networks(conn, scenario_id, source_id)
+        if members is not None:
+            imports_staging.stage(conn, "stage_members", members)
+            partners_added = imports_networks.add_missing_partners(conn, source_id)
+            mcounts = imports_networks.replace_memberships(conn, scenario_id, source_id)
+    net_report.added, net_report.updated = counts.get("added", 0), counts.get("updated", 0)
+    net_report.unchanged = counts.get("unchanged", 0)
+    net_report.notes["not in file (kept)"] = counts.get("not in file", 0)
+    if created:
+        net_report.notes["new scenario"] = 1
+    reports = [net_report]
+    if members is not None:
+        mem_report.added, mem_report.updated = mcounts.get("added", 0), mcounts.get("updated", 0)
+        mem_report.unchanged, mem_report.closed = mcounts.get("unchanged", 0), mcounts.get("closed", 0)
+        mem_report.notes["removed"] = mcounts.get("removed", 0)
+        mem_report.notes["partners added"] = partners_added
+        reports.append(mem_report)
+    for r in reports:
+        log.info(r.summary())
+    return reports
