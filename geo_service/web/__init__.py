@@ -20,3 +20,7 @@ def register_web(app: Flask) -> None:
     from geo_service.web.checks_api import bp as checks_bp
 
     app.register_blueprint(checks_bp)
+    from geo_service.web import layers_api, maps
+
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(layers_api.bp)

@@ -1,0 +1,74 @@
+"""Colour-blind-safe colours for maps.
+
+Networks get Paul Tol's "muted" qualitative scheme (distinct for the common colour-vision
+deficiencies); the overview grades areas with ColorBrewer YlOrBr (sequential, colour-blind
+safe). Findings use colours outside those schemes so they stand out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Paul Tol, "muted" (9) + "bright" extras: https://personal.sron.nl/~pault/
+NETWORK_COLOURS = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#4477AA",
+    "#66CCEE",
+    "#228833",
+)
+
+CROSS_BOUNDARY = "#D5281B"  # NHS red: cross-boundary networks outlined red (issue 5)
+ORPHAN = "#FFB81C"  # NHS warm yellow fill, black outline: orphaned practices
+FINDING_OUTLINE = "#000000"
+FOCUS_OUTLINE = "#212B32"  # NHS text colour: the area's own boundary
+NEIGHBOUR_OUTLINE = "#768692"  # NHS mid grey: neighbouring areas, faint
+MOVED = "#E66100"  # practices that moved between scenarios (orange, distinct from Tol muted)
+NO_NETWORK = "#768692"
+
+# ColorBrewer YlOrBr, 5 classes (colour-blind safe, print friendly).
+GRADUATED = ("#FFFFD4", "#FED98E", "#FE9929", "#D95F0E", "#993404")
+
+
+@dataclass(frozen=True)
+class ColourClass:
+    low: int
+    high: int | None  # inclusive; None = and above
+    colour: str
+
+    @property
+    def label(self) -> str:
+        if self.high is None:
+            return f"{self.low} or more"
+        if self.low == self.high:
+            return str(self.low)
+        return f"{self.low}–{self.high}"
+
+
+# Fixed breaks so that colours mean the same thing on every scenario and boundary set.
+FINDING_CLASSES = (
+    ColourClass(0, 0, GRADUATED[0]),
+    ColourClass(1, 2, GRADUATED[1]),
+    ColourClass(3, 5, GRADUATED[2]),
+    ColourClass(6, 10, GRADUATED[3]),
+    ColourClass(11, None, GRADUATED[4]),
+)
+
+
+def network_colours(codes: list[str]) -> dict[str, str]:
+    """A colour per network code, stable for a given sorted list of codes."""
+    return {code: NETWORK_COLOURS[i % len(NETWORK_COLOURS)] for i, code in enumerate(sorted(codes))}
+
+
+def finding_class(count: int) -> ColourClass:
+    for cls in FINDING_CLASSES:
+        if cls.high is None or count <= cls.high:
+            return cls
+    return FINDING_CLASSES[-1]

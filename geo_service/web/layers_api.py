@@ -1,0 +1,62 @@
+"""Cacheable GeoJSON layers for the maps: ``/api/v1/maps/...``.
+
+ETag = hash of the data version and the request (path + sorted query), so a client or proxy
+revalidates with ``If-None-Match`` and gets ``304`` without the server computing the layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, request
+
+from geo_service.db.repositories import meta
+from geo_service.errors import NotFound
+from geo_service.maps import views
+from geo_service.web.connection import get_conn
+from geo_service.web.maps import links
+
+bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
+
+MAX_AGE = 60  # seconds before a client revalidates (cheap: one tiny query)
+GEOJSON = "application/geo+json"
+
+
+def _etag(version: int) -> str:
+    args = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
+    digest = hashlib.sha256(f"{version}|{request.path}|{args}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def _cached(build) -> Response:
+    version, _ = meta.data_version(get_conn())
+    etag = _etag(version)
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
+    if etag in [e.strip() for e in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers=headers)
+    body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str)
+    return Response(body, mimetype=GEOJSON, headers=headers)
+
+
+@bp.get("/<scenario>/areas.geojson")
+def overview_areas(scenario: str):
+    """Every area of a boundary set with its number of findings (the overview map's layer)."""
+    tolerance = views.check_overview_tolerance(request.args.get("simplify"))
+    boundary_set = request.args.get("boundary_set") or None
+    return _cached(lambda: views.overview_features(get_conn(), scenario, boundary_set, tolerance))
+
+
+@bp.get("/<scenario>/areas/<code>/layers/<key>.geojson")
+def area_layer(scenario: str, code: str, key: str):
+    """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""
+    boundary_set = request.args.get("boundary_set") or None
+
+    def build():
+        view = views.area_view(get_conn(), scenario, code, boundary_set, links(scenario, boundary_set))
+        layer = next((layer for layer in view.layers if layer.key == key), None)
+        if layer is None:
+            raise NotFound(f"No layer '{key}' on area maps. Layers: {', '.join(x.key for x in view.layers)}.")
+        return layer.feature_collection()
+
+    return _cached(build)

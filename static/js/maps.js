@@ -1,0 +1,365 @@
+/* geo_service maps: feature layers, popups, tooltips, legend, search and fit-to-bounds for Leaflet maps
+ * built by Folium (geo_service/maps/builder.py).
+ *
+ * Safety: every value that came from data reaches the page through textContent or
+ * encodeURIComponent, never through innerHTML. Popups and tooltips are DOM nodes.
+ *
+ * Test hooks: GeoMaps.counts[mapName][layerKey] = features loaded; GeoMaps.isReady() is true once
+ * every layer has loaded (remote layers are fetched from our /api/v1 endpoints); the map
+ * container carries data-layer-counts (JSON) and data-ready.
+ */
+(function () {
+  "use strict";
+
+  var GeoMaps = (window.GeoMaps = window.GeoMaps || {});
+  GeoMaps.counts = GeoMaps.counts || {};
+  GeoMaps.layers = GeoMaps.layers || {};
+  GeoMaps.errors = GeoMaps.errors || [];
+  var pending = 0;
+  var loaded = false;
+
+  function node(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined && text !== null) el.textContent = String(text);
+    return el;
+  }
+
+  GeoMaps.escapeHtml = function (value) {
+    return String(value === undefined || value === null ? "" : value)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#39;");
+  };
+
+  function fillLink(template, props) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) {
+      return encodeURIComponent(props[key] === undefined || props[key] === null ? "" : props[key]);
+    });
+  }
+
+  function formatValue(value, format) {
+    if (value === undefined || value === null || value === "") return "not known";
+    if (format === "number") return Number(value).toLocaleString("en-GB");
+    if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
+    return String(value);
+  }
+
+  function mapName(map) {
+    return map._geoName || (map._geoName = map.getContainer().id);
+  }
+
+  function publishCounts(map) {
+    var name = mapName(map);
+    map.getContainer().setAttribute("data-layer-counts", JSON.stringify(GeoMaps.counts[name] || {}));
+  }
+
+  function setCount(map, spec, n) {
+    var name = mapName(map);
+    GeoMaps.counts[name] = GeoMaps.counts[name] || {};
+    GeoMaps.counts[name][spec.key] = n;
+    publishCounts(map);
+    var cells = map.getContainer().querySelectorAll('[data-legend-count="' + spec.key + '"]');
+    for (var i = 0; i < cells.length; i++) cells[i].textContent = "(" + n.toLocaleString("en-GB") + ")";
+  }
+
+  function checkReady() {
+    if (pending === 0 && loaded) {
+      GeoMaps.ready = true;
+      var maps = document.querySelectorAll(".folium-map");
+      for (var i = 0; i < maps.length; i++) maps[i].setAttribute("data-ready", "true");
+    }
+  }
+
+  GeoMaps.isReady = function () {
+    return GeoMaps.ready === true;
+  };
+
+  window.addEventListener("load", function () {
+    loaded = true;
+    checkReady();
+  });
+
+  function radiusFor(spec, props) {
+    var r = spec.radius || {};
+    var v = r.by ? props[r.by] : null;
+    if (v === undefined || v === null) return r.unknown || r.min || 5;
+    return Math.min(r.max || 16, (r.min || 3) + Math.sqrt(Number(v)) / (r.scale || 14));
+  }
+
+  function classFor(spec, props) {
+    var v = Number(props[spec.classes.by] || 0);
+    for (var i = 0; i < spec.classes.items.length; i++) {
+      var c = spec.classes.items[i];
+      if (c.high === null || v <= c.high) return c;
+    }
+    return spec.classes.items[spec.classes.items.length - 1];
+  }
+
+  function styleFor(spec, feature) {
+    var props = feature.properties || {};
+    var style = L.Util.extend({}, spec.style || {});
+    if (spec.colourBy && props[spec.colourBy]) {
+      style.color = style.color || props[spec.colourBy];
+      style.fillColor = props[spec.colourBy];
+      if (spec.outlineByColour) style.color = props[spec.colourBy];
+    }
+    if (spec.classes) style.fillColor = classFor(spec, props).colour;
+    if (spec.radius) style.radius = radiusFor(spec, props);
+    return style;
+  }
+
+  function findingsList(spec, keys) {
+    var ul = node("ul", "geo-popup__findings");
+    (keys || []).forEach(function (k) {
+      ul.appendChild(node("li", null, (spec.findingLabels && spec.findingLabels[k]) || k));
+    });
+    if (!keys || !keys.length) ul.appendChild(node("li", "geo-popup__none", "No findings"));
+    return ul;
+  }
+
+  function popupNode(spec, props) {
+    var wrap = node("div", "geo-popup");
+    wrap.appendChild(node("h3", "geo-popup__title", props.name));
+    var dl = node("dl", "geo-popup__fields");
+    (spec.popup || []).forEach(function (field) {
+      var label = field[0], key = field[1], format = field[2];
+      if (format === "findings") return;
+      dl.appendChild(node("dt", null, label));
+      var value = props[key];
+      if (format === "dated") value = formatValue(props[key], "number") + (props[field[3]] ? " (" + props[field[3]] + ")" : "");
+      else value = formatValue(value, format);
+      dl.appendChild(node("dd", null, value));
+    });
+    wrap.appendChild(dl);
+    if ((spec.popup || []).some(function (f) { return f[2] === "findings"; })) {
+      wrap.appendChild(node("p", "geo-popup__subtitle", "Findings"));
+      wrap.appendChild(findingsList(spec, props.f));
+    }
+    if (spec.link) {
+      var a = node("a", "geo-popup__link", spec.linkText || "Open");
+      a.href = fillLink(spec.link, props);
+      wrap.appendChild(a);
+    }
+    return wrap;
+  }
+
+  function tooltipNode(spec, props) {
+    var wrap = node("span", "geo-tooltip");
+    wrap.appendChild(node("strong", null, props.name));
+    if (props.code) wrap.appendChild(node("span", null, " (" + props.code + ")"));
+    if (spec.tooltipExtra && props[spec.tooltipExtra[1]] !== undefined) {
+      wrap.appendChild(node("br"));
+      wrap.appendChild(node("span", null, spec.tooltipExtra[0] + ": " + formatValue(props[spec.tooltipExtra[1]], "number")));
+    }
+    return wrap;
+  }
+
+  function bindFeature(map, spec, feature, layer) {
+    var props = feature.properties || {};
+    layer.bindTooltip(function () { return tooltipNode(spec, props); }, { sticky: spec.kind !== "point" });
+    if (spec.clickOpensLink && spec.link) {
+      layer.on("click", function () { window.location.href = fillLink(spec.link, props); });
+    } else if (spec.popup) {
+      layer.bindPopup(function () { return popupNode(spec, props); }, { maxWidth: 320 });
+    }
+    layer.feature = feature;
+  }
+
+  GeoMaps.featureLayer = function (map, spec, data) {
+    var name = mapName(map);
+    var group = L.geoJSON(null, {
+      style: function (f) { return styleFor(spec, f); },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleFor(spec, f)); },
+      onEachFeature: function (f, layer) { bindFeature(map, spec, f, layer); },
+    });
+    group._geoSpec = spec;
+    (GeoMaps.layers[name] = GeoMaps.layers[name] || []).push(group);
+    if (data) {
+      group.addData(data);
+      setCount(map, spec, data.features.length);
+    } else if (spec.url) {
+      pending += 1;
+      fetch(spec.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+        .then(function (resp) {
+          if (!resp.ok) throw new Error("HTTP " + resp.status + " for " + spec.url);
+          return resp.json();
+        })
+        .then(function (fc) {
+          group.addData(fc);
+          setCount(map, spec, fc.features.length);
+          if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8] });
+        })
+        .catch(function (err) {
+          GeoMaps.errors.push(String(err));
+          console.error("geo_service: could not load layer", spec.key, String(err));
+        })
+        .then(function () {
+          pending -= 1;
+          checkReady();
+        });
+    } else {
+      setCount(map, spec, 0);
+    }
+    return group;
+  };
+
+  function swatch(entry) {
+    var s = node("span", "geo-legend__swatch geo-legend__swatch--" + entry.swatch.shape);
+    var st = entry.swatch;
+    if (st.fill) s.style.backgroundColor = st.fill;
+    if (st.stroke) s.style.borderColor = st.stroke;
+    if (st.dash) s.style.borderStyle = "dashed";
+    if (st.weight) s.style.borderWidth = Math.min(st.weight, 4) + "px";
+    return s;
+  }
+
+  GeoMaps.legend = function (map, entries, options) {
+    var control = L.control({ position: (options && options.position) || "bottomleft" });
+    control.onAdd = function () {
+      var box = node("details", "geo-legend leaflet-bar");
+      box.open = !(options && options.collapsed);
+      box.appendChild(node("summary", "geo-legend__title", (options && options.title) || "Legend"));
+      var list = node("ul", "geo-legend__list");
+      entries.forEach(function (entry) {
+        var li = node("li", "geo-legend__item");
+        li.setAttribute("data-legend-layer", entry.key);
+        if (entry.classes) {
+          li.appendChild(node("span", "geo-legend__label", entry.title));
+          var sub = node("ul", "geo-legend__classes");
+          entry.classes.forEach(function (c) {
+            var ci = node("li", "geo-legend__class");
+            ci.appendChild(swatch({ swatch: { shape: "polygon", fill: c.colour, stroke: "#425563" } }));
+            ci.appendChild(node("span", null, c.label));
+            sub.appendChild(ci);
+          });
+          li.appendChild(sub);
+        } else {
+          li.appendChild(swatch(entry));
+          li.appendChild(node("span", "geo-legend__label", entry.title));
+        }
+        var count = node("span", "geo-legend__count");
+        count.setAttribute("data-legend-count", entry.key);
+        var known = (GeoMaps.counts[mapName(map)] || {})[entry.key];
+        if (known !== undefined) count.textContent = "(" + known.toLocaleString("en-GB") + ")";
+        li.appendChild(count);
+        if (entry.note) li.appendChild(node("span", "geo-legend__note", entry.note));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  };
+
+  function searchable(map) {
+    var out = [];
+    (GeoMaps.layers[mapName(map)] || []).forEach(function (group) {
+      if (!group._geoSpec.search) return;
+      group.eachLayer(function (layer) {
+        out.push({ layer: layer, spec: group._geoSpec, group: group });
+      });
+    });
+    return out;
+  }
+
+  function focusOn(map, hit) {
+    if (!map.hasLayer(hit.group)) map.addLayer(hit.group);
+    if (hit.layer.getLatLng) map.setView(hit.layer.getLatLng(), Math.max(map.getZoom(), 13));
+    else map.fitBounds(hit.layer.getBounds(), { padding: [16, 16] });
+    if (hit.layer.getPopup && hit.layer.getPopup()) hit.layer.openPopup();
+    else if (hit.spec.clickOpensLink && hit.spec.link) window.location.href = fillLink(hit.spec.link, hit.layer.feature.properties);
+  }
+
+  GeoMaps.search = function (map, options) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var box = node("div", "geo-search leaflet-bar");
+      var id = mapName(map) + "-search";
+      var label = node("label", "geo-search__label", options.label || "Search");
+      label.setAttribute("for", id);
+      var input = node("input", "geo-search__input");
+      input.type = "search";
+      input.id = id;
+      input.placeholder = options.placeholder || "Name, ODS code or postcode";
+      input.setAttribute("autocomplete", "off");
+      var results = node("ul", "geo-search__results");
+      results.setAttribute("role", "listbox");
+      box.appendChild(label);
+      box.appendChild(input);
+      box.appendChild(results);
+      var timer = null;
+      function run() {
+        var q = input.value.trim().toLowerCase();
+        var qCompact = q.replace(/\s+/g, "");
+        results.textContent = "";
+        if (q.length < 2) return;
+        var hits = searchable(map).filter(function (hit) {
+          var p = hit.layer.feature.properties;
+          return (
+            String(p.name || "").toLowerCase().indexOf(q) !== -1 ||
+            String(p.code || "").toLowerCase() === q ||
+            String(p.code || "").toLowerCase().indexOf(q) === 0 ||
+            (p.postcode && String(p.postcode).toLowerCase().replace(/\s+/g, "").indexOf(qCompact) === 0)
+          );
+        });
+        hits.slice(0, options.max || 8).forEach(function (hit) {
+          var p = hit.layer.feature.properties;
+          var li = node("li", "geo-search__result");
+          var button = node("button", "geo-search__button");
+          button.type = "button";
+          button.appendChild(node("strong", null, p.name));
+          button.appendChild(node("span", null, " " + [p.code, p.postcode].filter(Boolean).join(" · ")));
+          button.appendChild(node("span", "geo-search__kind", " " + hit.spec.title));
+          button.addEventListener("click", function () { focusOn(map, hit); });
+          li.appendChild(button);
+          results.appendChild(li);
+        });
+        if (!hits.length) results.appendChild(node("li", "geo-search__empty", "No matches"));
+      }
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(run, 120);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    return control;
+  };
+
+  GeoMaps.fitControl = function (map, bounds) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var bar = node("div", "leaflet-bar geo-fit");
+      var a = node("a", "geo-fit__button", "⤢");
+      a.href = "#";
+      a.title = "Fit map to the data";
+      a.setAttribute("role", "button");
+      a.setAttribute("aria-label", "Fit map to the data");
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        map.fitBounds(bounds, { padding: [8, 8] });
+      });
+      bar.appendChild(a);
+      L.DomEvent.disableClickPropagation(bar);
+      return bar;
+    };
+    control.addTo(map);
+    return control;
+  };
+
+  /* Attribution arrives as plain text pieces (escaped here) plus the basemap's own, trusted, HTML. */
+  GeoMaps.attribution = function (map, pieces, basemapHtml) {
+    var control = map.attributionControl;
+    if (!control) return;
+    pieces.forEach(function (text) { control.addAttribution(GeoMaps.escapeHtml(text)); });
+    if (basemapHtml) control.addAttribution(basemapHtml);
+  };
+})();
