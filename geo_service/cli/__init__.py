@@ -37,6 +37,8 @@ def _register() -> None:
     main.add_command(serve_commands.serve)
     main.add_command(__import__("geo_service.cli.check_command", fromlist=["check"]).check)
     main.add_command(__import__("geo_service.cli.import_commands", fromlist=["import_group"]).import_group)
+    main.add_command(__import__("geo_service.cli.export_commands", fromlist=["export"]).export)
+    main.add_command(__import__("geo_service.cli.export_commands", fromlist=["print_"]).print_)
 
 
 _register()

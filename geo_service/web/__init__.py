@@ -20,6 +20,9 @@ def register_web(app: Flask) -> None:
     from geo_service.web.checks_api import bp as checks_bp
 
     app.register_blueprint(checks_bp)
+    from geo_service.web.exports import bp as exports_bp
+
+    app.register_blueprint(exports_bp)
     from geo_service.web import layers_api, maps
 
     app.register_blueprint(maps.bp)

@@ -1,0 +1,515 @@
+"""Print-ready maps (PNG or PDF, A4/A3, portrait/landscape) of one area or one network, for board papers.
+
+Rendered on the server with geopandas + matplotlib (Agg backend), offline: no browser and no
+tiles. The map is drawn in EPSG:27700 (metres), so the scale bar is true and grid north is up.
+Colours and symbols are those of the web map (:mod:`geo_service.maps.palette`). Each sheet has
+a title, a subtitle (scenario, boundary set, data date), a legend, a scale bar, a north arrow,
+a findings summary box and the attribution (OGL, OS, NHS Digital).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import pandas as pd
+
+matplotlib.use("Agg")  # before pyplot: no display, safe in threads of a web server
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
+
+from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer  # noqa: E402
+from geo_service.db.repositories import export_layers as repo  # noqa: E402
+from geo_service.db.repositories import sources  # noqa: E402
+from geo_service.exports.formats import page_size_mm  # noqa: E402
+from geo_service.exports.layers import ExportScope, build_layer, finding_labels, to_frame  # noqa: E402
+from geo_service.exports.vector import ExportFile  # noqa: E402
+from geo_service.maps import palette  # noqa: E402
+from geo_service.slugs import slugify  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0 (NHS Digital, NHS England). "
+    "Contains OS data © Crown copyright and database right. Source: Office for National Statistics, OGL v3.0."
+)
+NICE_LENGTHS_M = (100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000)
+MAX_NETWORK_ROWS = 18
+
+
+def figure_size_in(paper: str, orientation: str, fmt: str, dpi: int) -> tuple[float, float]:
+    """Figure size in inches. A PNG gets exactly round(mm / 25.4 × dpi) pixels (matplotlib truncates,
+    so a quarter pixel is added); a PDF gets the exact paper size."""
+    w_mm, h_mm = page_size_mm(paper, orientation)
+    if fmt == "png":
+        return ((round(w_mm / 25.4 * dpi) + 0.25) / dpi, (round(h_mm / 25.4 * dpi) + 0.25) / dpi)
+    return (w_mm / 25.4, h_mm / 25.4)
+
+
+def expected_pixels(paper: str, orientation: str, dpi: int) -> tuple[int, int]:
+    w_mm, h_mm = page_size_mm(paper, orientation)
+    return round(w_mm / 25.4 * dpi), round(h_mm / 25.4 * dpi)
+
+
+PT_MM = 25.4 / 72  # one typographic point in millimetres
+
+
+def _chars(width_mm: float, font_pt: float, bold: bool = False) -> int:
+    """About how many characters of DejaVu Sans fit in ``width_mm`` at ``font_pt``."""
+    return max(12, int(width_mm / (font_pt * (0.62 if bold else 0.55) * PT_MM)))
+
+
+def _wrap(text: str, width_mm: float, font_pt: float, bold: bool = False) -> str:
+    return textwrap.fill(text, _chars(width_mm, font_pt, bold), break_on_hyphens=False)
+
+
+def _height_mm(text: str, font_pt: float, spacing: float = 1.3) -> float:
+    return (text.count("\n") + 1) * font_pt * spacing * PT_MM
+
+
+def _data_date(conn) -> str:
+    dates = [d["extract_date"] for d in sources.data_dates(conn) if d["extract_date"] is not None]
+    return max(dates).isoformat() if dates else "unknown"
+
+
+def _context_areas(conn, scope: ExportScope, bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame | None:
+    """All areas of the boundary set that meet the map extent (for outlines), in EPSG:27700."""
+    if scope.boundary_set is None:
+        return None
+    xmin, ymin, xmax, ymax = transformer(AREA_SRID, STORAGE_SRID).transform_bounds(*bounds)
+    whole = {**scope.repo_scope(), "area_id": None, "network_id": None}
+    cols, rows = repo.areas(conn, whole, scope.boundary_set["id"], (xmin, ymin, xmax, ymax))
+    return to_frame(cols, rows, scope.srid)
+
+
+def _extent(frames: list[gpd.GeoDataFrame], aspect: float) -> tuple[float, float, float, float]:
+    """Bounds of the frames with a 6 % margin, widened to the axes' aspect ratio (width / height)."""
+    boxes = [f.geometry.dropna().total_bounds for f in frames if f is not None and f.geometry.notna().any()]
+    if not boxes:
+        return (400_000.0, 200_000.0, 500_000.0, 300_000.0)
+    xmin = min(b[0] for b in boxes)
+    ymin = min(b[1] for b in boxes)
+    xmax = max(b[2] for b in boxes)
+    ymax = max(b[3] for b in boxes)
+    w, h = max(xmax - xmin, 1_000.0), max(ymax - ymin, 1_000.0)
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    w, h = w * 1.12, h * 1.12
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _scale_bar(ax, extent: tuple[float, float, float, float], fs: float) -> None:
+    xmin, ymin, xmax, ymax = extent
+    width = xmax - xmin
+    length = max((n for n in NICE_LENGTHS_M if n <= width / 4), default=NICE_LENGTHS_M[0])
+    x0, y0 = xmin + width * 0.04, ymin + (ymax - ymin) * 0.05
+    bar_h = (ymax - ymin) * 0.012
+    pad = width * 0.012
+    ax.add_patch(
+        Rectangle(
+            (x0 - pad, y0 - pad),
+            length + 2 * pad + width * 0.05,
+            bar_h + 2 * pad + (ymax - ymin) * 0.035,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * length / 4, y0),
+                length / 4,
+                bar_h,
+                facecolor="#212B32" if i % 2 == 0 else "white",
+                edgecolor="#212B32",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
+    ty = y0 + bar_h + (ymax - ymin) * 0.008
+    ax.text(x0, ty, "0", fontsize=fs, ha="center", va="bottom", zorder=22)
+    ax.text(x0 + length, ty, label, fontsize=fs, ha="center", va="bottom", zorder=22)
+
+
+def _north_arrow(ax, extent: tuple[float, float, float, float], fs: float) -> None:
+    xmin, ymin, xmax, ymax = extent
+    w, h = xmax - xmin, ymax - ymin
+    x, y = xmax - w * 0.05, ymax - h * 0.16
+    ax.add_patch(
+        FancyArrow(
+            x,
+            y,
+            0,
+            h * 0.08,
+            width=w * 0.008,
+            head_width=w * 0.028,
+            head_length=h * 0.035,
+            length_includes_head=True,
+            color="#212B32",
+            zorder=22,
+        )
+    )
+    ax.text(x, y + h * 0.09, "N", fontsize=fs * 1.5, fontweight="bold", ha="center", va="bottom", zorder=22)
+
+
+def _findings_lines(practices, networks) -> list[str]:
+    """'label: N networks/practices' for every finding present on the map, networks first."""
+    labels = finding_labels()
+    lines = []
+    for df, noun in ((networks, "network"), (practices, "practice")):
+        if df is None or "findings" not in df.columns:
+            continue
+        keys = [c for c in df.columns if c in labels and str(df[c].dtype) == "boolean"]
+        for key in keys:
+            n = int(df[key].fillna(False).sum())
+            if n:
+                lines.append(f"{labels[key]}: {n} {noun}{'s' if n != 1 else ''}")
+    return lines
+
+
+def render(conn, scope: ExportScope, fmt: str, paper: str, orientation: str, dpi: int) -> ExportFile:
+    """Render the sheet into a temporary folder and return it as an :class:`ExportFile`."""
+    practices = build_layer(conn, scope, "practices")
+    networks = build_layer(conn, scope, "networks")
+    focus = build_layer(conn, scope, "areas") if scope.area is not None else None
+
+    fig = plt.figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
+    try:
+        _draw(conn, fig, scope, practices, networks, focus, paper, orientation)
+        workdir = Path(tempfile.mkdtemp(prefix="geo-print-"))
+        try:
+            subject = scope.area_code if scope.area is not None else scope.network["code"]
+            stamp = date.today().isoformat()
+            filename = f"{scope.scenario['slug']}_{slugify(subject)}_{paper}-{orientation}_{stamp}.{fmt}"
+            path = workdir / filename
+            metadata = {"Title": _title(scope)} if fmt == "pdf" else {"Title": _title(scope), "Software": "geo_service"}
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+    finally:
+        plt.close(fig)
+    return ExportFile(path, filename, MEDIA_TYPES[fmt], workdir)
+
+
+def _title(scope: ExportScope) -> str:
+    if scope.area is not None:
+        return f"{scope.area['name']} ({scope.area_code}): primary care networks"
+    net = scope.network
+    return f"{net['name']} ({net['code']})"
+
+
+def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orientation: str) -> None:
+    w_mm, h_mm = page_size_mm(paper, orientation)
+    fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8  # base font size grows gently with the paper
+    m = 10 / w_mm  # 10 mm margin, as a fraction of the width
+    mh = 10 / h_mm
+    landscape = orientation == "landscape"
+
+    # Title block (wrapped to the page width).
+    text_w = w_mm - 20
+    title = _wrap(_title(scope), text_w, fs * 2.0, bold=True)
+    bs_name = scope.boundary_set["name"] if scope.boundary_set else "none"
+    subtitle = _wrap(
+        f"Scenario: {scope.scenario['name']}  ·  Boundary set: {bs_name}  ·  Data as of {_data_date(conn)}",
+        text_w,
+        fs * 1.05,
+    )
+    y_mm = 10.0
+    fig.text(m, 1 - y_mm / h_mm, title, fontsize=fs * 2.0, fontweight="bold", va="top", color="#212B32")
+    y_mm += _height_mm(title, fs * 2.0, 1.2) + 2
+    fig.text(m, 1 - y_mm / h_mm, subtitle, fontsize=fs * 1.05, va="top", color="#4C6272", linespacing=1.3)
+    y_mm += _height_mm(subtitle, fs * 1.05) + 4
+    top = 1 - y_mm / h_mm
+    attribution = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
+    bottom = mh + (_height_mm(attribution, fs * 0.72) + 3) / h_mm
+
+    # Map frame and side (landscape) or bottom (portrait) panel.
+    if landscape:
+        map_box = (m, bottom, 0.66 - m, top - bottom)
+        panel_box = (0.68, bottom, 1 - m - 0.68, top - bottom)
+    else:
+        map_box = (m, 0.40, 1 - 2 * m, top - 0.40)
+        panel_box = (m, bottom, 1 - 2 * m, 0.40 - bottom - 0.01)
+    ax = fig.add_axes(map_box)
+    aspect = (map_box[2] * w_mm) / (map_box[3] * h_mm)
+
+    codes = list(networks["code"]) if len(networks) else []
+    colours = palette.network_colours(codes)
+    layers = [focus if focus is not None else networks, practices]
+    extent = _extent([f for f in layers if f is not None and len(f)], aspect)
+    context = _context_areas(conn, scope, extent)
+
+    ax.set_facecolor("#F0F4F5")
+    if context is not None and len(context):
+        context.boundary.plot(ax=ax, color=palette.NEIGHBOUR_OUTLINE, linewidth=0.6, linestyle="--", zorder=2)
+    if focus is not None and len(focus):
+        focus.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
+    if len(networks):
+        polys = networks[networks.geometry.notna()]
+        hull = polys["geometry_source"] == "member_hull"
+        for is_hull, part in ((False, polys[~hull]), (True, polys[hull])):
+            if not len(part):
+                continue
+            part.plot(
+                ax=ax,
+                color=[colours[c] for c in part["code"]],
+                alpha=0.30 if not is_hull else 0.18,
+                edgecolor="none",
+                zorder=3,
+            )
+            part.boundary.plot(
+                ax=ax,
+                color=[colours[c] for c in part["code"]],
+                linewidth=1.0,
+                linestyle="--" if is_hull else "-",
+                zorder=4,
+            )
+        if "cross_boundary_administrative" in polys.columns:
+            crossing = polys[
+                polys["cross_boundary_administrative"].fillna(False) | polys["cross_boundary_geographic"].fillna(False)
+            ]
+            if len(crossing):
+                crossing.boundary.plot(ax=ax, color=palette.CROSS_BOUNDARY, linewidth=2.0, zorder=5)
+        for _, row in polys.iterrows():
+            pt = row.geometry.representative_point()
+            ax.annotate(
+                row["code"],
+                (pt.x, pt.y),
+                fontsize=fs * 0.85,
+                ha="center",
+                va="center",
+                color="#212B32",
+                zorder=9,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0},
+            )
+    if focus is not None and len(focus):
+        focus.boundary.plot(ax=ax, color=palette.FOCUS_OUTLINE, linewidth=1.8, zorder=6)
+
+    located = practices[practices.geometry.notna() & ~practices.geometry.is_empty]
+    marker = max(fs * 2.6, 12)
+    orphan_mask = located["orphaned"].fillna(False) if "orphaned" in located.columns else located["network_count"].eq(0)
+    members = located[~orphan_mask]
+    if len(members):
+        member_colour = [
+            colours.get((codes_.split(",")[0] if isinstance(codes_, str) else ""), palette.NO_NETWORK)
+            for codes_ in members["network_codes"]
+        ]
+        ax.scatter(
+            members.geometry.x,
+            members.geometry.y,
+            s=marker * 2.2,
+            c=member_colour,
+            edgecolors="#212B32",
+            linewidths=0.6,
+            zorder=10,
+        )
+    flagged = members[members["findings"].notna()] if "findings" in members.columns else members.iloc[0:0]
+    if len(flagged):
+        ax.scatter(
+            flagged.geometry.x,
+            flagged.geometry.y,
+            s=marker * 5,
+            facecolors="none",
+            edgecolors=palette.FINDING_OUTLINE,
+            linewidths=1.2,
+            zorder=11,
+        )
+    orphans = located[orphan_mask]
+    if len(orphans):
+        ax.scatter(
+            orphans.geometry.x,
+            orphans.geometry.y,
+            s=marker * 3.2,
+            marker="D",
+            c=palette.ORPHAN,
+            edgecolors="black",
+            linewidths=0.9,
+            zorder=12,
+        )
+
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#425563")
+        spine.set_linewidth(0.8)
+    _scale_bar(ax, extent, fs)
+    _north_arrow(ax, extent, fs)
+
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, practices, networks, colours, focus is not None)
+
+    fig.text(m, mh, attribution, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
+
+
+def _legend_handles(fs: float, practices, networks, has_focus: bool) -> list:
+    """Legend entries for what is on the sheet (same symbols as the web map)."""
+    handles = []
+    if has_focus:
+        handles.append(Line2D([], [], color=palette.FOCUS_OUTLINE, linewidth=1.8, label="Area boundary"))
+    handles.append(
+        Line2D([], [], color=palette.NEIGHBOUR_OUTLINE, linewidth=0.8, linestyle="--", label="Area boundaries")
+    )
+    sources_ = set(networks["geometry_source"]) if len(networks) else set()
+    if "polygon" in sources_:
+        handles.append(
+            Patch(
+                facecolor=palette.NETWORK_COLOURS[0],
+                alpha=0.35,
+                edgecolor=palette.NETWORK_COLOURS[0],
+                label="Network polygon",
+            )  # fmt: skip
+        )
+    if "member_hull" in sources_:
+        handles.append(
+            Patch(
+                facecolor=palette.NETWORK_COLOURS[1],
+                alpha=0.25,
+                edgecolor=palette.NETWORK_COLOURS[1],
+                linestyle="--",
+                label="Network without polygon (outline of its members)",
+            )  # fmt: skip
+        )
+    crossing = [c for c in ("cross_boundary_administrative", "cross_boundary_geographic") if c in networks.columns]
+    if crossing and len(networks) and networks[crossing].fillna(False).any(axis=None):
+        handles.append(Line2D([], [], color=palette.CROSS_BOUNDARY, linewidth=2.0, label="Network crossing a boundary"))
+    marker = dict(linestyle="none", markeredgecolor="#212B32")
+    if len(practices):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markerfacecolor=palette.NETWORK_COLOURS[2],
+                markersize=fs * 0.8,
+                label="Practice (colour of its network)",
+                **marker,
+            )  # fmt: skip
+        )
+    if "findings" in practices.columns and practices["findings"].notna().any():
+        handles.append(
+            Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markersize=fs * 1.3,
+                   markeredgecolor=palette.FINDING_OUTLINE, markeredgewidth=1.2, label="Practice with a finding")
+        )  # fmt: skip
+    if "orphaned" in practices.columns and practices["orphaned"].fillna(False).any():
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                linestyle="none",
+                markerfacecolor=palette.ORPHAN,
+                markeredgecolor="black",
+                markersize=fs * 0.9,
+                label="Orphaned practice (no network)",
+            )  # fmt: skip
+        )
+    return handles
+
+
+def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, has_focus: bool) -> None:
+    """Legend, findings summary box and the list of networks shown."""
+    x, y, w, h = box
+    w_mm = w * page_mm[0]
+    if landscape:
+        legend_box = (x, y + h * 0.68, w, h * 0.32)
+        findings_box = (x, y + h * 0.38, w, h * 0.28)
+        table_box = (x, y, w, h * 0.36)
+        half_mm = w_mm
+    else:
+        legend_box = (x, y + h * 0.42, w * 0.46, h * 0.58)
+        findings_box = (x + w * 0.50, y + h * 0.42, w * 0.50, h * 0.58)
+        table_box = (x, y, w, h * 0.40)
+        half_mm = w_mm * 0.50
+
+    lax = fig.add_axes(legend_box)
+    lax.axis("off")
+    lax.legend(
+        handles=_legend_handles(fs, practices, networks, has_focus), loc="upper left", fontsize=fs,
+        title="Legend", title_fontsize=fs * 1.15, frameon=False, alignment="left", borderaxespad=0,
+    )  # fmt: skip
+
+    fax = fig.add_axes(findings_box)
+    fax.set_xticks([])
+    fax.set_yticks([])
+    fax.set_facecolor("#FFF9EC")
+    for spine in fax.spines.values():
+        spine.set_edgecolor(palette.ORPHAN)
+        spine.set_linewidth(1.5)
+    inner_mm = half_mm * 0.92
+    lines = _findings_lines(practices, networks)
+    population = networks["population"].sum() if len(networks) else 0
+    head = _wrap(
+        f"{len(networks)} network{'s' if len(networks) != 1 else ''} · {len(practices)} practice"
+        f"{'s' if len(practices) != 1 else ''} · {int(population):,} registered patients",
+        inner_mm,
+        fs * 0.9,
+    )
+    body = (
+        "\n".join(_wrap(f"• {line}", inner_mm, fs * 0.9).replace("\n", "\n   ") for line in lines)
+        if lines
+        else _wrap("No findings for the networks and practices shown.", inner_mm, fs * 0.9)
+    )
+    fax.text(0.03, 0.95, "Findings summary", fontsize=fs * 1.15, fontweight="bold", va="top", transform=fax.transAxes)
+    box_h_mm = findings_box[3] * page_mm[1]
+    y_head = 0.95 - (_height_mm("x", fs * 1.15) + 1.5) / box_h_mm
+    fax.text(0.03, y_head, head, fontsize=fs * 0.9, va="top", transform=fax.transAxes, color="#4C6272")
+    y_body = y_head - (_height_mm(head, fs * 0.9) + 1.5) / box_h_mm
+    fax.text(0.03, y_body, body, fontsize=fs * 0.9, va="top", transform=fax.transAxes, linespacing=1.3)
+
+    tax = fig.add_axes(table_box)
+    tax.axis("off")
+    tax.text(0, 1, "Networks shown", fontsize=fs * 1.15, fontweight="bold", va="top", transform=tax.transAxes)
+    table_h_mm = table_box[3] * page_mm[1]
+    row_mm = fs * 0.82 * 1.45 * PT_MM
+    fits = max(1, int((table_h_mm - 2 * row_mm) // row_mm))
+    shown = networks.head(min(fits, MAX_NETWORK_ROWS)) if len(networks) else networks
+    tfs = fs * 0.82
+    total = _chars(w_mm * 0.93, tfs)
+    tax.text(0.05, 1 - 1.6 * row_mm / table_h_mm, "Network", fontsize=tfs, fontweight="bold", va="center",
+             transform=tax.transAxes)  # fmt: skip
+    tax.text(1.0, 1 - 1.6 * row_mm / table_h_mm, "Practices · patients", fontsize=tfs, fontweight="bold",
+             ha="right", va="center", transform=tax.transAxes)  # fmt: skip
+    for i, (_, row) in enumerate(shown.iterrows()):
+        ty = 1 - (2.7 + i) * row_mm / table_h_mm
+        tax.add_patch(
+            Rectangle(
+                (0, ty - 0.3 * row_mm / table_h_mm),
+                0.035,
+                0.6 * row_mm / table_h_mm,
+                transform=tax.transAxes,
+                color=colours[row["code"]],
+            )  # fmt: skip
+        )
+        pop = "unknown" if pd.isna(row["population"]) else f"{int(row['population']):,}"
+        stats = f"{row['member_count']} · {pop}"
+        label = f"{row['code']}  {row['name']}"
+        room = total - len(stats) - 3
+        if len(label) > room:
+            label = label[: room - 1] + "…"
+        tax.text(0.05, ty, label, fontsize=tfs, va="center", transform=tax.transAxes)
+        tax.text(1.0, ty, stats, fontsize=tfs, ha="right", va="center", transform=tax.transAxes)
+    if len(networks) > len(shown):
+        ty = 1 - (2.7 + len(shown)) * row_mm / table_h_mm
+        tax.text(0.05, ty, f"… and {len(networks) - len(shown)} more (see the GIS export)", fontsize=tfs,
+                 va="center", transform=tax.transAxes)  # fmt: skip

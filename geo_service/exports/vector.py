@@ -1,0 +1,267 @@
+"""Write export layers to GIS files through GDAL (pyogrio): GeoPackage, GeoJSON, Shapefile zip, KML, CSV.
+
+Each export is built in its own temporary folder, one layer at a time, and handed back as an
+:class:`ExportFile` on disk: the web layer streams it in chunks and then deletes the folder; the
+CLI moves it to the requested path. Nothing is hand-written: every format goes through GDAL.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo_service.exports.formats import VectorFormat
+from geo_service.exports.layers import ExportScope, iter_layers
+from geo_service.slugs import slugify
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 256 * 1024
+
+# Shapefile (dBase) field names hold at most 10 characters. Longer names are shortened word by
+# word with this table, then squeezed and, only if still too long or taken, truncated and numbered.
+SHAPEFILE_ABBREVIATIONS = {
+    "administrative": "adm",
+    "assigned": "asg",
+    "boundary": "bnd",
+    "code": "cd",
+    "codes": "cds",
+    "commissioner": "comm",
+    "count": "n",
+    "cross": "x",
+    "current": "cur",
+    "date": "dt",
+    "dominated": "dom",
+    "extended": "ext",
+    "findings": "findings",
+    "geographic": "geo",
+    "geom": "geom",
+    "geometry": "geom",
+    "hours": "hrs",
+    "invalid": "inv",
+    "lead": "ld",
+    "list": "lst",
+    "location": "loc",
+    "made": "mk",
+    "member": "mem",
+    "members": "mem",
+    "multiply": "mult",
+    "name": "nm",
+    "names": "nms",
+    "network": "net",
+    "networks": "net",
+    "outside": "out",
+    "overlapping": "ovl",
+    "oversized": "over",
+    "polygon": "poly",
+    "population": "pop",
+    "practice": "prac",
+    "size": "sz",
+    "sizes": "sz",
+    "source": "src",
+    "stale": "stl",
+    "undersized": "under",
+    "unknown": "unk",
+    "valid": "vld",
+    "without": "wo",
+}
+
+_README_HEAD = """\
+geo_service Shapefile export
+============================
+
+Scenario:      {scenario}
+Boundary set:  {boundary_set}
+Area:          {area}
+CRS:           EPSG:{srid} (also in each .prj file)
+Exported on:   {today}
+Encoding:      UTF-8 (declared in each .cpg file)
+
+Files: one Shapefile (.shp, .shx, .dbf, .prj, .cpg) per spatial layer; the memberships
+table has no geometry and is a .dbf (+ .cpg) on its own. Dates are text, YYYY-MM-DD.
+Text longer than 254 characters (the dBase limit) is cut; the GeoPackage keeps it whole.
+Boolean finding columns are T/F (blank when unknown).
+
+Field names
+-----------
+Shapefile field names hold at most 10 characters. Names of up to 10 characters are kept.
+Longer names are shortened predictably: each word (split on "_") is replaced by its
+abbreviation from the table at the end of this file; if the result is still longer than
+10 characters the underscores are dropped; if it is still too long it is cut to 10
+characters; if two fields would get the same name, the later one ends in a number (…1, …2).
+The GeoPackage export keeps the full names.
+
+"""
+
+_README_TAIL = """
+Licence and attribution
+-----------------------
+Contains public sector information licensed under the Open Government Licence v3.0
+(NHS Digital / NHS England). Contains OS data (c) Crown copyright and database right.
+Source: Office for National Statistics licensed under the Open Government Licence v3.0.
+"""
+
+
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Map each column to a unique Shapefile field name of at most 10 characters (deterministic)."""
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        name = col.lower()
+        if len(name) > 10:
+            words = [SHAPEFILE_ABBREVIATIONS.get(w, w) for w in name.split("_") if w]
+            name = "_".join(w for w in words if w)
+            if len(name) > 10:
+                name = name.replace("_", "")
+            name = name[:10]
+        base, n = name, 0
+        while name in used:
+            n += 1
+            suffix = str(n)
+            name = base[: 10 - len(suffix)] + suffix
+        used.add(name)
+        mapping[col] = name
+    return mapping
+
+
+@dataclass
+class ExportFile:
+    """A finished export on disk, inside ``workdir`` (removed by :meth:`cleanup`)."""
+
+    path: Path
+    filename: str
+    media_type: str
+    workdir: Path
+
+    def chunks(self, size: int = CHUNK_SIZE):
+        """Read the file in chunks, then remove the work folder (used to stream a response)."""
+        try:
+            with self.path.open("rb") as fh:
+                while block := fh.read(size):
+                    yield block
+        finally:
+            self.cleanup()
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def move_to(self, dest: Path) -> Path:
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(self.path), dest)
+        self.cleanup()
+        return dest
+
+
+def export_filename(scope: ExportScope, fmt: VectorFormat, layers: tuple[str, ...], today: date | None = None) -> str:
+    """``<scenario>[_<area>|_<network>][_<layer>][_epsg27700]_<YYYY-MM-DD>.<ext>``, safe for any file system."""
+    parts = [scope.scenario["slug"]]
+    if scope.area is not None:
+        parts.append(slugify(scope.area_code))
+    if scope.network is not None:
+        parts.append(slugify(scope.network["code"]))
+    if len(layers) == 1:
+        parts.append(layers[0])
+    if scope.srid != 4326:
+        parts.append(f"epsg{scope.srid}")
+    parts.append((today or date.today()).isoformat())
+    return "_".join(parts) + "." + fmt.extension
+
+
+def write_export(conn, scope: ExportScope, fmt: VectorFormat, layers: tuple[str, ...]) -> ExportFile:
+    """Build the export in a new temporary folder and return it; the caller streams or moves it."""
+    workdir = Path(tempfile.mkdtemp(prefix="geo-export-"))
+    try:
+        filename = export_filename(scope, fmt, layers)
+        if fmt.key == "shp":
+            path = _write_shapefile_zip(conn, scope, layers, workdir / filename)
+        else:
+            path = workdir / filename
+            for name, df in iter_layers(conn, scope, layers):
+                _write_layer(fmt, df, name, path, scope.srid)
+                del df
+        return ExportFile(path, filename, fmt.media_type, workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _write_layer(fmt: VectorFormat, df: pd.DataFrame, name: str, path: Path, srid: int) -> None:
+    if fmt.key == "gpkg":
+        # GeoPackage 1.2 so that older GDAL/QGIS/ArcGIS open it without a version warning.
+        options = {} if path.exists() else {"VERSION": "1.2"}
+        pyogrio.write_dataframe(df, path, layer=name, driver="GPKG", append=path.exists(), dataset_options=options)
+    elif fmt.key == "geojson":  # a table (memberships) becomes features with null geometry, allowed by RFC 7946
+        pyogrio.write_dataframe(df, path, layer=name, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    elif fmt.key == "kml":
+        pyogrio.write_dataframe(
+            df, path, layer=name, driver="KML", dataset_options={"NameField": "name", "DescriptionField": "findings"}
+        )
+    elif fmt.key == "csv":
+        _write_csv(df, path, srid)
+    else:  # pragma: no cover - formats.FORMATS is the allow-list
+        raise ValueError(f"unsupported format {fmt.key!r}")
+
+
+def _write_csv(df: pd.DataFrame, path: Path, srid: int) -> None:
+    """Points as two coordinate columns (lon/lat, or easting/northing for EPSG:27700); polygons as WKT."""
+    if not isinstance(df, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(df, path, driver="CSV")
+        return
+    geom_types = set(df.geometry.dropna().geom_type)
+    if geom_types <= {"Point"}:
+        x_name, y_name = ("lon", "lat") if srid == 4326 else ("easting", "northing")
+        table = pd.DataFrame(df.drop(columns="geometry"))
+        present = df.geometry.notna() & ~df.geometry.is_empty
+        table[x_name] = df.geometry.x.where(present)
+        table[y_name] = df.geometry.y.where(present)
+        pyogrio.write_dataframe(table, path, driver="CSV")
+    else:
+        pyogrio.write_dataframe(df, path, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"})
+
+
+def _write_shapefile_zip(conn, scope: ExportScope, layers: tuple[str, ...], zip_path: Path) -> Path:
+    folder = zip_path.parent / "shp"
+    folder.mkdir()
+    mapping_lines: list[str] = []
+    for name, df in iter_layers(conn, scope, layers):
+        columns = [c for c in df.columns if c != "geometry"]
+        mapping = shapefile_field_names(columns)
+        df = df.rename(columns=mapping)
+        suffix = ".shp" if isinstance(df, gpd.GeoDataFrame) else ".dbf"
+        pyogrio.write_dataframe(
+            df, folder / f"{name}{suffix}", driver="ESRI Shapefile", layer_options={"ENCODING": "UTF-8"}
+        )
+        mapping_lines.append(f"{name}{suffix}  ({len(df)} records)")
+        mapping_lines.extend(f"    {mapping[c]:<10}  {c}" for c in columns)
+        mapping_lines.append("")
+        del df
+    readme = _README_HEAD.format(
+        scenario=f"{scope.scenario['name']} ({scope.scenario['slug']})",
+        boundary_set=scope.boundary_set["slug"] if scope.boundary_set else "(none loaded)",
+        area=(f"{scope.area['name']} ({scope.area_code})" if scope.area else "all"),
+        srid=scope.srid,
+        today=date.today().isoformat(),
+    )
+    readme += "Field-name mapping per file (Shapefile field  <-  full name)\n"
+    readme += "-" * 60 + "\n" + "\n".join(mapping_lines)
+    readme += "\nAbbreviations\n-------------\n"
+    readme += "\n".join(f"    {word:<16} {abbr}" for word, abbr in sorted(SHAPEFILE_ABBREVIATIONS.items())) + "\n"
+    readme += _README_TAIL
+    (folder / "README.txt").write_text(readme, encoding="utf-8")
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for member in sorted(folder.iterdir()):
+            if re.fullmatch(r"[A-Za-z0-9_.-]+", member.name):
+                zf.write(member, arcname=member.name)
+    shutil.rmtree(folder)
+    return zip_path

@@ -1,0 +1,69 @@
+"""GIS exports and print-ready maps: ``/api/v1/scenarios/<slug>/export`` and ``.../print.png|pdf``.
+
+The file is built in a temporary folder before the response starts (so errors are still a
+problem+json), then streamed in chunks; the folder is removed when the stream ends or is closed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from geo_service.exports import service
+from geo_service.exports.vector import ExportFile
+from geo_service.web.connection import get_conn
+
+bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
+
+
+def _stream(export: ExportFile) -> Response:
+    size = export.path.stat().st_size
+    resp = Response(export.chunks(), mimetype=export.media_type, direct_passthrough=True)
+    resp.headers["Content-Length"] = str(size)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    resp.call_on_close(export.cleanup)
+    return resp
+
+
+@bp.get("/export")
+def export(slug: str):
+    args = request.args
+    result = service.export_vector(
+        get_conn(),
+        slug,
+        format=args.get("format"),
+        layer=args.get("layer"),
+        area=args.get("area"),
+        boundary_set=args.get("boundary_set"),
+        crs=args.get("crs"),
+    )
+    return _stream(result)
+
+
+def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
+    args = request.args
+    result = service.print_map(
+        get_conn(),
+        slug,
+        kind,
+        code,
+        format=fmt,
+        paper=args.get("paper"),
+        orientation=args.get("orientation"),
+        dpi=args.get("dpi"),
+        boundary_set=args.get("boundary_set"),
+    )
+    resp = _stream(result)
+    if args.get("download", "").lower() not in ("1", "true", "yes"):
+        resp.headers["Content-Disposition"] = f'inline; filename="{result.filename}"'
+    return resp
+
+
+@bp.get("/areas/<code>/print.<fmt>")
+def print_area(slug: str, code: str, fmt: str):
+    return _print(slug, "area", code, fmt)
+
+
+@bp.get("/networks/<code>/print.<fmt>")
+def print_network(slug: str, code: str, fmt: str):
+    return _print(slug, "network", code, fmt)

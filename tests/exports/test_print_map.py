@@ -1,0 +1,84 @@
+"""Print maps: pixel size for paper × dpi, PDF page size, and a rendering kept for a person to look at."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from geo_service.demo.generator import PROPOSAL, REGISTERED
+from geo_service.errors import InvalidParameter, NotFound
+from geo_service.exports import service
+from geo_service.exports.print_map import expected_pixels
+
+MM_TO_PT = 72 / 25.4
+
+
+@pytest.mark.parametrize(
+    "paper, orientation, dpi, size",
+    [("a4", "landscape", 150, (1754, 1240)), ("a4", "portrait", 96, (794, 1123)), ("a3", "portrait", 72, (842, 1191))],
+)
+def test_png_has_the_pixel_size_of_paper_and_dpi(demo_conn, paper, orientation, dpi, size):
+    assert expected_pixels(paper, orientation, dpi) == size
+    result = service.print_map(demo_conn, REGISTERED, "area", "ZA3", "png", paper, orientation, dpi)
+    try:
+        with Image.open(result.path) as img:
+            assert img.format == "PNG"
+            assert img.size == size
+            assert round(img.info["dpi"][0]) == dpi
+        assert result.media_type == "image/png"
+        assert result.filename == f"{REGISTERED}_za3_{paper}-{orientation}_{result.filename.rsplit('_', 1)[1]}"
+    finally:
+        result.cleanup()
+
+
+def test_png_default_is_300_dpi_a4_landscape(demo_conn):
+    result = service.print_map(demo_conn, PROPOSAL, "area", "ZA1", "png")
+    try:
+        with Image.open(result.path) as img:
+            assert img.size == (3508, 2480)
+    finally:
+        result.cleanup()
+
+
+@pytest.mark.parametrize("paper, orientation, mm", [("a4", "portrait", (210, 297)), ("a3", "landscape", (420, 297))])
+def test_pdf_has_the_page_size(demo_conn, paper, orientation, mm):
+    result = service.print_map(demo_conn, REGISTERED, "network", "UZ0010", "pdf", paper, orientation)
+    try:
+        reader = PdfReader(result.path)
+        assert len(reader.pages) == 1
+        box = reader.pages[0].mediabox
+        assert float(box.width) == pytest.approx(mm[0] * MM_TO_PT, abs=0.5)
+        assert float(box.height) == pytest.approx(mm[1] * MM_TO_PT, abs=0.5)
+        text = reader.pages[0].extract_text()
+        assert "UZ0010" in text and "Findings summary" in text and "Open Government Licence" in text
+        assert "Crosses a commissioner boundary" in text  # the planted cross-boundary network
+    finally:
+        result.cleanup()
+
+
+def test_demo_area_rendering_is_saved_as_an_artifact(demo_conn, artifacts_dir):
+    """Kept in test-artifacts/ for a person to look at (legend, scale bar, north arrow, title)."""
+    for scenario, code, orientation in [(PROPOSAL, "ZA4", "landscape"), (REGISTERED, "ZA3", "portrait")]:
+        result = service.print_map(demo_conn, scenario, "area", code, "png", "a4", orientation, 150)
+        target = artifacts_dir / f"print_{scenario}_{code}_{orientation}.png"
+        shutil.copyfile(result.path, target)
+        result.cleanup()
+        with Image.open(target) as img:
+            assert img.size == expected_pixels("a4", orientation, 150)
+            colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
+            assert len(colours) > 50  # a drawn map, not a blank page
+
+
+def test_print_errors(demo_conn):
+    with pytest.raises(NotFound):
+        service.print_map(demo_conn, REGISTERED, "area", "ZZ9", "png")
+    with pytest.raises(NotFound):
+        service.print_map(demo_conn, REGISTERED, "network", "U99999", "png")
+    with pytest.raises(NotFound):
+        service.print_map(demo_conn, "nope", "area", "ZA1", "png")
+    with pytest.raises(InvalidParameter) as err:
+        service.print_map(demo_conn, REGISTERED, "area", "ZA1", "png", paper="a5")
+    assert err.value.extra["allowed"] == ["a4", "a3"]
