@@ -45,6 +45,34 @@ ATTRIBUTION = (
 )
 NICE_LENGTHS_M = (100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000)
 MAX_NETWORK_ROWS = 18
+# From the web map's layer styles (geo_service.maps.layers): network fill, practice radius by list size.
+NETWORK_FILL_OPACITY = 0.28
+ORPHAN_RADIUS = 10
+
+
+def practice_radius(list_size) -> float:
+    """Marker radius in (Leaflet) pixels: 3 + √list_size / 14, at most 16; 4 when unknown (as the web map)."""
+    if list_size is None or pd.isna(list_size):
+        return 4.0
+    return min(16.0, 3.0 + float(list_size) ** 0.5 / 14)
+
+
+def _practice_colour(network_codes, colours: dict[str, str]) -> str:
+    first = network_codes.split(",")[0] if isinstance(network_codes, str) and network_codes else None
+    return colours.get(first, palette.NO_NETWORK) if first else palette.NO_NETWORK
+
+
+def _crossing(networks) -> pd.Series:
+    cols = [c for c in ("cross_boundary_administrative", "cross_boundary_geographic") if c in networks.columns]
+    if not cols or not len(networks):
+        return pd.Series(False, index=networks.index)
+    return networks[cols].fillna(False).astype(bool).any(axis=1)
+
+
+def _orphaned(practices) -> pd.Series:
+    if "orphaned" in practices.columns:
+        return practices["orphaned"].fillna(False).astype(bool)
+    return practices["network_count"].eq(0)
 
 
 def figure_size_in(paper: str, orientation: str, fmt: str, dpi: int) -> tuple[float, float]:
@@ -256,37 +284,23 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     extent = _extent([f for f in layers if f is not None and len(f)], aspect)
     context = _context_areas(conn, scope, extent)
 
+    # Styles follow the web map (geo_service.maps.layers): Leaflet pixel widths ≈ points × PX.
+    px = 0.75 * fs / 8.5
     ax.set_facecolor("#F0F4F5")
-    if context is not None and len(context):
-        context.boundary.plot(ax=ax, color=palette.NEIGHBOUR_OUTLINE, linewidth=0.6, linestyle="--", zorder=2)
     if focus is not None and len(focus):
         focus.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
+    if context is not None and len(context):
+        others = context[~context["ods_code"].isin(focus["ods_code"])] if focus is not None else context
+        others.plot(ax=ax, facecolor=palette.NEIGHBOUR_OUTLINE, alpha=0.03, edgecolor="none", zorder=1)
+        others.boundary.plot(ax=ax, color=palette.NEIGHBOUR_OUTLINE, linewidth=1 * px, linestyle=(0, (4, 4)), zorder=2)
     if len(networks):
         polys = networks[networks.geometry.notna()]
-        hull = polys["geometry_source"] == "member_hull"
-        for is_hull, part in ((False, polys[~hull]), (True, polys[hull])):
-            if not len(part):
-                continue
-            part.plot(
-                ax=ax,
-                color=[colours[c] for c in part["code"]],
-                alpha=0.30 if not is_hull else 0.18,
-                edgecolor="none",
-                zorder=3,
-            )
-            part.boundary.plot(
-                ax=ax,
-                color=[colours[c] for c in part["code"]],
-                linewidth=1.0,
-                linestyle="--" if is_hull else "-",
-                zorder=4,
-            )
-        if "cross_boundary_administrative" in polys.columns:
-            crossing = polys[
-                polys["cross_boundary_administrative"].fillna(False) | polys["cross_boundary_geographic"].fillna(False)
-            ]
-            if len(crossing):
-                crossing.boundary.plot(ax=ax, color=palette.CROSS_BOUNDARY, linewidth=2.0, zorder=5)
+        net_colours = [colours[c] for c in polys["code"]]
+        polys.plot(ax=ax, color=net_colours, alpha=NETWORK_FILL_OPACITY, edgecolor="none", zorder=3)
+        polys.boundary.plot(ax=ax, color=net_colours, alpha=0.9, linewidth=2 * px, zorder=4)
+        crossing = polys[_crossing(polys)]
+        if len(crossing):
+            crossing.boundary.plot(ax=ax, color=palette.CROSS_BOUNDARY, linewidth=4 * px, zorder=5)
         for _, row in polys.iterrows():
             pt = row.geometry.representative_point()
             ax.annotate(
@@ -300,47 +314,31 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0},
             )
     if focus is not None and len(focus):
-        focus.boundary.plot(ax=ax, color=palette.FOCUS_OUTLINE, linewidth=1.8, zorder=6)
+        focus.boundary.plot(ax=ax, color=palette.FOCUS_OUTLINE, linewidth=3 * px, zorder=6)
 
     located = practices[practices.geometry.notna() & ~practices.geometry.is_empty]
-    marker = max(fs * 2.6, 12)
-    orphan_mask = located["orphaned"].fillna(False) if "orphaned" in located.columns else located["network_count"].eq(0)
+    orphan_mask = _orphaned(located)
     members = located[~orphan_mask]
     if len(members):
-        member_colour = [
-            colours.get((codes_.split(",")[0] if isinstance(codes_, str) else ""), palette.NO_NETWORK)
-            for codes_ in members["network_codes"]
-        ]
         ax.scatter(
             members.geometry.x,
             members.geometry.y,
-            s=marker * 2.2,
-            c=member_colour,
-            edgecolors="#212B32",
-            linewidths=0.6,
+            s=[(2 * practice_radius(v) * px) ** 2 for v in members["list_size"]],
+            c=[_practice_colour(codes_, colours) for codes_ in members["network_codes"]],
+            alpha=0.9,
+            edgecolors="white",
+            linewidths=1 * px,
             zorder=10,
-        )
-    flagged = members[members["findings"].notna()] if "findings" in members.columns else members.iloc[0:0]
-    if len(flagged):
-        ax.scatter(
-            flagged.geometry.x,
-            flagged.geometry.y,
-            s=marker * 5,
-            facecolors="none",
-            edgecolors=palette.FINDING_OUTLINE,
-            linewidths=1.2,
-            zorder=11,
         )
     orphans = located[orphan_mask]
     if len(orphans):
         ax.scatter(
             orphans.geometry.x,
             orphans.geometry.y,
-            s=marker * 3.2,
-            marker="D",
+            s=(2 * ORPHAN_RADIUS * px) ** 2,
             c=palette.ORPHAN,
             edgecolors="black",
-            linewidths=0.9,
+            linewidths=3 * px,
             zorder=12,
         )
 
@@ -357,77 +355,71 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
 
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, practices, networks, colours, focus is not None)
+    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, practices, networks, colours, focus)
 
     fig.text(m, mh, attribution, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
 
 
-def _legend_handles(fs: float, practices, networks, has_focus: bool) -> list:
-    """Legend entries for what is on the sheet (same symbols as the web map)."""
-    handles = []
-    if has_focus:
-        handles.append(Line2D([], [], color=palette.FOCUS_OUTLINE, linewidth=1.8, label="Area boundary"))
-    handles.append(
-        Line2D([], [], color=palette.NEIGHBOUR_OUTLINE, linewidth=0.8, linestyle="--", label="Area boundaries")
-    )
-    sources_ = set(networks["geometry_source"]) if len(networks) else set()
-    if "polygon" in sources_:
+def _legend_handles(fs: float, practices, networks, focus) -> list:
+    """Legend entries for what is on the sheet, with the web map's titles and symbols."""
+    px = 0.75 * fs / 8.5
+    handles = [
+        Patch(
+            facecolor="white",
+            edgecolor=palette.NEIGHBOUR_OUTLINE,
+            linestyle=(0, (4, 4)),
+            linewidth=1 * px,
+            label="Neighbouring areas" if focus is not None else "Areas",
+        ),  # fmt: skip
+    ]
+    if focus is not None and len(focus):
+        handles.insert(0, Line2D([], [], color=palette.FOCUS_OUTLINE, linewidth=3 * px,
+                                 label=f"{focus['name'].iloc[0]} boundary"))  # fmt: skip
+    if len(networks):
         handles.append(
             Patch(
                 facecolor=palette.NETWORK_COLOURS[0],
-                alpha=0.35,
+                alpha=NETWORK_FILL_OPACITY + 0.1,
                 edgecolor=palette.NETWORK_COLOURS[0],
-                label="Network polygon",
+                linewidth=2 * px,
+                label="Networks (polygon, or hull of its members)",
             )  # fmt: skip
         )
-    if "member_hull" in sources_:
-        handles.append(
-            Patch(
-                facecolor=palette.NETWORK_COLOURS[1],
-                alpha=0.25,
-                edgecolor=palette.NETWORK_COLOURS[1],
-                linestyle="--",
-                label="Network without polygon (outline of its members)",
-            )  # fmt: skip
-        )
-    crossing = [c for c in ("cross_boundary_administrative", "cross_boundary_geographic") if c in networks.columns]
-    if crossing and len(networks) and networks[crossing].fillna(False).any(axis=None):
-        handles.append(Line2D([], [], color=palette.CROSS_BOUNDARY, linewidth=2.0, label="Network crossing a boundary"))
-    marker = dict(linestyle="none", markeredgecolor="#212B32")
+        if _crossing(networks).any():
+            handles.append(
+                Line2D([], [], color=palette.CROSS_BOUNDARY, linewidth=4 * px, label="Cross-boundary networks")
+            )
     if len(practices):
         handles.append(
             Line2D(
                 [],
                 [],
                 marker="o",
-                markerfacecolor=palette.NETWORK_COLOURS[2],
-                markersize=fs * 0.8,
-                label="Practice (colour of its network)",
-                **marker,
+                linestyle="none",
+                markerfacecolor=palette.NETWORK_COLOURS[1],
+                markeredgecolor="white",
+                markersize=2 * 7 * px,
+                label="Practices (size: list size)",
             )  # fmt: skip
         )
-    if "findings" in practices.columns and practices["findings"].notna().any():
-        handles.append(
-            Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markersize=fs * 1.3,
-                   markeredgecolor=palette.FINDING_OUTLINE, markeredgewidth=1.2, label="Practice with a finding")
-        )  # fmt: skip
-    if "orphaned" in practices.columns and practices["orphaned"].fillna(False).any():
+    if _orphaned(practices).any():
         handles.append(
             Line2D(
                 [],
                 [],
-                marker="D",
+                marker="o",
                 linestyle="none",
                 markerfacecolor=palette.ORPHAN,
                 markeredgecolor="black",
-                markersize=fs * 0.9,
-                label="Orphaned practice (no network)",
+                markeredgewidth=3 * px,
+                markersize=2 * ORPHAN_RADIUS * px,
+                label="Orphaned practices (in no network)",
             )  # fmt: skip
         )
     return handles
 
 
-def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, has_focus: bool) -> None:
+def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, focus) -> None:
     """Legend, findings summary box and the list of networks shown."""
     x, y, w, h = box
     w_mm = w * page_mm[0]
@@ -444,8 +436,12 @@ def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, has_f
 
     lax = fig.add_axes(legend_box)
     lax.axis("off")
+    handles = _legend_handles(fs, practices, networks, focus)
+    label_mm = (legend_box[2] * page_mm[0]) - 12
+    for handle in handles:
+        handle.set_label(_wrap(handle.get_label(), label_mm, fs))
     lax.legend(
-        handles=_legend_handles(fs, practices, networks, has_focus), loc="upper left", fontsize=fs,
+        handles=handles, loc="upper left", fontsize=fs,
         title="Legend", title_fontsize=fs * 1.15, frameon=False, alignment="left", borderaxespad=0,
     )  # fmt: skip
 

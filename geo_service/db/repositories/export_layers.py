@@ -3,7 +3,7 @@
 A *scope* is a scenario, optionally narrowed to one area of a boundary set or to one network:
 
 * networks in an area: led by the area's commissioner, or with a current member commissioned by
-  the area or located in it, or with at least 5 % of its polygon inside the area;
+  the area or located in it (the same rule as the web map);
 * practices in an area: active practices commissioned by the area or located in it, plus every
   current member of a network in scope (so a cross-boundary network is shown whole);
 * without an area: every network of the scenario, every active practice and every current member.
@@ -18,9 +18,9 @@ from psycopg2 import sql
 
 from geo_service.db.pool import dict_cursor
 
-# A network counts as "in" an area through its polygon only when this share of the polygon lies
-# in the area, so that slivers along shared edges (reprojection, simplification) do not count.
-MIN_POLYGON_SHARE = 0.05
+# A network without a polygon is drawn as the convex hull of its located current members, widened
+# by this many metres (in EPSG:27700): the same shape the web map draws.
+HULL_BUFFER_M = 400.0
 
 # Shared CTEs. Parameters: scenario_id, area_id (or NULL), network_id (or NULL).
 _SCOPE = sql.SQL(
@@ -38,9 +38,7 @@ _SCOPE = sql.SQL(
                 OR n.lead_commissioner_code = (SELECT ods_code FROM a)
                 OR EXISTS (SELECT 1 FROM cur JOIN practices p ON p.id = cur.practice_id CROSS JOIN a
                             WHERE cur.network_id = n.id
-                              AND (p.commissioner_code = a.ods_code OR ST_Intersects(p.location, a.geom)))
-                OR EXISTS (SELECT 1 FROM a WHERE n.geom && a.geom AND ST_Relate(n.geom, a.geom, 'T********')
-                              AND ST_Area(ST_Intersection(n.geom, a.geom)) > %(min_share)s * ST_Area(n.geom)))
+                              AND (p.commissioner_code = a.ods_code OR ST_Intersects(p.location, a.geom))))
     ),
     scope_practices AS (
         SELECT p.id FROM practices p
@@ -78,7 +76,7 @@ _PRACTICES = sql.SQL(
 )
 
 # Network geometry: its polygon when it has one, else the convex hull of its located current
-# members (built in EPSG:27700 and widened by 250 m when the hull is only a point or a line).
+# members, built in EPSG:27700 and widened by HULL_BUFFER_M (as the web map does).
 _NETWORKS = sql.SQL(
     """
     , stats AS (
@@ -100,8 +98,7 @@ _NETWORKS = sql.SQL(
            ST_AsBinary(ST_Transform(
                CASE WHEN n.geom IS NOT NULL THEN n.geom
                     WHEN s.hull IS NULL THEN NULL
-                    ELSE ST_Transform(ST_Multi(CASE WHEN GeometryType(s.hull) = 'POLYGON' THEN s.hull
-                                                    ELSE ST_Buffer(s.hull, 250) END), 4326)
+                    ELSE ST_Transform(ST_Multi(ST_Buffer(s.hull, %(hull_buffer)s, 8)), 4326)
                END, %(srid)s::int)) AS geom
       FROM scope_networks sn
       JOIN networks n ON n.id = sn.id
@@ -138,7 +135,7 @@ def _scope_params(scope: dict) -> dict:
         "area_id": scope.get("area_id"),
         "network_id": scope.get("network_id"),
         "srid": scope["srid"],
-        "min_share": MIN_POLYGON_SHARE,
+        "hull_buffer": HULL_BUFFER_M,
     }
 
 
