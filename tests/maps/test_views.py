@@ -1,0 +1,173 @@
+"""Map views against the demo data: layers hold exactly what the generator planted (computed here
+from the generator, independently of the SQL), geometry is simplified and rounded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from geo_service.db.pool import Database
+from geo_service.demo.generator import PROPOSAL, REGISTERED, generate
+from geo_service.errors import InvalidParameter, NotFound
+from geo_service.maps import views
+
+LINKS = views.Links(area="/a/{code}", network="/n/{code}", overview_data="/data")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate()
+
+
+@pytest.fixture(scope="module")
+def conn(demo_db_url):
+    db = Database(demo_db_url)
+    with db.connection() as c:
+        yield c
+    db.close()
+
+
+def _layer(view, key):
+    return next(layer for layer in view.layers if layer.key == key)
+
+
+def _codes(view, key):
+    return {f["properties"]["code"] for f in _layer(view, key).features}
+
+
+def expected_area(demo, scenario: str, area_code: str) -> tuple[set[str], set[str]]:
+    """(network codes, located active practice codes) an area map should show, from the generator."""
+    area = next(a for a in demo.areas if a.ods_code == area_code)
+    practices = {p.ods_code: p for p in demo.practices}
+    nets = demo.scenarios[scenario]["networks"]
+
+    def in_area(p):
+        return p.commissioner_code == area_code or (p.location is not None and area.geom.intersects(p.location))
+
+    area_nets = {n.code for n in nets if n.lead_commissioner_code == area_code} | {
+        n.code for n in nets if any(in_area(practices[m]) for m in n.members)
+    }
+    members = {m for n in nets if n.code in area_nets for m in n.members}
+    shown = {
+        code
+        for code, p in practices.items()
+        if p.status == "active" and p.location is not None and (in_area(p) or code in members)
+    }
+    return area_nets, shown
+
+
+@pytest.mark.parametrize("scenario", [REGISTERED, PROPOSAL])
+@pytest.mark.parametrize("area_code", ["ZA1", "ZA2", "ZA3", "ZA4"])
+def test_area_view_shows_the_areas_networks_and_practices(conn, demo, scenario, area_code):
+    view = views.area_view(conn, scenario, area_code, None, LINKS)
+    nets, pracs = expected_area(demo, scenario, area_code)
+    assert _codes(view, "networks") == nets
+    assert _codes(view, "practices") == pracs
+    assert _codes(view, "area") == {area_code}
+    focus = next(a.geom for a in demo.areas if a.ods_code == area_code)
+    assert _codes(view, "neighbours") == {a.ods_code for a in demo.areas if a.geom.intersects(focus)} - {area_code}
+    assert view.boundary_set["slug"] == "demo-ccg"
+
+
+def test_findings_layers_hold_the_planted_cases(conn, demo):
+    planted = demo.planted[REGISTERED]
+    seen = {k: set() for k in ("cross_boundary", "undersized", "oversized", "dominated", "extended_hours_gap")}
+    orphans = set()
+    for area in ("ZA1", "ZA2", "ZA3", "ZA4"):
+        view = views.area_view(conn, REGISTERED, area, "demo-ccg", LINKS)
+        for key in seen:
+            seen[key] |= _codes(view, key)
+        orphans |= _codes(view, "orphaned")
+    assert seen["cross_boundary"] == planted["cross_boundary_administrative"] | planted["cross_boundary_geographic"]
+    assert seen["undersized"] == planted["undersized_networks"]
+    assert seen["oversized"] == planted["oversized_networks"]
+    assert seen["dominated"] == planted["dominated_networks"]
+    assert seen["extended_hours_gap"] == planted["extended_hours_gaps"]
+    assert orphans == planted["orphaned_practices"]
+
+
+def test_networks_without_polygon_get_a_hull_of_their_members(conn, demo):
+    view = views.area_view(conn, REGISTERED, "ZA3", None, LINKS)
+    located = {p.ods_code: p.location for p in demo.practices if p.location is not None}
+    members = {n.code: n.members for n in demo.scenarios[REGISTERED]["networks"]}
+    for f in _layer(view, "networks").features:
+        hull = shape(f["geometry"])
+        assert f["properties"]["shape"].startswith("hull")
+        assert hull.geom_type in ("Polygon", "MultiPolygon") and hull.is_valid
+        for code in members[f["properties"]["code"]]:
+            if code in located:
+                assert hull.buffer(1e-4).contains(located[code]), code
+
+
+def test_network_polygons_are_simplified_and_rounded(conn, demo):
+    view = views.area_view(conn, PROPOSAL, "ZA2", None, LINKS)
+    stored = {n.code: n.geom for n in demo.scenarios[PROPOSAL]["networks"]}
+    for f in _layer(view, "networks").features:
+        geom = shape(f["geometry"])
+        original = stored[f["properties"]["code"]]
+        assert shapely.get_num_coordinates(geom) < shapely.get_num_coordinates(original) / 2
+        assert geom.symmetric_difference(original).area / original.area < 0.02  # still the same shape
+        coords = json.dumps(f["geometry"]["coordinates"])
+        assert all(len(x.split(".")[1]) <= 5 for x in coords.replace("[", "").replace("]", "").split(",") if "." in x)
+
+
+def test_practice_properties_are_only_what_the_map_shows(conn):
+    view = views.area_view(conn, REGISTERED, "ZA1", None, LINKS)
+    props = _layer(view, "practices").features[0]["properties"]
+    assert set(props) == {"code", "name", "postcode", "list_size", "list_size_date", "network", "c", "f"}
+
+
+def test_overview_counts_findings_per_area(conn, demo):
+    fc = views.overview_features(conn, REGISTERED, None, 250)
+    by_area = {f["properties"]["code"]: f["properties"]["n"] for f in fc["features"]}
+    assert set(by_area) == {"ZA1", "ZA2", "ZA3", "ZA4"}
+    # ZA1 holds the undersized UZ0001, the extended-hours gap UZ0003 and one orphan: at least 3 findings.
+    assert by_area["ZA1"] >= 3
+    assert all(n >= 1 for n in by_area.values())  # every demo area has a planted case
+    assert fc["findings_available"] is True
+
+
+def test_network_view_explains_findings(conn):
+    view = views.network_view(conn, REGISTERED, "UZ0010", None, LINKS)
+    keys = {f["key"] for f in view.extra["findings"]}
+    assert {"cross_boundary_administrative", "cross_boundary_geographic"} <= keys
+    assert view.extra["member_count"] == len(_layer(view, "practices").features) + view.extra["unlocated_members"]
+    assert _codes(view, "networks") == {"UZ0010"}
+    assert {"ZA3", "ZA4"} <= _codes(view, "neighbours")
+
+
+def test_compare_marks_moved_practices(conn, demo):
+    a, b, moved = views.compare_views(conn, REGISTERED, PROPOSAL, "ZA3", None, LINKS)
+    reg = {m: n.code for n in demo.scenarios[REGISTERED]["networks"] for m in n.members}
+    prop = {m: n.code for n in demo.scenarios[PROPOSAL]["networks"] for m in n.members}
+    shown = _codes(a, "practices") | _codes(b, "practices")
+    expected = {code for code in shown if reg.get(code) != prop.get(code)}
+    assert {m["code"] for m in moved} == expected
+    assert expected  # the cross-boundary practice moved home to UZ0007
+    assert _codes(a, "moved") == _codes(b, "moved") == expected
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda c: views.area_view(c, "nope", "ZA1", None, LINKS), NotFound),
+        (lambda c: views.area_view(c, REGISTERED, "ZZZ", None, LINKS), NotFound),
+        (lambda c: views.area_view(c, REGISTERED, "ZA1", "nope", LINKS), NotFound),
+        (lambda c: views.network_view(c, REGISTERED, "UZ9999", None, LINKS), NotFound),
+        (lambda c: views.compare_views(c, REGISTERED, REGISTERED, "ZA1", None, LINKS), InvalidParameter),
+    ],
+)
+def test_bad_requests_raise_service_errors(conn, call, error):
+    with pytest.raises(error):
+        call(conn)
+
+
+def test_overview_tolerance_allow_list():
+    assert views.check_overview_tolerance(None) == 250
+    assert views.check_overview_tolerance("1000") == 1000
+    with pytest.raises(InvalidParameter) as exc:
+        views.check_overview_tolerance("7")
+    assert exc.value.parameter == "simplify"

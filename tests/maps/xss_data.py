@@ -1,0 +1,26 @@
+"""A demo database whose names from data are XSS probes (import the fixture where it is needed)."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_PRACTICE = "Z00001"
+
+
+@pytest.fixture
+def xss_db_url(fresh_db_url):
+    from geo_service.db.pool import Database
+    from geo_service.demo.load import load_demo
+
+    db = Database(fresh_db_url)
+    load_demo(db)
+    db.close()
+    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE practices SET name = %(x)s WHERE ods_code = %(code)s", {"x": XSS, "code": XSS_PRACTICE})
+        cur.execute("UPDATE networks SET name = %(x)s || ' PCN' WHERE code = 'UZ0001'", {"x": XSS})
+        cur.execute("UPDATE areas SET name = %(x)s || ' CCG' WHERE ods_code = 'ZA1'", {"x": XSS})
+        cur.execute("UPDATE scenarios SET name = %(x)s || ' scenario' WHERE slug = 'demo-as-registered'", {"x": XSS})
+    conn.close()
+    return fresh_db_url

@@ -1,0 +1,116 @@
+"""Map pages and GeoJSON layer endpoints over HTTP (Flask test client, demo data)."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+from tests.conftest import make_app
+from tests.maps import xss_data
+
+xss_db_url = xss_data.xss_db_url  # fixture, shared with the browser tests
+
+REG, PROP = "demo-as-registered", "demo-commissioner-proposal"
+
+
+@pytest.mark.parametrize(
+    "url, text",
+    [
+        (f"/maps/{REG}", "Areas by number of findings"),
+        (f"/maps/{REG}?boundary_set=demo-ccg", "findings by area"),
+        (f"/maps/{REG}/areas/ZA1", "NHS Northmere CCG (synthetic demo) (ZA1)"),
+        (f"/maps/{REG}/areas/E38999901", "NHS Northmere CCG (synthetic demo) (ZA1)"),  # GSS code works too
+        (f"/maps/{PROP}/networks/UZ0001", "Synthetic Northmere Combined PCN (demo)"),
+        (f"/maps/{REG}/networks/UZ0010", "Cross-boundary"),
+        (f"/maps/compare?a={REG}&b={PROP}&area=ZA3", "Practices that moved network"),
+    ],
+)
+def test_pages_render(demo_client, url, text):
+    resp = demo_client.get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    html = resp.get_data(as_text=True)
+    assert text in html
+    assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/maps.js" in html
+    assert "Data as of 2024-10-01" in html and "Open Government Licence" in html
+    assert "https://" not in html.split("<body")[0]  # nothing from another host in <head>
+
+
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/maps/nope", 404),
+        (f"/maps/{REG}?boundary_set=nope", 404),
+        (f"/maps/{REG}/areas/ZZZ", 404),
+        (f"/maps/{REG}/networks/UZ9999", 404),
+        (f"/maps/compare?a={REG}&area=ZA1", 400),
+        (f"/maps/compare?a={REG}&b={REG}&area=ZA1", 400),
+    ],
+)
+def test_page_errors(demo_client, url, status):
+    assert demo_client.get(url).status_code == status
+
+
+def test_overview_layer_is_cacheable_geojson(demo_client):
+    url = f"/api/v1/maps/{REG}/areas.geojson?boundary_set=demo-ccg"
+    resp = demo_client.get(url)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("application/geo+json")
+    assert resp.headers["Cache-Control"].startswith("public, max-age=")
+    etag = resp.headers["ETag"]
+    body = resp.get_json()
+    assert len(body["features"]) == 4 and {"code", "name", "n"} == set(body["features"][0]["properties"])
+    again = demo_client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag and not again.data
+    other = demo_client.get(url + "&simplify=1000")
+    assert other.status_code == 200 and other.headers["ETag"] != etag  # parameters are part of the ETag
+
+
+def test_area_layer_endpoint(demo_client):
+    resp = demo_client.get(f"/api/v1/maps/{REG}/areas/ZA4/layers/cross_boundary.geojson")
+    assert resp.status_code == 200
+    assert [f["properties"]["code"] for f in resp.get_json()["features"]] == ["UZ0010"]
+    bad = demo_client.get(f"/api/v1/maps/{REG}/areas/ZA4/layers/nope.geojson")
+    assert bad.status_code == 404 and bad.headers["Content-Type"] == "application/problem+json"
+    assert "practices" in bad.get_json()["detail"]
+
+
+def test_bad_simplify_is_a_problem(demo_client):
+    resp = demo_client.get(f"/api/v1/maps/{REG}/areas.geojson?simplify=3")
+    assert resp.status_code == 400 and resp.headers["Content-Type"] == "application/problem+json"
+    body = resp.get_json()
+    assert body["parameter"] == "simplify" and body["allowed"] == [50, 100, 250, 500, 1000]
+
+
+def test_etag_changes_when_the_data_changes(fresh_db_url):
+    from geo_service.db.pool import Database
+    from geo_service.demo.load import load_demo
+
+    db = Database(fresh_db_url)
+    load_demo(db)
+    db.close()
+    app = make_app(fresh_db_url)
+    client = app.test_client()
+    url = f"/api/v1/maps/{REG}/areas.geojson"
+    first = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": first}).status_code == 304
+    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE practices SET list_size = list_size + 1 WHERE ods_code = 'Z00001'")
+    after = client.get(url, headers={"If-None-Match": first})
+    assert after.status_code == 200 and after.headers["ETag"] != first
+    app.extensions["geo_db"].close()
+
+
+def test_basemap_from_settings(demo_db_url):
+    app = make_app(demo_db_url, GEO_TILES_URL="http://127.0.0.1:1/{z}/{x}/{y}.png", GEO_TILES_ATTRIBUTION="My tiles")
+    html = app.test_client().get(f"/maps/{REG}/areas/ZA1").get_data(as_text=True)
+    app.extensions["geo_db"].close()
+    assert "http://127.0.0.1:1/{z}/{x}/{y}.png" in html and "My tiles" in html
+
+
+def test_names_from_data_are_escaped_everywhere(xss_db_url):
+    app = make_app(xss_db_url)
+    client = app.test_client()
+    for url in (f"/maps/{REG}/areas/ZA1", f"/maps/{REG}/networks/UZ0001", f"/maps/{REG}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in html, url
+    app.extensions["geo_db"].close()
