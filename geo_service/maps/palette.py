@@ -62,6 +62,30 @@ FINDING_CLASSES = (
 )
 
 
+def finding_classes(counts: list[int]) -> tuple[ColourClass, ...]:
+    """Classes for the overview: 0 on its own, then up to four quantile classes of the positive
+    counts (so England's busy areas do not all land in one colour). Falls back to the fixed breaks."""
+    positive = sorted(c for c in counts if c > 0)
+    if len(positive) < 4:
+        return FINDING_CLASSES
+    highs: list[int] = []
+    for q in (0.25, 0.5, 0.75):
+        value = positive[min(len(positive) - 1, int(q * len(positive)))]
+        if not highs or value > highs[-1]:
+            highs.append(value)
+    classes = [ColourClass(0, 0, GRADUATED[0])]
+    low = 1
+    for high in highs:
+        classes.append(ColourClass(low, high, ""))
+        low = high + 1
+    if low <= positive[-1]:
+        classes.append(ColourClass(low, None, ""))
+    colours = GRADUATED[1:] if len(classes) == 5 else GRADUATED[len(GRADUATED) - len(classes) + 1 :]
+    return (classes[0],) + tuple(
+        ColourClass(c.low, c.high, colour) for c, colour in zip(classes[1:], colours, strict=True)
+    )
+
+
 def network_colours(codes: list[str]) -> dict[str, str]:
     """A colour per network code, stable for a given sorted list of codes."""
     return {code: NETWORK_COLOURS[i % len(NETWORK_COLOURS)] for i, code in enumerate(sorted(codes))}

@@ -246,9 +246,11 @@ def overview_features(conn, scenario: str, boundary_set: str | None, tolerance: 
     features = [
         L.area_feature(r, n=per_area.get(r["code"], 0)) for r in repo.area_features(conn, bs["slug"], tolerance)
     ]
+    classes = palette.finding_classes([f["properties"]["n"] for f in features])
     return {
         "type": "FeatureCollection",
         "features": features,
+        "classes": [{"high": c.high, "colour": c.colour, "label": c.label} for c in classes],
         "scenario": scen["slug"],
         "boundary_set": bs["slug"],
         "findings_available": available,

@@ -188,6 +188,10 @@
           return resp.json();
         })
         .then(function (fc) {
+          if (fc.classes && spec.classes) {
+            spec.classes.items = fc.classes; // breaks chosen by the server for this data
+            updateLegendClasses(map, spec);
+          }
           group.addData(fc);
           setCount(map, spec, fc.features.length);
           if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8] });
@@ -205,6 +209,22 @@
     }
     return group;
   };
+
+  function classList(classes) {
+    var sub = node("ul", "geo-legend__classes");
+    classes.forEach(function (c) {
+      var ci = node("li", "geo-legend__class");
+      ci.appendChild(swatch({ swatch: { shape: "polygon", fill: c.colour, stroke: "#425563" } }));
+      ci.appendChild(node("span", null, c.label));
+      sub.appendChild(ci);
+    });
+    return sub;
+  }
+
+  function updateLegendClasses(map, spec) {
+    var lists = map.getContainer().querySelectorAll('[data-legend-layer="' + spec.key + '"] .geo-legend__classes');
+    for (var i = 0; i < lists.length; i++) lists[i].parentNode.replaceChild(classList(spec.classes.items), lists[i]);
+  }
 
   function swatch(entry) {
     var s = node("span", "geo-legend__swatch geo-legend__swatch--" + entry.swatch.shape);
@@ -228,14 +248,7 @@
         li.setAttribute("data-legend-layer", entry.key);
         if (entry.classes) {
           li.appendChild(node("span", "geo-legend__label", entry.title));
-          var sub = node("ul", "geo-legend__classes");
-          entry.classes.forEach(function (c) {
-            var ci = node("li", "geo-legend__class");
-            ci.appendChild(swatch({ swatch: { shape: "polygon", fill: c.colour, stroke: "#425563" } }));
-            ci.appendChild(node("span", null, c.label));
-            sub.appendChild(ci);
-          });
-          li.appendChild(sub);
+          li.appendChild(classList(entry.classes));
         } else {
           li.appendChild(swatch(entry));
           li.appendChild(node("span", "geo-legend__label", entry.title));

@@ -86,3 +86,15 @@ def test_data_is_escaped_in_the_script_and_in_layer_names():
     # Leaflet's layer control writes names with innerHTML: the name is HTML-escaped first.
     # (then JSON-escaped like all script data: & becomes \u0026).
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in rendered.script
+
+
+def test_overview_classes_follow_the_data():
+    from geo_service.maps.palette import GRADUATED, finding_classes
+
+    classes = finding_classes([0, 0, 3, 5, 7, 9, 12, 40, 80])
+    assert classes[0].low == classes[0].high == 0 and classes[-1].high is None
+    assert [c.colour for c in classes] == list(GRADUATED)
+    # contiguous, ascending, covering every count
+    for prev, nxt in zip(classes, classes[1:], strict=False):
+        assert nxt.low == prev.high + 1
+    assert len(finding_classes([1, 2])) == 5  # too few areas: fixed breaks
