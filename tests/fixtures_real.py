@@ -1,11 +1,53 @@
-"""Fixtures that load the real England data from ../shared/data/real (owned by the import work).
+"""Fixtures that load the real England data from ../shared/data/real (owned by the import work, issue 3).
 
-``england_2019_db_url`` is defined here by the importer (issue 3); until then it skips.
+Each clones the migrated template database and runs the shipped bundle manifest into it once per
+test session. Tests that use them must not write (they share the database); they are dropped at the end.
 """
+
+from __future__ import annotations
 
 import pytest
 
+from geo_service.config import PROJECT_ROOT
+
+MANIFESTS = PROJECT_ROOT / "data" / "manifests"
+
+
+def _bundle_db(maintenance_url, template_db, real_data, suffix: str, manifest: str):
+    from geo_service.db.admin import drop_database
+    from geo_service.db.pool import Database
+    from geo_service.ingest.bundle import import_bundle
+    from tests.conftest import clone_database
+
+    url = clone_database(maintenance_url, template_db, suffix)
+    db = Database(url, statement_timeout_ms=0)
+    try:
+        import_bundle(db, MANIFESTS / manifest, root=real_data)
+    except BaseException:
+        db.close()
+        drop_database(maintenance_url, url.rsplit("/", 1)[1])
+        raise
+    db.close()
+    return url
+
 
 @pytest.fixture(scope="session")
-def england_2019_db_url(real_data):
-    pytest.skip("the real-data bundle importer is not available yet")
+def england_2019_db_url(maintenance_url, template_db, real_data):
+    """England 2019/20: CCG April 2019 (191), epraccur Dec 2019, ePCN Dec 2019 ("ePCN December 2019"),
+    list sizes Jan 2021, postcode centroids, derived PCN polygons."""
+    from geo_service.db.admin import drop_database
+
+    url = _bundle_db(maintenance_url, template_db, real_data, "england_2019", "england_2019-20.toml")
+    yield url
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def england_2022_db_url(maintenance_url, template_db, real_data):
+    """England 2021/22: CCG April 2021 (106), Sub-ICB and ICB July 2022, epraccur Mar 2022, ePCN Apr 2022
+    ("ePCN April 2022"), list sizes Apr 2022, postcode centroids, derived PCN polygons."""
+    from geo_service.db.admin import drop_database
+
+    url = _bundle_db(maintenance_url, template_db, real_data, "england_2022", "england_2021-22.toml")
+    yield url
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])

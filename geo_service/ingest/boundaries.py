@@ -105,6 +105,8 @@ def import_boundaries(
         imports_staging.stage(conn, "stage_areas", rows)
         imports_boundaries.fill_codes_from_lookup(conn)
         counts = imports_boundaries.upsert_areas(conn, set_id)
+        if counts.get("added"):
+            imports_staging.refresh_statistics(conn, "areas")
         imports_lookups.fill_area_codes(conn)
     report.added = counts.get("added", 0)
     report.updated = counts.get("updated", 0)

@@ -1,7 +1,8 @@
 """Import NHS Digital ePCN: PCN details (networks, lead commissioner) and core partners (memberships).
 
 Accepts the ``.xlsx`` workbook, whose sheets are found by their header rows (not their names), or the two
-sheets saved as CSV. Memberships carry start and end dates; an ended membership is kept but not current.
+sheets saved as CSV (the QOF "mapping NHS geographies" practice → PCN file is read as core partners).
+Memberships carry start and end dates; an ended membership is kept but not current.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LEAD_NAMES = (
 PCN_PARENT_NAMES = ("pcn_parent_ccg_code", "pcn_parent_sub_icb_loc_code", "pcn_parent_sub_icb_location_code")
 PRACTICE_PARENT_NAMES = (
     "practice_parent_ccg_code",
+    "pcn_parent_ccg_code",
     "practice_parent_sub_icb_loc_code",
     "practice_parent_sub_icb_location_code",
 )
@@ -116,9 +118,21 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
     return found
 
 
+# The QOF "mapping NHS geographies" file lists practice → PCN → CCG: read as core partners.
+QOF_MAPPING_ALIASES = {
+    "practice_code": "partner_organisation_code",
+    "practice_name": "partner_name",
+    "pcn_ods_code": "pcn_code",
+    "ccg_ods_code": "pcn_parent_ccg_code",
+}
+
+
 def _csv_sheet(path: Path) -> Sheet:
     table = read_csv(path)
-    sheet = Sheet(table.name, [header_key(h) for h in table.header], table.rows)
+    keys = [header_key(h) for h in table.header]
+    if "partner_organisation_code" not in keys and {"practice_code", "pcn_ods_code"} <= set(keys):
+        keys = [QOF_MAPPING_ALIASES.get(k, k) for k in keys]
+    sheet = Sheet(table.name, keys, table.rows)
     if sheet.kind() is None:
         raise InputFileError(
             table.name,
@@ -251,10 +265,14 @@ def import_pcn(target, paths: list[str | Path], scenario: str) -> list[ImportRep
         )
         imports_staging.stage(conn, "stage_networks", networks)
         counts = imports_networks.upsert_networks(conn, scenario_id, source_id)
+        if counts.get("added"):
+            imports_staging.refresh_statistics(conn, "networks")
         if members is not None:
             imports_staging.stage(conn, "stage_members", members)
             partners_added = imports_networks.add_missing_partners(conn, source_id)
             mcounts = imports_networks.replace_memberships(conn, scenario_id, source_id)
+            if mcounts.get("added"):
+                imports_staging.refresh_statistics(conn, "memberships")
     net_report.added, net_report.updated = counts.get("added", 0), counts.get("updated", 0)
     net_report.unchanged = counts.get("unchanged", 0)
     net_report.notes["not in file (kept)"] = counts.get("not in file", 0)

@@ -109,6 +109,8 @@ def import_practices(target, path: str | Path) -> ImportReport:
         source_id = record_file(conn, "practices", path)
         imports_staging.stage(conn, "stage_practices", rows)
         counts = imports_practices.upsert_practices(conn, source_id)
+        if counts.get("added"):
+            imports_staging.refresh_statistics(conn, "practices")
     report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)
     report.unchanged, report.closed = counts.get("unchanged", 0), counts.get("closed", 0)
     report.notes["skipped (not GP practices)"] = len(table.rows) - len(rows)

@@ -42,6 +42,8 @@ def stage(conn, table: str, rows: Iterable[Sequence]) -> int:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
         cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(ident, sql.SQL(STAGES[table])))
         cur.copy_expert(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(ident).as_string(cur), buf)
+        # Autovacuum never analyses temp tables: without statistics the planner guesses nested loops.
+        cur.execute(sql.SQL("ANALYZE {}").format(ident))
     return count
 
 
@@ -52,5 +54,19 @@ def make_plan(conn, table: str, select: sql.Composable | str, params: dict) -> d
     with conn.cursor() as cur:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
         cur.execute(sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS ").format(ident) + query, params)
+        cur.execute(sql.SQL("ANALYZE {}").format(ident))
         cur.execute(sql.SQL("SELECT action, count(*)::int FROM {} GROUP BY action").format(ident))
         return dict(cur.fetchall())
+
+
+# Tables an import may fill in bulk inside one long transaction (a bundle).
+_ANALYSABLE = ("areas", "practices", "networks", "memberships")
+
+
+def refresh_statistics(conn, table: str) -> None:
+    """ANALYZE a table the import just filled, so later statements of the same transaction (and the
+    triggers they fire) are planned for its real size rather than for an empty table."""
+    if table not in _ANALYSABLE:
+        raise ValueError(f"not an import table: {table}")
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
