@@ -42,7 +42,8 @@ def _host_page(tmp_path, app_url: str, extra: str = "") -> str:
     snippet = iframe_html(app_url, parse_view(SCENARIO, "area", AREA, {}), None, "Test area map")
     snippet = snippet.replace(' loading="lazy"', "")  # load at once in the test
     (tmp_path / "index.html").write_text(
-        '<!doctype html><html><head><title>LMC news</title><link rel="icon" href="data:,"></head><body><h1>Our networks</h1>'
+        '<!doctype html><html><head><title>LMC news</title><link rel="icon" href="data:,"></head>'
+        "<body><h1>Our networks</h1>"
         f"{snippet}{extra}</body></html>"
     )
     return "index.html"
@@ -95,7 +96,8 @@ def test_embed_renders_inside_a_foreign_page_with_no_outside_requests(
         frame.wait_for_function("window.GeoMaps && GeoMaps.isReady()", timeout=60_000)
         drawn = frame.evaluate(
             """() => { const m = document.querySelector('.folium-map');
-                 return Object.fromEntries((GeoMaps.layers[m.id] || []).map((g) => [g._geoSpec.key, g.getLayers().length])); }"""
+                 return Object.fromEntries((GeoMaps.layers[m.id] || [])
+                   .map((g) => [g._geoSpec.key, g.getLayers().length])); }"""
         )
         counts = frame.evaluate("() => JSON.parse(document.body.getAttribute('data-layer-counts'))")
         page.screenshot(path=str(artifacts_dir / "embed_in_host_page.png"), full_page=True)
