@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("cross_boundary_administrative", "cross_boundary_geographic")
 
 
-def cross_boundary_networks(conn, values: dict) -> list[dict]:
-    administrative = rows(analysis_checks.cross_boundary_administrative(conn, values), kind="administrative")
-    geographic = rows(analysis_checks.cross_boundary_geographic(conn, values), kind="geographic")
-    return sorted(administrative + geographic, key=lambda r: (r["code"], r["kind"]))
+def cross_boundary_networks(raw: dict) -> list[dict]:
+    rows = [{**r, "kind": "administrative"} for r in raw["cross_boundary_administrative"]]
+    rows += [{**r, "kind": "geographic"} for r in raw["cross_boundary_geographic"]]
+    return sorted(rows, key=lambda r: (r["code"], r["kind"]))

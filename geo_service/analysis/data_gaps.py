@@ -5,9 +5,8 @@ database (not today), so results are reproducible."""
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("data_gaps",)
 
 
-def data_gaps(conn, values: dict) -> list[dict]:
-    return rows(analysis_checks.data_gaps(conn, values))
+def data_gaps(raw: dict) -> list[dict]:
+    return raw["data_gaps"]

@@ -1,11 +1,10 @@
 """Dominance: the largest member's share of the network population, with the pairwise picture
-(the largest practice beside the rest of the group)."""
+(the largest practice beside the rest of the group, and the second largest)."""
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("dominance",)
 
 
-def dominance(conn, values: dict) -> list[dict]:
-    return rows(analysis_checks.dominance(conn, values))
+def dominance(raw: dict) -> list[dict]:
+    return raw["dominance"]

@@ -17,7 +17,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
-
-
-def rows(found: list[dict], **extra: Any) -> list[dict]:
-    return [{**plain(dict(r)), **extra} for r in found]

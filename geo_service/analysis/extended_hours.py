@@ -1,10 +1,10 @@
-"""Extended-hours coverage: share of a network's patients at practices that offer extended hours."""
+"""Extended-hours coverage: share of a network's patients at practices that offer extended hours,
+over members whose offer is known; with the default threshold (1.0) every member must offer."""
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("extended_hours_coverage",)
 
 
-def extended_hours_coverage(conn, values: dict) -> list[dict]:
-    return rows(analysis_checks.extended_hours(conn, values))
+def extended_hours_coverage(raw: dict) -> list[dict]:
+    return raw["extended_hours_coverage"]

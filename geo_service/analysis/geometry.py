@@ -1,15 +1,11 @@
-"""Geometry checks on network polygons: invalid (made valid on import), overlapping, members outside
-their own polygon, and parts of areas covered by no polygon. Read from tables kept by triggers."""
+"""Geometry checks on network polygons: invalid (made valid on import), overlapping (area in m² and
+share of each network), members outside their own polygon (beyond a tolerance in metres), and parts
+of areas covered by no polygon. Read from tables kept by triggers (migrations 0010/0011)."""
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("invalid_polygons", "overlaps", "members_outside_polygon", "area_gaps")
 
 
-def geometry(conn, values: dict) -> list[dict]:
-    items = rows(analysis_checks.invalid_polygons(conn, values), kind="invalid_polygon")
-    items += rows(analysis_checks.overlaps(conn, values), kind="overlap")
-    items += rows(analysis_checks.members_outside_polygon(conn, values), kind="member_outside_polygon")
-    items += rows(analysis_checks.area_gaps(conn, values), kind="area_gap")
-    return items
+def geometry(raw: dict) -> list[dict]:
+    return [row for name in QUERIES for row in raw[name]]

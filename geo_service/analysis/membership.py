@@ -1,14 +1,14 @@
-"""Membership checks: orphaned practices and practices in more than one network."""
+"""Membership checks: orphaned practices (active GP practices in no network of the scenario) and
+practices in more than one network. SQL: ``CHECK_QUERIES`` in ``analysis_checks``."""
 
 from __future__ import annotations
 
-from geo_service.analysis.evidence import rows
-from geo_service.db.repositories import analysis_checks
+QUERIES = ("orphaned_practices", "multiply_assigned_practices")
 
 
-def orphaned_practices(conn, values: dict) -> list[dict]:
-    return rows(analysis_checks.orphaned_practices(conn, values))
+def orphaned_practices(raw: dict) -> list[dict]:
+    return raw["orphaned_practices"]
 
 
-def multiply_assigned_practices(conn, values: dict) -> list[dict]:
-    return rows(analysis_checks.multiply_assigned_practices(conn, values))
+def multiply_assigned_practices(raw: dict) -> list[dict]:
+    return raw["multiply_assigned_practices"]

@@ -95,18 +95,21 @@ def resolve_context(
     }
 
 
-def _items(conn, values: dict) -> dict[str, list[dict]]:
-    return {
-        "orphaned_practices": membership.orphaned_practices(conn, values),
-        "multiply_assigned_practices": membership.multiply_assigned_practices(conn, values),
-        "cross_boundary_networks": cross_boundary.cross_boundary_networks(conn, values),
-        "size_band": size_band.size_band(conn, values),
-        "dominance": dominance.dominance(conn, values),
-        "extended_hours_coverage": extended_hours.extended_hours_coverage(conn, values),
-        "geometry": geometry.geometry(conn, values),
-        "data_gaps": data_gaps.data_gaps(conn, values),
-        "unknown_list_sizes": size_band.unknown_list_sizes(conn, values),
+def _items(conn, values: dict) -> tuple[dict[str, list[dict]], dict]:
+    """Every check's rows (one statement, one round trip) and the counts in scope."""
+    raw = analysis_checks.items(conn, values)
+    items = {
+        "orphaned_practices": membership.orphaned_practices(raw),
+        "multiply_assigned_practices": membership.multiply_assigned_practices(raw),
+        "cross_boundary_networks": cross_boundary.cross_boundary_networks(raw),
+        "size_band": size_band.size_band(raw),
+        "dominance": dominance.dominance(raw),
+        "extended_hours_coverage": extended_hours.extended_hours_coverage(raw),
+        "geometry": geometry.geometry(raw),
+        "data_gaps": data_gaps.data_gaps(raw),
+        "unknown_list_sizes": size_band.unknown_list_sizes(raw),
     }
+    return items, raw["_counts"]
 
 
 def finding_sets(result: dict) -> dict[str, set[str]]:
@@ -139,10 +142,8 @@ def finding_sets(result: dict) -> dict[str, set[str]]:
     }
 
 
-def _summary(result: dict, counts: dict) -> dict[str, Any]:
-    sets = finding_sets(result)
-    n = {k: len(v) for k, v in sets.items()}
-    geometry_items = result["items"]["geometry"]
+def _summary(n: dict[str, int]) -> dict[str, Any]:
+    """The nested summary from flat counts (``SUMMARY_KEYS`` plus overlapping_pairs, networks, practices)."""
     return {
         "orphaned_practices": n["orphaned_practices"],
         "multiply_assigned_practices": n["multiply_assigned_practices"],
@@ -158,7 +159,7 @@ def _summary(result: dict, counts: dict) -> dict[str, Any]:
         "geometry": {
             "invalid_network_polygons": n["invalid_network_polygons"],
             "overlapping_networks": n["overlapping_networks"],
-            "overlapping_pairs": sum(1 for r in geometry_items if r["kind"] == "overlap"),
+            "overlapping_pairs": n["overlapping_pairs"],
             "members_outside_network_polygon": n["members_outside_network_polygon"],
             "areas_with_gaps": n["areas_with_gaps"],
         },
@@ -168,9 +169,15 @@ def _summary(result: dict, counts: dict) -> dict[str, Any]:
             "practices_with_stale_list_size": n["practices_with_stale_list_size"],
             "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
         },
-        "networks": counts["networks"],
-        "practices": counts["practices"],
+        "networks": n["networks"],
+        "practices": n["practices"],
     }
+
+
+def _counts_from_items(items: dict[str, list[dict]], scope: dict) -> dict[str, int]:
+    n = {k: len(v) for k, v in finding_sets({"items": items}).items()}
+    n["overlapping_pairs"] = sum(1 for r in items["geometry"] if r["kind"] == "overlap")
+    return {**n, **scope}
 
 
 def run_checks(
@@ -196,12 +203,14 @@ def run_checks(
             "stale_before": ctx["stale_before"].isoformat() if ctx["stale_before"] else None,
         },
         "data_version": analysis_context.data_version(conn),
-        "items": _items(conn, values),
     }
-    result["summary"] = _summary(result, analysis_checks.counts(conn, values))
-    result["explanations"] = {k: CHECK_EXPLANATIONS[k] for k in (*CHECKS, "unknown_list_sizes")}
     if detail == "summary":
-        del result["items"]
+        result["summary"] = _summary(analysis_checks.summary_counts(conn, values))
+    else:
+        items, scope = _items(conn, values)
+        result["summary"] = _summary(_counts_from_items(items, scope))
+        result["items"] = items
+    result["explanations"] = {k: CHECK_EXPLANATIONS[k] for k in (*CHECKS, "unknown_list_sizes")}
     return result
 
 
@@ -332,7 +341,7 @@ def compare_scenarios(
     ctx_b = resolve_context(conn, b, ctx_a["boundary_set"]["slug"], None, params)
     counts = {}
     for side, ctx in (("a", ctx_a), ("b", ctx_b)):
-        found = finding_sets({"items": _items(conn, ctx["values"])})
+        found = finding_sets({"items": _items(conn, ctx["values"])[0]})
         counts[side] = {k: len(v) for k, v in found.items()}
     out = compare.compare(conn, ctx_a["scenario"], ctx_b["scenario"], ctx_a["boundary_set"], counts["a"], counts["b"])
     out["data_version"] = analysis_context.data_version(conn)

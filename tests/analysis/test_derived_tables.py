@@ -17,6 +17,9 @@ SNAPSHOT = {
     "network_overlaps": "SELECT network_a, network_b, round(overlap_m2) AS m2 FROM network_overlaps ORDER BY 1, 2",
     "area_gaps": "SELECT scenario_id, area_id, part, round(gap_m2) AS m2 FROM area_gaps ORDER BY 1, 2, 3",
     "network_geometry": "SELECT network_id, round(area_m2) AS m2 FROM network_geometry ORDER BY 1",
+    "membership_polygon_distance": "SELECT membership_id, network_id, practice_id, round(distance_m) AS m"
+    " FROM membership_polygon_distance ORDER BY 1",
+    "area_geometry": "SELECT area_id, round(area_m2) AS m2 FROM area_geometry ORDER BY 1",
 }
 
 
@@ -50,6 +53,9 @@ def test_demo_load_fills_the_derived_tables(demo):
         snap = _snapshot(conn)
         assert len(snap["practice_areas"]) == 62  # every located practice, one area each
         assert len(snap["area_gaps"]) == 1
+        # Every membership of the proposal (which has polygons) whose practice is located has a distance.
+        assert len(snap["membership_polygon_distance"]) == 62 - 1  # the one unlocated member has none
+        assert all(row["m"] == 0 for row in snap["membership_polygon_distance"])
         _assert_same_as_rebuild(conn)
 
 

@@ -1,10 +1,14 @@
 """SQL for the rule engine: one set-based query per check, over all networks of a scenario.
 
-Every function takes the query values as one dict (bound as ``%(name)s``):
-``scenario_id``, ``bs_id`` (boundary set), ``area_id``/``area_ods`` (NULL for no area filter) and the
-check's thresholds. Geometry work is read from the derived tables kept by migration 0010
-(``practice_areas``, ``network_area_shares``, ``network_overlaps``, ``area_gaps``), so these
-queries only join and aggregate.
+Each check is a ``SELECT`` (in :data:`CHECK_QUERIES`) over shared CTEs: ``scoped`` (the scenario's
+networks in scope), ``members`` (their current members) and ``population`` (per-network list-size
+facts). :func:`items` runs the wanted checks in one statement, each aggregated to a JSON array by
+PostgreSQL, so one round trip returns everything; :func:`summary_counts` returns counts only.
+
+Values are bound as ``%(name)s``: ``scenario_id``, ``bs_id`` (boundary set), ``area_id``/``area_ods``
+(NULL for no area filter) and the thresholds. Geometry is read from the derived tables kept by
+migrations 0010/0011 (``practice_areas``, ``network_area_shares``, ``network_overlaps``, ``area_gaps``,
+``membership_polygon_distance``, ``area_geometry``), so these queries only join and aggregate.
 
 Scope when an area is given: a practice is in scope when its commissioner is the area or it is
 located in the area; a network when its lead commissioner is the area, a current member is in
@@ -13,9 +17,9 @@ scope, or more than the cross-boundary tolerance of its polygon lies in the area
 
 from __future__ import annotations
 
-from psycopg2 import sql
+import json
 
-from geo_service.db.pool import dict_cursor
+from psycopg2 import sql
 
 _CURRENT = sql.SQL("(m.end_date IS NULL OR m.end_date >= current_date)")
 
@@ -26,10 +30,18 @@ _PRACTICE_IN_SCOPE = sql.SQL(
                       AND spa.boundary_set_id = %(bs_id)s AND spa.area_id = %(area_id)s))"""
 )
 
-# The scenario's networks in scope, as a CTE named ``scoped``.
-_SCOPED_NETWORKS = sql.SQL(
-    """scoped AS (
-        SELECT n.* FROM networks n
+# Active GP practices, plus any practice that is a current member of the scenario.
+_RELEVANT_PRACTICE = sql.SQL(
+    """((p.status = 'active' AND p.prescribing_setting = 4)
+        OR p.id IN (SELECT m.practice_id FROM memberships m WHERE m.scenario_id = %(scenario_id)s AND {current}))"""
+).format(current=_CURRENT)
+
+_CTES = sql.SQL(
+    """
+    scoped AS MATERIALIZED (
+        SELECT n.id, n.code, n.name, n.lead_commissioner_code, (n.geom IS NOT NULL) AS has_polygon,
+               n.geom_made_valid
+          FROM networks n
          WHERE n.scenario_id = %(scenario_id)s
            AND (%(area_id)s::integer IS NULL
                 OR n.lead_commissioner_code = %(area_ods)s
@@ -37,247 +49,192 @@ _SCOPED_NETWORKS = sql.SQL(
                             WHERE m.network_id = n.id AND {current} AND {practice_in_scope})
                 OR EXISTS (SELECT 1 FROM network_area_shares s WHERE s.network_id = n.id
                               AND s.area_id = %(area_id)s AND s.share > %(cross_boundary_tolerance)s))
-    )"""
-).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE)
-
-# Current members of the scoped networks, with list size facts, as a CTE named ``members``.
-_MEMBERS = sql.SQL(
-    """members AS (
-        SELECT n.id AS network_id, n.code AS network_code, n.name AS network_name,
+    ),
+    members AS MATERIALIZED (
+        SELECT m.id AS membership_id, n.id AS network_id, n.code AS network_code, n.name AS network_name,
                n.lead_commissioner_code AS lead, p.id AS practice_id, p.ods_code, p.name AS practice_name,
-               p.commissioner_code, p.list_size, p.extended_hours, p.location
+               p.commissioner_code, p.list_size, p.extended_hours
           FROM scoped n
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN practices p ON p.id = m.practice_id
-    )"""
-).format(current=_CURRENT)
+    ),
+    population AS MATERIALIZED (
+        -- One sort (the window) orders each network's members by list size, largest first; the
+        -- aggregates then read that order, so no per-network sorts are needed.
+        SELECT n.id AS network_id, n.code, n.name, n.lead_commissioner_code,
+               coalesce(a.member_count, 0) AS member_count,
+               coalesce(a.population, 0) AS population,
+               coalesce(a.unknown_list_sizes, 0) AS unknown_list_sizes,
+               coalesce(a.unknown_list_size_practices, '{{}}') AS unknown_list_size_practices,
+               a.largest_list_size, a.largest_code, a.largest_name, a.second_code, a.second_list_size,
+               coalesce(a.covered_population, 0) AS covered_population,
+               coalesce(a.known_hours_population, 0) AS known_hours_population,
+               coalesce(a.not_offering, '{{}}') AS not_offering,
+               coalesce(a.hours_unknown, '{{}}') AS hours_unknown
+          FROM scoped n
+          LEFT JOIN (
+                SELECT r.network_id,
+                       count(*)::int AS member_count,
+                       coalesce(sum(r.list_size), 0)::bigint AS population,
+                       count(*) FILTER (WHERE r.list_size IS NULL)::int AS unknown_list_sizes,
+                       array_agg(r.ods_code) FILTER (WHERE r.list_size IS NULL) AS unknown_list_size_practices,
+                       max(r.list_size) AS largest_list_size,
+                       max(r.ods_code) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_code,
+                       max(r.practice_name) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_name,
+                       max(r.ods_code) FILTER (WHERE r.rank = 2 AND r.list_size IS NOT NULL) AS second_code,
+                       max(r.list_size) FILTER (WHERE r.rank = 2) AS second_list_size,
+                       coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours), 0)::bigint AS covered_population,
+                       coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours IS NOT NULL), 0)::bigint
+                           AS known_hours_population,
+                       array_agg(r.ods_code) FILTER (WHERE r.extended_hours = false) AS not_offering,
+                       array_agg(r.ods_code) FILTER (WHERE r.extended_hours IS NULL) AS hours_unknown
+                  FROM (SELECT mb.network_id, mb.ods_code, mb.practice_name, mb.list_size, mb.extended_hours,
+                               row_number() OVER (PARTITION BY mb.network_id
+                                                  ORDER BY mb.list_size DESC NULLS LAST, mb.ods_code COLLATE "C")
+                                   AS rank
+                          FROM members mb) r
+                 GROUP BY r.network_id
+               ) a ON a.network_id = n.id
+    )
+    """
+).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE)
 
-_WITH_MEMBERS = sql.SQL("WITH {}, {}").format(_SCOPED_NETWORKS, _MEMBERS)
-
-
-def _rows(conn, query: sql.Composable, values: dict) -> list[dict]:
-    with dict_cursor(conn) as cur:
-        cur.execute(query, values)
-        return cur.fetchall()
-
-
-# ---- membership -----------------------------------------------------------------------------
-
-
-def orphaned_practices(conn, values: dict) -> list[dict]:
-    """Active GP practices with no current membership in the scenario."""
-    query = sql.SQL(
+CHECK_QUERIES: dict[str, sql.Composable] = {
+    # Active GP practices with no current membership in the scenario.
+    "orphaned_practices": sql.SQL(
         """
         SELECT p.ods_code AS code, p.name, p.postcode, p.commissioner_code, p.list_size,
                a.ods_code AS area_ods_code, a.gss_code AS area_gss_code, a.name AS area_name
           FROM practices p
           LEFT JOIN practice_areas pa ON pa.practice_id = p.id AND pa.boundary_set_id = %(bs_id)s
           LEFT JOIN areas a ON a.id = pa.area_id
-         WHERE p.status = 'active' AND coalesce(p.prescribing_setting, 4) = 4
+         WHERE p.status = 'active' AND p.prescribing_setting = 4
            AND NOT EXISTS (SELECT 1 FROM memberships m
                             WHERE m.scenario_id = %(scenario_id)s AND m.practice_id = p.id AND {current})
            AND {practice_in_scope}
-         ORDER BY p.ods_code
+         ORDER BY p.ods_code COLLATE "C"
         """
-    ).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE)
-    return _rows(conn, query, values)
-
-
-def multiply_assigned_practices(conn, values: dict) -> list[dict]:
-    """Practices with current memberships in more than one network of the scenario."""
-    query = sql.SQL(
+    ).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE),
+    # Practices with current memberships in more than one network of the scenario.
+    "multiply_assigned_practices": sql.SQL(
         """
         SELECT p.ods_code AS code, p.name, p.commissioner_code,
-               json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code) AS networks
-          FROM memberships m
-          JOIN networks n ON n.id = m.network_id
-          JOIN practices p ON p.id = m.practice_id
-         WHERE m.scenario_id = %(scenario_id)s AND {current} AND {practice_in_scope}
-         GROUP BY p.id
-        HAVING count(DISTINCT m.network_id) > 1
-         ORDER BY p.ods_code
+               (SELECT json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code COLLATE "C")
+                  FROM memberships m JOIN networks n ON n.id = m.network_id
+                 WHERE m.practice_id = p.id AND m.scenario_id = %(scenario_id)s AND {current}) AS networks
+          FROM (SELECT m.practice_id FROM memberships m
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
+                 GROUP BY m.practice_id HAVING min(m.network_id) <> max(m.network_id)) d
+          JOIN practices p ON p.id = d.practice_id
+         WHERE {practice_in_scope}
+         ORDER BY p.ods_code COLLATE "C"
         """
-    ).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE)
-    return _rows(conn, query, values)
-
-
-# ---- cross-boundary -------------------------------------------------------------------------
-
-
-def cross_boundary_administrative(conn, values: dict) -> list[dict]:
-    """Networks whose members' commissioners differ, or differ from the network's lead commissioner."""
-    query = sql.SQL(
+    ).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE),
+    # Members' commissioners differ from each other or from the lead commissioner. Evidence: the
+    # members whose commissioner differs from the lead (all members when there is no lead).
+    "cross_boundary_administrative": sql.SQL(
         """
-        {with_members}
-        SELECT network_code AS code, network_name AS name, lead AS lead_commissioner_code,
-               array_agg(DISTINCT commissioner_code ORDER BY commissioner_code)
-                   FILTER (WHERE commissioner_code IS NOT NULL) AS commissioner_codes,
-               coalesce(json_agg(json_build_object('code', ods_code, 'name', practice_name,
-                                                   'commissioner_code', commissioner_code) ORDER BY ods_code)
-                        FILTER (WHERE commissioner_code <> coalesce(lead, commissioner_code)
-                                   OR (lead IS NULL AND commissioner_code IS NOT NULL)), '[]') AS members
-          FROM members
-         GROUP BY network_id, network_code, network_name, lead
-        HAVING count(DISTINCT commissioner_code) > 1 OR bool_or(commissioner_code <> lead)
-         ORDER BY network_code
-        """
-    ).format(with_members=_WITH_MEMBERS)
-    rows = _rows(conn, query, values)
-    for row in rows:
-        # With no lead commissioner, every member is evidence; otherwise only those who differ.
-        if row["lead_commissioner_code"] is not None:
-            row["members"] = [m for m in row["members"] if m["commissioner_code"] != row["lead_commissioner_code"]]
-    return rows
-
-
-def cross_boundary_geographic(conn, values: dict) -> list[dict]:
-    """Networks with members located in more than one area, or a polygon whose share outside its main
-    area exceeds the tolerance."""
-    query = sql.SQL(
-        """
-        {with_members},
-        located AS (
-            SELECT mb.network_id, pa.area_id, count(*)::int AS practices,
-                   coalesce(sum(mb.list_size), 0)::bigint AS list_size,
-                   count(*) FILTER (WHERE mb.list_size IS NULL)::int AS unknown_list_sizes,
-                   array_agg(mb.ods_code ORDER BY mb.ods_code) AS practice_codes
-              FROM members mb
-              JOIN practice_areas pa ON pa.practice_id = mb.practice_id AND pa.boundary_set_id = %(bs_id)s
-             GROUP BY mb.network_id, pa.area_id
-        ),
-        by_members AS (
-            SELECT l.network_id, count(*)::int AS member_area_count,
-                   json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
-                                              'area_name', a.name, 'practices', l.practice_codes,
-                                              'practice_count', l.practices, 'list_size', l.list_size,
-                                              'unknown_list_sizes', l.unknown_list_sizes)
-                            ORDER BY l.list_size DESC, a.id) AS member_areas
-              FROM located l JOIN areas a ON a.id = l.area_id
-             GROUP BY l.network_id
-        ),
-        by_polygon AS (
-            SELECT s.network_id, max(s.share) AS main_share,
-                   json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
-                                              'area_name', a.name, 'share', round(s.share::numeric, 4),
-                                              'area_m2', round(s.area_m2::numeric))
-                            ORDER BY s.share DESC, a.id) AS polygon_areas
-              FROM network_area_shares s JOIN areas a ON a.id = s.area_id
-             WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM scoped)
-             GROUP BY s.network_id
+        WITH flagged AS (
+            SELECT network_id FROM members GROUP BY network_id
+            HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
         )
         SELECT n.code, n.name, n.lead_commissioner_code,
+               (SELECT array_agg(DISTINCT mb.commissioner_code) FROM members mb
+                 WHERE mb.network_id = n.id AND mb.commissioner_code IS NOT NULL) AS commissioner_codes,
+               (SELECT coalesce(json_agg(json_build_object('code', mb.ods_code, 'name', mb.practice_name,
+                                                           'commissioner_code', mb.commissioner_code)
+                                         ORDER BY mb.ods_code COLLATE "C"), '[]')
+                  FROM members mb
+                 WHERE mb.network_id = n.id
+                   AND (mb.commissioner_code <> mb.lead OR (mb.lead IS NULL AND mb.commissioner_code IS NOT NULL)))
+                   AS members
+          FROM flagged f JOIN scoped n ON n.id = f.network_id
+         ORDER BY n.code COLLATE "C"
+        """
+    ),
+    # Members located in more than one area, or a polygon with more than the tolerance outside its
+    # main area. Evidence: practices and list sizes per area, polygon shares per area.
+    "cross_boundary_geographic": sql.SQL(
+        """
+        SELECT n.code, n.name, n.lead_commissioner_code,
                coalesce(bm.member_area_count, 0) AS member_area_count, bm.member_areas,
-               CASE WHEN n.geom IS NULL THEN NULL
-                    ELSE round((1 - coalesce(bp.main_share, 0))::numeric, 4) END AS polygon_share_outside_main_area,
+               CASE WHEN n.has_polygon THEN round((1 - coalesce(bp.main_share, 0))::numeric, 4) END
+                   AS polygon_share_outside_main_area,
                bp.polygon_areas,
                (coalesce(bm.member_area_count, 0) > 1) AS members_in_several_areas,
-               (n.geom IS NOT NULL AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
+               (n.has_polygon AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
                    AS polygon_outside_main_area
           FROM scoped n
-          LEFT JOIN by_members bm ON bm.network_id = n.id
-          LEFT JOIN by_polygon bp ON bp.network_id = n.id
+          LEFT JOIN (
+                SELECT l.network_id, count(*)::int AS member_area_count,
+                       json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
+                                                  'area_name', a.name, 'practices', l.practice_codes,
+                                                  'practice_count', l.practices, 'list_size', l.list_size,
+                                                  'unknown_list_sizes', l.unknown_list_sizes)
+                                ORDER BY l.list_size DESC, a.id) AS member_areas
+                  FROM (SELECT mb.network_id, pa.area_id, count(*)::int AS practices,
+                               coalesce(sum(mb.list_size), 0)::bigint AS list_size,
+                               count(*) FILTER (WHERE mb.list_size IS NULL)::int AS unknown_list_sizes,
+                               array_agg(mb.ods_code ORDER BY mb.ods_code COLLATE "C") AS practice_codes
+                          FROM members mb
+                          JOIN practice_areas pa ON pa.practice_id = mb.practice_id AND pa.boundary_set_id = %(bs_id)s
+                         GROUP BY mb.network_id, pa.area_id) l
+                  JOIN areas a ON a.id = l.area_id
+                 GROUP BY l.network_id
+                HAVING count(*) > 1
+               ) bm ON bm.network_id = n.id
+          LEFT JOIN (
+                SELECT s.network_id, max(s.share) AS main_share,
+                       json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
+                                                  'area_name', a.name, 'share', round(s.share::numeric, 4),
+                                                  'area_m2', round(s.area_m2::numeric))
+                                ORDER BY s.share DESC, a.id) AS polygon_areas
+                  FROM network_area_shares s JOIN areas a ON a.id = s.area_id
+                 WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM scoped WHERE has_polygon)
+                 GROUP BY s.network_id
+               ) bp ON bp.network_id = n.id
          WHERE coalesce(bm.member_area_count, 0) > 1
-            OR (n.geom IS NOT NULL AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
-         ORDER BY n.code
+            OR (n.has_polygon AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
+         ORDER BY n.code COLLATE "C"
         """
-    ).format(with_members=_WITH_MEMBERS)
-    return _rows(conn, query, values)
-
-
-# ---- population: size band, dominance, extended hours -----------------------------------------
-
-_NETWORK_POPULATION = sql.SQL(
-    """
-    {with_members},
-    ranked AS (
-        SELECT mb.*, row_number() OVER (PARTITION BY network_id
-                                        ORDER BY list_size DESC NULLS LAST, ods_code) AS rank
-          FROM members mb
     ),
-    population AS (
-        SELECT n.id AS network_id, n.code, n.name, n.lead_commissioner_code,
-               count(r.practice_id)::int AS member_count,
-               coalesce(sum(r.list_size), 0)::bigint AS population,
-               count(r.practice_id) FILTER (WHERE r.list_size IS NULL)::int AS unknown_list_sizes,
-               coalesce(array_agg(r.ods_code ORDER BY r.ods_code) FILTER (WHERE r.list_size IS NULL
-                                                                         AND r.practice_id IS NOT NULL),
-                        '{{}}') AS unknown_list_size_practices,
-               max(r.ods_code) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_code,
-               max(r.practice_name) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_name,
-               max(r.list_size) FILTER (WHERE r.rank = 1) AS largest_list_size,
-               max(r.ods_code) FILTER (WHERE r.rank = 2 AND r.list_size IS NOT NULL) AS second_code,
-               max(r.list_size) FILTER (WHERE r.rank = 2) AS second_list_size,
-               coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours), 0)::bigint AS covered_population,
-               coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours IS NOT NULL), 0)::bigint
-                   AS known_hours_population,
-               coalesce(array_agg(r.ods_code ORDER BY r.ods_code) FILTER (WHERE r.extended_hours = false), '{{}}')
-                   AS not_offering,
-               coalesce(array_agg(r.ods_code ORDER BY r.ods_code) FILTER (WHERE r.extended_hours IS NULL
-                                                                         AND r.practice_id IS NOT NULL),
-                        '{{}}') AS hours_unknown
-          FROM scoped n LEFT JOIN ranked r ON r.network_id = n.id
-         GROUP BY n.id, n.code, n.name, n.lead_commissioner_code
-    )
-    """
-).format(with_members=_WITH_MEMBERS)
-
-
-def size_band(conn, values: dict) -> list[dict]:
-    """Networks whose population (sum of current members' known list sizes) is outside [min, max]."""
-    query = sql.SQL(
+    # Population (sum of current members' known list sizes) outside [min, max].
+    "size_band": sql.SQL(
         """
-        {population}
         SELECT code, name, lead_commissioner_code, member_count, population, unknown_list_sizes,
-               unknown_list_size_practices,
+               unknown_list_size_practices, unknown_list_sizes > 0 AS population_is_lower_bound,
                CASE WHEN population < %(min)s THEN 'undersized' ELSE 'oversized' END AS finding
           FROM population
          WHERE population < %(min)s OR population > %(max)s
-         ORDER BY code
+         ORDER BY code COLLATE "C"
         """
-    ).format(population=_NETWORK_POPULATION)
-    return _rows(conn, query, values)
-
-
-def unknown_list_sizes(conn, values: dict) -> list[dict]:
-    """Networks with at least one current member whose list size is unknown."""
-    query = sql.SQL(
+    ),
+    # At least one current member whose list size is unknown.
+    "unknown_list_sizes": sql.SQL(
         """
-        {population}
         SELECT code, name, member_count, population AS known_population, unknown_list_sizes,
                unknown_list_size_practices
-          FROM population WHERE unknown_list_sizes > 0 ORDER BY code
+          FROM population WHERE unknown_list_sizes > 0 ORDER BY code COLLATE "C"
         """
-    ).format(population=_NETWORK_POPULATION)
-    return _rows(conn, query, values)
-
-
-def dominance(conn, values: dict) -> list[dict]:
-    """Networks whose largest member holds at least the dominance share of the population."""
-    query = sql.SQL(
+    ),
+    # The largest member holds at least the dominance share; the pairwise picture is the largest
+    # practice beside the rest of the group.
+    "dominance": sql.SQL(
         """
-        {population}
         SELECT code, name, member_count, population, largest_code AS largest_practice_code,
                largest_name AS largest_practice_name, largest_list_size,
                round(largest_list_size::numeric / population, 4) AS largest_share,
                population - largest_list_size AS rest_population, member_count - 1 AS rest_member_count,
-               second_code AS second_practice_code, second_list_size,
-               unknown_list_sizes
+               second_code AS second_practice_code, second_list_size, unknown_list_sizes
           FROM population
          WHERE population > 0 AND largest_list_size::numeric / population >= %(dominance)s
-         ORDER BY code
+         ORDER BY code COLLATE "C"
         """
-    ).format(population=_NETWORK_POPULATION)
-    return _rows(conn, query, values)
-
-
-def extended_hours(conn, values: dict) -> list[dict]:
-    """Networks where the share of patients at practices offering extended hours is below the threshold.
-
-    The share is over members whose offer is known; with a threshold of 1 (every member must offer),
-    any member known not to offer is a finding even if its list size is unknown."""
-    query = sql.SQL(
+    ),
+    # Share of patients at practices offering extended hours (over members whose offer is known)
+    # below the threshold; with a threshold of 1, any member known not to offer is a finding.
+    "extended_hours_coverage": sql.SQL(
         """
-        {population}
         SELECT code, name, member_count, population, covered_population, known_hours_population,
                CASE WHEN known_hours_population > 0
                     THEN round(covered_population::numeric / known_hours_population, 4) END AS coverage,
@@ -286,31 +243,19 @@ def extended_hours(conn, values: dict) -> list[dict]:
          WHERE (known_hours_population > 0
                 AND covered_population::numeric / known_hours_population < %(extended_hours)s)
             OR (%(extended_hours)s >= 1 AND cardinality(not_offering) > 0)
-         ORDER BY code
+         ORDER BY code COLLATE "C"
         """
-    ).format(population=_NETWORK_POPULATION)
-    return _rows(conn, query, values)
-
-
-# ---- geometry ---------------------------------------------------------------------------------
-
-
-def invalid_polygons(conn, values: dict) -> list[dict]:
-    query = sql.SQL(
+    ),
+    "invalid_polygons": sql.SQL(
         """
-        WITH {scoped}
-        SELECT code, name FROM scoped WHERE geom IS NOT NULL AND geom_made_valid ORDER BY code
+        SELECT code, name, 'invalid_polygon' AS kind FROM scoped
+         WHERE has_polygon AND geom_made_valid ORDER BY code COLLATE "C"
         """
-    ).format(scoped=_SCOPED_NETWORKS)
-    return _rows(conn, query, values)
-
-
-def overlaps(conn, values: dict) -> list[dict]:
-    """Pairs of the scenario's network polygons overlapping by at least ``overlap_min_m2``."""
-    query = sql.SQL(
+    ),
+    # Pairs of the scenario's polygons overlapping by at least overlap_min_m2.
+    "overlaps": sql.SQL(
         """
-        WITH {scoped}
-        SELECT a.code AS code, a.name AS name, b.code AS other_code, b.name AS other_name,
+        SELECT a.code, a.name, 'overlap' AS kind, b.code AS other_code, b.name AS other_name,
                round(o.overlap_m2::numeric) AS overlap_m2,
                round((o.overlap_m2 / nullif(ga.area_m2, 0))::numeric, 4) AS share_of_network,
                round((o.overlap_m2 / nullif(gb.area_m2, 0))::numeric, 4) AS share_of_other
@@ -320,85 +265,137 @@ def overlaps(conn, values: dict) -> list[dict]:
           JOIN network_geometry ga ON ga.network_id = a.id
           JOIN network_geometry gb ON gb.network_id = b.id
          WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
-           AND (a.id IN (SELECT id FROM scoped) OR b.id IN (SELECT id FROM scoped))
-         ORDER BY a.code, b.code
+           AND (%(area_id)s::integer IS NULL
+                OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
+         ORDER BY a.code COLLATE "C", b.code COLLATE "C"
         """
-    ).format(scoped=_SCOPED_NETWORKS)
-    return _rows(conn, query, values)
-
-
-def members_outside_polygon(conn, values: dict) -> list[dict]:
-    """Current members located further than ``outside_tolerance_m`` from their own network's polygon."""
-    query = sql.SQL(
+    ),
+    # Current members further than outside_tolerance_m from their own network's polygon.
+    "members_outside_polygon": sql.SQL(
         """
-        {with_members}
-        SELECT mb.ods_code AS code, mb.practice_name AS name, mb.network_code, mb.network_name,
-               round(ST_Distance(mb.location::geography, n.geom::geography)::numeric, 1) AS distance_m
-          FROM members mb JOIN scoped n ON n.id = mb.network_id
-         WHERE n.geom IS NOT NULL AND mb.location IS NOT NULL
-           AND NOT ST_Intersects(n.geom, mb.location)
-           AND NOT ST_DWithin(mb.location::geography, n.geom::geography, %(outside_tolerance_m)s)
-         ORDER BY mb.ods_code, mb.network_code
+        SELECT mb.ods_code AS code, mb.practice_name AS name, 'member_outside_polygon' AS kind,
+               mb.network_code, mb.network_name, round(d.distance_m::numeric, 1) AS distance_m
+          FROM members mb JOIN membership_polygon_distance d ON d.membership_id = mb.membership_id
+         WHERE d.distance_m > %(outside_tolerance_m)s
+         ORDER BY mb.ods_code COLLATE "C", mb.network_code COLLATE "C"
         """
-    ).format(with_members=_WITH_MEMBERS)
-    return _rows(conn, query, values)
-
-
-def area_gaps(conn, values: dict) -> list[dict]:
-    """Areas with parts (each at least ``gap_min_m2``) covered by no network polygon of the scenario."""
-    query = sql.SQL(
+    ),
+    # Areas with parts (each at least gap_min_m2) covered by no network polygon of the scenario.
+    "area_gaps": sql.SQL(
         """
-        SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, a.ods_code AS area_ods_code,
+        SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, 'area_gap' AS kind, a.ods_code AS area_ods_code,
                a.gss_code AS area_gss_code, count(*)::int AS gap_parts, round(sum(g.gap_m2)::numeric) AS gap_m2,
-               round((sum(g.gap_m2) / nullif(analysis_area_m2(a.geom), 0))::numeric, 4) AS share_of_area
-          FROM area_gaps g JOIN areas a ON a.id = g.area_id
+               round((sum(g.gap_m2) / nullif(max(ag.area_m2), 0))::numeric, 4) AS share_of_area
+          FROM area_gaps g
+          JOIN areas a ON a.id = g.area_id
+          LEFT JOIN area_geometry ag ON ag.area_id = a.id
          WHERE g.scenario_id = %(scenario_id)s AND a.boundary_set_id = %(bs_id)s
            AND g.gap_m2 >= %(gap_min_m2)s
            AND (%(area_id)s::integer IS NULL OR a.id = %(area_id)s)
          GROUP BY a.id
-         ORDER BY 1
+         ORDER BY coalesce(a.ods_code, a.gss_code) COLLATE "C"
         """
-    )
-    return _rows(conn, query, values)
-
-
-# ---- data gaps --------------------------------------------------------------------------------
-
-
-def data_gaps(conn, values: dict) -> list[dict]:
-    """Practices (active GP practices, and any current member) without a location, without a list
-    size, or whose list size is older than ``stale_before``."""
-    query = sql.SQL(
+    ),
+    # Practices (active GP practices, and any current member) without a location, without a list
+    # size, or whose list size is older than stale_before.
+    "data_gaps": sql.SQL(
         """
-        WITH relevant AS (
-            SELECT p.* FROM practices p
-             WHERE ((p.status = 'active' AND coalesce(p.prescribing_setting, 4) = 4)
-                    OR EXISTS (SELECT 1 FROM memberships m WHERE m.scenario_id = %(scenario_id)s
-                                  AND m.practice_id = p.id AND {current}))
-               AND {practice_in_scope}
+        SELECT p.ods_code AS code, p.name, k.kind, p.postcode, p.list_size_date
+          FROM practices p
+          CROSS JOIN LATERAL (VALUES ('no_location', p.location IS NULL),
+                                     ('no_list_size', p.list_size IS NULL),
+                                     ('stale_list_size', p.list_size IS NOT NULL
+                                                         AND p.list_size_date < %(stale_before)s)) AS k (kind, hit)
+         WHERE (p.location IS NULL OR p.list_size IS NULL OR p.list_size_date < %(stale_before)s)
+           AND k.hit AND {relevant} AND {practice_in_scope}
+         ORDER BY k.kind, p.ods_code COLLATE "C"
+        """
+    ).format(relevant=_RELEVANT_PRACTICE, practice_in_scope=_PRACTICE_IN_SCOPE),
+}
+
+# Summary counts: check -> json_build_object arguments aggregating that check's rows ``x``
+# (each check runs once).
+SUMMARY_COUNTS: dict[str, sql.Composable] = {
+    "orphaned_practices": sql.SQL("'orphaned_practices', count(*)"),
+    "multiply_assigned_practices": sql.SQL("'multiply_assigned_practices', count(*)"),
+    "cross_boundary_administrative": sql.SQL("'cross_boundary_administrative', count(*)"),
+    "cross_boundary_geographic": sql.SQL("'cross_boundary_geographic', count(*)"),
+    "size_band": sql.SQL(
+        "'undersized_networks', count(*) FILTER (WHERE x.finding = 'undersized'),"
+        " 'oversized_networks', count(*) FILTER (WHERE x.finding = 'oversized')"
+    ),
+    "dominance": sql.SQL("'dominated_networks', count(*)"),
+    "extended_hours_coverage": sql.SQL("'extended_hours_gaps', count(*)"),
+    "unknown_list_sizes": sql.SQL("'networks_with_unknown_list_sizes', count(*)"),
+    "data_gaps": sql.SQL(
+        "'practices_without_location', count(*) FILTER (WHERE x.kind = 'no_location'),"
+        " 'practices_without_list_size', count(*) FILTER (WHERE x.kind = 'no_list_size'),"
+        " 'practices_with_stale_list_size', count(*) FILTER (WHERE x.kind = 'stale_list_size')"
+    ),
+    "members_outside_polygon": sql.SQL("'members_outside_network_polygon', count(DISTINCT x.code)"),
+    "invalid_polygons": sql.SQL("'invalid_network_polygons', count(*)"),
+    "area_gaps": sql.SQL("'areas_with_gaps', count(*)"),
+}
+
+# Overlap counts without building the evidence (names, shares) of every pair.
+_OVERLAP_COUNTS = sql.SQL(
+    """(SELECT json_build_object('overlapping_pairs', count(*),
+                                 'overlapping_networks', (SELECT count(DISTINCT c) FROM pairs, LATERAL
+                                                          (VALUES (pairs.network_a), (pairs.network_b)) v (c)))
+          FROM pairs)"""
+)
+_OVERLAP_PAIRS = sql.SQL(
+    """pairs AS MATERIALIZED (
+        SELECT o.network_a, o.network_b FROM network_overlaps o
+         WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
+           AND (%(area_id)s::integer IS NULL
+                OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
+    )"""
+)
+
+
+# Networks and active GP practices in scope, as json_build_object arguments.
+_SCOPE_COUNTS = sql.SQL(
+    """'networks', (SELECT count(*) FROM scoped)::int,
+       'practices', (SELECT count(*) FROM practices p
+                      WHERE p.status = 'active' AND p.prescribing_setting = 4 AND {practice_in_scope})::int"""
+).format(practice_in_scope=_PRACTICE_IN_SCOPE)
+
+
+def _fetch_json(conn, query: sql.Composable, values: dict) -> dict:
+    with conn.cursor() as cur:
+        cur.execute(query, values)
+        return json.loads(cur.fetchone()[0])
+
+
+def items(conn, values: dict, checks: list[str] | None = None) -> dict:
+    """Rows of the given checks (default all) as ``{check: [row, ...]}``, plus ``_counts`` (networks and
+    practices in scope), in one statement."""
+    parts = []
+    for name in checks or list(CHECK_QUERIES):
+        parts.append(
+            sql.SQL("{name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)").format(
+                name=sql.Literal(name), query=CHECK_QUERIES[name]
+            )
         )
-        SELECT ods_code AS code, name, 'no_location' AS kind, postcode, NULL::date AS list_size_date
-          FROM relevant WHERE location IS NULL
-        UNION ALL
-        SELECT ods_code, name, 'no_list_size', postcode, NULL FROM relevant WHERE list_size IS NULL
-        UNION ALL
-        SELECT ods_code, name, 'stale_list_size', postcode, list_size_date
-          FROM relevant WHERE list_size IS NOT NULL AND list_size_date < %(stale_before)s
-         ORDER BY 3, 1
-        """
-    ).format(current=_CURRENT, practice_in_scope=_PRACTICE_IN_SCOPE)
-    return _rows(conn, query, values)
+    query = sql.SQL("WITH {ctes} SELECT json_build_object({parts}, '_counts', json_build_object({sc}))::text").format(
+        ctes=_CTES, parts=sql.SQL(", ").join(parts), sc=_SCOPE_COUNTS
+    )
+    return _fetch_json(conn, query, values)
 
 
-def counts(conn, values: dict) -> dict:
-    """Networks and practices in scope (for the summary)."""
-    query = sql.SQL(
-        """
-        WITH {scoped}
-        SELECT (SELECT count(*) FROM scoped)::int AS networks,
-               (SELECT count(*) FROM practices p
-                 WHERE p.status = 'active' AND coalesce(p.prescribing_setting, 4) = 4
-                   AND {practice_in_scope})::int AS practices
-        """
-    ).format(scoped=_SCOPED_NETWORKS, practice_in_scope=_PRACTICE_IN_SCOPE)
-    return _rows(conn, query, values)[0]
+def summary_counts(conn, values: dict) -> dict:
+    """The summary counts only (no rows leave the database), plus networks and practices in scope."""
+    parts = [
+        sql.SQL("(SELECT json_build_object({agg}) FROM ({query}) x)").format(agg=agg, query=CHECK_QUERIES[check])
+        for check, agg in SUMMARY_COUNTS.items()
+    ]
+    parts.append(_OVERLAP_COUNTS)
+    parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
+    query = sql.SQL("WITH {ctes}, {pairs} SELECT json_build_array({parts})::text").format(
+        ctes=_CTES, pairs=_OVERLAP_PAIRS, parts=sql.SQL(", ").join(parts)
+    )
+    merged: dict = {}
+    for part in _fetch_json(conn, query, values):
+        merged.update(part)
+    return merged
