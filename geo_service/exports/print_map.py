@@ -13,6 +13,7 @@ import logging
 import shutil
 import tempfile
 import textwrap
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -268,13 +269,19 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     attribution = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
     bottom = mh + (_height_mm(attribution, fs * 0.72) + 3) / h_mm
 
-    # Map frame and side (landscape) or bottom (portrait) panel.
+    # Map frame and side (landscape) or bottom (portrait) panel; a portrait panel takes the height
+    # its legend, findings and network list need, between 28 % and 50 % of the sheet.
     if landscape:
+        panel_text = _panel_text(fs, (1 - m - 0.68) * w_mm, practices, networks, focus)
         map_box = (m, bottom, 0.66 - m, top - bottom)
         panel_box = (0.68, bottom, 1 - m - 0.68, top - bottom)
     else:
-        map_box = (m, 0.40, 1 - 2 * m, top - 0.40)
-        panel_box = (m, bottom, 1 - 2 * m, 0.40 - bottom - 0.01)
+        panel_text = _panel_text(fs, (w_mm - 20) * 0.48, practices, networks, focus)
+        rows, _cols = _table_layout(len(networks), landscape)
+        need_mm = max(panel_text.legend_mm, panel_text.findings_mm) + 4 + (rows + 4) * _row_mm(fs)
+        split = min(max(bottom + need_mm / h_mm + 0.01, 0.28), 0.50)
+        map_box = (m, split, 1 - 2 * m, top - split)
+        panel_box = (m, bottom, 1 - 2 * m, split - bottom - 0.01)
     ax = fig.add_axes(map_box)
     aspect = (map_box[2] * w_mm) / (map_box[3] * h_mm)
 
@@ -355,7 +362,7 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
 
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, practices, networks, colours, focus)
+    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, panel_text, networks, colours)
 
     fig.text(m, mh, attribution, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
 
@@ -419,40 +426,27 @@ def _legend_handles(fs: float, practices, networks, focus) -> list:
     return handles
 
 
-def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, focus) -> None:
-    """Legend, findings summary box and the list of networks shown."""
-    x, y, w, h = box
-    w_mm = w * page_mm[0]
-    if landscape:
-        legend_box = (x, y + h * 0.68, w, h * 0.32)
-        findings_box = (x, y + h * 0.38, w, h * 0.28)
-        table_box = (x, y, w, h * 0.36)
-        half_mm = w_mm
-    else:
-        legend_box = (x, y + h * 0.42, w * 0.46, h * 0.58)
-        findings_box = (x + w * 0.50, y + h * 0.42, w * 0.50, h * 0.58)
-        table_box = (x, y, w, h * 0.40)
-        half_mm = w_mm * 0.50
+@dataclass
+class PanelText:
+    """Legend and findings text, wrapped to a column, with the heights they need (mm)."""
 
-    lax = fig.add_axes(legend_box)
-    lax.axis("off")
+    handles: list
+    legend_mm: float
+    head: str
+    body: str
+    title_mm: float
+    head_mm: float
+    findings_mm: float
+
+
+def _panel_text(fs: float, col_mm: float, practices, networks, focus) -> PanelText:
     handles = _legend_handles(fs, practices, networks, focus)
-    label_mm = (legend_box[2] * page_mm[0]) - 12
     for handle in handles:
-        handle.set_label(_wrap(handle.get_label(), label_mm, fs))
-    lax.legend(
-        handles=handles, loc="upper left", fontsize=fs,
-        title="Legend", title_fontsize=fs * 1.15, frameon=False, alignment="left", borderaxespad=0,
-    )  # fmt: skip
+        handle.set_label(_wrap(handle.get_label(), col_mm - 12, fs))
+    legend_rows = sum(hd.get_label().count("\n") + 1 for hd in handles)
+    legend_mm = (1.6 + 1.55 * legend_rows) * fs * PT_MM + 2
 
-    fax = fig.add_axes(findings_box)
-    fax.set_xticks([])
-    fax.set_yticks([])
-    fax.set_facecolor("#FFF9EC")
-    for spine in fax.spines.values():
-        spine.set_edgecolor(palette.ORPHAN)
-        spine.set_linewidth(1.5)
-    inner_mm = half_mm * 0.92
+    inner_mm = col_mm * 0.92
     lines = _findings_lines(practices, networks)
     population = networks["population"].sum() if len(networks) else 0
     head = _wrap(
@@ -466,33 +460,99 @@ def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, focus
         if lines
         else _wrap("No findings for the networks and practices shown.", inner_mm, fs * 0.9)
     )
-    fax.text(0.03, 0.95, "Findings summary", fontsize=fs * 1.15, fontweight="bold", va="top", transform=fax.transAxes)
-    box_h_mm = findings_box[3] * page_mm[1]
-    y_head = 0.95 - (_height_mm("x", fs * 1.15) + 1.5) / box_h_mm
-    fax.text(0.03, y_head, head, fontsize=fs * 0.9, va="top", transform=fax.transAxes, color="#4C6272")
-    y_body = y_head - (_height_mm(head, fs * 0.9) + 1.5) / box_h_mm
-    fax.text(0.03, y_body, body, fontsize=fs * 0.9, va="top", transform=fax.transAxes, linespacing=1.3)
+    title_mm = _height_mm("x", fs * 1.15) + 1.5
+    head_mm = _height_mm(head, fs * 0.9) + 1.5
+    findings_mm = 2.5 + title_mm + head_mm + _height_mm(body, fs * 0.9) + 2.5
+    return PanelText(handles, legend_mm, head, body, title_mm, head_mm, findings_mm)
 
-    tax = fig.add_axes(table_box)
+
+def _table_layout(n_networks: int, landscape: bool) -> tuple[int, int]:
+    """(rows, columns) of the network list: portrait sheets use two columns from 7 networks."""
+    shown = min(n_networks, MAX_NETWORK_ROWS)
+    cols = 2 if (not landscape and shown > 6) else 1
+    return -(-shown // cols), cols
+
+
+def _row_mm(fs: float) -> float:
+    return fs * 0.82 * 1.45 * PT_MM
+
+
+def _panel(fig, box, page_mm, fs, landscape, text: PanelText, networks, colours) -> None:
+    """Legend, findings summary box and the list of networks shown."""
+    x, y, w, h = box
+    gap_mm = 4.0
+
+    def frac(mm: float) -> float:
+        return mm / page_mm[1]
+
+    if landscape:
+        legend_box = (x, y + h - frac(text.legend_mm), w, frac(text.legend_mm))
+        findings_box = (x, legend_box[1] - frac(gap_mm + text.findings_mm), w, frac(text.findings_mm))
+        table_top = findings_box[1] - frac(gap_mm)
+    else:
+        top_mm = max(text.legend_mm, text.findings_mm)
+        legend_box = (x, y + h - frac(text.legend_mm), w * 0.48, frac(text.legend_mm))
+        findings_box = (x + w * 0.52, y + h - frac(text.findings_mm), w * 0.48, frac(text.findings_mm))
+        table_top = y + h - frac(top_mm + gap_mm)
+    table_box = (x, y, w, max(table_top - y, frac(10)))
+
+    lax = fig.add_axes(legend_box)
+    lax.axis("off")
+    lax.legend(
+        handles=text.handles, loc="upper left", fontsize=fs,
+        title="Legend", title_fontsize=fs * 1.15, frameon=False, alignment="left", borderaxespad=0,
+    )  # fmt: skip
+
+    fax = fig.add_axes(findings_box)
+    fax.set_xticks([])
+    fax.set_yticks([])
+    fax.set_facecolor("#FFF9EC")
+    for spine in fax.spines.values():
+        spine.set_edgecolor(palette.ORPHAN)
+        spine.set_linewidth(1.5)
+    at = 1 - 2.5 / text.findings_mm
+    fax.text(0.03, at, "Findings summary", fontsize=fs * 1.15, fontweight="bold", va="top", transform=fax.transAxes)
+    at -= text.title_mm / text.findings_mm
+    fax.text(0.03, at, text.head, fontsize=fs * 0.9, va="top", transform=fax.transAxes, color="#4C6272",
+             linespacing=1.3)  # fmt: skip
+    at -= text.head_mm / text.findings_mm
+    fax.text(0.03, at, text.body, fontsize=fs * 0.9, va="top", transform=fax.transAxes, linespacing=1.3)
+
+    _network_table(fig, table_box, page_mm, fs, landscape, networks, colours)
+
+
+def _network_table(fig, box, page_mm, fs, landscape, networks, colours) -> None:
+    tax = fig.add_axes(box)
     tax.axis("off")
     tax.text(0, 1, "Networks shown", fontsize=fs * 1.15, fontweight="bold", va="top", transform=tax.transAxes)
-    table_h_mm = table_box[3] * page_mm[1]
-    row_mm = fs * 0.82 * 1.45 * PT_MM
-    fits = max(1, int((table_h_mm - 2 * row_mm) // row_mm))
-    shown = networks.head(min(fits, MAX_NETWORK_ROWS)) if len(networks) else networks
+    h_mm = box[3] * page_mm[1]
+    row_mm = _row_mm(fs)
+    rows, cols = _table_layout(len(networks), landscape)
+    rows = max(0, min(rows, int((h_mm - 3.7 * row_mm) // row_mm)))
+    shown = networks.head(rows * cols) if len(networks) else networks
     tfs = fs * 0.82
-    total = _chars(w_mm * 0.93, tfs)
-    tax.text(0.05, 1 - 1.6 * row_mm / table_h_mm, "Network", fontsize=tfs, fontweight="bold", va="center",
-             transform=tax.transAxes)  # fmt: skip
-    tax.text(1.0, 1 - 1.6 * row_mm / table_h_mm, "Practices · patients", fontsize=tfs, fontweight="bold",
-             ha="right", va="center", transform=tax.transAxes)  # fmt: skip
+    col_w = 1.0 / cols
+    gutter = 0.04 if cols > 1 else 0.0
+    total = _chars(box[2] * page_mm[0] * (col_w - gutter) * 0.93, tfs, bold=True)  # names are often capitals
+
+    def y_of(i: float) -> float:
+        return 1 - (2.7 + i) * row_mm / h_mm
+
+    for c in range(cols if len(shown) else 0):
+        x0, x1 = c * col_w, (c + 1) * col_w - gutter
+        tax.text(x0 + 0.05 * col_w, y_of(-1.1), "Network", fontsize=tfs, fontweight="bold", va="center",
+                 transform=tax.transAxes)  # fmt: skip
+        tax.text(x1, y_of(-1.1), "Practices · patients", fontsize=tfs, fontweight="bold", ha="right", va="center",
+                 transform=tax.transAxes)  # fmt: skip
     for i, (_, row) in enumerate(shown.iterrows()):
-        ty = 1 - (2.7 + i) * row_mm / table_h_mm
+        c, r = divmod(i, rows) if rows else (0, i)
+        x0, x1 = c * col_w, (c + 1) * col_w - gutter
+        ty = y_of(r)
         tax.add_patch(
             Rectangle(
-                (0, ty - 0.3 * row_mm / table_h_mm),
-                0.035,
-                0.6 * row_mm / table_h_mm,
+                (x0, ty - 0.3 * row_mm / h_mm),
+                0.035 * col_w,
+                0.6 * row_mm / h_mm,
                 transform=tax.transAxes,
                 color=colours[row["code"]],
             )  # fmt: skip
@@ -502,10 +562,9 @@ def _panel(fig, box, page_mm, fs, landscape, practices, networks, colours, focus
         label = f"{row['code']}  {row['name']}"
         room = total - len(stats) - 3
         if len(label) > room:
-            label = label[: room - 1] + "…"
-        tax.text(0.05, ty, label, fontsize=tfs, va="center", transform=tax.transAxes)
-        tax.text(1.0, ty, stats, fontsize=tfs, ha="right", va="center", transform=tax.transAxes)
+            label = label[: max(room - 1, 6)] + "…"
+        tax.text(x0 + 0.05 * col_w, ty, label, fontsize=tfs, va="center", transform=tax.transAxes)
+        tax.text(x1, ty, stats, fontsize=tfs, ha="right", va="center", transform=tax.transAxes)
     if len(networks) > len(shown):
-        ty = 1 - (2.7 + len(shown)) * row_mm / table_h_mm
-        tax.text(0.05, ty, f"… and {len(networks) - len(shown)} more (see the GIS export)", fontsize=tfs,
-                 va="center", transform=tax.transAxes)  # fmt: skip
+        tax.text(0.0, y_of(rows), f"… and {len(networks) - len(shown)} more networks: see the GIS export",
+                 fontsize=tfs, va="center", transform=tax.transAxes)  # fmt: skip
