@@ -42,6 +42,8 @@ class Database:
                             self.url,
                             connect_timeout=5,
                             application_name="geo_service",
+                            # The default timeout is a session setting: no extra round trip per request.
+                            options=f"-c statement_timeout={int(self.statement_timeout_ms)}",
                         )
                     except psycopg2.OperationalError as exc:
                         log.warning("database unreachable: %s", exc)
@@ -57,9 +59,11 @@ class Database:
             raise DatabaseUnavailable("The database is unreachable.") from exc
         broken = False
         try:
-            timeout = self.statement_timeout_ms if statement_timeout_ms is None else statement_timeout_ms
-            with conn.cursor() as cur:
-                cur.execute("SELECT set_config('statement_timeout', %(t)s, true)", {"t": str(int(timeout))})
+            if statement_timeout_ms is not None and statement_timeout_ms != self.statement_timeout_ms:
+                with conn.cursor() as cur:  # this transaction only
+                    cur.execute(
+                        "SELECT set_config('statement_timeout', %(t)s, true)", {"t": str(int(statement_timeout_ms))}
+                    )
             yield conn
             conn.commit()
         except psycopg2.OperationalError as exc:
