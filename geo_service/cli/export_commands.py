@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from geo_service.cli.context import database
+from geo_service.cli.context import database, settings
 from geo_service.exports import formats, service
 
 
@@ -43,6 +43,7 @@ def export(
 @click.option("--paper", default="a4", show_default=True, help="a4 or a3.")
 @click.option("--orientation", default="landscape", show_default=True, help="landscape or portrait.")
 @click.option("--dpi", default=formats.DEFAULT_DPI, show_default=True, help="PNG resolution.")
+@click.option("--basemap", is_flag=True, help="Web tiles underneath (GEO_TILES_URL; needs contextily and network).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write.")
 def print_(
     scenario: str,
@@ -53,6 +54,7 @@ def print_(
     paper: str,
     orientation: str,
     dpi: int,
+    basemap: bool,
     output: Path | None,
 ) -> None:
     """Render a print-ready map of one area or one network (title, legend, scale bar, north arrow)."""
@@ -61,9 +63,12 @@ def print_(
     if fmt is None:
         fmt = output.suffix.lstrip(".").lower() if output is not None and output.suffix else "png"
     kind, code = ("area", area) if area is not None else ("network", network)
-    with database().connection() as conn:
+    s = settings()
+    tiles = (s.tiles_url, s.tiles_attribution) if basemap and s.tiles_url else None
+    with database(s).connection() as conn:
         result = service.print_map(
-            conn, scenario, kind, code, fmt, paper=paper, orientation=orientation, dpi=dpi, boundary_set=boundary_set
-        )
+            conn, scenario, kind, code, fmt, paper=paper, orientation=orientation, dpi=dpi,
+            boundary_set=boundary_set, basemap=tiles,
+        )  # fmt: skip
     dest = result.move_to(output or Path(result.filename))
     click.echo(f"wrote {dest} ({dest.stat().st_size:,} bytes)")

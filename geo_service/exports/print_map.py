@@ -9,6 +9,7 @@ a findings summary box and the attribution (OGL, OS, NHS Digital).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import shutil
 import tempfile
@@ -23,7 +24,6 @@ import pandas as pd
 
 matplotlib.use("Agg")  # before pyplot: no display, safe in threads of a web server
 
-import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
@@ -212,29 +212,60 @@ def _findings_lines(practices, networks) -> list[str]:
     return lines
 
 
-def render(conn, scope: ExportScope, fmt: str, paper: str, orientation: str, dpi: int) -> ExportFile:
-    """Render the sheet into a temporary folder and return it as an :class:`ExportFile`."""
+def render(
+    conn,
+    scope: ExportScope,
+    fmt: str,
+    paper: str,
+    orientation: str,
+    dpi: int,
+    basemap: tuple[str, str] | None = None,
+) -> ExportFile:
+    """Render the sheet into a temporary folder and return it as an :class:`ExportFile`.
+
+    ``basemap`` is an optional (tile URL template, attribution): used only when contextily is
+    installed and the tiles can be fetched; otherwise the sheet is drawn without one.
+    """
     practices = build_layer(conn, scope, "practices")
     networks = build_layer(conn, scope, "networks")
     focus = build_layer(conn, scope, "areas") if scope.area is not None else None
 
-    fig = plt.figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
+    # A Figure of its own (not pyplot's global state), so that web server threads do not share one.
+    fig = Figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
+    _draw(conn, fig, scope, practices, networks, focus, paper, orientation, basemap)
+    workdir = Path(tempfile.mkdtemp(prefix="geo-print-"))
     try:
-        _draw(conn, fig, scope, practices, networks, focus, paper, orientation)
-        workdir = Path(tempfile.mkdtemp(prefix="geo-print-"))
-        try:
-            subject = scope.area_code if scope.area is not None else scope.network["code"]
-            stamp = date.today().isoformat()
-            filename = f"{scope.scenario['slug']}_{slugify(subject)}_{paper}-{orientation}_{stamp}.{fmt}"
-            path = workdir / filename
-            metadata = {"Title": _title(scope)} if fmt == "pdf" else {"Title": _title(scope), "Software": "geo_service"}
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
-        except BaseException:
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise
-    finally:
-        plt.close(fig)
+        subject = scope.area_code if scope.area is not None else scope.network["code"]
+        stamp = date.today().isoformat()
+        filename = f"{scope.scenario['slug']}_{slugify(subject)}_{paper}-{orientation}_{stamp}.{fmt}"
+        path = workdir / filename
+        metadata = {"Title": _title(scope)} if fmt == "pdf" else {"Title": _title(scope), "Software": "geo_service"}
+        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     return ExportFile(path, filename, MEDIA_TYPES[fmt], workdir)
+
+
+def _add_basemap(ax, basemap: tuple[str, str] | None) -> str | None:
+    """Draw web tiles under the map if asked for, contextily is installed and the tiles load.
+
+    Returns the tiles' attribution when drawn, else None. Never required: any failure to fetch
+    is logged and the sheet is drawn without a basemap.
+    """
+    if not basemap or importlib.util.find_spec("contextily") is None:
+        if basemap:
+            log.info("basemap requested but contextily is not installed: printing without one")
+        return None
+    import contextily
+
+    url, attribution = basemap
+    try:
+        contextily.add_basemap(ax, crs=f"EPSG:{AREA_SRID}", source=url, attribution=False, zorder=0)
+    except (OSError, ValueError, RuntimeError) as exc:  # unreachable tile server, bad template
+        log.warning("basemap tiles could not be drawn (%s): printing without one", exc)
+        return None
+    return attribution
 
 
 def _title(scope: ExportScope) -> str:
@@ -244,7 +275,7 @@ def _title(scope: ExportScope) -> str:
     return f"{net['name']} ({net['code']})"
 
 
-def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orientation: str) -> None:
+def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orientation: str, basemap) -> None:
     w_mm, h_mm = page_size_mm(paper, orientation)
     fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8  # base font size grows gently with the paper
     m = 10 / w_mm  # 10 mm margin, as a fraction of the width
@@ -266,8 +297,9 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     fig.text(m, 1 - y_mm / h_mm, subtitle, fontsize=fs * 1.05, va="top", color="#4C6272", linespacing=1.3)
     y_mm += _height_mm(subtitle, fs * 1.05) + 4
     top = 1 - y_mm / h_mm
-    attribution = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
-    bottom = mh + (_height_mm(attribution, fs * 0.72) + 3) / h_mm
+    credit = f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}"
+    reserve = credit + (f" Basemap: {basemap[1]}." if basemap else "")  # room for a tiles credit if drawn
+    bottom = mh + (_height_mm(_wrap(reserve, text_w, fs * 0.72), fs * 0.72) + 3) / h_mm
 
     # Map frame and side (landscape) or bottom (portrait) panel; a portrait panel takes the height
     # its legend, findings and network list need, between 28 % and 50 % of the sheet.
@@ -294,7 +326,12 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     # Styles follow the web map (geo_service.maps.layers): Leaflet pixel widths ≈ points × PX.
     px = 0.75 * fs / 8.5
     ax.set_facecolor("#F0F4F5")
-    if focus is not None and len(focus):
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    tiles_credit = _add_basemap(ax, basemap)
+    if tiles_credit:
+        credit += f" Basemap: {tiles_credit}."
+    if focus is not None and len(focus) and not tiles_credit:
         focus.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
     if context is not None and len(context):
         others = context[~context["ods_code"].isin(focus["ods_code"])] if focus is not None else context
@@ -364,7 +401,8 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     ax.set_ylabel("")
     _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, panel_text, networks, colours)
 
-    fig.text(m, mh, attribution, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
+    fig.text(m, mh, _wrap(credit, text_w, fs * 0.72), fontsize=fs * 0.72, va="bottom", color="#4C6272",
+             linespacing=1.3)  # fmt: skip
 
 
 def _legend_handles(fs: float, practices, networks, focus) -> list:

@@ -38,8 +38,13 @@ def print_map(
     orientation: str | None = None,
     dpi: str | int | None = None,
     boundary_set: str | None = None,
+    basemap: tuple[str, str] | None = None,
 ) -> ExportFile:
-    """A print-ready map (PNG or PDF) of one area (``kind='area'``) or one network (``kind='network'``)."""
+    """A print-ready map (PNG or PDF) of one area (``kind='area'``) or one network (``kind='network'``).
+
+    ``basemap`` (tile URL template, attribution) is optional and only drawn when contextily is
+    installed and the tiles load; the map never depends on it.
+    """
     from geo_service.exports.print_map import render
 
     out = formats.parse_print_format(format)
@@ -52,4 +57,4 @@ def print_map(
         scope = resolve_scope(conn, scenario, boundary_set=boundary_set, network=code, srid=27700)
     else:  # pragma: no cover - routes and CLI only pass these two
         raise ValueError(f"unknown map kind {kind!r}")
-    return render(conn, scope, out, paper_key, orient, resolution)
+    return render(conn, scope, out, paper_key, orient, resolution, basemap=basemap)

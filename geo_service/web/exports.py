@@ -6,7 +6,7 @@ problem+json), then streamed in chunks; the folder is removed when the stream en
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from geo_service.exports import service
 from geo_service.exports.vector import ExportFile
@@ -40,6 +40,14 @@ def export(slug: str):
     return _stream(result)
 
 
+def _basemap(flag: str | None) -> tuple[str, str] | None:
+    """The configured tile source when ``basemap=1`` is asked for and one is configured."""
+    url = current_app.config.get("GEO_TILES_URL")
+    if (flag or "").lower() in ("1", "true", "yes") and url:
+        return url, current_app.config.get("GEO_TILES_ATTRIBUTION", "")
+    return None
+
+
 def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
     args = request.args
     result = service.print_map(
@@ -52,6 +60,7 @@ def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
         orientation=args.get("orientation"),
         dpi=args.get("dpi"),
         boundary_set=args.get("boundary_set"),
+        basemap=_basemap(args.get("basemap")),
     )
     resp = _stream(result)
     if args.get("download", "").lower() not in ("1", "true", "yes"):

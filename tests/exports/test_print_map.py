@@ -82,3 +82,22 @@ def test_print_errors(demo_conn):
     with pytest.raises(InvalidParameter) as err:
         service.print_map(demo_conn, REGISTERED, "area", "ZA1", "png", paper="a5")
     assert err.value.extra["allowed"] == ["a4", "a3"]
+
+
+def test_basemap_is_never_required(demo_conn, caplog):
+    """Asked for a basemap without contextily installed (or tiles unreachable), the sheet is still drawn."""
+    import importlib.util
+
+    caplog.set_level("INFO", logger="geo_service.exports.print_map")
+    result = service.print_map(
+        demo_conn, REGISTERED, "area", "ZA1", "png", dpi=72, basemap=("http://127.0.0.1:9/{z}/{x}/{y}.png", "Tiles")
+    )
+    try:
+        with Image.open(result.path) as img:
+            assert img.size == expected_pixels("a4", "landscape", 72)
+    finally:
+        result.cleanup()
+    if importlib.util.find_spec("contextily") is None:
+        assert "contextily is not installed" in caplog.text
+    else:
+        assert "could not be drawn" in caplog.text
