@@ -11,6 +11,18 @@ from geo_service.cli.context import database
 _file = click.Path(dir_okay=False, path_type=str)
 
 
+def _extract_date(f):
+    return click.option(
+        "--extract-date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Date of the extract (YYYY-MM-DD), kept as provenance; the file itself carries none.",
+    )(f)
+
+
+def _day(value):
+    return value.date() if value is not None else None
+
+
 def _echo(reports, started: float) -> None:
     for r in reports if isinstance(reports, list) else [reports]:
         click.echo(r.summary())
@@ -31,7 +43,8 @@ def import_group() -> None:
 @click.option("--gss-field", help="GSS code field (default: guessed, e.g. CCG19CD).")
 @click.option("--name-field", help="Name field (default: guessed, e.g. CCG19NM).")
 @click.option("--layer", help="Layer name, for a GeoPackage with several layers.")
-def boundaries(file, set_name, level, vintage, code_field, gss_field, name_field, layer) -> None:
+@_extract_date
+def boundaries(file, set_name, level, vintage, code_field, gss_field, name_field, layer, extract_date) -> None:
     """Boundary polygons: GeoJSON, zipped Shapefile, GeoPackage or KML, any CRS."""
     from geo_service.ingest.boundaries import import_boundaries
 
@@ -47,6 +60,7 @@ def boundaries(file, set_name, level, vintage, code_field, gss_field, name_field
             gss_field=gss_field,
             name_field=name_field,
             layer=layer,
+            extract_date=_day(extract_date),
         ),
         t,
     )
@@ -54,12 +68,13 @@ def boundaries(file, set_name, level, vintage, code_field, gss_field, name_field
 
 @import_group.command()
 @click.argument("file", type=_file)
-def practices(file) -> None:
+@_extract_date
+def practices(file, extract_date) -> None:
     """The ODS GP practice register (epraccur.csv, headerless or with a header; .gz accepted)."""
     from geo_service.ingest.practices import import_practices
 
     t = time.perf_counter()
-    _echo(import_practices(database(), file), t)
+    _echo(import_practices(database(), file, _day(extract_date)), t)
 
 
 @import_group.command(name="list-sizes")
@@ -74,23 +89,25 @@ def list_sizes(file) -> None:
 
 @import_group.command()
 @click.argument("file", type=_file)
-def postcodes(file) -> None:
+@_extract_date
+def postcodes(file, extract_date) -> None:
     """Postcode centroids (Code-Point Open or ONS Postcode Directory layout) → practice locations."""
     from geo_service.ingest.postcodes import import_postcodes
 
     t = time.perf_counter()
-    _echo(import_postcodes(database(), file), t)
+    _echo(import_postcodes(database(), file, _day(extract_date)), t)
 
 
 @import_group.command()
 @click.argument("files", nargs=-1, required=True, type=_file)
 @click.option("--scenario", required=True, help='Scenario name, e.g. "ePCN December 2019".')
-def pcn(files, scenario) -> None:
+@_extract_date
+def pcn(files, scenario, extract_date) -> None:
     """NHS Digital ePCN: the .xlsx workbook, or its PCN details and core partner sheets as CSV."""
     from geo_service.ingest.pcn import import_pcn
 
     t = time.perf_counter()
-    _echo(import_pcn(database(), list(files), scenario), t)
+    _echo(import_pcn(database(), list(files), scenario, _day(extract_date)), t)
 
 
 @import_group.command()
@@ -99,13 +116,22 @@ def pcn(files, scenario) -> None:
 @click.option("--code-field", help="Network code field (default: guessed, e.g. pcn_code).")
 @click.option("--name-field", help="Network name field (optional).")
 @click.option("--layer", help="Layer name, for a GeoPackage with several layers.")
-def networks(file, scenario, code_field, name_field, layer) -> None:
+@_extract_date
+def networks(file, scenario, code_field, name_field, layer, extract_date) -> None:
     """Proposed network polygons attached to a scenario's networks by code."""
     from geo_service.ingest.networks import import_network_polygons
 
     t = time.perf_counter()
     _echo(
-        import_network_polygons(database(), file, scenario, code_field=code_field, name_field=name_field, layer=layer),
+        import_network_polygons(
+            database(),
+            file,
+            scenario,
+            code_field=code_field,
+            name_field=name_field,
+            layer=layer,
+            extract_date=_day(extract_date),
+        ),
         t,
     )
 

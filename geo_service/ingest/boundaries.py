@@ -8,6 +8,7 @@ Field names are guessed from the usual ONS patterns (``CCG19CD`` GSS code, ``CCG
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import shapely
@@ -75,6 +76,7 @@ def import_boundaries(
     gss_field: str | None = None,
     name_field: str | None = None,
     layer: str | None = None,
+    extract_date: date | None = None,
 ) -> ImportReport:
     """Load (or refresh) the boundary set ``set_name`` from a vector file. One transaction."""
     if not set_name or not set_name.strip():
@@ -98,7 +100,7 @@ def import_boundaries(
     rows = _area_rows(data, ods_f, gss_f, name_f)
     report = ImportReport("boundaries", data.name)
     with import_transaction(target) as conn:
-        source_id = record_file(conn, "boundaries", path)
+        source_id = record_file(conn, "boundaries", path, extract_date)
         set_id, set_action = imports_boundaries.upsert_boundary_set(
             conn, slugify(set_name), set_name.strip(), level, vintage.strip(), source_id
         )

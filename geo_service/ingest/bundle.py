@@ -11,6 +11,8 @@ Manifest sections (file paths relative to ``--root``, default: the manifest's fo
     [postcodes]      file
     [[networks]]     file, scenario [, code_field, name_field, layer]
 
+Practices, pcn, postcodes, boundaries and networks also take ``extract_date = 2019-12-01`` (a TOML date):
+those files carry no date of their own; list sizes take theirs from EXTRACT_DATE.
 Steps run in that order (ePCN before list sizes and postcodes, because it may add core partners
 that are not GP practices in the register) whatever order the manifest lists them in.
 """
@@ -21,6 +23,7 @@ import logging
 import time
 import tomllib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from tqdm import tqdm
@@ -43,15 +46,15 @@ log = logging.getLogger(__name__)
 SECTIONS: dict[str, tuple[set[str], set[str], bool]] = {
     "lookups": ({"file"}, {"file"}, True),
     "boundaries": (
-        {"file", "set", "level", "vintage", "code_field", "gss_field", "name_field", "layer"},
+        {"file", "set", "level", "vintage", "code_field", "gss_field", "name_field", "layer", "extract_date"},
         {"file", "set", "level", "vintage"},
         True,
     ),
-    "practices": ({"file"}, {"file"}, False),
+    "practices": ({"file", "extract_date"}, {"file"}, False),
     "list_sizes": ({"file"}, {"file"}, False),
-    "postcodes": ({"file"}, {"file"}, False),
-    "pcn": ({"file", "files", "scenario"}, {"scenario"}, False),
-    "networks": ({"file", "scenario", "code_field", "name_field", "layer"}, {"file", "scenario"}, True),
+    "postcodes": ({"file", "extract_date"}, {"file"}, False),
+    "pcn": ({"file", "files", "scenario", "extract_date"}, {"scenario"}, False),
+    "networks": ({"file", "scenario", "code_field", "name_field", "layer", "extract_date"}, {"file", "scenario"}, True),
 }
 TOP_LEVEL = {"name", "description"}
 
@@ -83,6 +86,8 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
                 raise InputFileError(name, f"[{key}] has unknown keys {sorted(unknown)}", field=key)
             if missing:
                 raise InputFileError(name, f"[{key}] lacks {sorted(missing)}", field=key)
+            if "extract_date" in entry and not isinstance(entry["extract_date"], date):
+                raise InputFileError(name, f"[{key}] extract_date must be a TOML date like 2019-12-01", field=key)
             files = entry.get("files", []) + ([entry["file"]] if "file" in entry else [])
             if not files:
                 raise InputFileError(name, f"[{key}] names no file", field=key)
@@ -116,18 +121,24 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
                     gss_field=e.get("gss_field"),
                     name_field=e.get("name_field"),
                     layer=e.get("layer"),
+                    extract_date=e.get("extract_date"),
                 ),
             )
         )
     for e in entries("practices"):
-        steps.append(("practices", lambda c, e=e: import_practices(c, f(e))))
+        steps.append(("practices", lambda c, e=e: import_practices(c, f(e), e.get("extract_date"))))
     for e in entries("pcn"):
         files = [base / x for x in e.get("files", [])] + ([f(e)] if "file" in e else [])
-        steps.append((f"pcn {e['scenario']}", lambda c, e=e, files=files: import_pcn(c, files, e["scenario"])))
+        steps.append(
+            (
+                f"pcn {e['scenario']}",
+                lambda c, e=e, files=files: import_pcn(c, files, e["scenario"], e.get("extract_date")),
+            )
+        )
     for e in entries("list_sizes"):
         steps.append(("list sizes", lambda c, e=e: import_list_sizes(c, f(e))))
     for e in entries("postcodes"):
-        steps.append(("postcodes", lambda c, e=e: import_postcodes(c, f(e))))
+        steps.append(("postcodes", lambda c, e=e: import_postcodes(c, f(e), e.get("extract_date"))))
     for e in entries("networks"):
         steps.append(
             (
@@ -139,6 +150,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
                     code_field=e.get("code_field"),
                     name_field=e.get("name_field"),
                     layer=e.get("layer"),
+                    extract_date=e.get("extract_date"),
                 ),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import shapely
@@ -27,6 +28,7 @@ def import_network_polygons(
     code_field: str | None = None,
     name_field: str | None = None,
     layer: str | None = None,
+    extract_date: date | None = None,
 ) -> ImportReport:
     """Set ``geom`` (and ``geom_made_valid``) of the scenario's networks from a polygon file. One transaction.
 
@@ -65,7 +67,7 @@ def import_network_polygons(
         scenario_id = imports_networks.scenario_id(conn, slugify(scenario))
         if scenario_id is None:
             raise NotFound(f"no scenario {scenario!r}; import its networks first (geo-service import pcn)")
-        record_file(conn, "networks", path)
+        record_file(conn, "networks", path, extract_date)
         imports_staging.stage(conn, "stage_network_geoms", rows)
         counts = imports_networks.attach_network_geoms(conn, scenario_id)
     report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)

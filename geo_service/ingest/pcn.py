@@ -244,7 +244,7 @@ def _membership_rows(partners: Sheet) -> list[tuple]:
     return rows
 
 
-def import_pcn(target, paths: list[str | Path], scenario: str) -> list[ImportReport]:
+def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: date | None = None) -> list[ImportReport]:
     """Networks and memberships of ``scenario`` (created if new) from ePCN. One transaction."""
     if not scenario or not scenario.strip():
         raise InvalidParameter("scenario", "a scenario name is required")
@@ -257,9 +257,9 @@ def import_pcn(target, paths: list[str | Path], scenario: str) -> list[ImportRep
     net_report = ImportReport("networks", file_names)
     mem_report = ImportReport("memberships", file_names)
     with import_transaction(target) as conn:
-        source_id = record_file(conn, "pcn", paths[0])
+        source_id = record_file(conn, "pcn", paths[0], extract_date)
         for extra in paths[1:]:
-            record_file(conn, "pcn", extra)
+            record_file(conn, "pcn", extra, extract_date)
         scenario_id, created = imports_networks.ensure_scenario(
             conn, slugify(scenario), scenario.strip(), f"NHS Digital ePCN ({file_names})", source_id
         )

@@ -7,6 +7,7 @@ Matching ignores spaces and case. Only postcodes used by practices are staged, s
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -122,14 +123,14 @@ class PostcodeFile:
         return [(c, float(x), float(y)) for c, x, y in zip(codes, x_arr, y_arr, strict=True)], missing
 
 
-def import_postcodes(target, path: str | Path) -> ImportReport:
+def import_postcodes(target, path: str | Path, extract_date: date | None = None) -> ImportReport:
     """Set practice locations from a postcode centroid file. One transaction."""
     parsed = PostcodeFile(path)
     report = ImportReport("postcodes", parsed.table.name)
     with import_transaction(target) as conn:
         wanted = imports_postcodes.practice_postcodes(conn)
         rows, missing = parsed.centroids(wanted)
-        source_id = record_file(conn, "postcodes", path)
+        source_id = record_file(conn, "postcodes", path, extract_date)
         imports_staging.stage(conn, "stage_postcodes", rows)
         counts = imports_practices.update_locations(conn, source_id)
     report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)

@@ -7,6 +7,7 @@ Only GP practices (prescribing setting 4) are kept; status A is active, anything
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from geo_service.db.repositories import imports_practices, imports_staging
@@ -101,12 +102,12 @@ def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
     return table, rows
 
 
-def import_practices(target, path: str | Path) -> ImportReport:
+def import_practices(target, path: str | Path, extract_date: date | None = None) -> ImportReport:
     """Upsert GP practices from an epraccur file. One transaction."""
     table, rows = read_epraccur(path)
     report = ImportReport("practices", table.name)
     with import_transaction(target) as conn:
-        source_id = record_file(conn, "practices", path)
+        source_id = record_file(conn, "practices", path, extract_date)
         imports_staging.stage(conn, "stage_practices", rows)
         counts = imports_practices.upsert_practices(conn, source_id)
         if counts.get("added"):

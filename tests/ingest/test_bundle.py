@@ -74,6 +74,12 @@ def test_manifest_errors(fresh_db, tmp_path):
     with pytest.raises(InputFileError) as err:
         import_bundle(fresh_db, tmp_path / "s.toml")
     assert err.value.detail.startswith("s.toml, field 'surgeries': unknown section [surgeries]")
+    (tmp_path / "d.toml").write_text(
+        f'[practices]\nfile = "{DATA / "epraccur_header.csv"}"\nextract_date = "Dec 2019"\n'
+    )
+    with pytest.raises(InputFileError) as err:
+        import_bundle(fresh_db, tmp_path / "d.toml")
+    assert err.value.detail == "d.toml, field 'practices': [practices] extract_date must be a TOML date like 2019-12-01"
     (tmp_path / "t.toml").write_text("[practices\n")
     with pytest.raises(InputFileError) as err:
         import_bundle(fresh_db, tmp_path / "t.toml")

@@ -68,6 +68,12 @@ def test_england_2019_acceptance_numbers(england_2019_db_url):
     )
     assert _one(url, "SELECT count(*) FROM networks WHERE geom IS NOT NULL")[0] == 1245
     assert _one(url, "SELECT count(*) FROM sources WHERE kind = 'list_sizes' AND extract_date = '2021-01-01'")[0] == 1
+    # Provenance: every practice knows its file and extract date.
+    assert _one(
+        url,
+        "SELECT DISTINCT s.file_name, s.extract_date::text FROM practices p JOIN sources s ON s.id = p.source_id"
+        " WHERE p.prescribing_setting = 4",
+    ) == ("epraccur_2019-12.csv.gz", "2019-12-01")
 
 
 def test_england_2019_rerun_is_a_no_op(england_2019_db_url, real_data):
