@@ -35,7 +35,7 @@ _counter = itertools.count()
 
 def _server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    return url or LocalCluster(PROJECT_ROOT).database_url()
+    return url or LocalCluster(PROJECT_ROOT, port=int(os.environ.get("GEO_DB_PORT", 5544))).database_url()
 
 
 @pytest.fixture(scope="session")

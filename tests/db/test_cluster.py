@@ -22,10 +22,11 @@ def test_database_url_set_means_no_local_cluster(tmp_path, demo_db_url):
 
 
 def test_local_cluster_listens_on_loopback_only_and_runs_unprivileged():
-    cluster = LocalCluster(PROJECT_ROOT)
+    port = load_settings().local_db_port
+    cluster = LocalCluster(PROJECT_ROOT, port=port)
     if os.environ.get("DATABASE_URL") or not cluster.is_running():
         pytest.skip("the project-local cluster is not in use for this run (DATABASE_URL given)")
-    assert "running on 127.0.0.1:5544" in cluster.status()
+    assert f"running on 127.0.0.1:{port}" in cluster.status()
     owners = subprocess.run(["ps", "-o", "user=", "-C", "postgres"], capture_output=True, text=True).stdout.split()
     assert owners and "root" not in owners, owners
     # Not reachable on any non-loopback address of this machine.
@@ -33,7 +34,7 @@ def test_local_cluster_listens_on_loopback_only_and_runs_unprivileged():
     for ip in ips - {"127.0.0.1", "127.0.1.1"}:
         with socket.socket() as s:
             s.settimeout(0.5)
-            assert s.connect_ex((ip, 5544)) != 0, ip
+            assert s.connect_ex((ip, port)) != 0, ip
 
 
 def test_cli_help_for_every_command():
