@@ -129,3 +129,30 @@ def test_bad_print_parameters_are_400(demo_client, suffix, parameter, allowed):
     assert resp.headers["Content-Type"] == "application/problem+json"
     body = resp.get_json()
     assert body["parameter"] == parameter and body["allowed"] == allowed
+
+
+@pytest.mark.parametrize(
+    "query, detail",
+    [
+        ("format=gpkg&crs=3857", "Unsupported CRS '3857'. Choose one of: 4326, 27700."),
+        ("format=kml&layer=areas&crs=27700", "KML is always EPSG:4326; use gpkg, shp or csv for EPSG:27700."),
+        (
+            "format=gpkg&layer=roads",
+            "Unknown layer 'roads' for GeoPackage. Choose from: practices, networks, areas, memberships.",
+        ),
+        (
+            "format=csv",
+            "CSV (lon/lat or WKT) holds one layer per file: choose one of practices, networks, areas, memberships.",
+        ),
+    ],
+)
+def test_bad_export_parameter_messages(demo_client, query, detail):
+    resp = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/export?{query}")
+    assert resp.status_code == 400
+    assert resp.get_json()["detail"] == detail
+
+
+def test_bad_print_parameter_message(demo_client):
+    resp = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/UZ0001/print.png?dpi=1200")
+    assert resp.status_code == 400
+    assert resp.get_json()["detail"] == "Unsupported resolution '1200'. Choose one of: 72, 96, 150, 200, 300, 600."
