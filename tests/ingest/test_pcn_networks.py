@@ -163,3 +163,14 @@ def test_network_polygons(practices_db):
     assert err.value.detail == (
         "ccg_boundaries.geojson: no network code field found (use --code-field); fields: CCG19CD, CCG19CDH, CCG19NM"
     )
+
+
+def test_network_polygons_from_kml(practices_db, tmp_path):
+    import geopandas as gpd
+
+    import_pcn(practices_db, CSVS, "Test ePCN 2019")
+    gdf = gpd.read_file(DATA / "pcn_polygons.geojson").iloc[[0]]
+    gdf.to_file(tmp_path / "pcn.kml", driver="KML")
+    report = import_network_polygons(practices_db, tmp_path / "pcn.kml", "Test ePCN 2019", code_field="pcn_code")
+    assert (report.added, report.notes["codes not in scenario"]) == (1, 0)
+    assert scalar(practices_db, "SELECT ST_XMin(geom) FROM networks WHERE code = 'U00001'") == pytest.approx(0.6)
