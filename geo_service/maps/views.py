@@ -21,7 +21,12 @@ AREA_TOLERANCE = 15.0
 NEIGHBOUR_TOLERANCE = 120.0
 NETWORK_TOLERANCE = 15.0
 OVERVIEW_TOLERANCES = (50, 100, 250, 500, 1000)
-OVERVIEW_TOLERANCE = 250
+OVERVIEW_TOLERANCE = 500  # England on one screen: 1 px is ~1.2 km at zoom 7; an area page has 15 m detail
+
+
+def overview_digits(tolerance: int) -> int:
+    """Coordinate decimals worth sending for a tolerance (4 decimals is ~10 m, 5 is ~1 m)."""
+    return 4 if tolerance >= 250 else 5
 
 
 @dataclass
@@ -85,8 +90,7 @@ def _findings(conn, scenario: str, boundary_set: str, area: str | None):
         labels = findings_service.labels()
     except ModuleNotFoundError:
         return {}, {}, {}, False
-    nets = findings_service.network_findings(conn, scenario, boundary_set, area)
-    pracs = findings_service.practice_findings(conn, scenario, boundary_set, area)
+    nets, pracs = findings_service.findings_for(conn, scenario, boundary_set, area)
     return nets, pracs, labels, True
 
 
@@ -244,7 +248,8 @@ def overview_features(conn, scenario: str, boundary_set: str | None, tolerance: 
         if area:
             per_area[area] = per_area.get(area, 0) + len(keys)
     features = [
-        L.area_feature(r, n=per_area.get(r["code"], 0)) for r in repo.area_features(conn, bs["slug"], tolerance)
+        L.area_feature(r, n=per_area.get(r["code"], 0))
+        for r in repo.area_features(conn, bs["slug"], tolerance, overview_digits(tolerance))
     ]
     classes = palette.finding_classes([f["properties"]["n"] for f in features])
     return {

@@ -7,8 +7,8 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
+from geo_service.analysis import service as analysis_service
 from geo_service.db.pool import Database
-from geo_service.maps import findings as findings_service
 from tests.browser.maps_helpers import dumps, open_map
 from tests.conftest import LiveServer, make_app
 from tests.maps import xss_data
@@ -51,8 +51,8 @@ def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: st
             nets, pracs, neighbours = cur.fetchone()
             nets, pracs = set(nets or []), set(pracs or [])
             area_code = code
-            nf = findings_service.network_findings(conn, scenario, boundary_set, area_code)
-            pf = findings_service.practice_findings(conn, scenario, boundary_set, area_code)
+            nf = analysis_service.network_findings(conn, scenario, boundary_set, area_code)
+            pf = analysis_service.practice_findings(conn, scenario, boundary_set, area_code)
     finally:
         db.close()
 

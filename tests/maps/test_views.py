@@ -166,8 +166,35 @@ def test_bad_requests_raise_service_errors(conn, call, error):
 
 
 def test_overview_tolerance_allow_list():
-    assert views.check_overview_tolerance(None) == 250
+    assert views.check_overview_tolerance(None) == views.OVERVIEW_TOLERANCE == 500
     assert views.check_overview_tolerance("1000") == 1000
     with pytest.raises(InvalidParameter) as exc:
         views.check_overview_tolerance("7")
     assert exc.value.parameter == "simplify"
+
+
+def test_overview_rounds_coordinates_to_the_tolerance(conn):
+    fine = views.overview_features(conn, REGISTERED, None, 100)
+    coarse = views.overview_features(conn, REGISTERED, None, 1000)
+
+    def decimals(fc):
+        text = json.dumps([f["geometry"]["coordinates"] for f in fc["features"]])
+        return max(len(x.split(".")[1]) for x in text.replace("[", "").replace("]", "").split(",") if "." in x)
+
+    assert decimals(fine) == 5 and decimals(coarse) == 4
+    assert len(json.dumps(coarse)) < len(json.dumps(fine))
+
+
+def test_findings_are_computed_once_per_data_version(conn, monkeypatch):
+    from geo_service.maps import findings
+
+    calls = []
+    real = findings._compute
+    monkeypatch.setattr(findings, "_compute", lambda *a: calls.append(a) or real(*a))
+    first = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
+    again = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
+    assert first == again and len(calls) <= 1  # at most one run (none if an earlier test filled the cache)
+    from geo_service.analysis import service
+
+    assert first[0] == service.network_findings(conn, REGISTERED, "demo-ccg", "ZA2")
+    assert first[1] == service.practice_findings(conn, REGISTERED, "demo-ccg", "ZA2")

@@ -71,19 +71,19 @@ def area(conn, boundary_set_slug: str, code: str) -> dict | None:
         return cur.fetchone()
 
 
-def area_features(conn, boundary_set_slug: str, tolerance: float) -> list[dict]:
-    """Every area of a boundary set, simplified."""
+def area_features(conn, boundary_set_slug: str, tolerance: float, digits: int = 5) -> list[dict]:
+    """Every area of a boundary set, simplified, with ``digits`` coordinate decimals."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            sql.SQL(
-                """
-            SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, {simplified} AS geometry
+            """
+            SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name,
+                   ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(a.geom, 27700), %(tol)s), 4326),
+                                %(digits)s) AS geometry
               FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
              WHERE bs.slug = %(bs)s
              ORDER BY a.name
-            """
-            ).format(simplified=_simplified("a.geom")),
-            {"bs": boundary_set_slug, "tol": tolerance},
+            """,
+            {"bs": boundary_set_slug, "tol": tolerance, "digits": digits},
         )
         return cur.fetchall()
 

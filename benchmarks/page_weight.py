@@ -1,0 +1,321 @@
+"""Benchmark (issue 5): our map pages against ``GeoDataFrame.explore()`` of the same layers. Run by hand.
+
+    .venv/bin/python benchmarks/page_weight.py                        # builds an England 2019/20 database
+    .venv/bin/python benchmarks/page_weight.py --database-url URL     # England 2019/20 already loaded
+    .venv/bin/python benchmarks/page_weight.py --demo                 # synthetic demo data instead
+
+For each pair, in one run and the same headless Chromium (Debian's /usr/bin/chromium):
+
+* **gzipped bytes of page + data**: every response the page loads from 127.0.0.1 (HTML, JS, CSS,
+  GeoJSON), plus explore()'s Leaflet, each gzipped (level 6) here, summed. ``explore()`` also pulls
+  jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs: they are answered with an empty body
+  and NOT counted (in its favour); its Leaflet is answered with our vendored Leaflet and counted.
+* **load-to-idle**: ``performance.now()`` (ms since navigation start) once the map has drawn every
+  layer (ours: ``GeoMaps.isReady()``; explore: the load event) and two animation frames have passed.
+  Median of ``--repeat`` cold loads (fresh browser context, empty cache).
+
+Pairs: the overview (every area, findings; layers fetched from /api/v1) against ``explore()`` of
+all areas + network polygons + practices (what the issue measured at 7.5 MB), and an area page
+against ``explore()`` of that area's layers (area, neighbours, networks, practices). Basemap off in both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.server
+import statistics
+import tempfile
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+
+from geo_service.config import PROJECT_ROOT, load_settings
+from geo_service.db.admin import create_database_if_missing, drop_database, with_database
+from geo_service.db.migrate import migrate
+from geo_service.db.pool import Database
+
+REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
+MANIFEST = PROJECT_ROOT / "data" / "manifests" / "england_2019-20.toml"
+BENCH_DB = "geo_bench_maps_england"
+CHROMIUM = "/usr/bin/chromium"
+LEAFLET = PROJECT_ROOT / "static" / "vendor" / "leaflet"
+
+
+# ---- data ---------------------------------------------------------------------------------------
+
+
+def build_database(demo: bool) -> str:
+    maint = with_database(load_settings().database_url, "postgres")
+    name = BENCH_DB + ("_demo" if demo else "")
+    drop_database(maint, name)
+    create_database_if_missing(maint, name)
+    url = with_database(maint, name)
+    migrate(url)
+    db = Database(url, statement_timeout_ms=0)
+    t0 = time.perf_counter()
+    if demo:
+        from geo_service.demo.load import load_demo
+
+        load_demo(db)
+    else:
+        from geo_service.ingest.bundle import import_bundle
+
+        import_bundle(db, MANIFEST, REAL)
+    db.close()
+    print(f"loaded {'demo' if demo else 'England 2019/20'} into {name} in {time.perf_counter() - t0:.1f} s")
+    return url
+
+
+def pick(db: Database) -> tuple[str, str]:
+    from geo_service import catalogue
+
+    with db.connection() as conn:
+        scenarios = catalogue.scenarios(conn)
+        sets = catalogue.boundary_sets(conn)
+    scenario = max(scenarios, key=lambda s: s["network_count"])["slug"]
+    boundary_set = max(sets, key=lambda b: b["area_count"])["slug"]
+    return scenario, boundary_set
+
+
+def explore_html(frames: list[tuple[str, gpd.GeoDataFrame, dict]], out: Path) -> Path:
+    """``explore()`` of the layers, one after the other on the same map, as a notebook user would."""
+    m = None
+    for name, gdf, style in frames:
+        m = gdf.explore(m=m, name=name, tiles=None, **style)
+    import folium
+
+    folium.LayerControl().add_to(m)
+    m.save(str(out))
+    return out
+
+
+def _read(sql: str, url: str, params: dict | None = None, geom_col: str = "geom") -> gpd.GeoDataFrame:
+    import warnings
+
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pandas prefers SQLAlchemy; a DBAPI2 connection works
+            return gpd.read_postgis(sql, conn, params=params, geom_col=geom_col)
+    finally:
+        conn.close()
+
+
+def overview_frames(url: str, scenario: str, boundary_set: str) -> list:
+    areas = _read(
+        """SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, a.geom FROM areas a
+             JOIN boundary_sets bs ON bs.id = a.boundary_set_id WHERE bs.slug = %(bs)s""",
+        url,
+        params={"bs": boundary_set},
+        geom_col="geom",
+    )
+    networks = _read(
+        """SELECT n.code, n.name, n.geom FROM networks n JOIN scenarios s ON s.id = n.scenario_id
+            WHERE s.slug = %(s)s AND n.geom IS NOT NULL""",
+        url,
+        params={"s": scenario},
+        geom_col="geom",
+    )
+    practices = _read(
+        """SELECT ods_code, name, postcode, list_size, location FROM practices
+            WHERE status = 'active' AND location IS NOT NULL""",
+        url,
+        geom_col="location",
+    )
+    return [(n, f, {}) for n, f in (("areas", areas), ("networks", networks), ("practices", practices)) if len(f)]
+
+
+def area_frames(url: str, view) -> list:
+    """The same features our area page shows, with their stored (unsimplified) geometry."""
+    codes = {layer.key: [f["properties"]["code"] for f in layer.features] for layer in view.layers}
+    sid = view.scenario["id"]
+    areas = _read(
+        """SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, a.geom FROM areas a
+             JOIN boundary_sets bs ON bs.id = a.boundary_set_id
+            WHERE bs.slug = %(bs)s AND coalesce(a.ods_code, a.gss_code) = ANY(%(codes)s)""",
+        url,
+        params={"bs": view.boundary_set["slug"], "codes": codes["area"] + codes["neighbours"]},
+        geom_col="geom",
+    )
+    networks = _read(
+        """SELECT n.code, n.name, n.geom FROM networks n
+            WHERE n.scenario_id = %(sid)s AND n.code = ANY(%(codes)s) AND n.geom IS NOT NULL""",
+        url,
+        params={"sid": sid, "codes": codes["networks"]},
+        geom_col="geom",
+    )
+    practices = _read(
+        """SELECT ods_code, name, postcode, list_size, list_size_date::text, location FROM practices
+            WHERE ods_code = ANY(%(codes)s)""",
+        url,
+        params={"codes": codes["practices"]},
+        geom_col="location",
+    )
+    frames = [("areas", areas, {})]
+    if len(networks):
+        frames.append(("networks", networks, {}))
+    frames.append(("practices", practices, {}))
+    return frames
+
+
+# ---- serving and measuring ----------------------------------------------------------------------
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # noqa: D401 - silence the static server
+        pass
+
+
+def serve_dir(directory: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def serve_app(url: str):
+    from werkzeug.serving import make_server
+
+    from geo_service import create_app
+
+    app = create_app({"DATABASE_URL": url, "GEO_TILES_URL": "none"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return app, server, f"http://127.0.0.1:{server.server_port}"
+
+
+def _route_foreign(route) -> None:
+    """Answer CDN requests locally: Leaflet with our copy, anything else with an empty body."""
+    url = route.request.url
+    host = urlsplit(url).hostname
+    if host == "127.0.0.1":
+        route.continue_()
+        return
+    path = urlsplit(url).path
+    if path.endswith("leaflet.js"):
+        route.fulfill(status=200, body=(LEAFLET / "leaflet.js").read_bytes(), content_type="text/javascript")
+    elif path.endswith("leaflet.css"):
+        route.fulfill(status=200, body=(LEAFLET / "leaflet.css").read_bytes(), content_type="text/css")
+    else:
+        ctype = "text/css" if path.endswith(".css") else "text/javascript"
+        route.fulfill(status=200, body=b"", content_type=ctype)
+
+
+def measure(browser, url: str, ours: bool, repeat: int) -> dict:
+    times, weights = [], None
+    for _ in range(repeat):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.route("**/*", _route_foreign)
+        bodies: list[tuple[str, bytes]] = []
+
+        def _resp(resp, bodies=bodies):
+            local = urlsplit(resp.url).hostname == "127.0.0.1"
+            leaflet = urlsplit(resp.url).path.endswith(("leaflet.js", "leaflet.css"))  # explore's, answered by us
+            if (local or leaflet) and resp.status == 200:
+                try:
+                    bodies.append((resp.url, resp.body()))
+                except Exception:  # noqa: BLE001 - a body can be gone after navigation; counted as 0
+                    bodies.append((resp.url, b""))
+
+        page.on("response", _resp)
+        page.goto(url, wait_until="load", timeout=300_000)
+        if ours:
+            page.wait_for_function("window.GeoMaps && GeoMaps.isReady()", timeout=300_000)
+        elapsed = page.evaluate(
+            "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
+        )
+        page.wait_for_timeout(300)  # let late response bodies arrive before the context closes
+        times.append(elapsed)
+        if weights is None:
+            raw = sum(len(b) for _, b in bodies)
+            gz = sum(len(gzip.compress(b, 6)) for _, b in bodies)
+            weights = {"raw": raw, "gzip": gz, "requests": len(bodies)}
+        context.close()
+    return {**weights, "ms": statistics.median(times), "all_ms": times}
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def report(label: str, ours: dict, theirs: dict) -> None:
+    print(f"\n{label}")
+    for name, r in (("ours", ours), ("explore()", theirs)):
+        print(
+            f"  {name:10s} {r['requests']:3d} responses  {_mb(r['raw']):>10s} raw  {_mb(r['gzip']):>10s} gzipped"
+            f"  load-to-idle {r['ms']:8.0f} ms (runs: {', '.join(f'{t:.0f}' for t in r['all_ms'])})"
+        )
+    print(
+        f"  ratio explore()/ours: gzipped bytes {theirs['gzip'] / ours['gzip']:.1f}x, "
+        f"raw bytes {theirs['raw'] / ours['raw']:.1f}x, load-to-idle {theirs['ms'] / ours['ms']:.1f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--demo", action="store_true", help="use the synthetic demo data")
+    parser.add_argument("--area", help="area code for the area pair (default: 99J, or ZA4 for the demo)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the database this script built")
+    args = parser.parse_args()
+
+    built = args.database_url is None
+    url = args.database_url or build_database(args.demo)
+    area = args.area or ("ZA4" if args.demo else "99J")
+    db = Database(url)
+    scenario, boundary_set = pick(db)
+    print(f"scenario {scenario}, boundary set {boundary_set}, area {area}")
+
+    from playwright.sync_api import sync_playwright
+
+    from geo_service.maps import views
+    from geo_service.web.maps import links
+
+    app, server, base = serve_app(url)
+    with app.test_request_context():
+        with db.connection() as conn:
+            area_view = views.area_view(conn, scenario, area, boundary_set, links(scenario, boundary_set))
+    tmp = Path(tempfile.mkdtemp(prefix="geo_bench_maps_"))
+    t0 = time.perf_counter()
+    explore_html(overview_frames(url, scenario, boundary_set), tmp / "explore_overview.html")
+    explore_html(area_frames(url, area_view), tmp / "explore_area.html")
+    print(f"explore() pages written in {time.perf_counter() - t0:.1f} s to {tmp}")
+    static, static_base = serve_dir(tmp)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            )
+            # Warm the server once (first render compiles templates, fills the pool).
+            page = browser.new_page()
+            page.goto(f"{base}/maps/{scenario}?boundary_set={boundary_set}", wait_until="load")
+            page.goto(f"{base}/maps/{scenario}/areas/{area}?boundary_set={boundary_set}", wait_until="load")
+            page.close()
+            ours = measure(browser, f"{base}/maps/{scenario}?boundary_set={boundary_set}", True, args.repeat)
+            theirs = measure(browser, f"{static_base}/explore_overview.html", False, args.repeat)
+            report("Overview (all areas) vs explore() of areas + network polygons + practices", ours, theirs)
+            ours_a = measure(
+                browser, f"{base}/maps/{scenario}/areas/{area}?boundary_set={boundary_set}", True, args.repeat
+            )
+            theirs_a = measure(browser, f"{static_base}/explore_area.html", False, args.repeat)
+            report(f"Area page {area} vs explore() of the same area's layers", ours_a, theirs_a)
+            browser.close()
+    finally:
+        static.shutdown()
+        server.shutdown()
+        app.extensions["geo_db"].close()
+        db.close()
+        if built and not args.keep:
+            drop_database(with_database(url, "postgres"), url.rsplit("/", 1)[1])
+
+
+if __name__ == "__main__":
+    main()
