@@ -40,6 +40,7 @@ __all__ = [
     "resolve_context",
     "network_detail",
     "compare_scenarios",
+    "data_version",
 ]
 
 log = logging.getLogger(__name__)
@@ -284,6 +285,12 @@ def practice_findings(
 ) -> dict[str, list[str]]:
     """Practice ODS code → finding keys (labels in FINDING_LABELS). Practices without findings are absent."""
     return _practice_findings_from(run_checks(conn, scenario, boundary_set, area, params))
+
+
+def data_version(conn) -> int:
+    """The database's data version: it changes with every transaction that changes data, so results
+    keyed on it (with the date, for membership end dates) can be cached safely."""
+    return analysis_context.data_version(conn)
 
 
 def network_detail(

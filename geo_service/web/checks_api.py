@@ -1,10 +1,22 @@
 """Checks API: ``/api/v1/scenarios/<slug>/checks[.csv]``, ``/api/v1/scenarios/<slug>/networks/<code>``
 and ``/api/v1/scenarios/compare?a=&b=``. Routes parse the query string and shape the response; the
-rules live in :mod:`geo_service.analysis.service`."""
+rules live in :mod:`geo_service.analysis.service`.
+
+Responses are cached per process, keyed on the request and the database's data version (and the
+date, because memberships end on dates): any change to the data makes a new key, so a cached body is
+never stale. They carry an ETag (``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+
+from flask import Blueprint, Response, current_app, request
 
 from geo_service.analysis import report, service
 from geo_service.analysis.parameters import SPECS
@@ -12,9 +24,69 @@ from geo_service.web.connection import get_conn
 
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
 
+CACHE_ENTRIES = 32
+_ARGS = ("boundary_set", "area", "detail", "a", "b", *SPECS)
+
+
+class ResponseCache:
+    """A small LRU of (etag, body, headers) per key; thread-safe."""
+
+    def __init__(self, size: int = CACHE_ENTRIES) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, tuple[str, bytes, dict]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[str, bytes, dict] | None:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None:
+                self.entries.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple, value: tuple[str, bytes, dict]) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _cache() -> ResponseCache:
+    return current_app.extensions.setdefault("geo_checks_cache", ResponseCache())
+
 
 def _params() -> dict[str, str]:
     return {name: request.args[name] for name in SPECS if name in request.args}
+
+
+def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -> Response:
+    conn = get_conn()
+    key = (
+        kind,
+        tuple(sorted((request.view_args or {}).items())),
+        tuple((k, request.args.get(k)) for k in _ARGS),
+        service.data_version(conn),
+        date.today().isoformat(),
+    )
+    cache = _cache()
+    hit = None if "no-cache" in request.headers.get("Cache-Control", "") else cache.get(key)
+    if hit is None:
+        body, headers = build()
+        etag = hashlib.blake2b(repr(key).encode() + body, digest_size=12).hexdigest()
+        hit = (etag, body, headers)
+        cache.put(key, hit)
+    etag, body, headers = hit
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+    else:
+        resp = Response(body, mimetype=mimetype, headers=headers)
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "no-cache"  # clients revalidate: the data can change at any time
+    return resp
+
+
+def _json(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _run(slug: str, detail: str | None = None) -> dict:
@@ -30,35 +102,43 @@ def _run(slug: str, detail: str | None = None) -> dict:
 
 @bp.get("/scenarios/<slug>/checks")
 def checks(slug: str):
-    return jsonify(_run(slug))
+    return _cached("checks", "application/json", lambda: (_json(_run(slug)), {}))
 
 
 @bp.get("/scenarios/<slug>/checks.csv")
 def checks_csv(slug: str):
-    result = _run(slug, detail="full")
-    name = f"checks-{result['scenario']['slug']}-{result['boundary_set']['slug']}"
-    if result["area"]:
-        name += f"-{result['area']['ods_code'] or result['area']['gss_code']}"
-    return Response(
-        report.to_csv(result),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    def build():
+        result = _run(slug, detail="full")
+        name = f"checks-{result['scenario']['slug']}-{result['boundary_set']['slug']}"
+        if result["area"]:
+            name += f"-{result['area']['ods_code'] or result['area']['gss_code']}"
+        return report.to_csv(result).encode(), {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+
+    return _cached("csv", "text/csv", build)
 
 
 @bp.get("/scenarios/<slug>/networks/<code>")
 def network(slug: str, code: str):
-    return jsonify(service.network_detail(get_conn(), slug, code, request.args.get("boundary_set"), _params()))
+    return _cached(
+        "network",
+        "application/json",
+        lambda: (
+            _json(service.network_detail(get_conn(), slug, code, request.args.get("boundary_set"), _params())),
+            {},
+        ),
+    )
 
 
 @bp.get("/scenarios/compare")
 def compare():
-    return jsonify(
-        service.compare_scenarios(
+    def build():
+        result = service.compare_scenarios(
             get_conn(),
             request.args.get("a", ""),
             request.args.get("b", ""),
             request.args.get("boundary_set"),
             _params(),
         )
-    )
+        return _json(result), {}
+
+    return _cached("compare", "application/json", build)

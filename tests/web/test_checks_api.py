@@ -146,3 +146,35 @@ def test_over_http(demo_server):
         assert resp.status == 200
         body = json.loads(resp.read())
     assert body["summary"]["geometry"]["areas_with_gaps"] == 1
+
+
+def test_etag_and_revalidation(demo_client):
+    url = f"/api/v1/scenarios/{REGISTERED}/checks?detail=summary"
+    first = demo_client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = demo_client.get(url)
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    not_modified = demo_client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and not not_modified.get_data()
+    other = demo_client.get(url + "&min=1000")
+    assert other.headers["ETag"] != first.headers["ETag"]
+    fresh = demo_client.get(url, headers={"Cache-Control": "no-cache"})
+    assert fresh.get_json() == first.get_json()
+
+
+def test_a_data_change_is_seen_at_once(fresh_db, fresh_db_url):
+    load_demo(fresh_db)
+    app = make_app(fresh_db_url)
+    try:
+        client = app.test_client()
+        url = f"/api/v1/scenarios/{REGISTERED}/checks"
+        before = client.get(url)
+        assert before.get_json()["summary"]["orphaned_practices"] == 3
+        with fresh_db.connection() as conn, conn.cursor() as cur:
+            cur.execute("UPDATE practices SET status = 'closed' WHERE ods_code = ANY(%(c)s)",
+                        {"c": sorted(PLANTED[REGISTERED]["orphaned_practices"])[:1]})  # fmt: skip
+        after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+        assert after.status_code == 200 and after.get_json()["summary"]["orphaned_practices"] == 2
+        assert after.headers["ETag"] != before.headers["ETag"]
+    finally:
+        app.extensions["geo_db"].close()
