@@ -116,31 +116,34 @@ def _items(conn, values: dict) -> tuple[dict[str, list[dict]], dict]:
 def finding_sets(result: dict) -> dict[str, set[str]]:
     """The codes found per summary key (network, practice or area codes), from a full result."""
     items = result["items"]
-
-    def codes(key: str, **match: str) -> set[str]:
-        return {r["code"] for r in items[key] if all(r.get(k) == v for k, v in match.items())}
-
-    overlapping = codes("geometry", kind="overlap") | {
-        r["other_code"] for r in items["geometry"] if r["kind"] == "overlap"
+    out: dict[str, set[str]] = {key: set() for key in SUMMARY_KEYS}
+    out["orphaned_practices"] = {r["code"] for r in items["orphaned_practices"]}
+    out["multiply_assigned_practices"] = {r["code"] for r in items["multiply_assigned_practices"]}
+    for r in items["cross_boundary_networks"]:
+        out[f"cross_boundary_{r['kind']}"].add(r["code"])
+    for r in items["size_band"]:
+        out[f"{r['finding']}_networks"].add(r["code"])
+    out["dominated_networks"] = {r["code"] for r in items["dominance"]}
+    out["extended_hours_gaps"] = {r["code"] for r in items["extended_hours_coverage"]}
+    out["networks_with_unknown_list_sizes"] = {r["code"] for r in items["unknown_list_sizes"]}
+    by_kind = {
+        "no_location": "practices_without_location",
+        "no_list_size": "practices_without_list_size",
+        "stale_list_size": "practices_with_stale_list_size",
+        "member_outside_polygon": "members_outside_network_polygon",
+        "invalid_polygon": "invalid_network_polygons",
+        "area_gap": "areas_with_gaps",
     }
-    return {
-        "orphaned_practices": codes("orphaned_practices"),
-        "multiply_assigned_practices": codes("multiply_assigned_practices"),
-        "cross_boundary_administrative": codes("cross_boundary_networks", kind="administrative"),
-        "cross_boundary_geographic": codes("cross_boundary_networks", kind="geographic"),
-        "undersized_networks": codes("size_band", finding="undersized"),
-        "oversized_networks": codes("size_band", finding="oversized"),
-        "dominated_networks": codes("dominance"),
-        "extended_hours_gaps": codes("extended_hours_coverage"),
-        "networks_with_unknown_list_sizes": codes("unknown_list_sizes"),
-        "practices_without_location": codes("data_gaps", kind="no_location"),
-        "practices_without_list_size": codes("data_gaps", kind="no_list_size"),
-        "practices_with_stale_list_size": codes("data_gaps", kind="stale_list_size"),
-        "overlapping_networks": overlapping,
-        "members_outside_network_polygon": codes("geometry", kind="member_outside_polygon"),
-        "invalid_network_polygons": codes("geometry", kind="invalid_polygon"),
-        "areas_with_gaps": codes("geometry", kind="area_gap"),
-    }
+    for r in items["data_gaps"]:
+        out[by_kind[r["kind"]]].add(r["code"])
+    overlapping = out["overlapping_networks"]
+    for r in items["geometry"]:
+        if r["kind"] == "overlap":
+            overlapping.add(r["code"])
+            overlapping.add(r["other_code"])
+        else:
+            out[by_kind[r["kind"]]].add(r["code"])
+    return out
 
 
 def _summary(n: dict[str, int]) -> dict[str, Any]:

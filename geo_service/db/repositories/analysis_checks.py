@@ -319,7 +319,6 @@ SUMMARY_COUNTS: dict[str, sql.Composable] = {
     "orphaned_practices": sql.SQL("'orphaned_practices', count(*)"),
     "multiply_assigned_practices": sql.SQL("'multiply_assigned_practices', count(*)"),
     "cross_boundary_administrative": sql.SQL("'cross_boundary_administrative', count(*)"),
-    "cross_boundary_geographic": sql.SQL("'cross_boundary_geographic', count(*)"),
     "size_band": sql.SQL(
         "'undersized_networks', count(*) FILTER (WHERE x.finding = 'undersized'),"
         " 'oversized_networks', count(*) FILTER (WHERE x.finding = 'oversized')"
@@ -336,6 +335,20 @@ SUMMARY_COUNTS: dict[str, sql.Composable] = {
     "invalid_polygons": sql.SQL("'invalid_network_polygons', count(*)"),
     "area_gaps": sql.SQL("'areas_with_gaps', count(*)"),
 }
+
+# Geographic cross-boundary count without building the evidence (areas, practices, shares).
+_GEOGRAPHIC_COUNT = sql.SQL(
+    """(SELECT json_build_object('cross_boundary_geographic', count(*))
+          FROM scoped n
+          LEFT JOIN (SELECT mb.network_id, min(pa.area_id) <> max(pa.area_id) AS several
+                       FROM members mb
+                       JOIN practice_areas pa ON pa.practice_id = mb.practice_id AND pa.boundary_set_id = %(bs_id)s
+                      GROUP BY mb.network_id) bm ON bm.network_id = n.id
+          LEFT JOIN (SELECT s.network_id, max(s.share) AS main_share FROM network_area_shares s
+                      WHERE s.boundary_set_id = %(bs_id)s GROUP BY s.network_id) bp ON bp.network_id = n.id
+         WHERE coalesce(bm.several, false)
+            OR (n.has_polygon AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s))"""
+)
 
 # Overlap counts without building the evidence (names, shares) of every pair.
 _OVERLAP_COUNTS = sql.SQL(
@@ -397,6 +410,7 @@ def summary_counts(conn, values: dict) -> dict:
         for check, agg in SUMMARY_COUNTS.items()
     ]
     parts.append(_OVERLAP_COUNTS)
+    parts.append(_GEOGRAPHIC_COUNT)
     parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes}, {pairs} SELECT json_build_array({parts})::text").format(
         ctes=_CTES, pairs=_OVERLAP_PAIRS, parts=sql.SQL(", ").join(parts)
