@@ -62,7 +62,7 @@ def _area_rows(layer: VectorLayer, ods_f: str | None, gss_f: str | None, name_f:
                 seen[(field, code)] = feature
         if layer.geoms[i] is None:
             raise InputFileError(layer.name, f"feature {feature} ({name}) has no usable polygon after repair")
-        rows.append((ods or None, gss or None, name, wkb[i], bool(layer.made_valid[i])))
+        rows.append((feature, ods or None, gss or None, name, wkb[i], bool(layer.made_valid[i])))
     return rows
 
 

@@ -61,7 +61,7 @@ def import_network_polygons(
             unusable += 1
             continue
         name = data.fields[name_field][i] if name_field else None
-        rows.append((code, name, wkb[i], bool(data.made_valid[i])))
+        rows.append((i + 1, code, name, wkb[i], bool(data.made_valid[i])))
     report = ImportReport("network polygons", data.name)
     with import_transaction(target) as conn:
         scenario_id = imports_networks.scenario_id(conn, slugify(scenario))

@@ -47,19 +47,23 @@ def fill_codes_from_lookup(conn) -> None:
 
 
 def upsert_areas(conn, boundary_set_id: int) -> dict[str, int]:
-    """Areas keyed by GSS code (or ODS code when the file has none). Returns counts per action, incl. removed."""
+    """Areas keyed by GSS code (or ODS code when the file has none). Returns counts per action, incl. removed.
+
+    The plan holds keys only; geometry goes straight from the staged WKB into ``areas`` (copying large
+    polygons through an intermediate table costs as much as the load itself).
+    """
     counts = make_plan(
         conn,
         "plan_areas",
         """
-        SELECT s.ods, s.gss, s.name, s.geom, s.made_valid, a.id AS area_id,
+        SELECT s.n, a.id AS area_id,
                CASE WHEN a.id IS NULL THEN 'added'
-                    WHEN (a.ods_code, a.gss_code, a.name, ST_AsBinary(a.geom), a.made_valid)
-                         IS DISTINCT FROM (s.ods, s.gss, s.name, ST_AsBinary(s.geom), s.made_valid)
+                    WHEN (a.ods_code, a.gss_code, a.name, a.made_valid)
+                         IS DISTINCT FROM (s.ods, s.gss, s.name, s.made_valid)
+                      OR ST_AsBinary(a.geom)
+                         IS DISTINCT FROM ST_AsBinary(ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)))
                     THEN 'updated' ELSE 'unchanged' END AS action
-          FROM (SELECT ods, gss, name, made_valid,
-                       ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4326)) AS geom
-                  FROM stage_areas) s
+          FROM stage_areas s
           LEFT JOIN areas a ON a.boundary_set_id = %(bs)s
                AND (a.gss_code = s.gss OR (s.gss IS NULL AND a.gss_code IS NULL AND a.ods_code = s.ods))
         """,
@@ -73,13 +77,18 @@ def upsert_areas(conn, boundary_set_id: int) -> dict[str, int]:
         )
         counts["removed"] = cur.rowcount
         cur.execute(
-            """UPDATE areas a SET ods_code = p.ods, gss_code = p.gss, name = p.name, geom = p.geom,
-                      made_valid = p.made_valid
-                 FROM plan_areas p WHERE p.area_id = a.id AND p.action = 'updated'"""
+            """UPDATE areas a SET ods_code = s.ods, gss_code = s.gss, name = s.name, made_valid = s.made_valid,
+                      geom = ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326))
+                 FROM plan_areas p JOIN stage_areas s ON s.n = p.n
+                WHERE p.area_id = a.id AND p.action = 'updated'"""
         )
         cur.execute(
             """INSERT INTO areas (boundary_set_id, ods_code, gss_code, name, geom, made_valid)
-               SELECT %(bs)s, ods, gss, name, geom, made_valid FROM plan_areas WHERE action = 'added'""",
+               SELECT %(bs)s, s.ods, s.gss, s.name, ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)),
+                      s.made_valid
+                 FROM plan_areas p JOIN stage_areas s ON s.n = p.n
+                WHERE p.action = 'added'
+                ORDER BY s.n""",
             {"bs": boundary_set_id},
         )
     return counts

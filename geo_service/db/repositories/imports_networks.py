@@ -126,25 +126,31 @@ def replace_memberships(conn, scenario: int, source_id: int) -> dict[str, int]:
 
 
 def attach_network_geoms(conn, scenario: int) -> dict[str, int]:
-    """Set network polygons from ``stage_network_geoms`` by code. 'unmatched' = code not in the scenario."""
+    """Set network polygons from ``stage_network_geoms`` by code. 'unmatched' = code not in the scenario.
+
+    The plan holds keys only; geometry goes straight from the staged WKB into ``networks``.
+    """
     counts = make_plan(
         conn,
         "plan_network_geoms",
         """
-        SELECT s.code, s.made_valid, s.geom, n.id AS network_id,
+        SELECT s.n, n.id AS network_id,
                CASE WHEN n.id IS NULL THEN 'unmatched'
                     WHEN n.geom IS NULL THEN 'added'
-                    WHEN (ST_AsBinary(n.geom), n.geom_made_valid) IS DISTINCT FROM (ST_AsBinary(s.geom), s.made_valid)
+                    WHEN n.geom_made_valid IS DISTINCT FROM s.made_valid
+                      OR ST_AsBinary(n.geom)
+                         IS DISTINCT FROM ST_AsBinary(ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)))
                     THEN 'updated' ELSE 'unchanged' END AS action
-          FROM (SELECT code, made_valid, ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4326)) AS geom
-                  FROM stage_network_geoms) s
+          FROM stage_network_geoms s
           LEFT JOIN networks n ON n.scenario_id = %(sc)s AND n.code = s.code
         """,
         {"sc": scenario},
     )
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE networks n SET geom = x.geom, geom_made_valid = x.made_valid
-                 FROM plan_network_geoms x WHERE x.network_id = n.id AND x.action IN ('added', 'updated')"""
+            """UPDATE networks n SET geom = ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)),
+                      geom_made_valid = s.made_valid
+                 FROM plan_network_geoms x JOIN stage_network_geoms s ON s.n = x.n
+                WHERE x.network_id = n.id AND x.action IN ('added', 'updated')"""
         )
     return counts

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from psycopg2 import sql
 
 STAGES = {
-    "stage_areas": "ods text, gss text, name text, wkb text, made_valid boolean",
+    "stage_areas": "n int, ods text, gss text, name text, wkb text, made_valid boolean",
     "stage_practices": "ods text, name text, postcode text, comm text, status text, setting smallint, line int",
     "stage_list_sizes": "ods text, size int, size_date date, ccg_ods text, ccg_gss text",
     "stage_postcodes": "pc text, lon double precision, lat double precision",
     "stage_networks": "code text, name text, lead text",
     "stage_members": "network text, practice text, partner_name text, partner_comm text,"
     " start_date date, end_date date",
-    "stage_network_geoms": "code text, name text, wkb text, made_valid boolean",
+    "stage_network_geoms": "n int, code text, name text, wkb text, made_valid boolean",
     "stage_lookups": "ods text, gss text, name text",
 }
 
@@ -41,6 +41,10 @@ def stage(conn, table: str, rows: Iterable[Sequence]) -> int:
     with conn.cursor() as cur:
         cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
         cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(ident, sql.SQL(STAGES[table])))
+        if "wkb text" in STAGES[table]:
+            # Geometry hex is large and short-lived: compressing it (the default for big text) costs more
+            # than the whole rest of the COPY.
+            cur.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN wkb SET STORAGE EXTERNAL").format(ident))
         cur.copy_expert(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(ident).as_string(cur), buf)
         # Autovacuum never analyses temp tables: without statistics the planner guesses nested loops.
         cur.execute(sql.SQL("ANALYZE {}").format(ident))
