@@ -6,10 +6,12 @@
 
 For each pair, in one run and the same headless Chromium (Debian's /usr/bin/chromium):
 
-* **gzipped bytes of page + data**: every response the page loads from 127.0.0.1 (HTML, JS, CSS,
-  GeoJSON), plus explore()'s Leaflet, each gzipped (level 6) here, summed. ``explore()`` also pulls
-  jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs: they are answered with an empty body
-  and NOT counted (in its favour); its Leaflet is answered with our vendored Leaflet and counted.
+* **gzipped bytes of page + data**: every response the page loads (HTML, JS, CSS, GeoJSON), each
+  gzipped (level 6) here, summed. ``explore()``'s page asks CDNs for Leaflet 1.9.3, jQuery, Bootstrap,
+  Font Awesome and awesome-markers: no request leaves the machine; the benchmark answers them with the
+  same files from the npm registry (``npm pack`` into test-artifacts/explore-cdn/, once) and counts
+  them. The two files not on npm (Bootstrap 3 glyphicons CSS, folium's rotate CSS, a few kB) are
+  answered empty and not counted. ``--no-cdn-files`` answers every CDN file empty (explore() lighter).
 * **load-to-idle**: ``performance.now()`` (ms since navigation start) once the map has drawn every
   layer (ours: ``GeoMaps.isReady()``; explore: the load event) and two animation frames have passed.
   Median of ``--repeat`` cold loads (fresh browser context, empty cache).
@@ -43,7 +45,42 @@ REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
 MANIFEST = PROJECT_ROOT / "data" / "manifests" / "england_2019-20.toml"
 BENCH_DB = "geo_bench_maps_england"
 CHROMIUM = "/usr/bin/chromium"
-LEAFLET = PROJECT_ROOT / "static" / "vendor" / "leaflet"
+CDN_DIR = PROJECT_ROOT / "test-artifacts" / "explore-cdn"
+# explore()'s CDN URL (path suffix) → npm package and file inside it
+CDN_FILES = {
+    "leaflet@1.9.3/dist/leaflet.js": ("leaflet@1.9.3", "dist/leaflet.js"),
+    "leaflet@1.9.3/dist/leaflet.css": ("leaflet@1.9.3", "dist/leaflet.css"),
+    "jquery-3.7.1.min.js": ("jquery@3.7.1", "dist/jquery.min.js"),
+    "bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": ("bootstrap@5.2.2", "dist/js/bootstrap.bundle.min.js"),
+    "bootstrap@5.2.2/dist/css/bootstrap.min.css": ("bootstrap@5.2.2", "dist/css/bootstrap.min.css"),
+    "fontawesome-free@6.2.0/css/all.min.css": ("@fortawesome/fontawesome-free@6.2.0", "css/all.min.css"),
+    "2.0.2/leaflet.awesome-markers.js": ("leaflet.awesome-markers@2.0.5", "dist/leaflet.awesome-markers.js"),
+    "2.0.2/leaflet.awesome-markers.css": ("leaflet.awesome-markers@2.0.5", "dist/leaflet.awesome-markers.css"),
+}
+
+
+def _package_dir(spec: str) -> Path:
+    return CDN_DIR / spec.replace("@", "-").lstrip("-").replace("/", "-")
+
+
+def fetch_cdn_files() -> dict[str, Path]:
+    """The npm-registry copies of explore()'s CDN files (downloaded once with ``npm pack``)."""
+    import subprocess
+    import tarfile
+
+    CDN_DIR.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for suffix, (spec, inner) in CDN_FILES.items():
+        pkg = _package_dir(spec)
+        if not pkg.is_dir():
+            tgz = subprocess.run(
+                ["npm", "pack", "--silent", spec], cwd=CDN_DIR, check=True, capture_output=True, text=True
+            ).stdout.split()[-1]
+            pkg.mkdir()
+            with tarfile.open(CDN_DIR / tgz) as tar:
+                tar.extractall(pkg, filter="data")
+        out[suffix] = pkg / "package" / inner
+    return out
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -190,35 +227,32 @@ def serve_app(url: str):
     return app, server, f"http://127.0.0.1:{server.server_port}"
 
 
-def _route_foreign(route) -> None:
-    """Answer CDN requests locally: Leaflet with our copy, anything else with an empty body."""
+def _route_foreign(route, cdn_files: dict[str, Path]) -> None:
+    """Answer CDN requests on the machine: npm copies of the same files, or an empty body."""
     url = route.request.url
-    host = urlsplit(url).hostname
-    if host == "127.0.0.1":
+    if urlsplit(url).hostname == "127.0.0.1":
         route.continue_()
         return
     path = urlsplit(url).path
-    if path.endswith("leaflet.js"):
-        route.fulfill(status=200, body=(LEAFLET / "leaflet.js").read_bytes(), content_type="text/javascript")
-    elif path.endswith("leaflet.css"):
-        route.fulfill(status=200, body=(LEAFLET / "leaflet.css").read_bytes(), content_type="text/css")
-    else:
-        ctype = "text/css" if path.endswith(".css") else "text/javascript"
-        route.fulfill(status=200, body=b"", content_type=ctype)
+    ctype = "text/css" if path.endswith(".css") else "text/javascript"
+    for suffix, file in cdn_files.items():
+        if path.endswith(suffix):
+            route.fulfill(status=200, body=file.read_bytes(), content_type=ctype, headers={"X-Bench-Counted": "1"})
+            return
+    route.fulfill(status=200, body=b"", content_type=ctype)
 
 
-def measure(browser, url: str, ours: bool, repeat: int) -> dict:
+def measure(browser, url: str, ours: bool, repeat: int, cdn_files: dict[str, Path] | None = None) -> dict:
     times, weights = [], None
     for _ in range(repeat):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.route("**/*", _route_foreign)
+        page.route("**/*", partial(_route_foreign, cdn_files=cdn_files or {}))
         bodies: list[tuple[str, bytes]] = []
 
         def _resp(resp, bodies=bodies):
             local = urlsplit(resp.url).hostname == "127.0.0.1"
-            leaflet = urlsplit(resp.url).path.endswith(("leaflet.js", "leaflet.css"))  # explore's, answered by us
-            if (local or leaflet) and resp.status == 200:
+            if (local or resp.headers.get("x-bench-counted")) and resp.status == 200:
                 try:
                     bodies.append((resp.url, resp.body()))
                 except Exception:  # noqa: BLE001 - a body can be gone after navigation; counted as 0
@@ -265,6 +299,7 @@ def main() -> None:
     parser.add_argument("--area", help="area code for the area pair (default: 99J, or ZA4 for the demo)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the database this script built")
+    parser.add_argument("--no-cdn-files", action="store_true", help="answer explore()'s CDN files empty")
     args = parser.parse_args()
 
     built = args.database_url is None
@@ -283,6 +318,7 @@ def main() -> None:
     with app.test_request_context():
         with db.connection() as conn:
             area_view = views.area_view(conn, scenario, area, boundary_set, links(scenario, boundary_set))
+    cdn_files = {} if args.no_cdn_files else fetch_cdn_files()
     tmp = Path(tempfile.mkdtemp(prefix="geo_bench_maps_"))
     t0 = time.perf_counter()
     explore_html(overview_frames(url, scenario, boundary_set), tmp / "explore_overview.html")
@@ -294,18 +330,17 @@ def main() -> None:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
             )
-            # Warm the server once (first render compiles templates, fills the pool).
-            page = browser.new_page()
-            page.goto(f"{base}/maps/{scenario}?boundary_set={boundary_set}", wait_until="load")
-            page.goto(f"{base}/maps/{scenario}/areas/{area}?boundary_set={boundary_set}", wait_until="load")
-            page.close()
+            # First loads after the server starts: the rule engine runs once per data version (then cached).
+            first = measure(browser, f"{base}/maps/{scenario}?boundary_set={boundary_set}", True, 1)["ms"]
+            first_a = measure(browser, f"{base}/maps/{scenario}/areas/{area}?boundary_set={boundary_set}", True, 1)
+            print(f"first loads after start (findings computed): overview {first:.0f} ms, area {first_a['ms']:.0f} ms")
             ours = measure(browser, f"{base}/maps/{scenario}?boundary_set={boundary_set}", True, args.repeat)
-            theirs = measure(browser, f"{static_base}/explore_overview.html", False, args.repeat)
+            theirs = measure(browser, f"{static_base}/explore_overview.html", False, args.repeat, cdn_files)
             report("Overview (all areas) vs explore() of areas + network polygons + practices", ours, theirs)
             ours_a = measure(
                 browser, f"{base}/maps/{scenario}/areas/{area}?boundary_set={boundary_set}", True, args.repeat
             )
-            theirs_a = measure(browser, f"{static_base}/explore_area.html", False, args.repeat)
+            theirs_a = measure(browser, f"{static_base}/explore_area.html", False, args.repeat, cdn_files)
             report(f"Area page {area} vs explore() of the same area's layers", ours_a, theirs_a)
             browser.close()
     finally:

@@ -60,6 +60,7 @@ class MapOptions:
     layer_control: bool = True
     layer_control_collapsed: bool = False
     static_url: str = "/static"
+    prefer_canvas: bool = False  # Canvas draws many detailed polygons faster than SVG (overview)
 
 
 @dataclass
@@ -215,8 +216,15 @@ def _populate(m: folium.Map, view: MapView, options: MapOptions) -> tuple[list[L
     return layers, legend
 
 
-def _new_map(**kwargs) -> PlannerMap:
-    return PlannerMap(location=[52.8, -1.5], zoom_start=7, tiles=None, control_scale=True, **kwargs)
+def _new_map(options: MapOptions, **kwargs) -> PlannerMap:
+    return PlannerMap(
+        location=[52.8, -1.5],
+        zoom_start=7,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=options.prefer_canvas,
+        **kwargs,
+    )
 
 
 def _render(fig: Figure, options: MapOptions) -> tuple[str, str, str]:
@@ -226,7 +234,7 @@ def _render(fig: Figure, options: MapOptions) -> tuple[str, str, str]:
 
 
 def render_map(view: MapView, options: MapOptions) -> RenderedMap:
-    m = _new_map()
+    m = _new_map(options)
     fig = Figure()
     fig.add_child(m)
     layers, legend = _populate(m, view, options)
@@ -244,8 +252,8 @@ def render_map(view: MapView, options: MapOptions) -> RenderedMap:
 def render_pair(view_a: MapView, view_b: MapView, options: MapOptions) -> RenderedMap:
     """Two synchronised maps side by side (compare page)."""
     fig = Figure()
-    left = _new_map(width="50%", height="100%", left="0%", top="0%", position="absolute")
-    right = _new_map(width="50%", height="100%", left="50%", top="0%", position="absolute")
+    left = _new_map(options, width="50%", height="100%", left="0%", top="0%", position="absolute")
+    right = _new_map(options, width="50%", height="100%", left="50%", top="0%", position="absolute")
     fig.add_child(left)
     fig.add_child(right)
     layers, legend = _populate(left, view_a, options)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, Response, request
 
@@ -21,6 +23,9 @@ bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
 
 MAX_AGE = 60  # seconds before a client revalidates (cheap: one tiny query)
 GEOJSON = "application/geo+json"
+BODY_CACHE_SIZE = 32  # serialised layers kept per process; the key holds the data version, so never stale
+_bodies: OrderedDict[tuple, bytes] = OrderedDict()
+_bodies_lock = threading.Lock()
 
 
 def _etag(version: int) -> str:
@@ -35,7 +40,15 @@ def _cached(build) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
     if etag in [e.strip() for e in request.headers.get("If-None-Match", "").split(",")]:
         return Response(status=304, headers=headers)
-    body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str)
+    key = (get_conn().dsn, etag)
+    with _bodies_lock:
+        body = _bodies.get(key)
+    if body is None:
+        body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        with _bodies_lock:
+            _bodies[key] = body
+            while len(_bodies) > BODY_CACHE_SIZE:
+                _bodies.popitem(last=False)
     return Response(body, mimetype=GEOJSON, headers=headers)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from functools import wraps
+
 from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
+from geo_service.db.repositories import meta
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
 from geo_service.maps.builder import MapOptions, data_date_text, render_map, render_pair
@@ -13,6 +18,34 @@ from geo_service.web.connection import get_conn
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 _PLACEHOLDER = "__CODE__"
+PAGE_CACHE_SIZE = 64
+_pages: OrderedDict[tuple, str] = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def cached_page(view):
+    """Keep rendered map pages per (database, data version, URL, basemap): the same data and URL
+    always give the same page, and a new import moves the data version."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        conn = get_conn()
+        version, _ = meta.data_version(conn)
+        cfg = current_app.config
+        key = (conn.dsn, version, request.full_path, cfg.get("GEO_TILES_URL"), cfg.get("GEO_TILES_ATTRIBUTION"))
+        with _pages_lock:
+            html = _pages.get(key)
+            if html is not None:
+                _pages.move_to_end(key)
+                return html
+        html = view(*args, **kwargs)
+        with _pages_lock:
+            _pages[key] = html
+            while len(_pages) > PAGE_CACHE_SIZE:
+                _pages.popitem(last=False)
+        return html
+
+    return wrapper
 
 
 def map_options(**overrides) -> MapOptions:
@@ -60,16 +93,18 @@ def _page(template: str, view: views.MapView, rendered, **context):
 
 
 @bp.get("/<scenario>")
+@cached_page
 def overview(scenario: str):
     boundary_set = request.args.get("boundary_set") or None
     view = views.overview_view(get_conn(), scenario, boundary_set, links(scenario, boundary_set))
     view.layers[0].url = url_for("layers_api.overview_areas", scenario=scenario, boundary_set=view.boundary_set["slug"])
     view.layers[0].link = _template("maps.area_map", scenario=scenario, boundary_set=view.boundary_set["slug"])
-    rendered = render_map(view, map_options())
+    rendered = render_map(view, map_options(prefer_canvas=True))
     return _page("maps/overview.html", view, rendered)
 
 
 @bp.get("/<scenario>/areas/<code>")
+@cached_page
 def area_map(scenario: str, code: str):
     boundary_set = request.args.get("boundary_set") or None
     conn = get_conn()
@@ -79,6 +114,7 @@ def area_map(scenario: str, code: str):
 
 
 @bp.get("/<scenario>/networks/<code>")
+@cached_page
 def network_map(scenario: str, code: str):
     boundary_set = request.args.get("boundary_set") or None
     view = views.network_view(get_conn(), scenario, code, boundary_set, links(scenario, boundary_set))
@@ -87,6 +123,7 @@ def network_map(scenario: str, code: str):
 
 
 @bp.get("/compare")
+@cached_page
 def compare():
     args = request.args
     for name in ("a", "b", "area"):

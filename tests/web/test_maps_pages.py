@@ -115,3 +115,23 @@ def test_names_from_data_are_escaped_everywhere(xss_db_url):
         html = client.get(url).get_data(as_text=True)
         assert "<img src=x" not in html, url
     app.extensions["geo_db"].close()
+
+
+def test_pages_are_kept_until_the_data_changes(fresh_db_url):
+    from geo_service.db.pool import Database
+    from geo_service.demo.load import load_demo
+
+    db = Database(fresh_db_url)
+    load_demo(db)
+    db.close()
+    app = make_app(fresh_db_url)
+    client = app.test_client()
+    url = f"/maps/{REG}/areas/ZA1"
+    first = client.get(url).get_data(as_text=True)
+    assert client.get(url).get_data(as_text=True) == first  # the same page, from the cache
+    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE practices SET name = 'Renamed Surgery' WHERE ods_code = 'Z00001'")
+    conn.close()
+    after = client.get(url).get_data(as_text=True)
+    assert "Renamed Surgery" in after and "Renamed Surgery" not in first
+    app.extensions["geo_db"].close()

@@ -107,15 +107,20 @@ def area_and_neighbours(conn, area_id: int, tolerance: float, neighbour_toleranc
 
 
 # Networks "of an area": led from it, or with a current member commissioned by it or located in it.
-_AREA_NETWORKS = sql.SQL("""
-    SELECT n.id FROM networks n
-     WHERE n.scenario_id = %(sid)s
-       AND (n.lead_commissioner_code = %(ods)s
-            OR EXISTS (SELECT 1 FROM memberships m JOIN practices p ON p.id = m.practice_id
-                        WHERE m.network_id = n.id AND {current}
-                          AND (p.commissioner_code = %(ods)s
-                               OR ST_Intersects(p.location, (SELECT geom FROM areas WHERE id = %(aid)s)))))
-""").format(current=_CURRENT)
+# Written as UNIONs so that each branch can use its index (commissioner, GiST on location).
+_AREA_NETWORKS = sql.SQL(
+    """
+    WITH local_practices AS (
+        SELECT p.id FROM practices p WHERE p.commissioner_code = %(ods)s
+        UNION
+        SELECT p.id FROM practices p JOIN areas a ON a.id = %(aid)s AND ST_Intersects(p.location, a.geom)
+    )
+    SELECT n.id FROM networks n WHERE n.scenario_id = %(sid)s AND n.lead_commissioner_code = %(ods)s
+    UNION
+    SELECT m.network_id FROM memberships m JOIN local_practices lp ON lp.id = m.practice_id
+     WHERE m.scenario_id = %(sid)s AND {current}
+"""
+).format(current=_CURRENT)
 
 
 def network_features(
@@ -179,10 +184,13 @@ def practice_features(
         params = {"codes": list(network_codes)}
     else:
         where = sql.SQL(
-            """(p.commissioner_code = %(ods)s
-                OR ST_Intersects(p.location, (SELECT geom FROM areas WHERE id = %(aid)s))
-                OR p.id IN (SELECT m.practice_id FROM memberships m
-                             WHERE {current} AND m.network_id IN ({area_networks})))"""
+            """p.id IN (SELECT p2.id FROM practices p2 WHERE p2.commissioner_code = %(ods)s
+                        UNION
+                        SELECT p2.id FROM practices p2 JOIN areas a ON a.id = %(aid)s
+                                                        AND ST_Intersects(p2.location, a.geom)
+                        UNION
+                        SELECT m.practice_id FROM memberships m
+                         WHERE m.scenario_id = %(sid)s AND {current} AND m.network_id IN ({area_networks}))"""
         ).format(current=_CURRENT, area_networks=_AREA_NETWORKS)
         params = {"aid": area_id, "ods": area_ods}
     with dict_cursor(conn) as cur:
