@@ -28,3 +28,11 @@ def test_api_lists_with_slugs(demo_client):
     assert {s["slug"] for s in scen} == {"demo-as-registered", "demo-commissioner-proposal"}
     resp = demo_client.get("/api/v1/boundary-sets/nope/areas")
     assert resp.status_code == 404 and resp.headers["Content-Type"] == "application/problem+json"
+
+
+def test_index_counts_active_gp_practices_on_real_data(england_2019_db_url):
+    app = make_app(england_2019_db_url)
+    html = app.test_client().get("/").get_data(as_text=True)
+    app.extensions["geo_db"].close()
+    assert "6830 active practices (6825 with a location" in html
+    assert "ePCN December 2019" in html and "191 areas" in html

@@ -23,7 +23,8 @@ def areas(conn, boundary_set_slug: str) -> list[dict]:
             """
             SELECT a.ods_code, a.gss_code, a.name,
                    (SELECT count(*)::int FROM practices p
-                     WHERE p.status = 'active' AND p.commissioner_code = a.ods_code) AS practice_count
+                     WHERE p.status = 'active' AND p.prescribing_setting = 4
+                       AND p.commissioner_code = a.ods_code) AS practice_count
               FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
              WHERE bs.slug = %(slug)s
              ORDER BY a.name
@@ -55,6 +56,7 @@ def practice_counts(conn) -> dict:
                    count(*) FILTER (WHERE status = 'active' AND location IS NOT NULL)::int AS located,
                    count(*) FILTER (WHERE status = 'closed')::int AS closed
               FROM practices
+             WHERE prescribing_setting = 4  -- GP practices (ePCN partners of other kinds are kept too)
             """
         )
         return cur.fetchone()
