@@ -143,7 +143,7 @@ class MapControls(JSCSSMixin, MacroElement):
                 GeoMaps.legend(map, {{ this.legend_js }}, {{ this.legend_options_js }});
                 {%- endif %}
                 {%- if this.search %}
-                GeoMaps.search(map, {label: "Search this map"});
+                GeoMaps.search(map, {{ this.search_js }});
                 {%- endif %}
                 {%- if this.bounds_js %}
                 GeoMaps.fitControl(map, {{ this.bounds_js }});
@@ -156,9 +156,12 @@ class MapControls(JSCSSMixin, MacroElement):
     default_js = [("geo_maps_js", "js/maps.js")]
     default_css = [("geo_maps_css", "css/maps.css")]
 
-    def __init__(self, legend: list[dict] | None, legend_collapsed: bool, search: bool, bounds, attribution) -> None:
+    def __init__(
+        self, legend: list[dict] | None, legend_collapsed: bool, search: bool, bounds, attribution, search_options=None
+    ) -> None:
         super().__init__()
         self._name = "MapControls"
+        self.search_js = to_script_json({"label": "Search this map", **(search_options or {})})
         self.legend_js = to_script_json(legend) if legend else None
         self.legend_options_js = to_script_json({"collapsed": legend_collapsed})
         self.search = search
@@ -206,7 +209,9 @@ def _populate(m: folium.Map, view: MapView, options: MapOptions) -> tuple[list[L
         FeatureLayer(layer).add_to(m)
     legend = legend_entries(layers) if options.legend else []
     attribution = (*ATTRIBUTION, data_date_text(view.data_dates))
-    MapControls(legend, options.legend_collapsed, options.search, view.bounds, attribution).add_to(m)
+    MapControls(
+        legend, options.legend_collapsed, options.search, view.bounds, attribution, view.extra.get("search")
+    ).add_to(m)
     if options.fullscreen:
         folium.plugins.Fullscreen(title="Full screen", title_cancel="Leave full screen").add_to(m)
     if options.layer_control:

@@ -295,3 +295,14 @@ def compare_views(
 
 def _layer(view: MapView, key: str) -> L.Layer:
     return next(layer for layer in view.layers if layer.key == key)
+
+
+def search_practices(conn, scenario: str, boundary_set: str | None, query: str) -> dict:
+    """Practices by name, ODS code or postcode, each with the area whose map shows it (overview search)."""
+    _scenario(conn, scenario)
+    bs = _boundary_set(conn, boundary_set)
+    query = (query or "").strip()
+    if len(query) < 2 or len(query) > 100:
+        raise InvalidParameter("q", "Search text must be 2 to 100 characters long.")
+    rows = repo.search_practices(conn, bs["slug"], query)
+    return {"boundary_set": bs["slug"], "results": [dict(r) for r in rows]}

@@ -60,6 +60,14 @@ def overview_areas(scenario: str):
     return _cached(lambda: views.overview_features(get_conn(), scenario, boundary_set, tolerance))
 
 
+@bp.get("/<scenario>/practices")
+def search_practices(scenario: str):
+    """Practice search for the overview: ``?q=`` name fragment, ODS code or postcode prefix."""
+    boundary_set = request.args.get("boundary_set") or None
+    body = views.search_practices(get_conn(), scenario, boundary_set, request.args.get("q", ""))
+    return body, 200, {"Cache-Control": f"public, max-age={MAX_AGE}"}
+
+
 @bp.get("/<scenario>/areas/<code>/layers/<key>.geojson")
 def area_layer(scenario: str, code: str, key: str):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""

@@ -99,6 +99,12 @@ def overview(scenario: str):
     view = views.overview_view(get_conn(), scenario, boundary_set, links(scenario, boundary_set))
     view.layers[0].url = url_for("layers_api.overview_areas", scenario=scenario, boundary_set=view.boundary_set["slug"])
     view.layers[0].link = _template("maps.area_map", scenario=scenario, boundary_set=view.boundary_set["slug"])
+    view.extra["search"] = {
+        "label": "Search areas and practices",
+        "placeholder": "Area, practice name, ODS code or postcode",
+        "remote": url_for("layers_api.search_practices", scenario=scenario, boundary_set=view.boundary_set["slug"]),
+        "remoteLink": view.layers[0].link,
+    }
     rendered = render_map(view, map_options(prefer_canvas=True))
     return _page("maps/overview.html", view, rendered)
 

@@ -334,6 +334,30 @@
           li.appendChild(button);
           results.appendChild(li);
         });
+        if (options.remote) {
+          var asked = input.value.trim();
+          fetch(options.remote + (options.remote.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(asked), {
+            credentials: "same-origin",
+          })
+            .then(function (resp) { return resp.ok ? resp.json() : { results: [] }; })
+            .then(function (body) {
+              if (input.value.trim() !== asked) return; // a newer search is under way
+              (body.results || []).forEach(function (p) {
+                if (!p.area) return;
+                var li = node("li", "geo-search__result");
+                var a = node("a", "geo-search__button geo-search__practice");
+                a.href = fillLink(options.remoteLink, { code: p.area });
+                a.appendChild(node("strong", null, p.name));
+                a.appendChild(node("span", null, " " + [p.code, p.postcode].filter(Boolean).join(" · ")));
+                a.appendChild(node("span", "geo-search__kind", " practice: open its area map (" + p.area + ")"));
+                li.appendChild(a);
+                results.appendChild(li);
+              });
+              var empty = results.querySelector(".geo-search__empty");
+              if (empty && results.children.length > 1) results.removeChild(empty);
+            })
+            .catch(function (err) { console.warn("geo_service: practice search failed", String(err)); });
+        }
         if (!hits.length) results.appendChild(node("li", "geo-search__empty", "No matches"));
       }
       input.addEventListener("input", function () {

@@ -148,6 +148,18 @@ def test_demo_overview_draws_every_area_and_links_to_it(demo_live, demo_db_url, 
     assert "NHS Westhaven CCG (synthetic demo) (ZA4)" in page.inner_text("#map-title")
 
 
+def test_demo_overview_finds_a_practice_and_opens_its_area(demo_live, browser_page):
+    page, watch = browser_page
+    open_map(page, f"{demo_live.url}/maps/{REG}")
+    page.fill(".geo-search__input", "Z00001")
+    link = page.wait_for_selector("a.geo-search__practice")
+    assert "Z00001" in link.inner_text()
+    link.click()
+    page.wait_for_url("**/areas/ZA1**")
+    [info] = open_map(page, page.url)
+    check_clean_page([info], watch)
+
+
 def test_demo_network_page_counts(demo_live, demo_db_url, browser_page):
     page, watch = browser_page
     [info] = open_map(page, f"{demo_live.url}/maps/{REG}/networks/UZ0010")

@@ -135,3 +135,19 @@ def test_pages_are_kept_until_the_data_changes(fresh_db_url):
     after = client.get(url).get_data(as_text=True)
     assert "Renamed Surgery" in after and "Renamed Surgery" not in first
     app.extensions["geo_db"].close()
+
+
+def test_practice_search_for_the_overview(demo_client):
+    from geo_service.demo.generator import generate
+
+    practice = next(p for p in generate().practices if p.status == "active" and p.location is not None)
+    for q in (practice.ods_code, practice.name[:8], practice.postcode.replace(" ", "").lower()):
+        resp = demo_client.get(f"/api/v1/maps/{REG}/practices", query_string={"q": q})
+        assert resp.status_code == 200, q
+        hits = {r["code"]: r for r in resp.get_json()["results"]}
+        assert practice.ods_code in hits, q
+        assert hits[practice.ods_code]["area"] == practice.commissioner_code
+    bad = demo_client.get(f"/api/v1/maps/{REG}/practices?q=x")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "q"
+    # LIKE wildcards are literal text
+    assert demo_client.get(f"/api/v1/maps/{REG}/practices?q=%25%25").get_json()["results"] == []

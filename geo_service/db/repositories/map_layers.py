@@ -304,3 +304,38 @@ def boundary_set_extent(conn, boundary_set_slug: str) -> dict | None:
             {"bs": boundary_set_slug},
         )
         return cur.fetchone()
+
+
+def search_practices(conn, boundary_set_slug: str, query: str, limit: int = 10) -> list[dict]:
+    """Active practices matching a name fragment, an ODS code or a postcode prefix, with the code of
+    the area (of the boundary set) they sit in, else their commissioner's code."""
+
+    def literal(text: str) -> str:  # LIKE wildcards in the query are plain text
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    like = "%" + literal(query) + "%"
+    compact = query.replace(" ", "").upper()
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """
+            SELECT p.ods_code AS code, p.name, p.postcode,
+                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
+                              WHERE a.boundary_set_id = bs.id AND ST_Intersects(a.geom, p.location) LIMIT 1),
+                            (SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
+                              WHERE a.boundary_set_id = bs.id AND a.ods_code = p.commissioner_code)) AS area
+              FROM practices p, boundary_sets bs
+             WHERE bs.slug = %(bs)s AND p.status = 'active'
+               AND (p.name ILIKE %(like)s OR p.ods_code = %(compact)s
+                    OR upper(replace(p.postcode, ' ', '')) LIKE %(prefix)s)
+             ORDER BY p.ods_code = %(compact)s DESC, p.name
+             LIMIT %(limit)s
+            """,
+            {
+                "bs": boundary_set_slug,
+                "like": like,
+                "compact": compact,
+                "prefix": literal(compact) + "%",
+                "limit": limit,
+            },
+        )
+        return cur.fetchall()
