@@ -227,7 +227,22 @@ def test_xss_probe_never_executes_and_shows_as_text(xss_db_url, browser_page, ar
             page.locator(".geo-search__button", has_text=xss_data.XSS_PRACTICE).first.click()
             popup = page.wait_for_selector(".leaflet-popup-content")
             assert xss_data.XSS in popup.inner_text()
-            # Tooltips too: hover the practice.
+            # Tooltips too: open the practice's tooltip as hovering does.
+            tooltip = page.evaluate(
+                """(code) => {
+                    for (const group of Object.values(GeoMaps.layers).flat()) {
+                        for (const layer of group.getLayers()) {
+                            if (layer.feature.properties.code === code) {
+                                layer.openTooltip();
+                                return document.querySelector('.leaflet-tooltip').innerText;
+                            }
+                        }
+                    }
+                    return null;
+                }""",
+                xss_data.XSS_PRACTICE,
+            )
+            assert tooltip is not None and xss_data.XSS in tooltip
             page.screenshot(path=str(artifacts_dir / "maps-xss-probe.png"))
             assert page.locator('img[src="x"]').count() == 0
             assert watch.dialogs == [] and watch.page_errors == []
