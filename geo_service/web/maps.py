@@ -139,5 +139,6 @@ def compare():
     view_a, view_b, moved = views.compare_views(
         get_conn(), args["a"], args["b"], args["area"], boundary_set, links(args["a"], boundary_set)
     )
-    rendered = render_pair(view_a, view_b, map_options())
+    # Half-width maps: layer control and legend start folded so the maps stay visible.
+    rendered = render_pair(view_a, view_b, map_options(layer_control_collapsed=True, legend_collapsed=True))
     return _page("maps/compare.html", view_a, rendered, view_b=view_b, moved=moved, area=view_a.extra["area"])
