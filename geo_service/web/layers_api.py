@@ -34,11 +34,24 @@ def _etag(version: int) -> str:
     return f'"{digest}"'
 
 
+def _client_etags() -> set[str]:
+    """ETags in If-None-Match, with the ``:gzip``/``:br`` suffix flask-compress adds to compressed
+    responses removed, so a compressed client revalidates without the layer being rebuilt."""
+    tags = set()
+    for tag in request.headers.get("If-None-Match", "").split(","):
+        tag = tag.strip().removeprefix("W/")
+        for suffix in (':gzip"', ':br"', ':deflate"'):
+            if tag.endswith(suffix):
+                tag = tag[: -len(suffix)] + '"'
+        tags.add(tag)
+    return tags
+
+
 def _cached(build) -> Response:
     version, _ = meta.data_version(get_conn())
     etag = _etag(version)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
-    if etag in [e.strip() for e in request.headers.get("If-None-Match", "").split(",")]:
+    if etag in _client_etags():
         return Response(status=304, headers=headers)
     key = (get_conn().dsn, etag)
     with _bodies_lock:

@@ -151,3 +151,20 @@ def test_practice_search_for_the_overview(demo_client):
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "q"
     # LIKE wildcards are literal text
     assert demo_client.get(f"/api/v1/maps/{REG}/practices?q=%25%25").get_json()["results"] == []
+
+
+def test_compressed_clients_revalidate_without_a_rebuild(demo_client, monkeypatch):
+    from geo_service.maps import views
+
+    url = f"/api/v1/maps/{REG}/areas.geojson?simplify=100"
+    first = demo_client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    etag = first.headers["ETag"]  # flask-compress marks it ("...:gzip")
+    from collections import OrderedDict
+
+    from geo_service.web import layers_api
+
+    monkeypatch.setattr(layers_api, "_bodies", OrderedDict())  # nothing kept: a rebuild would be visible
+    monkeypatch.setattr(views, "overview_features", lambda *a, **k: pytest.fail("layer rebuilt for a 304"))
+    again = demo_client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304
