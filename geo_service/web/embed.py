@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
@@ -68,3 +68,20 @@ def oembed():
         maxheight=request.args.get("maxheight"),
     )
     return body, 200, {"Cache-Control": "public, max-age=3600"}
+
+
+def share_context(kind: str, scenario: str, code: str, boundary_set: str | None, version: int, title: str) -> dict:
+    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery."""
+    from geo_service.embeds.snippet import embed_url, iframe_html
+
+    view = parse_view(scenario, kind, code, {"boundary_set": boundary_set} if boundary_set else {})
+    base = request.host_url
+    page_url = url_for(f"maps.{kind}_map", scenario=scenario, code=code, boundary_set=boundary_set, _external=True)
+    return {
+        "title": title,
+        "version": version,
+        "pinned": iframe_html(base, view, version, title),
+        "live": iframe_html(base, view, None, title),
+        "preview_url": embed_url(base, view, None),
+        "oembed_url": url_for("embed.oembed", url=page_url, format="json", _external=True),
+    }

@@ -14,6 +14,7 @@ from geo_service.errors import InvalidParameter
 from geo_service.maps import views
 from geo_service.maps.builder import MapOptions, data_date_text, render_map, render_pair
 from geo_service.web.connection import get_conn
+from geo_service.web.embed import share_context
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
@@ -32,7 +33,14 @@ def cached_page(view):
         conn = get_conn()
         version, _ = meta.data_version(conn)
         cfg = current_app.config
-        key = (conn.dsn, version, request.full_path, cfg.get("GEO_TILES_URL"), cfg.get("GEO_TILES_ATTRIBUTION"))
+        key = (
+            conn.dsn,
+            version,
+            request.host_url,
+            request.full_path,
+            cfg.get("GEO_TILES_URL"),
+            cfg.get("GEO_TILES_ATTRIBUTION"),
+        )
         with _pages_lock:
             html = _pages.get(key)
             if html is not None:
@@ -116,7 +124,8 @@ def area_map(scenario: str, code: str):
     conn = get_conn()
     view = views.area_view(conn, scenario, code, boundary_set, links(scenario, boundary_set))
     rendered = render_map(view, map_options())
-    return _page("maps/area.html", view, rendered, area=view.extra["area"])
+    share = share_context("area", scenario, code, boundary_set, view.data_version, view.title)
+    return _page("maps/area.html", view, rendered, area=view.extra["area"], share=share)
 
 
 @bp.get("/<scenario>/networks/<code>")
@@ -125,7 +134,8 @@ def network_map(scenario: str, code: str):
     boundary_set = request.args.get("boundary_set") or None
     view = views.network_view(get_conn(), scenario, code, boundary_set, links(scenario, boundary_set))
     rendered = render_map(view, map_options())
-    return _page("maps/network.html", view, rendered, network=view.extra["network"])
+    share = share_context("network", scenario, code, boundary_set, view.data_version, view.title)
+    return _page("maps/network.html", view, rendered, network=view.extra["network"], share=share)
 
 
 @bp.get("/compare")

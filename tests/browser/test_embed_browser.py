@@ -131,3 +131,21 @@ def test_embed_is_refused_by_the_browser_for_origins_not_allowed(browser_page, d
         e for e in watch.console_errors if "frame-ancestors" in e or "X-Frame-Options" in e or "refused" in e.lower()
     ]
     assert len(blocked) >= 2, watch.console_errors
+
+
+def test_map_page_offers_an_embed_snippet(browser_page, open_app):
+    page, _ = browser_page
+    page.goto(f"{open_app.url}/maps/{SCENARIO}/areas/{AREA}", wait_until="load")
+    snippet = page.locator("#embed-snippet")
+    assert snippet.count() == 1
+    code = snippet.input_value() if snippet.evaluate("e => e.tagName") == "TEXTAREA" else snippet.inner_text()
+    assert code.startswith("<iframe ") and f"/embed/{SCENARIO}/areas/{AREA}" in code and "version=" in code
+    link = page.locator('link[rel="alternate"][type="application/json+oembed"]')
+    assert link.count() == 1 and "/oembed?url=" in link.get_attribute("href")
+    discovered = page.request.get(link.get_attribute("href"))
+    assert discovered.status == 200
+    body = discovered.json()
+    assert body["type"] == "rich" and body["html"].startswith("<iframe ")
+    page.locator("#embed-this-map details summary").click()
+    preview = page.frame_locator("#embed-this-map iframe")
+    preview.locator(".folium-map").wait_for(timeout=30_000)
