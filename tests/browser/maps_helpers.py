@@ -8,7 +8,7 @@ import json
 def open_map(page, url: str, timeout_ms: int = 60_000) -> dict:
     """Load a map page, wait until every layer (inline or fetched) is in, return what the map reports."""
     page.goto(url, wait_until="load", timeout=timeout_ms)
-    page.wait_for_function("window.GeoMaps && GeoMaps.isReady()", timeout=timeout_ms)
+    page.wait_for_function("() => window.GeoMaps && GeoMaps.isReady()", timeout=timeout_ms)
     return page.evaluate(
         """() => {
             const maps = Array.from(document.querySelectorAll('.folium-map'));

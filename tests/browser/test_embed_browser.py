@@ -93,7 +93,7 @@ def test_embed_renders_inside_a_foreign_page_with_no_outside_requests(
                 break
             page.wait_for_timeout(100)
         assert frame is not None, [f.url for f in page.frames]
-        frame.wait_for_function("window.GeoMaps && GeoMaps.isReady()", timeout=60_000)
+        frame.wait_for_function("() => window.GeoMaps && GeoMaps.isReady()", timeout=60_000)
         drawn = frame.evaluate(
             """() => { const m = document.querySelector('.folium-map');
                  return Object.fromEntries((GeoMaps.layers[m.id] || [])

@@ -24,3 +24,15 @@ def test_vendored_assets_reference_no_other_host():
         if remote.search(p.read_text(encoding="utf-8", errors="replace"))
     ]
     assert offenders == []
+
+
+def test_content_security_policy_stops_requests_to_other_hosts(browser_page, demo_server):
+    """Even a script that tried could not reach another host (127.0.0.2 stands in for a CDN; it stays local)."""
+    page, watch = browser_page
+    page.goto(demo_server.url + "/maps/demo-as-registered/areas/ZA1", wait_until="load")
+    outcome = page.evaluate(
+        """() => fetch('http://127.0.0.2:9/tracker.js').then(() => 'fetched', (e) => 'blocked: ' + e.message)"""
+    )
+    assert outcome.startswith("blocked")
+    assert any("Content Security Policy" in e for e in watch.console_errors), watch.console_errors
+    assert not any(u.startswith("http://127.0.0.2") for u in watch.requests)

@@ -58,7 +58,7 @@ def test_oembed_400_for_bad_dimensions(demo_client):
 def test_non_embed_pages_cannot_be_framed_by_others(demo_client):
     for path in ("/", "/healthz", "/api/v1/scenarios"):
         resp = demo_client.get(path)
-        assert resp.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert resp.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
         assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -75,3 +75,19 @@ def test_embed_frame_ancestors_come_from_settings(demo_db_url):
 def test_html_is_compressed_when_asked(demo_client):
     resp = demo_client.get("/", headers={"Accept-Encoding": "gzip"})
     assert resp.headers.get("Content-Encoding") == "gzip"
+
+
+def test_html_pages_may_load_nothing_from_other_hosts_but_the_basemap(demo_db_url):
+    from geo_service.web.security_headers import tile_source
+
+    assert tile_source("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://tile.openstreetmap.org"
+    assert tile_source("https://{s}.tile.example.org/{z}/{x}/{y}.png") == "https://*.tile.example.org"
+    assert tile_source("https://tiles.{region}.example.org/{z}/{x}/{y}.png") == "https:"
+    assert tile_source(None) is None and tile_source("javascript:alert(1)") is None
+    app = make_app(demo_db_url, GEO_TILES_URL="https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    policy = app.test_client().get("/").headers["Content-Security-Policy"]
+    app.extensions["geo_db"].close()
+    rules = dict(r.strip().split(" ", 1) for r in policy.split(";"))
+    assert rules["default-src"] == "'self'" and rules["connect-src"] == "'self'" and rules["font-src"] == "'self' data:"
+    assert rules["img-src"] == "'self' data: https://*.tile.example.org"
+    assert rules["frame-ancestors"] == "'self'"
