@@ -25,6 +25,7 @@ from geo_service.analysis import (
 )
 from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
+from geo_service.caching import LRUCache, data_state
 from geo_service.db.repositories import analysis_checks, analysis_compare, analysis_context
 from geo_service.errors import InvalidParameter, NotFound
 
@@ -276,18 +277,38 @@ def _practice_findings_from(result: dict) -> dict[str, list[str]]:
     return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
 
 
+_FINDINGS: LRUCache[tuple[dict[str, list[str]], dict[str, list[str]]]] = LRUCache(16)
+
+
+def findings(
+    conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(network code → finding keys, practice ODS code → finding keys) from one run of every check.
+
+    Maps, exports and prints ask for both for the same view, often again: kept per process under the
+    data state (database, data version, date), so a kept answer is never stale.
+    """
+    key = (*data_state(conn), scenario, boundary_set, area, tuple(sorted((params or {}).items())))
+
+    def build():
+        result = run_checks(conn, scenario, boundary_set, area, params)
+        return _network_findings_from(result), _practice_findings_from(result)
+
+    return _FINDINGS.get_or_build(key, build)
+
+
 def network_findings(
     conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
 ) -> dict[str, list[str]]:
     """Network code → finding keys (labels in FINDING_LABELS). Networks without findings are absent."""
-    return _network_findings_from(run_checks(conn, scenario, boundary_set, area, params))
+    return findings(conn, scenario, boundary_set, area, params)[0]
 
 
 def practice_findings(
     conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
 ) -> dict[str, list[str]]:
     """Practice ODS code → finding keys (labels in FINDING_LABELS). Practices without findings are absent."""
-    return _practice_findings_from(run_checks(conn, scenario, boundary_set, area, params))
+    return findings(conn, scenario, boundary_set, area, params)[1]
 
 
 def data_version(conn) -> int:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from geo_service.caching import LRUCache
 from geo_service.db.repositories import embed_snapshots
 from geo_service.embeds.views import EmbedView
 from geo_service.errors import NotFound
@@ -36,30 +35,8 @@ class Embed:
     created_at: datetime | None
 
 
-class _SnapshotCache:
-    """Per-process LRU of kept renderings: a (view, version) rendering never changes once stored."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str, int], Embed] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, int]) -> Embed | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key: tuple[str, str, int], item: Embed) -> None:
-        with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_cache = _SnapshotCache()
+# A (view, version) rendering never changes once stored: keep recent ones in memory per process.
+_cache: LRUCache[Embed] = LRUCache(64)
 
 
 def etag_for(view: EmbedView, data_version: int) -> str:

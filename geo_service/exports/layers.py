@@ -9,11 +9,8 @@ labels. Layers are built one at a time so a large export holds one layer in memo
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +21,6 @@ from geo_service.analysis.findings import NETWORK_FINDINGS, PRACTICE_FINDINGS
 from geo_service.analysis.service import FINDING_LABELS
 from geo_service.crs import STORAGE_SRID
 from geo_service.db.repositories import export_layers as repo
-from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -101,40 +97,20 @@ def resolve_scope(
     return ExportScope(scen, bs, area_row, net_row, srid)
 
 
-# Findings per (database, data version, scenario, boundary set, day): the rule engine runs over the
-# whole scenario, so a print after an export (or several prints) reuses one run. Any data change
-# bumps the data version; the day is in the key because "current" and "stale" depend on it.
-_FINDINGS_CACHE: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
-_FINDINGS_CACHE_SIZE = 8
-_FINDINGS_LOCK = threading.Lock()
-
-
 def findings(conn, scope: ExportScope) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(practice code → finding keys, network code → finding keys) for the whole scenario.
 
     Asked for the whole scenario, not the area, so that members of a cross-boundary network
-    that sit outside the area still carry their findings. Cached on the scope and per process.
+    that sit outside the area still carry their findings. The rule engine keeps one run per data
+    state, so a print after an export reuses it.
     """
-    if scope._findings is not None:
-        return scope._findings
-    if scope.boundary_set is None:
-        scope._findings = ({}, {})
-        return scope._findings
-    slug, bs = scope.scenario["slug"], scope.boundary_set["slug"]
-    version, updated_at = meta.data_version(conn)
-    key = (conn.info.host, conn.info.port, conn.info.dbname, version, updated_at, slug, bs, date.today())
-    with _FINDINGS_LOCK:
-        cached = _FINDINGS_CACHE.get(key)
-        if cached is not None:
-            _FINDINGS_CACHE.move_to_end(key)
-    if cached is None:
-        cached = (analysis.practice_findings(conn, slug, bs), analysis.network_findings(conn, slug, bs))
-        with _FINDINGS_LOCK:
-            _FINDINGS_CACHE[key] = cached
-            while len(_FINDINGS_CACHE) > _FINDINGS_CACHE_SIZE:
-                _FINDINGS_CACHE.popitem(last=False)
-    scope._findings = cached
-    return cached
+    if scope._findings is None:
+        if scope.boundary_set is None:
+            scope._findings = ({}, {})
+        else:
+            nets, pracs = analysis.findings(conn, scope.scenario["slug"], scope.boundary_set["slug"])
+            scope._findings = (pracs, nets)
+    return scope._findings
 
 
 def finding_labels() -> dict[str, str]:

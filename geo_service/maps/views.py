@@ -85,13 +85,9 @@ def _bounds(row: dict | None) -> list[list[float]] | None:
 
 
 def _findings(conn, scenario: str, boundary_set: str, area: str | None):
-    """(network findings, practice findings, labels, available): empty when the rule engine is absent."""
-    try:
-        labels = findings_service.labels()
-    except ModuleNotFoundError:
-        return {}, {}, {}, False
+    """(network findings, practice findings, labels, available)."""
     nets, pracs = findings_service.findings_for(conn, scenario, boundary_set, area)
-    return nets, pracs, labels, True
+    return nets, pracs, findings_service.labels(), True
 
 
 def _common(conn) -> tuple[int, list[dict]]:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
 
 from flask import Blueprint, Response, current_app, request
 
 from geo_service.analysis import report, service
 from geo_service.analysis.parameters import SPECS
+from geo_service.caching import LRUCache, data_state
 from geo_service.web.connection import get_conn
 
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
@@ -28,31 +26,8 @@ CACHE_ENTRIES = 32
 _ARGS = ("boundary_set", "area", "detail", "a", "b", *SPECS)
 
 
-class ResponseCache:
-    """A small LRU of (etag, body, headers) per key; thread-safe."""
-
-    def __init__(self, size: int = CACHE_ENTRIES) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple, tuple[str, bytes, dict]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> tuple[str, bytes, dict] | None:
-        with self.lock:
-            hit = self.entries.get(key)
-            if hit is not None:
-                self.entries.move_to_end(key)
-            return hit
-
-    def put(self, key: tuple, value: tuple[str, bytes, dict]) -> None:
-        with self.lock:
-            self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
-def _cache() -> ResponseCache:
-    return current_app.extensions.setdefault("geo_checks_cache", ResponseCache())
+def _cache() -> LRUCache[tuple[str, bytes, dict]]:
+    return current_app.extensions.setdefault("geo_checks_cache", LRUCache(CACHE_ENTRIES))
 
 
 def _params() -> dict[str, str]:
@@ -60,13 +35,11 @@ def _params() -> dict[str, str]:
 
 
 def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -> Response:
-    conn = get_conn()
     key = (
         kind,
         tuple(sorted((request.view_args or {}).items())),
         tuple((k, request.args.get(k)) for k in _ARGS),
-        service.data_version(conn),
-        date.today().isoformat(),
+        *data_state(get_conn()),
     )
     cache = _cache()
     hit = None if "no-cache" in request.headers.get("Cache-Control", "") else cache.get(key)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 
 from flask import Blueprint, Response, request
 
+from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
@@ -23,9 +22,7 @@ bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
 
 MAX_AGE = 60  # seconds before a client revalidates (cheap: one tiny query)
 GEOJSON = "application/geo+json"
-BODY_CACHE_SIZE = 32  # serialised layers kept per process; the key holds the data version, so never stale
-_bodies: OrderedDict[tuple, bytes] = OrderedDict()
-_bodies_lock = threading.Lock()
+_bodies: LRUCache[bytes] = LRUCache(32)  # serialised layers; the key holds the data version, so never stale
 
 
 def _etag(version: int) -> str:
@@ -53,15 +50,10 @@ def _cached(build) -> Response:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
     if etag in _client_etags():
         return Response(status=304, headers=headers)
-    key = (get_conn().dsn, etag)
-    with _bodies_lock:
-        body = _bodies.get(key)
-    if body is None:
-        body = json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode()
-        with _bodies_lock:
-            _bodies[key] = body
-            while len(_bodies) > BODY_CACHE_SIZE:
-                _bodies.popitem(last=False)
+    body = _bodies.get_or_build(
+        (get_conn().dsn, etag),
+        lambda: json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode(),
+    )
     return Response(body, mimetype=GEOJSON, headers=headers)
 
 

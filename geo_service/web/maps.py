@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import wraps
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from geo_service.db.repositories import meta
+from geo_service.caching import LRUCache, data_state
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
 from geo_service.maps.builder import MapOptions, data_date_text, render_map, render_pair
@@ -19,9 +17,7 @@ from geo_service.web.embed import share_context
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 _PLACEHOLDER = "__CODE__"
-PAGE_CACHE_SIZE = 64
-_pages: OrderedDict[tuple, str] = OrderedDict()
-_pages_lock = threading.Lock()
+_pages: LRUCache[str] = LRUCache(64)
 
 
 def cached_page(view):
@@ -30,28 +26,15 @@ def cached_page(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        conn = get_conn()
-        version, _ = meta.data_version(conn)
         cfg = current_app.config
         key = (
-            conn.dsn,
-            version,
+            *data_state(get_conn()),
             request.host_url,
             request.full_path,
             cfg.get("GEO_TILES_URL"),
             cfg.get("GEO_TILES_ATTRIBUTION"),
         )
-        with _pages_lock:
-            html = _pages.get(key)
-            if html is not None:
-                _pages.move_to_end(key)
-                return html
-        html = view(*args, **kwargs)
-        with _pages_lock:
-            _pages[key] = html
-            while len(_pages) > PAGE_CACHE_SIZE:
-                _pages.popitem(last=False)
-        return html
+        return _pages.get_or_build(key, lambda: view(*args, **kwargs))
 
     return wrapper
 

@@ -186,15 +186,16 @@ def test_overview_rounds_coordinates_to_the_tolerance(conn):
 
 
 def test_findings_are_computed_once_per_data_version(conn, monkeypatch):
+    from geo_service.analysis import service
     from geo_service.maps import findings
 
     calls = []
-    real = findings._compute
-    monkeypatch.setattr(findings, "_compute", lambda *a: calls.append(a) or real(*a))
+    real = service.run_checks
+    monkeypatch.setattr(service, "run_checks", lambda *a, **k: calls.append(a) or real(*a, **k))
+    service._FINDINGS.clear()
     first = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
     again = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
-    assert first == again and len(calls) <= 1  # at most one run (none if an earlier test filled the cache)
-    from geo_service.analysis import service
-
+    assert first == again and len(calls) == 1  # one engine run for both answers, then kept
     assert first[0] == service.network_findings(conn, REGISTERED, "demo-ccg", "ZA2")
     assert first[1] == service.practice_findings(conn, REGISTERED, "demo-ccg", "ZA2")
+    assert len(calls) == 1
