@@ -111,16 +111,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class LiveServer:
-    """The app served by werkzeug on 127.0.0.1 in a thread; stopped by the fixture."""
+class ServerThread:
+    """A socket server run in a thread on 127.0.0.1 for the length of a ``with`` block."""
 
-    def __init__(self, app) -> None:
-        from werkzeug.serving import make_server
-
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def __init__(self, server) -> None:
+        self.server = server
+        self.port = server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -129,6 +127,15 @@ class LiveServer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.thread.join(timeout=5)
+
+
+class LiveServer(ServerThread):
+    """The app served by werkzeug on 127.0.0.1 in a thread; stopped by the fixture."""
+
+    def __init__(self, app) -> None:
+        from werkzeug.serving import make_server
+
+        super().__init__(make_server("127.0.0.1", free_port(), app, threaded=True))
 
 
 @pytest.fixture(scope="session")

@@ -7,35 +7,24 @@ from __future__ import annotations
 
 import functools
 import http.server
-import threading
 
 import pytest
 
 from geo_service.db.pool import Database
 from geo_service.embeds.snippet import iframe_html
 from geo_service.embeds.views import parse_view
-from tests.conftest import LiveServer, free_port, make_app
+from tests.conftest import LiveServer, ServerThread, free_port, make_app
 
 SCENARIO, AREA = "demo-as-registered", "ZA4"
 
 
-class HostSite:
+class HostSite(ServerThread):
     """A static web site on its own port, standing in for an LMC's CMS."""
 
     def __init__(self, root) -> None:
         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
         handler.log_message = lambda *a, **k: None
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
+        super().__init__(http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler))
 
 
 def _host_page(tmp_path, app_url: str, extra: str = "") -> str:
