@@ -5,7 +5,8 @@
 Loads the synthetic demo into a scratch database (on DATABASE_URL's server or the local cluster), serves the app
 with gunicorn, takes one area embed (gzip, as browsers ask for it), and measures with wrk (Debian package `wrk`):
 
-1. our embed route (`/embed/<scenario>/areas/<code>`: data-version check, ETag, kept rendering);
+1. our embed route (`/embed/<scenario>/areas/<code>`), pinned (`?version=N`, as the snippet and oEmbed give it:
+   served from memory) and live (one data-version query per request, then the kept rendering);
 2. the same bytes from a file by Python's `http.server` (ThreadingHTTPServer), a common static server;
 3. the same bytes from memory by a trivial WSGI app under the same gunicorn set-up (the strictest baseline).
 
@@ -16,6 +17,7 @@ All servers listen on 127.0.0.1 only and are stopped at the end.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -141,9 +143,14 @@ def main() -> None:
         wsgi_url = f"http://127.0.0.1:{wsgi_port}/embed.html"
         wait_for(wsgi_url)
 
-        for u in (app_url, static_url, wsgi_url):  # warm up every worker
+        snippet = json.load(
+            urllib.request.urlopen(f"http://127.0.0.1:{app_port}/oembed?url=http://127.0.0.1:{app_port}{EMBED}")
+        )["html"]
+        pinned_url = app_url + "?version=" + re.search(r"version=(\d+)", snippet).group(1)
+        for u in (app_url, pinned_url, static_url, wsgi_url):  # warm up every worker
             wrk(u, 2, opts.connections)
         ours = wrk(app_url, opts.seconds, opts.connections)
+        ours_pinned = wrk(pinned_url, opts.seconds, opts.connections)
         http_server = wrk(static_url, opts.seconds, opts.connections)
         wsgi_static = wrk(wsgi_url, opts.seconds, opts.connections)
     finally:
@@ -155,9 +162,10 @@ def main() -> None:
         f"embed body: {len(body):,} bytes gzip; gunicorn workers: {opts.workers}; "
         f"wrk -t2 -c{opts.connections} -d{opts.seconds}s"
     )
-    print(f"  our embed route            {ours:9.0f} req/s")
-    print(f"  python http.server (file)  {http_server:9.0f} req/s   ours = {ours / http_server:6.1%} of it")
-    print(f"  gunicorn static WSGI (mem) {wsgi_static:9.0f} req/s   ours = {ours / wsgi_static:6.1%} of it")
+    print(f"  our embed, pinned          {ours_pinned:9.0f} req/s")
+    print(f"  our embed, live            {ours:9.0f} req/s")
+    for name, base in (("python http.server (file) ", http_server), ("gunicorn static WSGI (mem)", wsgi_static)):
+        print(f"  {name} {base:9.0f} req/s   pinned = {ours_pinned / base:6.1%}, live = {ours / base:6.1%} of it")
     print("  target: >= 50% of the static server")
 
 

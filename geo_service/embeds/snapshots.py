@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from geo_service.caching import LRUCache
@@ -48,30 +48,44 @@ def current_version(conn) -> int:
     return embed_snapshots.current_data_version(conn)
 
 
-def get_embed(conn, view: EmbedView, version: int | None, render: Callable[[], Rendered]) -> Embed:
-    """The embed for ``view`` at ``version`` (None = live, the current data)."""
+def get_embed(
+    database_key: str,
+    connect: Callable[[], object],
+    view: EmbedView,
+    version: int | None,
+    render: Callable[[], Rendered],
+) -> Embed:
+    """The embed for ``view`` at ``version`` (None = live, the current data).
+
+    ``database_key`` names the database (kept renderings of different databases never mix);
+    ``connect`` lends the request's connection only when needed: a pinned embed already kept in
+    memory is served without touching the database.
+    """
+    pinned = version is not None
+    if pinned:
+        cached = _cache.get((database_key, view.key, version))
+        if cached is not None:
+            return replace(cached, pinned=True)
+    conn = connect()
     current = embed_snapshots.current_data_version(conn)
     wanted = current if version is None else version
-    cached = _cache.get((conn.dsn, view.key, wanted))  # the dsn keeps databases apart
+    cached = _cache.get((database_key, view.key, wanted))
     if cached is not None:
-        return Embed(cached.title, cached.body_gzip, cached.etag, wanted, version is not None, cached.created_at)
+        return replace(cached, pinned=pinned)
     snap = embed_snapshots.find(conn, view.key, wanted)
     if snap is None:
         if wanted != current:
             kept = embed_snapshots.versions(conn, view.key)
-            raise NotFound(
-                f"This map was not published at data version {wanted}. "
-                + (
-                    f"Versions kept for it: {', '.join(map(str, kept))}."
-                    if kept
-                    else "No pinned version is kept for it."
-                )
+            listed = (
+                f"Versions kept for it: {', '.join(map(str, kept))}." if kept else "No pinned version is kept for it."
             )
+            raise NotFound(f"This map was not published at data version {wanted}. {listed}")
         rendered = render()
         body = gzip.compress(rendered.html.encode("utf-8"), compresslevel=6, mtime=0)
         etag = etag_for(view, current)
+        # Not kept in memory yet: only what was read back from the database (so committed) is.
         embed_snapshots.store(conn, view.key, current, rendered.title, body, etag)
-        return Embed(rendered.title, body, etag, current, version is not None, None)
-    embed = Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, version is not None, snap["created_at"])
-    _cache.put((conn.dsn, view.key, wanted), embed)
+        return Embed(rendered.title, body, etag, current, pinned, None)
+    embed = Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, pinned, snap["created_at"])
+    _cache.put((database_key, view.key, wanted), embed)
     return embed

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request, url_for
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
 from geo_service.embeds.views import parse_version, parse_view
-from geo_service.web.connection import get_conn
+from geo_service.web.connection import database, get_conn
 
 bp = Blueprint("embed", __name__)
 
@@ -45,15 +45,14 @@ def embed_map(scenario: str, kind: str, code: str):
 
     view = parse_view(scenario, kind, code, request.args)
     version = parse_version(request.args.get("version"))
-    conn = get_conn()
     pinned = version is not None
     cache_control = f"public, max-age={PINNED_MAX_AGE}, immutable" if pinned else f"public, max-age={LIVE_MAX_AGE}"
     # Cheap revalidation before any rendering: the ETag only needs the data version.
-    wanted = version if pinned else snapshots.current_version(conn)
+    wanted = version if pinned else snapshots.current_version(get_conn())
     early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
     if early is not None:
         return early
-    embed = snapshots.get_embed(conn, view, version, lambda: render_embed(conn, view))
+    embed = snapshots.get_embed(database().url, get_conn, view, version, lambda: render_embed(get_conn(), view))
     return _send(embed.body_gzip, embed.etag, cache_control)
 
 

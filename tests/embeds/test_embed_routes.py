@@ -108,3 +108,22 @@ def test_pinned_embed_keeps_old_data_after_an_import_and_live_follows(client, de
 
 def test_version_parameter_must_be_a_number(client):
     assert client.get(AREA + "?version=latest").status_code == 400
+
+
+def test_pinned_embed_is_served_from_memory_even_when_the_database_is_down(demo_fresh, monkeypatch):
+    from geo_service.errors import DatabaseUnavailable
+
+    app = make_app(demo_fresh[0])
+    client = app.test_client()
+    version = _version(demo_fresh[0])
+    pinned_url = f"{AREA}?version={version}"
+    first = client.get(pinned_url)  # rendered and stored
+    assert client.get(pinned_url).data == first.data  # read back from the database, kept in memory
+
+    def down(*args, **kwargs):
+        raise DatabaseUnavailable("The database is unreachable.")
+
+    monkeypatch.setattr(app.extensions["geo_db"], "connection", down)
+    assert client.get(pinned_url).data == first.data
+    assert client.get(AREA).status_code == 503  # a live embed needs the current data version
+    app.extensions["geo_db"].close()
