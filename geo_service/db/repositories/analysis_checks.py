@@ -135,19 +135,20 @@ CHECK_QUERIES: dict[str, sql.Composable] = {
     "cross_boundary_administrative": sql.SQL(
         """
         WITH flagged AS (
-            SELECT network_id FROM members GROUP BY network_id
+            -- One pass over the members: the evidence is aggregated for every network, kept for the flagged.
+            SELECT network_id,
+                   array_agg(DISTINCT commissioner_code) FILTER (WHERE commissioner_code IS NOT NULL)
+                       AS commissioner_codes,
+                   coalesce(json_agg(json_build_object('code', ods_code, 'name', practice_name,
+                                                       'commissioner_code', commissioner_code)
+                                     ORDER BY ods_code COLLATE "C")
+                            FILTER (WHERE commissioner_code <> lead
+                                       OR (lead IS NULL AND commissioner_code IS NOT NULL)),
+                            '[]') AS members
+              FROM members GROUP BY network_id
             HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
         )
-        SELECT n.code, n.name, n.lead_commissioner_code,
-               (SELECT array_agg(DISTINCT mb.commissioner_code) FROM members mb
-                 WHERE mb.network_id = n.id AND mb.commissioner_code IS NOT NULL) AS commissioner_codes,
-               (SELECT coalesce(json_agg(json_build_object('code', mb.ods_code, 'name', mb.practice_name,
-                                                           'commissioner_code', mb.commissioner_code)
-                                         ORDER BY mb.ods_code COLLATE "C"), '[]')
-                  FROM members mb
-                 WHERE mb.network_id = n.id
-                   AND (mb.commissioner_code <> mb.lead OR (mb.lead IS NULL AND mb.commissioner_code IS NOT NULL)))
-                   AS members
+        SELECT n.code, n.name, n.lead_commissioner_code, f.commissioner_codes, f.members
           FROM flagged f JOIN scoped n ON n.id = f.network_id
          ORDER BY n.code COLLATE "C"
         """
@@ -156,46 +157,56 @@ CHECK_QUERIES: dict[str, sql.Composable] = {
     # main area. Evidence: practices and list sizes per area, polygon shares per area.
     "cross_boundary_geographic": sql.SQL(
         """
-        SELECT n.code, n.name, n.lead_commissioner_code,
-               coalesce(bm.member_area_count, 0) AS member_area_count, bm.member_areas,
-               CASE WHEN n.has_polygon THEN round((1 - coalesce(bp.main_share, 0))::numeric, 4) END
+        WITH member_area AS MATERIALIZED (
+            SELECT mb.network_id, pa.area_id, count(*)::int AS practices,
+                   coalesce(sum(mb.list_size), 0)::bigint AS list_size,
+                   count(*) FILTER (WHERE mb.list_size IS NULL)::int AS unknown_list_sizes,
+                   array_agg(mb.ods_code ORDER BY mb.ods_code COLLATE "C") AS practice_codes
+              FROM members mb
+              JOIN practice_areas pa ON pa.practice_id = mb.practice_id AND pa.boundary_set_id = %(bs_id)s
+             GROUP BY mb.network_id, pa.area_id
+        ), flagged AS MATERIALIZED (
+            -- Decide first from counts and shares; build the JSON evidence only for the flagged networks.
+            SELECT n.id, n.code, n.name, n.lead_commissioner_code, n.has_polygon,
+                   coalesce(mc.member_area_count, 0) AS member_area_count, ms.main_share
+              FROM scoped n
+              LEFT JOIN (SELECT network_id, count(*)::int AS member_area_count FROM member_area
+                          GROUP BY network_id) mc ON mc.network_id = n.id
+              LEFT JOIN (SELECT s.network_id, max(s.share) AS main_share FROM network_area_shares s
+                          WHERE s.boundary_set_id = %(bs_id)s GROUP BY s.network_id) ms ON ms.network_id = n.id
+             WHERE coalesce(mc.member_area_count, 0) > 1
+                OR (n.has_polygon AND 1 - coalesce(ms.main_share, 0) > %(cross_boundary_tolerance)s)
+        )
+        SELECT f.code, f.name, f.lead_commissioner_code, f.member_area_count, bm.member_areas,
+               CASE WHEN f.has_polygon THEN round((1 - coalesce(f.main_share, 0))::numeric, 4) END
                    AS polygon_share_outside_main_area,
                bp.polygon_areas,
-               (coalesce(bm.member_area_count, 0) > 1) AS members_in_several_areas,
-               (n.has_polygon AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
+               (f.member_area_count > 1) AS members_in_several_areas,
+               (f.has_polygon AND 1 - coalesce(f.main_share, 0) > %(cross_boundary_tolerance)s)
                    AS polygon_outside_main_area
-          FROM scoped n
+          FROM flagged f
           LEFT JOIN (
-                SELECT l.network_id, count(*)::int AS member_area_count,
+                SELECT l.network_id,
                        json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
                                                   'area_name', a.name, 'practices', l.practice_codes,
                                                   'practice_count', l.practices, 'list_size', l.list_size,
                                                   'unknown_list_sizes', l.unknown_list_sizes)
                                 ORDER BY l.list_size DESC, a.id) AS member_areas
-                  FROM (SELECT mb.network_id, pa.area_id, count(*)::int AS practices,
-                               coalesce(sum(mb.list_size), 0)::bigint AS list_size,
-                               count(*) FILTER (WHERE mb.list_size IS NULL)::int AS unknown_list_sizes,
-                               array_agg(mb.ods_code ORDER BY mb.ods_code COLLATE "C") AS practice_codes
-                          FROM members mb
-                          JOIN practice_areas pa ON pa.practice_id = mb.practice_id AND pa.boundary_set_id = %(bs_id)s
-                         GROUP BY mb.network_id, pa.area_id) l
-                  JOIN areas a ON a.id = l.area_id
+                  FROM member_area l JOIN areas a ON a.id = l.area_id
+                 WHERE l.network_id IN (SELECT id FROM flagged WHERE member_area_count > 1)
                  GROUP BY l.network_id
-                HAVING count(*) > 1
-               ) bm ON bm.network_id = n.id
+               ) bm ON bm.network_id = f.id
           LEFT JOIN (
-                SELECT s.network_id, max(s.share) AS main_share,
+                SELECT s.network_id,
                        json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
                                                   'area_name', a.name, 'share', round(s.share::numeric, 4),
                                                   'area_m2', round(s.area_m2::numeric))
                                 ORDER BY s.share DESC, a.id) AS polygon_areas
                   FROM network_area_shares s JOIN areas a ON a.id = s.area_id
-                 WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM scoped WHERE has_polygon)
+                 WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM flagged WHERE has_polygon)
                  GROUP BY s.network_id
-               ) bp ON bp.network_id = n.id
-         WHERE coalesce(bm.member_area_count, 0) > 1
-            OR (n.has_polygon AND 1 - coalesce(bp.main_share, 0) > %(cross_boundary_tolerance)s)
-         ORDER BY n.code COLLATE "C"
+               ) bp ON bp.network_id = f.id
+         ORDER BY f.code COLLATE "C"
         """
     ),
     # Population (sum of current members' known list sizes) outside [min, max].
