@@ -261,7 +261,7 @@ def measure(browser, url: str, ours: bool, repeat: int, cdn_files: dict[str, Pat
         page.on("response", _resp)
         page.goto(url, wait_until="load", timeout=300_000)
         if ours:
-            page.wait_for_function("window.GeoMaps && GeoMaps.isReady()", timeout=300_000)
+            page.wait_for_function("() => window.GeoMaps && GeoMaps.isReady()", timeout=300_000)
         elapsed = page.evaluate(
             "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))"
         )

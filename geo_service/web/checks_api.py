@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request
 from geo_service.analysis import report, service
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache, data_state
+from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
@@ -52,7 +53,7 @@ def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -
     if request.if_none_match.contains(etag):
         resp = Response(status=304)
     else:
-        resp = Response(body, mimetype=mimetype, headers=headers)
+        resp = precompressed.response(key, body, mimetype, headers)
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "no-cache"  # clients revalidate: the data can change at any time
     return resp

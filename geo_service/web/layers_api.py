@@ -15,6 +15,7 @@ from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
+from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 from geo_service.web.maps import links
 
@@ -54,7 +55,7 @@ def _cached(build) -> Response:
         (get_conn().dsn, etag),
         lambda: json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode(),
     )
-    return Response(body, mimetype=GEOJSON, headers=headers)
+    return precompressed.response((get_conn().dsn, etag), body, GEOJSON, headers)
 
 
 @bp.get("/<scenario>/areas.geojson")
