@@ -168,3 +168,18 @@ def test_compressed_clients_revalidate_without_a_rebuild(demo_client, monkeypatc
     monkeypatch.setattr(views, "overview_features", lambda *a, **k: pytest.fail("layer rebuilt for a 304"))
     again = demo_client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
     assert again.status_code == 304
+
+
+def test_every_map_page_says_how_to_embed_it(demo_client):
+    pages = {
+        "/maps/demo-as-registered/areas/ZA1": "embed-snippet",
+        "/maps/demo-as-registered/networks/UZ0003": "embed-snippet",
+        "/maps/demo-as-registered?boundary_set=demo-ccg": "Open an area",
+        "/maps/compare?a=demo-as-registered&b=demo-commissioner-proposal&area=ZA1": "#embed-this-map",
+    }
+    for path, marker in pages.items():
+        html = demo_client.get(path).get_data(as_text=True)
+        assert 'id="embed-this-map"' in html and marker in html, path
+    compare = demo_client.get("/maps/compare?a=demo-as-registered&b=demo-commissioner-proposal&area=ZA1")
+    compare = compare.get_data(as_text=True)
+    assert "/maps/demo-commissioner-proposal/areas/ZA1" in compare
