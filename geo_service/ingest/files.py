@@ -93,6 +93,25 @@ def read_text(path: str | Path) -> str:
     return decode_text(read_bytes(path), display_name(path))
 
 
+class FirstLines:
+    """Where each key was first seen in a file: a second sighting is refused, naming both lines."""
+
+    def __init__(self, file: str, what: str, field: str) -> None:
+        self.file, self.what, self.field = file, what, field
+        self._lines: dict[object, int] = {}
+
+    def add(self, key: object, line: int, shown: str | None = None) -> None:
+        """Record ``key`` at ``line``; ``shown`` is how the key reads in the message (default its repr)."""
+        first = self._lines.setdefault(key, line)
+        if first != line:
+            raise InputFileError(
+                self.file,
+                f"duplicate {self.what} {shown or repr(key)} (first on line {first})",
+                row=line,
+                field=self.field,
+            )
+
+
 @dataclass
 class CsvTable:
     """A parsed CSV: header names (lower-cased for lookup) and rows with their physical line numbers."""

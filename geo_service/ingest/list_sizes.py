@@ -11,7 +11,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_lookups, imports_practices, imports_staging
 from geo_service.errors import InputFileError
-from geo_service.ingest.files import parse_extract_date, read_csv
+from geo_service.ingest.files import FirstLines, parse_extract_date, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 
@@ -30,7 +30,7 @@ def read_list_sizes(path: str | Path):
     ccg_ix = table.index("ccg_code") if table.has("ccg_code") else None
     ons_ix = table.index("ons_ccg_code") if table.has("ons_ccg_code") else None
     has_total_type = type_ix is not None and any(r[type_ix].strip().lower() == "total" for _, r in table.rows)
-    seen: dict[str, int] = {}
+    seen = FirstLines(table.name, "practice code", "CODE")
     dates: dict = {}
     rows, lookups = [], set()
     for line, r in table.rows:
@@ -43,11 +43,7 @@ def read_list_sizes(path: str | Path):
         code = r[ix["CODE"]].strip().upper()
         if not code:
             raise InputFileError(table.name, "empty practice code", row=line, field="CODE")
-        if code in seen:
-            raise InputFileError(
-                table.name, f"duplicate practice code {code!r} (first on line {seen[code]})", row=line, field="CODE"
-            )
-        seen[code] = line
+        seen.add(code, line)
         raw = r[ix["NUMBER_OF_PATIENTS"]].strip().replace(",", "")
         if not raw.isdigit():
             raise InputFileError(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_networks, imports_staging
 from geo_service.errors import InputFileError, InvalidParameter
-from geo_service.ingest.files import check_file, display_name, parse_yyyymmdd, read_csv
+from geo_service.ingest.files import FirstLines, check_file, display_name, parse_yyyymmdd, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 from geo_service.slugs import slugify
@@ -173,19 +173,12 @@ def _network_rows(sheets: dict[str, Sheet]) -> list[tuple]:
     details = sheets.get("details")
     if details:
         ic, iname, ilead = details.col(["pcn_code"]), details.col(["pcn_name"]), details.col(LEAD_NAMES)
-        seen: dict[str, int] = {}
+        seen = FirstLines(details.name, "PCN code", "pcn_code")
         for line, r in details.rows:
             code = r[ic].strip().upper()
             if not code:
                 raise InputFileError(details.name, "empty PCN code", row=line, field="pcn_code")
-            if code in seen:
-                raise InputFileError(
-                    details.name,
-                    f"duplicate PCN code {code!r} (first on line {seen[code]})",
-                    row=line,
-                    field="pcn_code",
-                )
-            seen[code] = line
+            seen.add(code, line)
             name = r[iname].strip()
             if not name:
                 raise InputFileError(details.name, "empty PCN name", row=line, field="pcn_name")
@@ -213,7 +206,7 @@ def _membership_rows(partners: Sheet) -> list[tuple]:
     ip, ic = partners.col(["partner_organisation_code"]), partners.col(["pcn_code"])
     iname, icomm = partners.col(["partner_name"]), partners.col(PRACTICE_PARENT_NAMES)
     istart, iend = partners.col(START_NAMES), partners.col(END_NAMES)
-    seen: dict[tuple, int] = {}
+    seen = FirstLines(partners.name, "membership of", "partner_organisation_code")
     rows = []
     for line, r in partners.rows:
         practice = r[ip].strip().upper()
@@ -229,15 +222,7 @@ def _membership_rows(partners: Sheet) -> list[tuple]:
                 row=line,
                 field=partners.header[iend],
             )
-        key = (network, practice, start)
-        if key in seen:
-            raise InputFileError(
-                partners.name,
-                f"duplicate membership of {practice!r} in {network!r} (first on line {seen[key]})",
-                row=line,
-                field="partner_organisation_code",
-            )
-        seen[key] = line
+        seen.add((network, practice, start), line, shown=f"{practice!r} in {network!r}")
         name = r[iname].strip() if iname is not None else ""
         comm = r[icomm].strip().upper() if icomm is not None else ""
         rows.append((network, practice, name or practice, comm or None, start, end))

@@ -15,7 +15,7 @@ import numpy as np
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer
 from geo_service.db.repositories import imports_postcodes, imports_practices, imports_staging
 from geo_service.errors import InputFileError
-from geo_service.ingest.files import CsvTable, normalise_postcode, read_csv
+from geo_service.ingest.files import CsvTable, FirstLines, normalise_postcode, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 
@@ -82,18 +82,14 @@ class PostcodeFile:
         use_grid = bool(self.east and self.north)
         ie, inn = (t.index(self.east), t.index(self.north)) if use_grid else (None, None)
         ilat, ilon = (t.index(self.lat), t.index(self.lon)) if self.lat and self.lon else (None, None)
-        seen: dict[str, int] = {}
+        seen = FirstLines(t.name, "postcode", self.pc)
         codes, xs, ys, grid = [], [], [], []
         missing = 0
         for line, r in t.rows:
             pc = normalise_postcode(r[ipc])
             if pc not in wanted:
                 continue
-            if pc in seen:
-                raise InputFileError(
-                    t.name, f"duplicate postcode {r[ipc].strip()!r} (first on line {seen[pc]})", row=line, field=self.pc
-                )
-            seen[pc] = line
+            seen.add(pc, line, shown=repr(r[ipc].strip()))
             x = y = None
             if use_grid:
                 x, y = self._number(r[ie], line, self.east), self._number(r[inn], line, self.north)

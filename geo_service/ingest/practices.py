@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_practices, imports_staging
 from geo_service.errors import InputFileError
-from geo_service.ingest.files import CsvTable, parse_yyyymmdd, read_csv
+from geo_service.ingest.files import CsvTable, FirstLines, parse_yyyymmdd, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 
@@ -62,20 +62,13 @@ def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
     table.require(REQUIRED)
     col = {c: table.index(c) for c in REQUIRED}
     dates = [c for c in ("open_date", "close_date") if table.has(c)]
-    seen: dict[str, int] = {}
+    seen = FirstLines(table.name, "practice code", "organisation_code")
     rows = []
     for line, r in table.rows:
         code = r[col["organisation_code"]].strip().upper()
         if not code:
             raise InputFileError(table.name, "empty practice code", row=line, field="organisation_code")
-        if code in seen:
-            raise InputFileError(
-                table.name,
-                f"duplicate practice code {code!r} (first on line {seen[code]})",
-                row=line,
-                field="organisation_code",
-            )
-        seen[code] = line
+        seen.add(code, line)
         setting_text = r[col["prescribing_setting"]].strip()
         try:
             setting = int(setting_text) if setting_text else None

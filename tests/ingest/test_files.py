@@ -88,3 +88,18 @@ def test_not_a_zip_is_refused(tmp_path):
     with pytest.raises(InputFileError) as err:
         safe_members(tmp_path / "n.zip")
     assert err.value.detail == "n.zip: not a valid zip archive"
+
+
+def test_first_lines_names_both_lines_and_the_field():
+    from geo_service.errors import InputFileError
+    from geo_service.ingest.files import FirstLines
+
+    seen = FirstLines("partners.csv", "membership of", "partner_organisation_code")
+    seen.add(("U1", "A81001", None), 2, shown="'A81001' in 'U1'")
+    seen.add(("U2", "A81001", None), 3, shown="'A81001' in 'U2'")
+    with pytest.raises(InputFileError) as err:
+        seen.add(("U1", "A81001", None), 9, shown="'A81001' in 'U1'")
+    assert err.value.detail == (
+        "partners.csv, line 9, field 'partner_organisation_code': duplicate membership of 'A81001' in 'U1' "
+        "(first on line 2)"
+    )
