@@ -8,8 +8,10 @@ from geo_service.errors import NotFound
 
 def overview(conn) -> dict:
     version, updated_at = meta.data_version(conn)
+    sets = catalogue.boundary_sets(conn)
     return {
-        "boundary_sets": catalogue.boundary_sets(conn),
+        "boundary_sets": sets,
+        "areas_by_set": {bs["slug"]: catalogue.areas(conn, bs["slug"]) for bs in sets},
         "scenarios": catalogue.scenarios(conn),
         "practices": catalogue.practice_counts(conn),
         "data_dates": sources.data_dates(conn),
@@ -27,6 +29,7 @@ def scenarios(conn) -> list[dict]:
 
 
 def areas(conn, boundary_set_slug: str) -> list[dict]:
-    if not any(bs["slug"] == boundary_set_slug for bs in catalogue.boundary_sets(conn)):
+    rows = catalogue.areas(conn, boundary_set_slug)
+    if not rows and not catalogue.boundary_set_exists(conn, boundary_set_slug):
         raise NotFound(f"No boundary set with slug '{boundary_set_slug}'.")
-    return catalogue.areas(conn, boundary_set_slug)
+    return rows

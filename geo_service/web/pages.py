@@ -12,7 +12,5 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
-    conn = get_conn()
-    summary = catalogue.overview(conn)
-    areas_by_set = {bs["slug"]: catalogue.areas(conn, bs["slug"]) for bs in summary["boundary_sets"]}
-    return render_template("index.html", summary=summary, areas_by_set=areas_by_set)
+    summary = catalogue.overview(get_conn())
+    return render_template("index.html", summary=summary, areas_by_set=summary["areas_by_set"])

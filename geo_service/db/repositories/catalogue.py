@@ -17,6 +17,12 @@ def boundary_sets(conn) -> list[dict]:
         return cur.fetchall()
 
 
+def boundary_set_exists(conn, slug: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT EXISTS (SELECT 1 FROM boundary_sets WHERE slug = %(slug)s)", {"slug": slug})
+        return cur.fetchone()[0]
+
+
 def areas(conn, boundary_set_slug: str) -> list[dict]:
     with dict_cursor(conn) as cur:
         cur.execute(
