@@ -47,7 +47,6 @@ class MapView:
     boundary_set: dict
     data_version: int
     data_dates: list[dict]
-    findings_available: bool = True
     extra: dict = field(default_factory=dict)
 
     def layer_counts(self) -> dict[str, int | None]:
@@ -85,9 +84,9 @@ def _bounds(row: dict | None) -> list[list[float]] | None:
 
 
 def _findings(conn, scenario: str, boundary_set: str, area: str | None):
-    """(network findings, practice findings, labels, available)."""
+    """(network findings, practice findings, labels)."""
     nets, pracs = findings_service.findings_for(conn, scenario, boundary_set, area)
-    return nets, pracs, findings_service.labels(), True
+    return nets, pracs, findings_service.labels()
 
 
 def _common(conn) -> tuple[int, list[dict]]:
@@ -119,7 +118,7 @@ def area_view(conn, scenario: str, area_code: str, boundary_set: str | None, lin
     area = repo.area(conn, bs["slug"], area_code)
     if area is None:
         raise NotFound(f"No area with code '{area_code}' in boundary set '{bs['slug']}'.")
-    nf, pf, labels, available = _findings(conn, scen["slug"], bs["slug"], area["code"])
+    nf, pf, labels = _findings(conn, scen["slug"], bs["slug"], area["code"])
     areas = repo.area_and_neighbours(conn, area["id"], AREA_TOLERANCE, NEIGHBOUR_TOLERANCE)
     neighbours = [L.area_feature(r) for r in areas if not r["is_focus"]]
     focus = [L.area_feature(r) for r in areas if r["is_focus"]]
@@ -138,7 +137,6 @@ def area_view(conn, scenario: str, area_code: str, boundary_set: str | None, lin
         boundary_set=bs,
         data_version=version,
         data_dates=dates,
-        findings_available=available,
         extra={"area": dict(area)},
     )
 
@@ -150,7 +148,7 @@ def network_view(conn, scenario: str, code: str, boundary_set: str | None, links
         raise NotFound(f"No network with code '{code}' in scenario '{scenario}'.")
     bs = _boundary_set(conn, boundary_set, net["lead"]) if (boundary_set or net["lead"]) else _boundary_set(conn, None)
     lead_area = net["lead"] if net["lead"] and repo.area(conn, bs["slug"], net["lead"]) else None
-    nf, pf, labels, available = _findings(conn, scen["slug"], bs["slug"], lead_area)
+    nf, pf, labels = _findings(conn, scen["slug"], bs["slug"], lead_area)
     area_rows = repo.member_areas(conn, scen["id"], net["id"], bs["slug"], NEIGHBOUR_TOLERANCE / 2)
     net_rows = repo.network_features(conn, scen["id"], NETWORK_TOLERANCE, network_codes=[code])
     prac_rows = repo.practice_features(conn, scen["id"], network_codes=[code])
@@ -162,7 +160,7 @@ def network_view(conn, scenario: str, code: str, boundary_set: str | None, links
     layers[1].title = "This network"
     layers[1].link = None
     version, dates = _common(conn)
-    detail = findings_service.network_detail(conn, scen["slug"], code, bs["slug"]) if available else {}
+    detail = findings_service.network_detail(conn, scen["slug"], code, bs["slug"])
     members = [
         {k: m.get(k) for k in ("code", "name", "postcode", "list_size", "list_size_date", "area_name")}
         | {"findings": [findings_service.label(k, labels) for k in m.get("findings", [])]}
@@ -171,7 +169,7 @@ def network_view(conn, scenario: str, code: str, boundary_set: str | None, links
     explained = [
         {"key": k, "label": findings_service.label(k, labels)} for k in detail.get("network", {}).get("findings", [])
     ]
-    explanations = findings_service.check_explanations() if available else {}
+    explanations = findings_service.check_explanations()
     evidence = [
         {"check": check, "explanation": explanations.get(check, ""), "rows": rows}
         for check, rows in (detail.get("items") or {}).items()
@@ -185,7 +183,6 @@ def network_view(conn, scenario: str, code: str, boundary_set: str | None, links
         boundary_set=bs,
         data_version=version,
         data_dates=dates,
-        findings_available=available,
         extra={
             "network": dict(net),
             "members": members,
@@ -234,7 +231,7 @@ def overview_features(conn, scenario: str, boundary_set: str | None, tolerance: 
     area that leads the network, practice findings in the practice's commissioner area)."""
     scen = _scenario(conn, scenario)
     bs = _boundary_set(conn, boundary_set)
-    nf, pf, _labels, available = _findings(conn, scen["slug"], bs["slug"], None)
+    nf, pf, _labels = _findings(conn, scen["slug"], bs["slug"], None)
     per_area: dict[str, int] = {}
     for code, lead in repo.network_areas(conn, scen["id"]).items():
         per_area[lead] = per_area.get(lead, 0) + len(nf.get(code, []))
@@ -254,7 +251,7 @@ def overview_features(conn, scenario: str, boundary_set: str | None, tolerance: 
         "classes": [{"high": c.high, "colour": c.colour, "label": c.label} for c in classes],
         "scenario": scen["slug"],
         "boundary_set": bs["slug"],
-        "findings_available": available,
+        "findings_available": True,  # the rule engine always runs; kept for clients of this layer
     }
 
 
