@@ -26,7 +26,7 @@ from geo_service.analysis import (
 from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state
-from geo_service.db.repositories import analysis_checks, analysis_compare, analysis_context
+from geo_service.db.repositories import analysis_checks, analysis_compare, analysis_context, meta
 from geo_service.errors import InvalidParameter, NotFound
 
 __all__ = [
@@ -207,7 +207,7 @@ def run_checks(
             "newest_list_size_date": ctx["newest_list_size_date"].isoformat() if ctx["newest_list_size_date"] else None,
             "stale_before": ctx["stale_before"].isoformat() if ctx["stale_before"] else None,
         },
-        "data_version": analysis_context.data_version(conn),
+        "data_version": meta.current_version(conn),
     }
     if detail == "summary":
         result["summary"] = _summary(analysis_checks.summary_counts(conn, values))
@@ -314,7 +314,7 @@ def practice_findings(
 def data_version(conn) -> int:
     """The database's data version: it changes with every transaction that changes data, so results
     keyed on it (with the date, for membership end dates) can be cached safely."""
-    return analysis_context.data_version(conn)
+    return meta.current_version(conn)
 
 
 def network_detail(
@@ -375,5 +375,5 @@ def compare_scenarios(
         found = finding_sets({"items": _items(conn, ctx["values"])[0]})
         counts[side] = {k: len(v) for k, v in found.items()}
     out = compare.compare(conn, ctx_a["scenario"], ctx_b["scenario"], ctx_a["boundary_set"], counts["a"], counts["b"])
-    out["data_version"] = analysis_context.data_version(conn)
+    out["data_version"] = meta.current_version(conn)
     return out

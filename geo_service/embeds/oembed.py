@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from geo_service.db.repositories import embed_snapshots
+from geo_service.db.repositories import embed_snapshots, meta
 from geo_service.embeds.snippet import DEFAULT_WIDTH, iframe_html
 from geo_service.embeds.views import EmbedView, parse_version, parse_view
 from geo_service.errors import GeoServiceError, InvalidParameter, NotFound
@@ -53,7 +53,7 @@ def oembed(conn, url: str, host_url: str, fmt: str = "json", maxwidth=None, maxh
     if names is None:
         raise NotFound(f"No {view.kind} '{view.code}' in scenario '{view.scenario}'.")
     if version is None:
-        version = embed_snapshots.current_data_version(conn)
+        version = meta.current_version(conn)
     width = DEFAULT_WIDTH
     height = view.height
     max_w, max_h = _dimension(maxwidth, "maxwidth"), _dimension(maxheight, "maxheight")

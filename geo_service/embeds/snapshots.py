@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from geo_service.caching import LRUCache
-from geo_service.db.repositories import embed_snapshots
+from geo_service.db.repositories import embed_snapshots, meta
 from geo_service.embeds.views import EmbedView
 from geo_service.errors import NotFound
 
@@ -45,7 +45,7 @@ def etag_for(view: EmbedView, data_version: int) -> str:
 
 
 def current_version(conn) -> int:
-    return embed_snapshots.current_data_version(conn)
+    return meta.current_version(conn)
 
 
 def get_embed(
@@ -67,7 +67,7 @@ def get_embed(
         if cached is not None:
             return replace(cached, pinned=True)
     conn = connect()
-    current = embed_snapshots.current_data_version(conn)
+    current = meta.current_version(conn)
     wanted = current if version is None else version
     cached = _cache.get((database_key, view.key, wanted))
     if cached is not None:

@@ -44,9 +44,3 @@ def newest_list_size_date(conn):
     with conn.cursor() as cur:
         cur.execute("SELECT max(list_size_date) FROM practices")
         return cur.fetchone()[0]
-
-
-def data_version(conn) -> int:
-    with conn.cursor() as cur:
-        cur.execute("SELECT version FROM data_version")
-        return int(cur.fetchone()[0])

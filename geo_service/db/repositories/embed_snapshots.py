@@ -40,12 +40,6 @@ def store(conn, view_key: str, data_version: int, title: str, body_gzip: bytes, 
         )
 
 
-def current_data_version(conn) -> int:
-    with conn.cursor() as cur:
-        cur.execute("SELECT version FROM data_version")
-        return cur.fetchone()[0]
-
-
 def describe(conn, scenario: str, kind: str, code: str, boundary_set: str | None) -> dict | None:
     """Names for an embed's title: scenario name plus the area's or network's name (None if unknown)."""
     with dict_cursor(conn) as cur:

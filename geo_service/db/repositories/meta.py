@@ -16,6 +16,11 @@ def data_version(conn) -> tuple[int, object]:
         return cur.fetchone()
 
 
+def current_version(conn) -> int:
+    """Just the data version number."""
+    return data_version(conn)[0]
+
+
 def is_empty(conn) -> bool:
     with conn.cursor() as cur:
         cur.execute("SELECT NOT EXISTS (SELECT 1 FROM practices) AND NOT EXISTS (SELECT 1 FROM boundary_sets)")
