@@ -1,35 +1,99 @@
-"""What is loaded: boundary sets, areas, scenarios and data dates (service layer, no Flask)."""
+"""What is loaded, per dataset: boundary sets, areas, scenarios with their dates (service layer, no Flask).
+
+Real and synthetic data are listed apart: a dataset's listing never counts another's rows.
+"""
 
 from __future__ import annotations
 
-from geo_service.db.repositories import catalogue, meta, sources
+from datetime import date
+
+from geo_service.db.repositories import catalogue, extracts, meta
+from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import NotFound
+from geo_service.scope import Scope, resolve_scope
+
+DATASET_LABELS = {"real": "NHS and ONS open data", "synthetic": "Synthetic demo data (not real)"}
+
+
+def _scenario_entry(conn, row: dict) -> dict:
+    scope: Scope = resolve_scope(conn, row["slug"])
+    counts = catalogue.scenario_counts(conn, scope.values())
+    return {
+        "slug": row["slug"],
+        "name": row["name"],
+        "description": row["description"],
+        "dataset": row["dataset"],
+        "as_of": row["as_of"].isoformat(),
+        "nation": row["nation"],
+        "default_boundary_set": scope.boundary_set["slug"],
+        "scope": scope.describe(),
+        "data_line": scope.data_line(),
+        **counts,
+    }
+
+
+def scenarios(conn, dataset: str | None = None) -> list[dict]:
+    out = []
+    for row in scope_repo.scenarios(conn, dataset):
+        try:
+            out.append(_scenario_entry(conn, row))
+        except NotFound:  # a scenario whose dataset has no boundary set yet
+            out.append(
+                {
+                    **{k: row[k] for k in ("slug", "name", "description", "dataset", "nation")},
+                    "as_of": row["as_of"].isoformat(),
+                    "default_boundary_set": None,
+                    "scope": None,
+                    "data_line": f"as of {row['as_of']:%d %b %Y} · no boundary set loaded",
+                }
+            )
+    return out
+
+
+def boundary_sets(conn, dataset: str | None = None) -> list[dict]:
+    return [
+        {**{k: v for k, v in bs.items() if k != "id"}, "valid_from": bs["valid_from"].isoformat()}
+        for bs in scope_repo.boundary_sets(conn, dataset)
+    ]
+
+
+def _area_values(conn, bs: dict) -> dict:
+    """Practice state for an area listing: the dataset's register and postcode extracts nearest the set's date."""
+    day: date = bs["valid_from"]
+    reg = scope_repo.nearest_extract(conn, "practices", bs["dataset"], day)
+    loc = scope_repo.nearest_extract(conn, "postcodes", bs["dataset"], day)
+    return {
+        "scenario_id": None,
+        "as_of": day,
+        "nation": "england",
+        "register_extract_id": reg["id"] if reg else None,
+        "list_size_extract_id": None,
+        "location_extract_id": loc["id"] if loc else None,
+        "bs_id": bs["id"],
+    }
+
+
+def areas(conn, boundary_set_slug: str) -> list[dict]:
+    bs = scope_repo.boundary_set(conn, boundary_set_slug)
+    if bs is None:
+        raise NotFound(f"No boundary set with slug '{boundary_set_slug}'.")
+    return catalogue.areas(conn, _area_values(conn, bs))
 
 
 def overview(conn) -> dict:
     version, updated_at = meta.data_version(conn)
-    sets = catalogue.boundary_sets(conn)
-    return {
-        "boundary_sets": sets,
-        "areas_by_set": {bs["slug"]: catalogue.areas(conn, bs["slug"]) for bs in sets},
-        "scenarios": catalogue.scenarios(conn),
-        "practices": catalogue.practice_counts(conn),
-        "data_dates": sources.data_dates(conn),
-        "data_version": version,
-        "data_updated_at": updated_at,
-    }
-
-
-def boundary_sets(conn) -> list[dict]:
-    return catalogue.boundary_sets(conn)
-
-
-def scenarios(conn) -> list[dict]:
-    return catalogue.scenarios(conn)
-
-
-def areas(conn, boundary_set_slug: str) -> list[dict]:
-    rows = catalogue.areas(conn, boundary_set_slug)
-    if not rows and not catalogue.boundary_set_exists(conn, boundary_set_slug):
-        raise NotFound(f"No boundary set with slug '{boundary_set_slug}'.")
-    return rows
+    sections = []
+    for ds in catalogue.datasets(conn):
+        sets = scope_repo.boundary_sets(conn, ds)
+        sections.append(
+            {
+                "dataset": ds,
+                "label": DATASET_LABELS.get(ds, ds),
+                "scenarios": scenarios(conn, ds),
+                "boundary_sets": sets,
+                "areas_by_set": {bs["slug"]: catalogue.areas(conn, _area_values(conn, bs)) for bs in sets},
+                "extracts": scope_repo.extracts(conn, ds),
+                "data_dates": extracts.data_dates(conn, ds),
+            }
+        )
+    return {"datasets": sections, "data_version": version, "data_updated_at": updated_at}

@@ -9,10 +9,13 @@ from geo_service.analysis.evidence import plain
 from geo_service.db.repositories import analysis_compare
 
 
-def compare(conn, a: dict, b: dict, boundary_set: dict, counts_a: dict, counts_b: dict) -> dict[str, Any]:
-    """``a``/``b`` are scenario rows (id, slug, name); ``counts_*`` the flat check counts of each."""
-    mem_a = _by_practice(analysis_compare.current_memberships(conn, a["id"]))
-    mem_b = _by_practice(analysis_compare.current_memberships(conn, b["id"]))
+def compare(conn, scope_a, scope_b, counts_a: dict, counts_b: dict) -> dict[str, Any]:
+    """``scope_a``/``scope_b`` are the two scenarios' scopes (same boundary set); ``counts_*`` their flat
+    check counts. Each side is read as of its own date and extracts."""
+    a, b, boundary_set = scope_a.scenario, scope_b.scenario, scope_a.boundary_set
+    va, vb = scope_a.values(), scope_b.values()
+    mem_a = _by_practice(analysis_compare.current_memberships(conn, va))
+    mem_b = _by_practice(analysis_compare.current_memberships(conn, vb))
     moved = []
     for code in sorted(set(mem_a) | set(mem_b)):
         before, after = mem_a.get(code), mem_b.get(code)
@@ -27,8 +30,8 @@ def compare(conn, a: dict, b: dict, boundary_set: dict, counts_a: dict, counts_b
                     "to": nets_b[0] if len(nets_b) == 1 else (nets_b or None),
                 }
             )
-    pop_a = {r["code"]: r for r in analysis_compare.network_populations(conn, a["id"])}
-    pop_b = {r["code"]: r for r in analysis_compare.network_populations(conn, b["id"])}
+    pop_a = {r["code"]: r for r in analysis_compare.network_populations(conn, va)}
+    pop_b = {r["code"]: r for r in analysis_compare.network_populations(conn, vb)}
     added = [{"code": c, "name": pop_b[c]["name"]} for c in sorted(set(pop_b) - set(pop_a))]
     removed = [{"code": c, "name": pop_a[c]["name"]} for c in sorted(set(pop_a) - set(pop_b))]
     renamed = [
@@ -49,8 +52,8 @@ def compare(conn, a: dict, b: dict, boundary_set: dict, counts_a: dict, counts_b
         }
         row["change"] = (row["population_b"] or 0) - (row["population_a"] or 0)
         networks.append(row)
-    areas_a = {_area_key(r): r for r in analysis_compare.area_populations(conn, a["id"], boundary_set["id"])}
-    areas_b = {_area_key(r): r for r in analysis_compare.area_populations(conn, b["id"], boundary_set["id"])}
+    areas_a = {_area_key(r): r for r in analysis_compare.area_populations(conn, va)}
+    areas_b = {_area_key(r): r for r in analysis_compare.area_populations(conn, vb)}
     areas = [
         {
             "code": key,
@@ -66,8 +69,8 @@ def compare(conn, a: dict, b: dict, boundary_set: dict, counts_a: dict, counts_b
     checks = {k: {"a": counts_a[k], "b": counts_b[k], "change": counts_b[k] - counts_a[k]} for k in counts_a}
     return plain(
         {
-            "a": {"slug": a["slug"], "name": a["name"]},
-            "b": {"slug": b["slug"], "name": b["name"]},
+            "a": {"slug": a["slug"], "name": a["name"], "scope": scope_a.describe()},
+            "b": {"slug": b["slug"], "name": b["name"], "scope": scope_b.describe()},
             "boundary_set": {k: boundary_set[k] for k in ("slug", "name", "level")},
             "practices_moved": moved,
             "networks_added": added,

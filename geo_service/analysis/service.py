@@ -12,22 +12,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from geo_service.analysis import (
-    compare,
-    cross_boundary,
-    data_gaps,
-    dominance,
-    extended_hours,
-    geometry,
-    membership,
-    parameters,
-    size_band,
-)
+from geo_service.analysis import compare, parameters, rules
 from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state
-from geo_service.db.repositories import analysis_checks, analysis_compare, analysis_context, meta
-from geo_service.errors import InvalidParameter, NotFound
+from geo_service.db.repositories import analysis_checks, analysis_compare, meta
+from geo_service.errors import InvalidParameter
+from geo_service.scope import Scope, resolve_scope
 
 __all__ = [
     "FINDING_LABELS",
@@ -35,10 +26,11 @@ __all__ = [
     "CHECK_EXPLANATIONS",
     "SUMMARY_KEYS",
     "run_checks",
+    "run_checks_in",
     "network_findings",
     "practice_findings",
     "finding_sets",
-    "resolve_context",
+    "check_values",
     "network_detail",
     "compare_scenarios",
     "data_version",
@@ -47,115 +39,47 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def resolve_context(
-    conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
-) -> dict[str, Any]:
-    """Scenario, boundary set, area and validated parameters, or NotFound / InvalidParameter."""
-    if not scenario:
-        raise InvalidParameter("scenario", "A scenario slug is required.")
-    scen = analysis_context.scenario(conn, scenario)
-    if scen is None:
-        raise NotFound(f"No scenario with slug '{scenario}'.", parameter="scenario")
-    if not boundary_set:
-        slugs = analysis_context.boundary_set_slugs(conn)
-        if len(slugs) != 1:
-            raise InvalidParameter(
-                "boundary_set",
-                "Choose a boundary set with 'boundary_set'"
-                + (f": {len(slugs)} are loaded." if slugs else ": none is loaded."),
-                allowed=slugs,
-            )
-        boundary_set = slugs[0]
-    bs = analysis_context.boundary_set(conn, boundary_set)
-    if bs is None:
-        raise NotFound(f"No boundary set with slug '{boundary_set}'.", parameter="boundary_set")
-    area_row = None
-    if area:
-        area_row = analysis_context.area(conn, bs["id"], area.strip())
-        if area_row is None:
-            raise NotFound(f"No area with ODS or GSS code '{area}' in boundary set '{bs['slug']}'.", parameter="area")
-    checked, origin = parameters.resolve(params, scen)
-    newest = analysis_context.newest_list_size_date(conn)
-    stale_before = newest - dt.timedelta(days=checked.stale_days) if newest is not None else None
-    values = {
-        **checked.as_dict(),
-        "scenario_id": scen["id"],
-        "bs_id": bs["id"],
-        "area_id": area_row["id"] if area_row else None,
-        "area_ods": area_row["ods_code"] if area_row else None,
-        "stale_before": stale_before,
-    }
-    return {
-        "scenario": scen,
-        "boundary_set": bs,
-        "area": area_row,
-        "parameters": checked,
-        "origin": origin,
-        "newest_list_size_date": newest,
-        "stale_before": stale_before,
-        "values": values,
-    }
+def check_values(scope: Scope, params: dict | None = None) -> tuple[dict[str, Any], Any, dict[str, str]]:
+    """Bind values for the checks statement: the scope's values, the validated parameters and the date
+    before which a list size is stale (``stale_days`` before the scenario's ``as_of``)."""
+    checked, origin = parameters.resolve(params, scope.scenario)
+    stale_before = scope.as_of - dt.timedelta(days=checked.stale_days)
+    return {**scope.values(), **checked.as_dict(), "stale_before": stale_before}, checked, origin
 
 
 def _items(conn, values: dict) -> tuple[dict[str, list[dict]], dict]:
-    """Every check's rows (one statement, one round trip) and the counts in scope."""
+    """Every rule's items (one statement, one round trip) and the counts in scope."""
     raw = analysis_checks.items(conn, values)
-    items = {
-        "orphaned_practices": membership.orphaned_practices(raw),
-        "multiply_assigned_practices": membership.multiply_assigned_practices(raw),
-        "cross_boundary_networks": cross_boundary.cross_boundary_networks(raw),
-        "size_band": size_band.size_band(raw),
-        "dominance": dominance.dominance(raw),
-        "extended_hours_coverage": extended_hours.extended_hours_coverage(raw),
-        "geometry": geometry.geometry(raw),
-        "data_gaps": data_gaps.data_gaps(raw),
-        "unknown_list_sizes": size_band.unknown_list_sizes(raw),
-    }
-    return items, raw["_counts"]
+    return {r.key: r.items(raw) for r in rules.RULES}, raw["_counts"]
+
+
+def _findings_of(items: dict[str, list[dict]]):
+    for r in rules.RULES:
+        yield from r.findings(items[r.key])
 
 
 def finding_sets(result: dict) -> dict[str, set[str]]:
     """The codes found per summary key (network, practice or area codes), from a full result."""
-    items = result["items"]
     out: dict[str, set[str]] = {key: set() for key in SUMMARY_KEYS}
-    out["orphaned_practices"] = {r["code"] for r in items["orphaned_practices"]}
-    out["multiply_assigned_practices"] = {r["code"] for r in items["multiply_assigned_practices"]}
-    for r in items["cross_boundary_networks"]:
-        out[f"cross_boundary_{r['kind']}"].add(r["code"])
-    for r in items["size_band"]:
-        out[f"{r['finding']}_networks"].add(r["code"])
-    out["dominated_networks"] = {r["code"] for r in items["dominance"]}
-    out["extended_hours_gaps"] = {r["code"] for r in items["extended_hours_coverage"]}
-    out["networks_with_unknown_list_sizes"] = {r["code"] for r in items["unknown_list_sizes"]}
-    by_kind = {
-        "no_location": "practices_without_location",
-        "no_list_size": "practices_without_list_size",
-        "stale_list_size": "practices_with_stale_list_size",
-        "member_outside_polygon": "members_outside_network_polygon",
-        "invalid_polygon": "invalid_network_polygons",
-        "area_gap": "areas_with_gaps",
-    }
-    for r in items["data_gaps"]:
-        out[by_kind[r["kind"]]].add(r["code"])
-    overlapping = out["overlapping_networks"]
-    for r in items["geometry"]:
-        if r["kind"] == "overlap":
-            overlapping.add(r["code"])
-            overlapping.add(r["other_code"])
-        else:
-            out[by_kind[r["kind"]]].add(r["code"])
+    for r in rules.RULES:
+        for _subject, code, finding in r.findings(result["items"][r.key]):
+            target = r.counted_as.get(finding)
+            if target is not None:
+                out[target].add(code)
     return out
 
 
-def _summary(n: dict[str, int]) -> dict[str, Any]:
-    """The nested summary from flat counts (``SUMMARY_KEYS`` plus overlapping_pairs, networks, practices)."""
+def _summary(n: dict[str, Any]) -> dict[str, Any]:
+    """The nested summary from flat counts (``SUMMARY_KEYS`` plus overlapping_pairs and the scope counts)."""
+    out_of_scope = n.get("out_of_scope") or {}
     return {
         "orphaned_practices": n["orphaned_practices"],
         "multiply_assigned_practices": n["multiply_assigned_practices"],
         "cross_boundary_networks": {
             "administrative": n["cross_boundary_administrative"],
-            "geographic": n["cross_boundary_geographic"],
+            "member_location": n["cross_boundary_member_location"],
         },
+        "empty_networks": n["empty_networks"],
         "undersized_networks": n["undersized_networks"],
         "oversized_networks": n["oversized_networks"],
         "dominated_networks": n["dominated_networks"],
@@ -167,22 +91,26 @@ def _summary(n: dict[str, int]) -> dict[str, Any]:
             "overlapping_pairs": n["overlapping_pairs"],
             "members_outside_network_polygon": n["members_outside_network_polygon"],
             "areas_with_gaps": n["areas_with_gaps"],
+            "catchment_spill_networks": n["catchment_spill_networks"],
         },
         "data_gaps": {
             "practices_without_location": n["practices_without_location"],
             "practices_without_list_size": n["practices_without_list_size"],
             "practices_with_stale_list_size": n["practices_with_stale_list_size"],
+            "members_not_in_register": n["members_not_in_register"],
             "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
         },
         "networks": n["networks"],
         "practices": n["practices"],
+        "out_of_scope_practices": {"total": sum(out_of_scope.values()), **out_of_scope},
     }
 
 
-def _counts_from_items(items: dict[str, list[dict]], scope: dict) -> dict[str, int]:
-    n = {k: len(v) for k, v in finding_sets({"items": items}).items()}
-    n["overlapping_pairs"] = sum(1 for r in items["geometry"] if r["kind"] == "overlap")
-    return {**n, **scope}
+def _counts_from_items(items: dict[str, list[dict]], scope_counts: dict) -> dict[str, Any]:
+    n: dict[str, Any] = {}
+    for r in rules.RULES:
+        n.update(r.summary_from_items(items[r.key]))
+    return {**n, **scope_counts}
 
 
 def run_checks(
@@ -192,89 +120,56 @@ def run_checks(
     area: str | None = None,
     params: dict | None = None,
     detail: str = "full",
+    as_of: Any = None,
 ) -> dict[str, Any]:
-    """Run every check. ``detail='summary'`` leaves out ``items`` (counts only)."""
+    """Run every check in the scope of (scenario, boundary set, area). ``detail='summary'`` leaves out
+    ``items`` (counts only)."""
     detail = parameters.check_detail(detail)
-    ctx = resolve_context(conn, scenario, boundary_set, area, params)
-    values = ctx["values"]
+    return run_checks_in(conn, resolve_scope(conn, scenario, boundary_set, area, as_of=as_of), params, detail)
+
+
+def run_checks_in(conn, scope: Scope, params: dict | None = None, detail: str = "full") -> dict[str, Any]:
+    """Run every check in a resolved scope."""
+    detail = parameters.check_detail(detail)
+    values, checked, origin = check_values(scope, params)
     result: dict[str, Any] = {
-        "scenario": {"slug": ctx["scenario"]["slug"], "name": ctx["scenario"]["name"]},
-        "boundary_set": {k: ctx["boundary_set"][k] for k in ("slug", "name", "level")},
-        "area": ({k: ctx["area"][k] for k in ("ods_code", "gss_code", "name")} if ctx["area"] is not None else None),
+        "scenario": {"slug": scope.scenario["slug"], "name": scope.scenario["name"]},
+        "boundary_set": {k: scope.boundary_set[k] for k in ("slug", "name", "level")},
+        "area": ({k: scope.area[k] for k in ("ods_code", "gss_code", "name")} if scope.area is not None else None),
+        "scope": scope.describe(),
         "parameters": {
-            **ctx["parameters"].as_dict(),
-            "sources": ctx["origin"],
-            "newest_list_size_date": ctx["newest_list_size_date"].isoformat() if ctx["newest_list_size_date"] else None,
-            "stale_before": ctx["stale_before"].isoformat() if ctx["stale_before"] else None,
+            **checked.as_dict(),
+            "sources": origin,
+            "as_of": scope.as_of.isoformat(),
+            "stale_before": values["stale_before"].isoformat(),
         },
         "data_version": meta.current_version(conn),
     }
     if detail == "summary":
         result["summary"] = _summary(analysis_checks.summary_counts(conn, values))
     else:
-        items, scope = _items(conn, values)
-        result["summary"] = _summary(_counts_from_items(items, scope))
+        items, scope_counts = _items(conn, values)
+        result["summary"] = _summary(_counts_from_items(items, scope_counts))
         result["items"] = items
-    result["explanations"] = {k: CHECK_EXPLANATIONS[k] for k in (*CHECKS, "unknown_list_sizes")}
+    result["explanations"] = dict(CHECK_EXPLANATIONS)
     return result
 
 
-def _network_findings_from(result: dict) -> dict[str, list[str]]:
+def _findings_by(result: dict, subject: str) -> dict[str, list[str]]:
     found: dict[str, set[str]] = {}
-
-    def add(code: str, key: str) -> None:
-        found.setdefault(code, set()).add(key)
-
-    items = result["items"]
-    for r in items["cross_boundary_networks"]:
-        add(r["code"], f"cross_boundary_{r['kind']}")
-    for r in items["size_band"]:
-        add(r["code"], r["finding"])
-    for r in items["dominance"]:
-        add(r["code"], "dominated")
-    for r in items["extended_hours_coverage"]:
-        add(r["code"], "extended_hours_gap")
-    for r in items["unknown_list_sizes"]:
-        add(r["code"], "unknown_list_sizes")
-    for r in items["geometry"]:
-        if r["kind"] == "overlap":
-            add(r["code"], "overlapping")
-            add(r["other_code"], "overlapping")
-        elif r["kind"] == "invalid_polygon":
-            add(r["code"], "invalid_polygon")
-        elif r["kind"] == "member_outside_polygon":
-            add(r["network_code"], "members_outside_polygon")
+    for kind, code, key in _findings_of(result["items"]):
+        if kind == subject:
+            found.setdefault(code, set()).add(key)
     order = list(FINDING_LABELS)
     return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
+
+
+def _network_findings_from(result: dict) -> dict[str, list[str]]:
+    return _findings_by(result, "network")
 
 
 def _practice_findings_from(result: dict) -> dict[str, list[str]]:
-    found: dict[str, set[str]] = {}
-
-    def add(code: str, key: str) -> None:
-        found.setdefault(code, set()).add(key)
-
-    items = result["items"]
-    for r in items["orphaned_practices"]:
-        add(r["code"], "orphaned")
-    for r in items["multiply_assigned_practices"]:
-        add(r["code"], "multiply_assigned")
-    for r in items["cross_boundary_networks"]:
-        if r["kind"] == "administrative":
-            for m in r["members"]:
-                add(m["code"], "cross_boundary_member")
-        elif r.get("member_areas") and len(r["member_areas"]) > 1:
-            # The first area holds most of the network's patients; members elsewhere cross.
-            for other in r["member_areas"][1:]:
-                for code in other["practices"]:
-                    add(code, "cross_boundary_member")
-    for r in items["geometry"]:
-        if r["kind"] == "member_outside_polygon":
-            add(r["code"], "outside_network_polygon")
-    for r in items["data_gaps"]:
-        add(r["code"], r["kind"])
-    order = list(FINDING_LABELS)
-    return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
+    return _findings_by(result, "practice")
 
 
 _FINDINGS: LRUCache[tuple[dict[str, list[str]], dict[str, list[str]]]] = LRUCache(16)
@@ -283,15 +178,17 @@ _FINDINGS: LRUCache[tuple[dict[str, list[str]], dict[str, list[str]]]] = LRUCach
 def findings(
     conn, scenario: str, boundary_set: str | None, area: str | None = None, params: dict | None = None
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(network code → finding keys, practice ODS code → finding keys) from one run of every check.
+    """(network code → finding keys, practice ODS code → finding keys) from one run of every check."""
+    return findings_in(conn, resolve_scope(conn, scenario, boundary_set, area), params)
 
-    Maps, exports and prints ask for both for the same view, often again: kept per process under the
-    data state (database, data version, date), so a kept answer is never stale.
-    """
-    key = (*data_state(conn), scenario, boundary_set, area, tuple(sorted((params or {}).items())))
+
+def findings_in(conn, scope: Scope, params: dict | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Findings in a resolved scope. Maps, exports and prints ask for both for the same view, often again:
+    kept per process under the data state and the scope, so a kept answer is never stale."""
+    key = (*data_state(conn), scope.key(), tuple(sorted((params or {}).items())))
 
     def build():
-        result = run_checks(conn, scenario, boundary_set, area, params)
+        result = run_checks_in(conn, scope, params)
         return _network_findings_from(result), _practice_findings_from(result)
 
     return _FINDINGS.get_or_build(key, build)
@@ -313,21 +210,19 @@ def practice_findings(
 
 def data_version(conn) -> int:
     """The database's data version: it changes with every transaction that changes data, so results
-    keyed on it (with the date, for membership end dates) can be cached safely."""
+    keyed on it can be cached safely."""
     return meta.current_version(conn)
 
 
 def network_detail(
     conn, scenario: str, code: str, boundary_set: str | None = None, params: dict | None = None
 ) -> dict[str, Any]:
-    """One network: its members (with area and findings) and every finding that concerns it."""
-    result = run_checks(conn, scenario, boundary_set, None, params)
-    ctx_scenario = analysis_context.scenario(conn, scenario)
-    net = analysis_compare.network(conn, ctx_scenario["id"], code)
-    if net is None:
-        raise NotFound(f"No network with code '{code}' in scenario '{scenario}'.", parameter="code")
-    bs = analysis_context.boundary_set(conn, result["boundary_set"]["slug"])
-    members = plain(analysis_compare.network_members(conn, net["id"], bs["id"]))
+    """One network: its members as of the scenario's date (with area and findings) and every finding that
+    concerns it."""
+    scope = resolve_scope(conn, scenario, boundary_set, network=code)
+    result = run_checks_in(conn, scope, params)
+    net = analysis_compare.network(conn, scope.scenario["id"], code)
+    members = plain(analysis_compare.network_members(conn, scope.values(), net["id"]))
     practice_keys = _practice_findings_from(result)
     for m in members:
         m["findings"] = practice_keys.get(m["code"], [])
@@ -346,6 +241,7 @@ def network_detail(
     return {
         "scenario": result["scenario"],
         "boundary_set": result["boundary_set"],
+        "scope": result["scope"],
         "parameters": result["parameters"],
         "data_version": result["data_version"],
         "network": {
@@ -361,19 +257,20 @@ def network_detail(
 
 
 def compare_scenarios(
-    conn, a: str, b: str, boundary_set: str | None = None, params: dict | None = None
+    conn, a: str, b: str, boundary_set: str | None = None, params: dict | None = None, area: str | None = None
 ) -> dict[str, Any]:
     """Practices that moved, networks added/removed/renamed, population change per network and per
-    area, and each check's count in ``a`` and ``b`` (same boundary set and parameters for both)."""
+    area, and each check's count in ``a`` and ``b`` (same boundary set and parameters for both; each
+    scenario judged as of its own date, on its own extracts)."""
     for name, value in (("a", a), ("b", b)):
         if not value:
             raise InvalidParameter(name, f"'{name}' (a scenario slug) is required.")
-    ctx_a = resolve_context(conn, a, boundary_set, None, params)
-    ctx_b = resolve_context(conn, b, ctx_a["boundary_set"]["slug"], None, params)
+    scope_a = resolve_scope(conn, a, boundary_set, area)
+    scope_b = resolve_scope(conn, b, scope_a.boundary_set["slug"], area)
     counts = {}
-    for side, ctx in (("a", ctx_a), ("b", ctx_b)):
-        found = finding_sets({"items": _items(conn, ctx["values"])[0]})
+    for side, scope in (("a", scope_a), ("b", scope_b)):
+        found = finding_sets({"items": _items(conn, check_values(scope, params)[0])[0]})
         counts[side] = {k: len(v) for k, v in found.items()}
-    out = compare.compare(conn, ctx_a["scenario"], ctx_b["scenario"], ctx_a["boundary_set"], counts["a"], counts["b"])
+    out = compare.compare(conn, scope_a, scope_b, counts["a"], counts["b"])
     out["data_version"] = meta.current_version(conn)
     return out

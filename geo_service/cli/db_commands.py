@@ -54,10 +54,15 @@ def migrate() -> None:
 
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no data yet.")
-def demo(if_empty: bool) -> None:
-    """Load or refresh the synthetic demo dataset."""
-    from geo_service.demo.load import load_demo
+@click.option("--remove", is_flag=True, help="Remove the synthetic demo dataset (real data is not touched).")
+def demo(if_empty: bool, remove: bool) -> None:
+    """Load or refresh the synthetic demo dataset (or remove it)."""
+    from geo_service.demo.load import load_demo, remove_demo
 
+    if remove:
+        gone = remove_demo(database())
+        click.echo("demo data removed: " + ", ".join(f"{v} {k}" for k, v in gone.items()))
+        return
     result = load_demo(database(), only_if_empty=if_empty)
     if "skipped" in result:
         click.echo(f"demo data: skipped ({result['skipped']})")

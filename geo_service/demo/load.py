@@ -1,4 +1,8 @@
-"""Load (or refresh) the synthetic demo dataset in one transaction."""
+"""Load (or refresh, or remove) the synthetic demo dataset in one transaction.
+
+The demo lives in its own dataset (``synthetic``): its extracts, boundary set and scenarios carry that
+dataset, so no query of a real scenario can reach a demo row, and removing it touches nothing real.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,22 @@ import logging
 from datetime import date
 
 from geo_service.db.pool import Database
-from geo_service.db.repositories import demo_data, meta, sources
-from geo_service.demo.generator import BOUNDARY_SET, SEED, DemoDataset, generate
+from geo_service.db.repositories import demo_data, extracts, meta
+from geo_service.demo.generator import LIST_SIZE_DATE, SEED, DemoDataset, generate
 
 log = logging.getLogger(__name__)
 
-DEMO_PRACTICE_PREFIX = "Z"
 MEMBERSHIP_START = date(2019, 7, 1)
+BOUNDARIES_FROM = date(2019, 4, 1)
+AS_OF = LIST_SIZE_DATE  # the demo scenarios are judged as of the demo's list-size date
+
+
+def remove_demo(db: Database) -> dict:
+    """Delete the synthetic dataset (real data untouched). Returns what was deleted."""
+    with db.connection(statement_timeout_ms=0) as conn:
+        counts = demo_data.delete_synthetic(conn)
+    log.info("demo data removed: %s", counts)
+    return counts
 
 
 def load_demo(db: Database, only_if_empty: bool = False, seed: int = SEED) -> dict:
@@ -21,11 +34,21 @@ def load_demo(db: Database, only_if_empty: bool = False, seed: int = SEED) -> di
         if only_if_empty and not meta.is_empty(conn):
             return {"skipped": "database already has data"}
         data: DemoDataset = generate(seed)
-        demo_data.delete_demo(conn, BOUNDARY_SET["slug"], list(data.scenarios), DEMO_PRACTICE_PREFIX)
-        src = sources.record_source(
-            conn, "demo", f"synthetic demo generator (seed {seed})", extract_date=date(2024, 10, 1)
+        demo_data.delete_synthetic(conn)
+        label = f"synthetic demo generator (seed {seed})"
+
+        def extract(kind: str, day: date) -> int:
+            return extracts.record_extract(conn, kind, f"{label}: {kind}", extract_date=day, dataset="synthetic")
+
+        src = extract("pcn", AS_OF)
+        ids = {
+            "reg": extract("practices", AS_OF),
+            "ls": extract("list_sizes", AS_OF),
+            "loc": extract("postcodes", AS_OF),
+        }
+        bs_id = demo_data.insert_boundary_set(
+            conn, data.boundary_set, extract("boundaries", BOUNDARIES_FROM), BOUNDARIES_FROM
         )
-        bs_id = demo_data.insert_boundary_set(conn, data.boundary_set, src)
         demo_data.insert_areas(conn, bs_id, [(a.ods_code, a.gss_code, a.name, a.geom.wkb_hex) for a in data.areas])
         demo_data.insert_practices(
             conn,
@@ -43,11 +66,13 @@ def load_demo(db: Database, only_if_empty: bool = False, seed: int = SEED) -> di
                 )
                 for p in data.practices
             ],
-            src,
+            ids,
         )
         network_count = 0
         for slug, scen in data.scenarios.items():
-            sid = demo_data.insert_scenario(conn, slug, scen["name"], "Synthetic demonstration data, not real.", src)
+            sid = demo_data.insert_scenario(
+                conn, slug, scen["name"], "Synthetic demonstration data, not real.", src, AS_OF, ids
+            )
             demo_data.insert_networks(
                 conn,
                 sid,
@@ -64,7 +89,7 @@ def load_demo(db: Database, only_if_empty: bool = False, seed: int = SEED) -> di
                 src,
             )
             demo_data.insert_memberships(
-                conn, sid, [(n.code, m, MEMBERSHIP_START) for n in scen["networks"] for m in n.members], src
+                conn, sid, [(n.code, m, MEMBERSHIP_START, None) for n in scen["networks"] for m in n.members], src
             )
             network_count += len(scen["networks"])
     counts = {

@@ -8,7 +8,7 @@ Field names are guessed from the usual ONS patterns (``CCG19CD`` GSS code, ``CCG
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import shapely
@@ -66,6 +66,17 @@ def _area_rows(layer: VectorLayer, ods_f: str | None, gss_f: str | None, name_f:
     return rows
 
 
+def vintage_start(vintage: str) -> date | None:
+    """The first day of a vintage written ``2019``, ``2019-04`` or ``2019-04-01``; None otherwise."""
+    text = vintage.strip()
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def import_boundaries(
     target,
     path: str | Path,
@@ -85,6 +96,11 @@ def import_boundaries(
         raise InvalidParameter("level", f"unknown level {level!r}", allowed=list(LEVELS))
     if not vintage or not vintage.strip():
         raise InvalidParameter("vintage", "a vintage (e.g. 2019-04) is required")
+    valid_from = extract_date or vintage_start(vintage)
+    if valid_from is None:
+        raise InvalidParameter(
+            "extract_date", f"vintage {vintage!r} is not a date like 2019-04: give the date the set came into force"
+        )
     data = read_polygons(path, layer=layer)
     ods_f = _field(data, code_field, ODS_PATTERNS, "--code-field")
     gss_f = _field(data, gss_field, GSS_PATTERNS, "--gss-field")
@@ -102,7 +118,7 @@ def import_boundaries(
     with import_transaction(target) as conn:
         source_id = record_file(conn, "boundaries", path, extract_date)
         set_id, set_action = imports_boundaries.upsert_boundary_set(
-            conn, slugify(set_name), set_name.strip(), level, vintage.strip(), source_id
+            conn, slugify(set_name), set_name.strip(), level, vintage.strip(), source_id, valid_from
         )
         imports_staging.stage(conn, "stage_areas", rows)
         imports_boundaries.fill_codes_from_lookup(conn)

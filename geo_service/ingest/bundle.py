@@ -15,6 +15,9 @@ Practices, pcn, postcodes, boundaries and networks also take ``extract_date = 20
 those files carry no date of their own; list sizes take theirs from EXTRACT_DATE.
 Steps run in that order (ePCN before list sizes and postcodes, because it may add core partners
 that are not GP practices in the register) whatever order the manifest lists them in.
+
+The bundle pins its scenario to its own extracts: the scenario is judged on the bundle's register,
+list-size and postcode files, dated by its ePCN extract date, whatever else the database holds.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from geo_service.db.repositories import scope as scope_repo
+from geo_service.db.repositories.imports_networks import scenario_id as find_scenario
 from geo_service.errors import InputFileError
 from geo_service.ingest.boundaries import import_boundaries
 from geo_service.ingest.files import check_file, display_name
@@ -39,6 +44,7 @@ from geo_service.ingest.postcodes import import_postcodes
 from geo_service.ingest.practices import import_practices
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction
+from geo_service.slugs import slugify
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +167,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
 
 def import_bundle(target, manifest_path: str | Path, root: str | Path | None = None) -> list[ImportReport]:
     """Run every import of the manifest inside one transaction. Returns the reports in order."""
-    _manifest, steps = read_manifest(manifest_path, root)
+    manifest, steps = read_manifest(manifest_path, root)
     reports: list[ImportReport] = []
     with import_transaction(target) as conn:
         for label, step in tqdm(steps, desc="bundle", unit="step", disable=None):
@@ -169,4 +175,24 @@ def import_bundle(target, manifest_path: str | Path, root: str | Path | None = N
             result = step(conn)
             log.info("bundle step %s took %.2f s", label, time.perf_counter() - started)
             reports.extend(result if isinstance(result, list) else [result])
+        _pin_scenarios(conn, manifest, reports)
     return reports
+
+
+def _pin_scenarios(conn, manifest: dict, reports: list[ImportReport]) -> None:
+    """Pin each scenario the bundle loaded to the bundle's own extracts and its ePCN date."""
+    by_kind = {r.kind: r.extract_id for r in reports if r.extract_id is not None}
+    pins = {
+        "register_extract_id": by_kind.get("practices"),
+        "list_size_extract_id": by_kind.get("list sizes"),
+        "location_extract_id": by_kind.get("postcodes"),
+    }
+    pcn = manifest.get("pcn")
+    if not pcn:
+        return
+    sid = find_scenario(conn, slugify(pcn["scenario"]))
+    changes = {k: v for k, v in pins.items() if v is not None}
+    if pcn.get("extract_date"):
+        changes["as_of"] = pcn["extract_date"]
+    if sid is not None and changes:
+        scope_repo.set_scenario(conn, sid, changes)

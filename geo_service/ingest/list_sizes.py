@@ -63,18 +63,20 @@ def read_list_sizes(path: str | Path):
 
 
 def import_list_sizes(target, path: str | Path) -> ImportReport:
-    """Set practices' list size and its extract date. One transaction."""
+    """List-size facts of the file, as one extract dated by its EXTRACT_DATE. One transaction."""
     table, rows, lookups, extract_date = read_list_sizes(path)
     report = ImportReport("list sizes", table.name)
     with import_transaction(target) as conn:
-        source_id = record_file(conn, "list_sizes", path, extract_date)
+        extract_id = record_file(conn, "list_sizes", path, extract_date)
         imports_staging.stage(conn, "stage_list_sizes", rows)
-        counts = imports_practices.update_list_sizes(conn, source_id)
+        counts = imports_practices.add_list_sizes(conn, extract_id)
+        if counts["added"]:
+            imports_staging.refresh_statistics(conn, "practice_list_sizes")
         imports_staging.stage(conn, "stage_lookups", lookups)
-        imports_lookups.add_lookups(conn, source_id)
+        imports_lookups.add_lookups(conn, extract_id)
         report.notes["area codes linked"] = imports_lookups.fill_area_codes(conn)
-    report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)
-    report.unchanged = counts.get("unchanged", 0)
-    report.notes["unknown practices"] = counts.get("unmatched", 0)
+    report.extract_id = extract_id
+    report.added, report.unchanged = counts["added"], counts["unchanged"]
+    report.notes["practices in no register"] = counts["unmatched"]
     log.info("%s (extract %s)", report.summary(), extract_date)
     return report

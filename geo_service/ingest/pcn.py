@@ -245,8 +245,11 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         source_id = record_file(conn, "pcn", paths[0], extract_date)
         for extra in paths[1:]:
             record_file(conn, "pcn", extra, extract_date)
+        as_of = extract_date or date.today()
+        if extract_date is None:
+            log.warning("no extract date given for %s: a new scenario is dated today (%s)", file_names, as_of)
         scenario_id, created = imports_networks.ensure_scenario(
-            conn, slugify(scenario), scenario.strip(), f"NHS Digital ePCN ({file_names})", source_id
+            conn, slugify(scenario), scenario.strip(), f"NHS Digital ePCN ({file_names})", source_id, as_of
         )
         imports_staging.stage(conn, "stage_networks", networks)
         counts = imports_networks.upsert_networks(conn, scenario_id, source_id)
@@ -254,7 +257,7 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
             imports_staging.refresh_statistics(conn, "networks")
         if members is not None:
             imports_staging.stage(conn, "stage_members", members)
-            partners_added = imports_networks.add_missing_partners(conn, source_id)
+            partners_added = imports_networks.add_missing_partners(conn)
             mcounts = imports_networks.replace_memberships(conn, scenario_id, source_id)
             if mcounts.get("added"):
                 imports_staging.refresh_statistics(conn, "memberships")
@@ -270,6 +273,8 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         mem_report.notes["removed"] = mcounts.get("removed", 0)
         mem_report.notes["partners added"] = partners_added
         reports.append(mem_report)
+    net_report.extract_id = mem_report.extract_id = source_id
+    net_report.scenario_slug = slugify(scenario)
     for r in reports:
         log.info(r.summary())
     return reports

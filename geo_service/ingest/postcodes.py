@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer
-from geo_service.db.repositories import imports_postcodes, imports_practices, imports_staging
+from geo_service.db.repositories import imports_practices, imports_staging
 from geo_service.errors import InputFileError
 from geo_service.ingest.files import CsvTable, FirstLines, normalise_postcode, read_csv
 from geo_service.ingest.report import ImportReport
@@ -120,19 +120,22 @@ class PostcodeFile:
 
 
 def import_postcodes(target, path: str | Path, extract_date: date | None = None) -> ImportReport:
-    """Set practice locations from a postcode centroid file. One transaction."""
+    """Location facts (postcode centroids) for the postcodes of the registers loaded so far, as one extract.
+    One transaction. Loading the file again after a new register adds that register's postcodes."""
     parsed = PostcodeFile(path)
     report = ImportReport("postcodes", parsed.table.name)
     with import_transaction(target) as conn:
-        wanted = imports_postcodes.practice_postcodes(conn)
+        wanted = imports_practices.register_postcodes(conn, "real")
         rows, missing = parsed.centroids(wanted)
-        source_id = record_file(conn, "postcodes", path, extract_date)
+        extract_id = record_file(conn, "postcodes", path, extract_date)
         imports_staging.stage(conn, "stage_postcodes", rows)
-        counts = imports_practices.update_locations(conn, source_id)
-    report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)
-    report.unchanged = counts.get("unchanged", 0)
-    report.notes["postcodes not found"] = counts.get("not found", 0)
-    report.notes["active practices not found"] = counts.get("active not found", 0)
+        counts = imports_practices.add_postcode_points(conn, extract_id)
+        if counts["added"]:
+            imports_staging.refresh_statistics(conn, "postcode_points")
+    report.extract_id = extract_id
+    report.added, report.unchanged = counts["added"], counts["unchanged"]
+    report.notes["register postcodes not in the file"] = len(wanted) - len(rows) - missing
+    report.notes["active practices not found"] = counts["active not found"]
     report.notes["without coordinates"] = missing
     log.info(report.summary())
     return report

@@ -1,7 +1,9 @@
-"""Import the ODS GP practice register (epraccur) into ``practices``.
+"""Import the ODS GP practice register (epraccur): register state of each practice as of this extract.
 
 The official file has no header row and 27 columns; copies with a header row are accepted too.
-Only GP practices (prescribing setting 4) are kept; status A is active, anything else closed.
+Every row is kept as a fact of the extract (GP practices have prescribing setting 4, and other
+organisations may be network partners); status A is active, anything else closed. The nation comes from
+the national grouping (W… = Wales; Welsh LHB commissioners 7A… as a fallback), England otherwise.
 """
 
 from __future__ import annotations
@@ -50,6 +52,17 @@ EPRACCUR_COLUMNS = (
 )
 REQUIRED = ("organisation_code", "name", "postcode", "status_code", "commissioner", "prescribing_setting")
 GP_PRACTICE_SETTING = 4
+NATION_PREFIXES = {"W": "wales", "S": "scotland", "Z": "northern_ireland"}
+
+
+def nation_of(national_grouping: str, commissioner: str | None) -> str:
+    """England unless the national grouping (or, failing it, a Welsh LHB commissioner code) says otherwise."""
+    grouping = national_grouping.strip().upper()
+    if grouping[:1] in NATION_PREFIXES:
+        return NATION_PREFIXES[grouping[:1]]
+    if commissioner and commissioner.startswith("7A"):
+        return "wales"
+    return "england"
 
 
 def _is_header(first_row: list[str]) -> bool:
@@ -57,11 +70,12 @@ def _is_header(first_row: list[str]) -> bool:
 
 
 def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
-    """Parse and validate the register. Returns the table and the GP practice rows to stage."""
+    """Parse and validate the register. Returns the table and the rows to stage."""
     table = read_csv(path, headerless_columns=EPRACCUR_COLUMNS, looks_like_header=_is_header)
     table.require(REQUIRED)
     col = {c: table.index(c) for c in REQUIRED}
     dates = [c for c in ("open_date", "close_date") if table.has(c)]
+    grouping_ix = table.index("national_grouping") if table.has("national_grouping") else None
     seen = FirstLines(table.name, "practice code", "organisation_code")
     rows = []
     for line, r in table.rows:
@@ -81,32 +95,33 @@ def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
             ) from exc
         for d in dates:
             parse_yyyymmdd(r[table.index(d)], table.name, line, d)
-        if setting != GP_PRACTICE_SETTING:
-            continue
         name = r[col["name"]].strip()
         if not name:
             raise InputFileError(table.name, "empty practice name", row=line, field="name")
         status = "active" if r[col["status_code"]].strip().upper() == "A" else "closed"
         postcode = " ".join(r[col["postcode"]].split()).upper() or None
         commissioner = r[col["commissioner"]].strip().upper() or None
-        rows.append((code, name, postcode, commissioner, status, setting, line))
-    if not rows:
+        nation = nation_of(r[grouping_ix] if grouping_ix is not None else "", commissioner)
+        rows.append((code, name, postcode, commissioner, status, setting, nation, line))
+    if not any(row[5] == GP_PRACTICE_SETTING for row in rows):
         raise InputFileError(table.name, "no GP practices (prescribing setting 4) in the file")
     return table, rows
 
 
 def import_practices(target, path: str | Path, extract_date: date | None = None) -> ImportReport:
-    """Upsert GP practices from an epraccur file. One transaction."""
+    """Register facts of an epraccur file, as one extract. One transaction."""
     table, rows = read_epraccur(path)
     report = ImportReport("practices", table.name)
     with import_transaction(target) as conn:
-        source_id = record_file(conn, "practices", path, extract_date)
+        extract_id = record_file(conn, "practices", path, extract_date)
         imports_staging.stage(conn, "stage_practices", rows)
-        counts = imports_practices.upsert_practices(conn, source_id)
+        counts = imports_practices.add_register(conn, extract_id)
         if counts.get("added"):
-            imports_staging.refresh_statistics(conn, "practices")
-    report.added, report.updated = counts.get("added", 0), counts.get("updated", 0)
-    report.unchanged, report.closed = counts.get("unchanged", 0), counts.get("closed", 0)
-    report.notes["skipped (not GP practices)"] = len(table.rows) - len(rows)
+            imports_staging.refresh_statistics(conn, "practice_register")
+    report.extract_id = extract_id
+    report.added, report.unchanged = counts["added"], counts["unchanged"]
+    report.closed = counts["closed"]
+    report.notes["new practices"] = counts["new practices"]
+    report.notes["not GP practices"] = sum(1 for row in rows if row[5] != GP_PRACTICE_SETTING)
     log.info(report.summary())
     return report

@@ -14,6 +14,8 @@ class ImportReport:
     unchanged: int = 0
     closed: int = 0
     notes: dict[str, int] = field(default_factory=dict)
+    extract_id: int | None = None  # the extract the file was recorded as
+    scenario_slug: str | None = None  # the scenario a membership import wrote
 
     @property
     def changed(self) -> bool:

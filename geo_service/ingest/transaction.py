@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from geo_service.db.pool import Database
-from geo_service.db.repositories import sources
+from geo_service.db.repositories import extracts
 from geo_service.ingest.files import display_name, sha256_of
 
 
@@ -24,5 +24,5 @@ def import_transaction(target) -> Iterator:
 
 
 def record_file(conn, kind: str, path: str | Path, extract_date: date | None = None) -> int:
-    """Provenance: the ``sources`` row for this file (same name and content → same row)."""
-    return sources.record_source(conn, kind, display_name(path), sha256_of(path), extract_date)
+    """Provenance: the ``extracts`` row for this file (same name and content → same row)."""
+    return extracts.record_extract(conn, kind, display_name(path), sha256_of(path), extract_date)

@@ -13,4 +13,4 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def index():
     summary = catalogue.overview(get_conn())
-    return render_template("index.html", summary=summary, areas_by_set=summary["areas_by_set"])
+    return render_template("index.html", summary=summary)

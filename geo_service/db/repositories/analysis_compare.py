@@ -1,59 +1,77 @@
-"""SQL for comparing two scenarios and for one network's detail."""
+"""SQL for comparing two scenarios and for one network's detail, each read in its own scope
+(``Scope.values()``: practice state as of that scenario, its current memberships)."""
 
 from __future__ import annotations
 
+from psycopg2 import sql
+
 from geo_service.db.pool import dict_cursor
+from geo_service.db.repositories import scope
+
+_WITH_PS = sql.SQL("WITH {ps} ").format(ps=scope.practice_state_cte("ps"))
+_CURRENT = scope.current_membership("m")
 
 
-def current_memberships(conn, scenario_id: int) -> list[dict]:
-    """(practice code, network code) for every current membership of the scenario."""
+def current_memberships(conn, values: dict) -> list[dict]:
+    """(practice code, name, network code) for every current membership of the scope's scenario."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            "SELECT p.ods_code AS practice_code, p.name AS practice_name, n.code AS network_code"
-            "  FROM memberships m JOIN networks n ON n.id = m.network_id JOIN practices p ON p.id = m.practice_id"
-            " WHERE m.scenario_id = %(s)s AND (m.end_date IS NULL OR m.end_date >= current_date) ORDER BY 1, 3",
-            {"s": scenario_id},
+            _WITH_PS
+            + sql.SQL(
+                """SELECT ps.ods_code AS practice_code, ps.name AS practice_name, n.code AS network_code,
+                          n.name AS network_name
+                     FROM memberships m JOIN networks n ON n.id = m.network_id JOIN ps ON ps.practice_id = m.practice_id
+                    WHERE m.scenario_id = %(scenario_id)s AND {current} ORDER BY 1, 3"""
+            ).format(current=_CURRENT),
+            values,
         )
         return cur.fetchall()
 
 
-def network_populations(conn, scenario_id: int) -> list[dict]:
+def network_populations(conn, values: dict) -> list[dict]:
     with dict_cursor(conn) as cur:
         cur.execute(
-            """
-            SELECT n.code, n.name, count(p.id)::int AS member_count,
-                   coalesce(sum(p.list_size), 0)::bigint AS population,
-                   count(p.id) FILTER (WHERE p.id IS NOT NULL AND p.list_size IS NULL)::int AS unknown_list_sizes
+            _WITH_PS
+            + sql.SQL(
+                """
+            SELECT n.code, n.name, count(ps.practice_id)::int AS member_count,
+                   coalesce(sum(ps.list_size), 0)::bigint AS population,
+                   count(ps.practice_id) FILTER (WHERE ps.list_size IS NULL)::int AS unknown_list_sizes
               FROM networks n
-              LEFT JOIN memberships m ON m.network_id = n.id AND (m.end_date IS NULL OR m.end_date >= current_date)
-              LEFT JOIN practices p ON p.id = m.practice_id
-             WHERE n.scenario_id = %(s)s
+              LEFT JOIN memberships m ON m.network_id = n.id AND {current}
+              LEFT JOIN ps ON ps.practice_id = m.practice_id
+             WHERE n.scenario_id = %(scenario_id)s
              GROUP BY n.id ORDER BY n.code
-            """,
-            {"s": scenario_id},
+            """
+            ).format(current=_CURRENT),
+            values,
         )
         return cur.fetchall()
 
 
-def area_populations(conn, scenario_id: int, boundary_set_id: int) -> list[dict]:
-    """Per area: patients of practices that are current members of a network of the scenario
-    (a practice counts in the area it is located in) and the number of member practices."""
+def area_populations(conn, values: dict) -> list[dict]:
+    """Per area of the scope's boundary set: patients of practices that are current members of a network of
+    the scenario (a practice counts in the area it is located in) and the number of member practices."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            """
-            WITH members AS (
-                SELECT DISTINCT p.id, p.list_size FROM memberships m JOIN practices p ON p.id = m.practice_id
-                 WHERE m.scenario_id = %(s)s AND (m.end_date IS NULL OR m.end_date >= current_date)
+            _WITH_PS
+            + sql.SQL(
+                """,
+            members AS (
+                SELECT DISTINCT ps.practice_id, ps.point_id, ps.list_size
+                  FROM memberships m JOIN ps ON ps.practice_id = m.practice_id
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
             )
-            SELECT a.ods_code, a.gss_code, a.name, count(mb.id)::int AS member_practices,
+            SELECT a.ods_code, a.gss_code, a.name, count(mb.practice_id)::int AS member_practices,
                    coalesce(sum(mb.list_size), 0)::bigint AS population
               FROM areas a
-              LEFT JOIN practice_areas pa ON pa.area_id = a.id
-              LEFT JOIN members mb ON mb.id = pa.practice_id
-             WHERE a.boundary_set_id = %(bs)s
+              LEFT JOIN point_areas pa ON pa.area_id = a.id
+              LEFT JOIN members mb ON mb.point_id = pa.point_id
+             WHERE a.boundary_set_id = %(bs_id)s
              GROUP BY a.id ORDER BY coalesce(a.ods_code, a.gss_code)
-            """,
-            {"s": scenario_id, "bs": boundary_set_id},
+            """
+            ).format(current=_CURRENT),
+            values,
         )
         return cur.fetchall()
 
@@ -72,21 +90,25 @@ def network(conn, scenario_id: int, code: str) -> dict | None:
         return cur.fetchone()
 
 
-def network_members(conn, network_id: int, boundary_set_id: int) -> list[dict]:
+def network_members(conn, values: dict, network_id: int) -> list[dict]:
+    """The network's current members as of the scope, with their area in the scope's boundary set."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            """
-            SELECT p.ods_code AS code, p.name, p.postcode, p.commissioner_code, p.status, p.list_size,
-                   p.list_size_date, p.extended_hours, m.start_date, m.end_date,
-                   ST_X(p.location) AS longitude, ST_Y(p.location) AS latitude,
+            _WITH_PS
+            + sql.SQL(
+                """
+            SELECT ps.ods_code AS code, ps.name, ps.postcode, ps.commissioner_code, ps.status, ps.list_size,
+                   ps.list_size_date, ps.extended_hours, m.start_date, m.end_date,
+                   ST_X(ps.location) AS longitude, ST_Y(ps.location) AS latitude,
                    a.ods_code AS area_ods_code, a.gss_code AS area_gss_code, a.name AS area_name
               FROM memberships m
-              JOIN practices p ON p.id = m.practice_id
-              LEFT JOIN practice_areas pa ON pa.practice_id = p.id AND pa.boundary_set_id = %(bs)s
+              JOIN ps ON ps.practice_id = m.practice_id
+              LEFT JOIN point_areas pa ON pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s
               LEFT JOIN areas a ON a.id = pa.area_id
-             WHERE m.network_id = %(n)s AND (m.end_date IS NULL OR m.end_date >= current_date)
-             ORDER BY p.list_size DESC NULLS LAST, p.ods_code
-            """,
-            {"n": network_id, "bs": boundary_set_id},
+             WHERE m.network_id = %(network_id)s AND {current}
+             ORDER BY ps.list_size DESC NULLS LAST, ps.ods_code
+            """
+            ).format(current=_CURRENT),
+            {**values, "network_id": network_id},
         )
         return cur.fetchall()

@@ -1,4 +1,4 @@
-"""Writes for the synthetic demo dataset: replace everything labelled demo in one go.
+"""Writes for the synthetic demo dataset: everything of the ``synthetic`` dataset, replaced in one go.
 
 Rows are staged in temporary tables with ``execute_values`` and moved with one
 set-based ``INSERT … SELECT`` each. Geometry arrives as WKB hex in EPSG:4326.
@@ -14,7 +14,7 @@ _STAGES = {
     "stage_practices": "ods text, name text, postcode text, comm text, status text, size int, size_date date,"
     " ext boolean, wkb text",
     "stage_networks": "code text, name text, lead text, wkb text, made_valid boolean",
-    "stage_members": "network text, practice text, start_date date",
+    "stage_members": "network text, practice text, start_date date, end_date date",
 }
 
 
@@ -25,19 +25,32 @@ def _stage(cur, table: str, rows: list[tuple]) -> None:
     execute_values(cur, sql.SQL("INSERT INTO {} VALUES %s").format(ident).as_string(cur), rows)
 
 
-def delete_demo(conn, boundary_set_slug: str, scenario_slugs: list[str], practice_prefix: str) -> None:
+def delete_synthetic(conn) -> dict[str, int]:
+    """Remove the synthetic dataset: its scenarios, boundary sets and extracts (with their facts), then the
+    practice identities nothing refers to any more. Real rows are never touched: every statement selects by
+    dataset, and an identity goes only when no fact or membership of any dataset names it."""
+    counts = {}
     with conn.cursor() as cur:
-        cur.execute("DELETE FROM scenarios WHERE slug = ANY(%(s)s)", {"s": scenario_slugs})
-        cur.execute("DELETE FROM boundary_sets WHERE slug = %(b)s", {"b": boundary_set_slug})
-        cur.execute("DELETE FROM practices WHERE ods_code LIKE %(p)s", {"p": practice_prefix + "%"})
+        for table in ("scenarios", "boundary_sets", "extracts"):
+            cur.execute(sql.SQL("DELETE FROM {} WHERE dataset = 'synthetic'").format(sql.Identifier(table)))
+            counts[table] = cur.rowcount
+        cur.execute(
+            """DELETE FROM practices p
+                WHERE NOT EXISTS (SELECT 1 FROM practice_register r WHERE r.practice_id = p.id)
+                  AND NOT EXISTS (SELECT 1 FROM practice_list_sizes l WHERE l.practice_id = p.id)
+                  AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.practice_id = p.id)"""
+        )
+        counts["practices"] = cur.rowcount
+    return counts
 
 
-def insert_boundary_set(conn, bs: dict, source_id: int) -> int:
+def insert_boundary_set(conn, bs: dict, source_id: int, valid_from) -> int:
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO boundary_sets (slug, name, level, vintage, source_id)
-               VALUES (%(slug)s, %(name)s, %(level)s, %(vintage)s, %(source_id)s) RETURNING id""",
-            {**bs, "source_id": source_id},
+            """INSERT INTO boundary_sets (slug, name, level, vintage, source_id, valid_from, dataset)
+               VALUES (%(slug)s, %(name)s, %(level)s, %(vintage)s, %(source_id)s, %(valid_from)s, 'synthetic')
+               RETURNING id""",
+            {**bs, "source_id": source_id, "valid_from": valid_from},
         )
         return cur.fetchone()[0]
 
@@ -54,27 +67,43 @@ def insert_areas(conn, boundary_set_id: int, rows: list[tuple]) -> None:
         )
 
 
-def insert_practices(conn, rows: list[tuple], source_id: int) -> None:
-    """rows: (ods, name, postcode, commissioner, status, list_size, list_size_date, extended_hours, wkb_hex|None)."""
+def insert_practices(conn, rows: list[tuple], extracts: dict[str, int]) -> None:
+    """rows: (ods, name, postcode, commissioner, status, list_size, list_size_date, extended_hours, wkb_hex|None),
+    written as facts of the synthetic register, list-size and postcode extracts."""
     with conn.cursor() as cur:
         _stage(cur, "stage_practices", rows)
+        cur.execute("INSERT INTO practices (ods_code) SELECT ods FROM stage_practices ON CONFLICT DO NOTHING")
         cur.execute(
-            """INSERT INTO practices (ods_code, name, postcode, commissioner_code, status, prescribing_setting,
-                                      list_size, list_size_date, extended_hours, location,
-                                      source_id, list_size_source_id, location_source_id)
-               SELECT ods, name, postcode, comm, status, 4, size, size_date, ext,
-                      ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4326), %(src)s, %(src)s, %(src)s
-                 FROM stage_practices""",
-            {"src": source_id},
+            """INSERT INTO practice_register (extract_id, practice_id, name, postcode, status, prescribing_setting,
+                                               commissioner_code, nation, extended_hours)
+               SELECT %(reg)s, p.id, s.name, s.postcode, s.status, 4, s.comm, 'england', s.ext
+                 FROM stage_practices s JOIN practices p ON p.ods_code = s.ods""",
+            extracts,
+        )
+        cur.execute(
+            """INSERT INTO practice_list_sizes (extract_id, practice_id, list_size, list_size_date)
+               SELECT %(ls)s, p.id, s.size, s.size_date
+                 FROM stage_practices s JOIN practices p ON p.ods_code = s.ods WHERE s.size IS NOT NULL""",
+            extracts,
+        )
+        cur.execute(
+            """INSERT INTO postcode_points (extract_id, postcode_key, geom)
+               SELECT DISTINCT ON (upper(replace(s.postcode, ' ', ''))) %(loc)s, upper(replace(s.postcode, ' ', '')),
+                      ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)
+                 FROM stage_practices s WHERE s.wkb IS NOT NULL AND s.postcode IS NOT NULL
+                ORDER BY upper(replace(s.postcode, ' ', '')), s.ods""",
+            extracts,
         )
 
 
-def insert_scenario(conn, slug: str, name: str, description: str, source_id: int) -> int:
+def insert_scenario(conn, slug: str, name: str, description: str, source_id: int, as_of, extracts: dict) -> int:
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO scenarios (slug, name, description, source_id)
-               VALUES (%(slug)s, %(name)s, %(d)s, %(src)s) RETURNING id""",
-            {"slug": slug, "name": name, "d": description, "src": source_id},
+            """INSERT INTO scenarios (slug, name, description, source_id, dataset, as_of,
+                                      register_extract_id, list_size_extract_id, location_extract_id)
+               VALUES (%(slug)s, %(name)s, %(d)s, %(src)s, 'synthetic', %(as_of)s, %(reg)s, %(ls)s, %(loc)s)
+               RETURNING id""",
+            {"slug": slug, "name": name, "d": description, "src": source_id, "as_of": as_of, **extracts},
         )
         return cur.fetchone()[0]
 
@@ -93,12 +122,12 @@ def insert_networks(conn, scenario_id: int, rows: list[tuple], source_id: int) -
 
 
 def insert_memberships(conn, scenario_id: int, rows: list[tuple], source_id: int) -> None:
-    """rows: (network_code, practice_ods_code, start_date)."""
+    """rows: (network_code, practice_ods_code, start_date, end_date)."""
     with conn.cursor() as cur:
         _stage(cur, "stage_members", rows)
         cur.execute(
-            """INSERT INTO memberships (scenario_id, network_id, practice_id, start_date, source_id)
-               SELECT %(sc)s, n.id, p.id, d.start_date, %(src)s
+            """INSERT INTO memberships (scenario_id, network_id, practice_id, start_date, end_date, source_id)
+               SELECT %(sc)s, n.id, p.id, d.start_date, d.end_date, %(src)s
                  FROM stage_members d
                  JOIN networks n ON n.scenario_id = %(sc)s AND n.code = d.network
                  JOIN practices p ON p.ods_code = d.practice""",

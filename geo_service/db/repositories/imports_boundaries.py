@@ -5,26 +5,40 @@ from __future__ import annotations
 from geo_service.db.repositories.imports_staging import make_plan
 
 
-def upsert_boundary_set(conn, slug: str, name: str, level: str, vintage: str, source_id: int) -> tuple[int, str]:
-    """Returns (id, 'added' | 'updated' | 'unchanged')."""
+def upsert_boundary_set(
+    conn, slug: str, name: str, level: str, vintage: str, source_id: int, valid_from, dataset: str = "real"
+) -> tuple[int, str]:
+    """Returns (id, 'added' | 'updated' | 'unchanged'). A set belongs to one dataset for good."""
+    values = {
+        "slug": slug,
+        "name": name,
+        "level": level,
+        "vintage": vintage,
+        "src": source_id,
+        "valid_from": valid_from,
+        "ds": dataset,
+    }
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT id, name, level, vintage, source_id FROM boundary_sets WHERE slug = %(slug)s", {"slug": slug}
+            "SELECT id, name, level, vintage, source_id, valid_from, dataset FROM boundary_sets WHERE slug = %(slug)s",
+            values,
         )
         row = cur.fetchone()
         if row is None:
             cur.execute(
-                """INSERT INTO boundary_sets (slug, name, level, vintage, source_id)
-                   VALUES (%(slug)s, %(name)s, %(level)s, %(vintage)s, %(src)s) RETURNING id""",
-                {"slug": slug, "name": name, "level": level, "vintage": vintage, "src": source_id},
+                """INSERT INTO boundary_sets (slug, name, level, vintage, source_id, valid_from, dataset)
+                   VALUES (%(slug)s, %(name)s, %(level)s, %(vintage)s, %(src)s, %(valid_from)s, %(ds)s)
+                   RETURNING id""",
+                values,
             )
             return cur.fetchone()[0], "added"
-        if tuple(row[1:]) == (name, level, vintage, source_id):
+        if tuple(row[1:]) == (name, level, vintage, source_id, valid_from, dataset):
             return row[0], "unchanged"
         cur.execute(
-            """UPDATE boundary_sets SET name = %(name)s, level = %(level)s, vintage = %(vintage)s, source_id = %(src)s
+            """UPDATE boundary_sets SET name = %(name)s, level = %(level)s, vintage = %(vintage)s, source_id = %(src)s,
+                      valid_from = %(valid_from)s
                 WHERE id = %(id)s""",
-            {"id": row[0], "name": name, "level": level, "vintage": vintage, "src": source_id},
+            {**values, "id": row[0]},
         )
         return row[0], "updated"
 

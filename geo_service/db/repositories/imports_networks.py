@@ -12,16 +12,18 @@ def scenario_id(conn, slug: str) -> int | None:
         return row[0] if row else None
 
 
-def ensure_scenario(conn, slug: str, name: str, description: str, source_id: int) -> tuple[int, bool]:
-    """The scenario's id, creating it when missing. Returns (id, created)."""
+def ensure_scenario(
+    conn, slug: str, name: str, description: str, source_id: int, as_of, dataset: str = "real"
+) -> tuple[int, bool]:
+    """The scenario's id, creating it (dated ``as_of``, in ``dataset``) when missing. Returns (id, created)."""
     existing = scenario_id(conn, slug)
     if existing is not None:
         return existing, False
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO scenarios (slug, name, description, source_id)
-               VALUES (%(slug)s, %(name)s, %(d)s, %(src)s) RETURNING id""",
-            {"slug": slug, "name": name, "d": description, "src": source_id},
+            """INSERT INTO scenarios (slug, name, description, source_id, as_of, dataset)
+               VALUES (%(slug)s, %(name)s, %(d)s, %(src)s, %(as_of)s, %(ds)s) RETURNING id""",
+            {"slug": slug, "name": name, "d": description, "src": source_id, "as_of": as_of, "ds": dataset},
         )
         return cur.fetchone()[0], True
 
@@ -62,17 +64,15 @@ def upsert_networks(conn, scenario: int, source_id: int) -> dict[str, int]:
     return counts
 
 
-def add_missing_partners(conn, source_id: int) -> int:
-    """Core partners that are not GP practices in the register (e.g. community services) become practice
-    rows with no prescribing setting, so every membership in the file is kept. Returns how many were added."""
+def add_missing_partners(conn) -> int:
+    """Identities for core partners not seen in any register so far (e.g. community services), so every
+    membership in the file is kept; the membership carries the name and commissioner the file gives them.
+    Returns how many were added."""
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO practices (ods_code, name, commissioner_code, status, prescribing_setting, source_id)
-               SELECT DISTINCT ON (s.practice) s.practice, s.partner_name, s.partner_comm, 'active', NULL, %(src)s
-                 FROM stage_members s
-                WHERE NOT EXISTS (SELECT 1 FROM practices p WHERE p.ods_code = s.practice)
-                ORDER BY s.practice""",
-            {"src": source_id},
+            """INSERT INTO practices (ods_code)
+               SELECT DISTINCT s.practice FROM stage_members s
+                WHERE NOT EXISTS (SELECT 1 FROM practices p WHERE p.ods_code = s.practice)"""
         )
         return cur.rowcount
 
@@ -87,10 +87,12 @@ def replace_memberships(conn, scenario: int, source_id: int) -> dict[str, int]:
         conn,
         "plan_members",
         """
-        SELECT s.start_date, s.end_date, n.id AS network_id, p.id AS practice_id, m.id AS membership_id,
+        SELECT s.start_date, s.end_date, s.partner_name, s.partner_comm, n.id AS network_id, p.id AS practice_id,
+               m.id AS membership_id,
                (m.id IS NOT NULL AND m.end_date IS NULL AND s.end_date IS NOT NULL) AS closing,
                CASE WHEN m.id IS NULL THEN 'added'
-                    WHEN m.end_date IS DISTINCT FROM s.end_date THEN 'updated'
+                    WHEN (m.end_date, m.member_name, m.member_commissioner_code)
+                         IS DISTINCT FROM (s.end_date, s.partner_name, s.partner_comm) THEN 'updated'
                     WHEN m.source_id IS DISTINCT FROM %(src)s THEN 'resourced'
                     ELSE 'unchanged' END AS action
           FROM stage_members s
@@ -111,13 +113,15 @@ def replace_memberships(conn, scenario: int, source_id: int) -> dict[str, int]:
         )
         counts["removed"] = cur.rowcount
         cur.execute(
-            """UPDATE memberships m SET end_date = x.end_date, source_id = %(src)s
+            """UPDATE memberships m SET end_date = x.end_date, source_id = %(src)s, member_name = x.partner_name,
+                      member_commissioner_code = x.partner_comm
                  FROM plan_members x WHERE x.membership_id = m.id AND x.action IN ('updated', 'resourced')""",
             {"src": source_id},
         )
         cur.execute(
-            """INSERT INTO memberships (scenario_id, network_id, practice_id, start_date, end_date, source_id)
-               SELECT %(sc)s, network_id, practice_id, start_date, end_date, %(src)s
+            """INSERT INTO memberships (scenario_id, network_id, practice_id, start_date, end_date, source_id,
+                                        member_name, member_commissioner_code)
+               SELECT %(sc)s, network_id, practice_id, start_date, end_date, %(src)s, partner_name, partner_comm
                  FROM plan_members WHERE action = 'added'""",
             {"sc": scenario, "src": source_id},
         )

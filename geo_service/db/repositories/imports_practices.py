@@ -1,118 +1,100 @@
-"""SQL for practice imports: the register (epraccur), list sizes and postcode locations.
+"""SQL for practice imports: register state, list sizes and postcode locations, each a fact of its extract.
 
-Each write is planned first into a temp table (added / updated / unchanged per row), then applied
-with one set-based statement per action, so an unchanged re-import writes nothing.
+Nothing here updates or deletes another extract's facts: each import adds the facts of its own extract
+(``ON CONFLICT DO NOTHING``), so re-importing a file writes nothing and an older file loaded after a
+newer one changes nothing for scenarios judged on the newer one.
 """
 
 from __future__ import annotations
 
-from geo_service.db.repositories.imports_staging import make_plan
 
-
-def upsert_practices(conn, source_id: int) -> dict[str, int]:
-    """Upsert ``stage_practices`` on ODS code. Counts added/updated/unchanged plus 'closed' (active → closed)."""
-    counts = make_plan(
-        conn,
-        "plan_practices",
-        """
-        SELECT s.*, p.id AS practice_id,
-               (p.status = 'active' AND s.status = 'closed') AS closing,
-               upper(replace(p.postcode, ' ', '')) IS DISTINCT FROM upper(replace(s.postcode, ' ', '')) AS moved,
-               CASE WHEN p.id IS NULL THEN 'added'
-                    WHEN (p.name, p.postcode, p.commissioner_code, p.status, p.prescribing_setting)
-                         IS DISTINCT FROM (s.name, s.postcode, s.comm, s.status, s.setting) THEN 'updated'
-                    WHEN p.source_id IS DISTINCT FROM %(src)s THEN 'resourced'
-                    ELSE 'unchanged' END AS action
-          FROM stage_practices s LEFT JOIN practices p ON p.ods_code = s.ods
-        """,
-        {"src": source_id},
+def _ensure_identities(cur, stage: str) -> int:
+    """Practice identities (ODS codes) for the staged codes; returns how many were new."""
+    cur.execute(
+        "INSERT INTO practices (ods_code) SELECT DISTINCT ods FROM " + stage + " ON CONFLICT (ods_code) DO NOTHING"
     )
+    return cur.rowcount
+
+
+def add_register(conn, extract_id: int) -> dict[str, int]:
+    """Register facts of ``stage_practices`` (ods, name, postcode, comm, status, setting, nation, line) for
+    the extract. Counts: added (facts new to this extract), unchanged, new practices, closed (GP practices
+    listed as closed)."""
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM plan_practices WHERE closing")
-        counts["closed"] = cur.fetchone()[0]
-        # A practice whose postcode changed loses its old location until the postcode import places it again.
+        new_ids = _ensure_identities(cur, "stage_practices")
         cur.execute(
-            """UPDATE practices p
-                  SET name = x.name, postcode = x.postcode, commissioner_code = x.comm, status = x.status,
-                      prescribing_setting = x.setting, source_id = %(src)s, updated_at = now(),
-                      location = CASE WHEN x.moved THEN NULL ELSE p.location END,
-                      location_source_id = CASE WHEN x.moved THEN NULL ELSE p.location_source_id END
-                 FROM plan_practices x
-                WHERE x.practice_id = p.id AND x.action IN ('updated', 'resourced')""",
-            {"src": source_id},
+            """INSERT INTO practice_register (extract_id, practice_id, name, postcode, status, prescribing_setting,
+                                               commissioner_code, nation)
+               SELECT %(x)s, p.id, s.name, s.postcode, s.status, s.setting, s.comm, s.nation
+                 FROM stage_practices s JOIN practices p ON p.ods_code = s.ods
+               ON CONFLICT (extract_id, practice_id) DO NOTHING""",
+            {"x": extract_id},
         )
-        cur.execute(
-            """INSERT INTO practices (ods_code, name, postcode, commissioner_code, status, prescribing_setting,
-                                      source_id)
-               SELECT ods, name, postcode, comm, status, setting, %(src)s FROM plan_practices WHERE action = 'added'""",
-            {"src": source_id},
-        )
-    counts["unchanged"] = counts.get("unchanged", 0) + counts.pop("resourced", 0)
-    return counts
+        added = cur.rowcount
+        cur.execute("SELECT count(*) FROM stage_practices")
+        total = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM stage_practices WHERE status = 'closed' AND setting = 4")
+        closed = cur.fetchone()[0]
+    return {"added": added, "unchanged": total - added, "new practices": new_ids, "closed": closed if added else 0}
 
 
-def update_list_sizes(conn, source_id: int) -> dict[str, int]:
-    """Set list size and date from ``stage_list_sizes``. 'added' = practice had no size; 'unmatched' = unknown code."""
-    counts = make_plan(
-        conn,
-        "plan_list_sizes",
-        """
-        SELECT s.*, p.id AS practice_id,
-               CASE WHEN p.id IS NULL THEN 'unmatched'
-                    WHEN p.list_size IS NULL AND s.size IS NOT NULL THEN 'added'
-                    WHEN (p.list_size, p.list_size_date) IS DISTINCT FROM (s.size, s.size_date) THEN 'updated'
-                    WHEN p.list_size_source_id IS DISTINCT FROM %(src)s THEN 'resourced'
-                    ELSE 'unchanged' END AS action
-          FROM stage_list_sizes s LEFT JOIN practices p ON p.ods_code = s.ods
-        """,
-        {"src": source_id},
-    )
+def add_list_sizes(conn, extract_id: int) -> dict[str, int]:
+    """List-size facts of ``stage_list_sizes`` (ods, size, size_date, ccg_ods, ccg_gss) for the extract. Counts:
+    added, unchanged, and practices not in any register extract loaded so far."""
+    with conn.cursor() as cur:
+        _ensure_identities(cur, "stage_list_sizes")
+        cur.execute(
+            """INSERT INTO practice_list_sizes (extract_id, practice_id, list_size, list_size_date, ccg_code,
+                                                 ons_ccg_code)
+               SELECT %(x)s, p.id, s.size, s.size_date, s.ccg_ods, s.ccg_gss
+                 FROM stage_list_sizes s JOIN practices p ON p.ods_code = s.ods
+               ON CONFLICT (extract_id, practice_id) DO NOTHING""",
+            {"x": extract_id},
+        )
+        added = cur.rowcount
+        cur.execute(
+            """SELECT count(*) FILTER (WHERE NOT EXISTS (
+                          SELECT 1 FROM practice_register r JOIN practices p ON p.id = r.practice_id
+                           WHERE p.ods_code = s.ods)), count(*)
+                 FROM stage_list_sizes s"""
+        )
+        unmatched, total = cur.fetchone()
+    return {"added": added, "unchanged": total - added, "unmatched": unmatched}
+
+
+def register_postcodes(conn, dataset: str) -> set[str]:
+    """Normalised (no spaces, upper case) postcodes of every register fact of the dataset: the postcodes a
+    postcode import keeps."""
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE practices p SET list_size = x.size, list_size_date = x.size_date,
-                      list_size_source_id = %(src)s, updated_at = now()
-                 FROM plan_list_sizes x
-                WHERE x.practice_id = p.id AND x.action IN ('added', 'updated', 'resourced')""",
-            {"src": source_id},
+            """SELECT DISTINCT r.postcode_key FROM practice_register r JOIN extracts e ON e.id = r.extract_id
+                WHERE e.dataset = %(ds)s AND r.postcode_key IS NOT NULL AND r.postcode_key <> ''""",
+            {"ds": dataset},
         )
-    counts["unchanged"] = counts.get("unchanged", 0) + counts.pop("resourced", 0)
-    return counts
+        return {r[0] for r in cur.fetchall()}
 
 
-def update_locations(conn, source_id: int) -> dict[str, int]:
-    """Place practices at their postcode's centroid from ``stage_postcodes`` (matching ignores spaces and case).
-
-    Counts: added (had no location), updated (moved), unchanged, and 'not found' (a practice with a
-    postcode that is not in the file; its location, if any, is left as it was).
-    """
-    counts = make_plan(
-        conn,
-        "plan_locations",
-        """
-        SELECT p.id AS practice_id, s.pt,
-               CASE WHEN s.pt IS NULL THEN 'not found'
-                    WHEN p.location IS NULL THEN 'added'
-                    WHEN ST_AsBinary(p.location) IS DISTINCT FROM ST_AsBinary(s.pt) THEN 'updated'
-                    WHEN p.location_source_id IS DISTINCT FROM %(src)s THEN 'resourced'
-                    ELSE 'unchanged' END AS action
-          FROM practices p
-          LEFT JOIN (SELECT pc, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS pt FROM stage_postcodes) s
-                 ON s.pc = upper(replace(p.postcode, ' ', ''))
-         WHERE p.postcode IS NOT NULL AND p.postcode <> ''
-        """,
-        {"src": source_id},
-    )
+def add_postcode_points(conn, extract_id: int) -> dict[str, int]:
+    """Location facts of ``stage_postcodes`` (pc, lon, lat) for the extract. Counts: added, unchanged, and
+    'active not found': active GP practices of any register whose postcode is in no postcode extract."""
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE practices p SET location = x.pt, location_source_id = %(src)s, updated_at = now()
-                 FROM plan_locations x
-                WHERE x.practice_id = p.id AND x.action IN ('added', 'updated', 'resourced')""",
-            {"src": source_id},
+            """INSERT INTO postcode_points (extract_id, postcode_key, geom)
+               SELECT %(x)s, pc, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM stage_postcodes
+               ON CONFLICT (extract_id, postcode_key) DO NOTHING""",
+            {"x": extract_id},
         )
+        added = cur.rowcount
+        cur.execute("SELECT count(*) FROM stage_postcodes")
+        total = cur.fetchone()[0]
         cur.execute(
-            """SELECT count(*) FROM plan_locations x JOIN practices p ON p.id = x.practice_id
-                WHERE x.action = 'not found' AND p.status = 'active'"""
+            """SELECT count(DISTINCT r.practice_id) FROM practice_register r
+                WHERE r.status = 'active' AND r.prescribing_setting = 4
+                  AND r.extract_id IN (SELECT id FROM extracts WHERE dataset =
+                                       (SELECT dataset FROM extracts WHERE id = %(x)s))
+                  AND NOT EXISTS (SELECT 1 FROM postcode_points pt WHERE pt.extract_id = %(x)s
+                                     AND pt.postcode_key = r.postcode_key)""",
+            {"x": extract_id},
         )
-        counts["active not found"] = cur.fetchone()[0]
-    counts["unchanged"] = counts.get("unchanged", 0) + counts.pop("resourced", 0)
-    return counts
+        not_found = cur.fetchone()[0]
+    return {"added": added, "unchanged": total - added, "active not found": not_found}

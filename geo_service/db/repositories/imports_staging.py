@@ -13,7 +13,8 @@ from psycopg2 import sql
 
 STAGES = {
     "stage_areas": "n int, ods text, gss text, name text, wkb text, made_valid boolean",
-    "stage_practices": "ods text, name text, postcode text, comm text, status text, setting smallint, line int",
+    "stage_practices": "ods text, name text, postcode text, comm text, status text, setting smallint, nation text,"
+    " line int",
     "stage_list_sizes": "ods text, size int, size_date date, ccg_ods text, ccg_gss text",
     "stage_postcodes": "pc text, lon double precision, lat double precision",
     "stage_networks": "code text, name text, lead text",
@@ -64,7 +65,15 @@ def make_plan(conn, table: str, select: sql.Composable | str, params: dict) -> d
 
 
 # Tables an import may fill in bulk inside one long transaction (a bundle).
-_ANALYSABLE = ("areas", "practices", "networks", "memberships")
+_ANALYSABLE = (
+    "areas",
+    "practices",
+    "practice_register",
+    "practice_list_sizes",
+    "postcode_points",
+    "networks",
+    "memberships",
+)
 
 
 def refresh_statistics(conn, table: str) -> None:

@@ -1,0 +1,78 @@
+"""What a rule is: one module per rule, each a :class:`Rule` in the registry (``rules.RULES``).
+
+A rule holds its SQL (``queries``: SELECTs over the shared CTEs of the checks statement), its summary
+counts (``summary``: per query, ``json_build_object`` arguments aggregating that query's rows ``x``), its
+labels, how its rows become items, and which network / practice / area each finding names. The API,
+CLI, CSV, maps, exports and prints iterate the registry, so adding a rule touches one file (and its test).
+
+Placeholders in the SQL, filled by the repository from the scope fragments: ``{current}`` (a membership
+``m`` is current on ``as_of``), ``{in_area}`` (practice-state row ``ps`` is in the area), ``{in_scope}``
+(``ps`` is an active GP practice of the scope's nation). Shared CTEs: ``ps`` (practice state as of the
+scope), ``scoped`` (networks in scope), ``members`` (their current members), ``population`` (per network).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+# (subject, code, finding key): subject is "network", "practice" or "area".
+Finding = tuple[str, str, str]
+
+
+def _rows_of(*names: str) -> Callable[[dict], list[dict]]:
+    def combine(raw: dict) -> list[dict]:
+        return [row for name in names for row in raw[name]]
+
+    return combine
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """A network finding the area maps can show as a layer of its own."""
+
+    finding: str
+    title: str
+    colour: str
+    dash: str
+    shown: bool  # on when the page opens
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str  # the item key in results (``orphaned_practices``)
+    explanation: str
+    queries: Mapping[str, str]
+    summary: Mapping[str, str]  # query name (in queries or count_queries) -> json_build_object arguments
+    summary_labels: Mapping[str, str]  # flat summary key -> label
+    labels: Mapping[str, str]  # finding key -> label
+    counted_as: Mapping[str, str]  # finding key -> flat summary key (distinct codes are counted)
+    findings: Callable[[list[dict]], Iterable[Finding]]
+    count_queries: Mapping[str, str] = field(default_factory=dict)  # cheaper SQL used for summaries only
+    combine: Callable[[dict], list[dict]] | None = None  # raw rows -> items (default: all queries' rows)
+    extra_counts: Callable[[list[dict]], dict[str, int]] | None = None  # summary keys not counted by code
+    map_layers: tuple[MapLayer, ...] = ()
+    practice_keys: frozenset[str] = frozenset()  # finding keys that name practices (the rest: networks)
+    area_keys: frozenset[str] = frozenset()  # finding keys that name areas
+
+    def subject_of(self, finding: str) -> str:
+        if finding in self.practice_keys:
+            return "practice"
+        if finding in self.area_keys:
+            return "area"
+        return "network"
+
+    def items(self, raw: dict) -> list[dict]:
+        return (self.combine or _rows_of(*self.queries))(raw)
+
+    def summary_from_items(self, items: list[dict]) -> dict[str, int]:
+        """Flat summary counts from items (the same numbers the summary SQL gives)."""
+        found: dict[str, set[str]] = {k: set() for k in self.summary_labels}
+        for _subject, code, finding in self.findings(items):
+            target = self.counted_as.get(finding)
+            if target is not None:
+                found[target].add(code)
+        counts = {k: len(v) for k, v in found.items()}
+        if self.extra_counts is not None:
+            counts.update(self.extra_counts(items))
+        return counts

@@ -1,0 +1,120 @@
+"""Cross-boundary networks, the headline planners argue about, in two kinds, each counted:
+
+* administrative: current members' commissioners differ from each other or from the lead commissioner;
+* member location: current members are located in more than one area of the boundary set.
+
+A network polygon reaching into neighbouring areas (derived catchments always do) is catchment spill,
+reported under geometry with its share, not as crossing a boundary.
+"""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import MapLayer, Rule
+
+_ADMINISTRATIVE = """
+WITH flagged AS (
+    -- One pass over the members: the evidence is aggregated for every network, kept for the flagged.
+    SELECT network_id,
+           array_agg(DISTINCT commissioner_code) FILTER (WHERE commissioner_code IS NOT NULL) AS commissioner_codes,
+           coalesce(json_agg(json_build_object('code', ods_code, 'name', practice_name,
+                                               'commissioner_code', commissioner_code)
+                             ORDER BY ods_code COLLATE "C")
+                    FILTER (WHERE commissioner_code <> lead OR (lead IS NULL AND commissioner_code IS NOT NULL)),
+                    '[]') AS members
+      FROM members GROUP BY network_id
+    HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
+)
+SELECT n.code, n.name, n.lead_commissioner_code, f.commissioner_codes, f.members
+  FROM flagged f JOIN scoped n ON n.id = f.network_id
+ ORDER BY n.code COLLATE "C"
+"""
+
+_MEMBER_AREAS = """
+SELECT mb.network_id, pa.area_id, count(*)::int AS practices,
+       coalesce(sum(mb.list_size), 0)::bigint AS list_size,
+       count(*) FILTER (WHERE mb.list_size IS NULL)::int AS unknown_list_sizes,
+       array_agg(mb.ods_code ORDER BY mb.ods_code COLLATE "C") AS practice_codes
+  FROM members mb
+  JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
+ GROUP BY mb.network_id, pa.area_id
+"""
+
+_MEMBER_LOCATION = (
+    """
+WITH member_area AS MATERIALIZED ("""
+    + _MEMBER_AREAS
+    + """), flagged AS (
+    SELECT network_id FROM member_area GROUP BY network_id HAVING count(*) > 1
+)
+SELECT n.code, n.name, n.lead_commissioner_code, count(*)::int AS member_area_count,
+       json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code, 'area_name', a.name,
+                                  'practices', l.practice_codes, 'practice_count', l.practices,
+                                  'list_size', l.list_size, 'unknown_list_sizes', l.unknown_list_sizes)
+                ORDER BY l.list_size DESC, a.id) AS member_areas
+  FROM flagged f
+  JOIN scoped n ON n.id = f.network_id
+  JOIN member_area l ON l.network_id = f.network_id
+  JOIN areas a ON a.id = l.area_id
+ GROUP BY n.id, n.code, n.name, n.lead_commissioner_code
+ ORDER BY n.code COLLATE "C"
+"""
+)
+
+_MEMBER_LOCATION_COUNT = """
+SELECT mb.network_id FROM members mb
+  JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
+ GROUP BY mb.network_id HAVING min(pa.area_id) <> max(pa.area_id)
+"""
+
+
+def _combine(raw: dict) -> list[dict]:
+    rows = [{**r, "kind": "administrative"} for r in raw["cross_boundary_administrative"]]
+    rows += [{**r, "kind": "member_location"} for r in raw["cross_boundary_member_location"]]
+    return sorted(rows, key=lambda r: (r["code"], r["kind"]))
+
+
+def _findings(items: list[dict]):
+    for r in items:
+        yield "network", r["code"], f"cross_boundary_{r['kind']}"
+        if r["kind"] == "administrative":
+            for m in r["members"]:
+                yield "practice", m["code"], "cross_boundary_member"
+        else:
+            # The first area holds most of the network's patients; members elsewhere cross.
+            for other in r["member_areas"][1:]:
+                for code in other["practices"]:
+                    yield "practice", code, "cross_boundary_member"
+
+
+RULE = Rule(
+    key="cross_boundary_networks",
+    explanation="Networks crossing a boundary: administratively (current members' commissioners differ from "
+    "each other or from the network's lead commissioner) or by member location (current members are located in "
+    "more than one area). A network polygon reaching into other areas is catchment spill (see geometry).",
+    queries={"cross_boundary_administrative": _ADMINISTRATIVE, "cross_boundary_member_location": _MEMBER_LOCATION},
+    count_queries={"cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT},
+    summary={
+        "cross_boundary_administrative": "'cross_boundary_administrative', count(*)",
+        "cross_boundary_member_location_count": "'cross_boundary_member_location', count(*)",
+    },
+    summary_labels={
+        "cross_boundary_administrative": "Networks whose members' commissioners differ",
+        "cross_boundary_member_location": "Networks whose members lie in more than one area",
+    },
+    labels={
+        "cross_boundary_administrative": "Members' commissioners differ (from each other or the lead commissioner)",
+        "cross_boundary_member_location": "Members lie in more than one area",
+        "cross_boundary_member": "Its commissioner or location differs from the rest of its network",
+    },
+    counted_as={
+        "cross_boundary_administrative": "cross_boundary_administrative",
+        "cross_boundary_member_location": "cross_boundary_member_location",
+    },
+    combine=_combine,
+    findings=_findings,
+    practice_keys=frozenset({"cross_boundary_member"}),
+)
+
+# The red outline on maps follows the headline: either kind.
+HEADLINE_FINDINGS = ("cross_boundary_administrative", "cross_boundary_member_location")
+CROSS_BOUNDARY_LAYER = MapLayer("cross_boundary", "Cross-boundary networks", "#D55E00", "", True)

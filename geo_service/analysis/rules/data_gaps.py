@@ -1,0 +1,56 @@
+"""Data gaps of the practices a scenario counts (its active GP practices, and any current member): no
+location in the scope's postcode extract, no list size in its list-size extract, a list size older than
+``stale_days`` before the scenario's ``as_of``, or a member missing from the register extract."""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import Rule
+
+_KINDS = {
+    "no_location": ("practices_without_location", "Practices without a location", "No location (postcode not found)"),
+    "no_list_size": ("practices_without_list_size", "Practices without a list size", "No list size"),
+    "stale_list_size": (
+        "practices_with_stale_list_size",
+        "Practices with a stale list size",
+        "List size is out of date",
+    ),
+    "not_in_register": (
+        "members_not_in_register",
+        "Members missing from the register",
+        "Not in the register extract",
+    ),
+}
+
+RULE = Rule(
+    key="data_gaps",
+    explanation="Practices without a location, without a list size, whose list size is stale (older than the "
+    "stale age before the scenario's date), or members missing from the register extract.",
+    queries={
+        "data_gaps": """
+        SELECT ps.ods_code AS code, ps.name, k.kind, ps.postcode, ps.list_size_date
+          FROM ps
+          CROSS JOIN LATERAL (VALUES ('no_location', ps.location IS NULL AND ps.in_register),
+                                     ('no_list_size', ps.list_size IS NULL),
+                                     ('stale_list_size', ps.list_size IS NOT NULL
+                                                         AND ps.list_size_date < %(stale_before)s),
+                                     ('not_in_register', NOT ps.in_register)) AS k (kind, hit)
+         WHERE k.hit
+           AND ({in_scope}
+                OR ps.practice_id IN (SELECT m.practice_id FROM memberships m
+                                       WHERE m.scenario_id = %(scenario_id)s AND {current}))
+           AND {in_area}
+         ORDER BY k.kind, ps.ods_code COLLATE "C"
+        """
+    },
+    summary={
+        "data_gaps": ", ".join(
+            f"'{summary_key}', count(*) FILTER (WHERE x.kind = '{kind}')"
+            for kind, (summary_key, _, _) in _KINDS.items()
+        )
+    },
+    summary_labels={summary_key: label for summary_key, label, _ in _KINDS.values()},
+    labels={kind: finding for kind, (_, _, finding) in _KINDS.items()},
+    counted_as={kind: summary_key for kind, (summary_key, _, _) in _KINDS.items()},
+    findings=lambda items: (("practice", r["code"], r["kind"]) for r in items),
+    practice_keys=frozenset(_KINDS),
+)

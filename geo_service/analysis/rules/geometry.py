@@ -1,0 +1,148 @@
+"""Geometry checks on network polygons: invalid (made valid on import), overlapping (m² and share of each
+network), members outside their own polygon (beyond a tolerance in metres), parts of areas covered by no
+polygon, and catchment spill (the share of a polygon outside its main area, above the tolerance). Read from
+tables kept by triggers (migrations 0010, 0011, 0030)."""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import Rule
+
+_QUERIES = {
+    "invalid_polygons": """
+    SELECT code, name, 'invalid_polygon' AS kind FROM scoped
+     WHERE has_polygon AND geom_made_valid ORDER BY code COLLATE "C"
+    """,
+    # Pairs of the scenario's polygons overlapping by at least overlap_min_m2.
+    "overlaps": """
+    SELECT a.code, a.name, 'overlap' AS kind, b.code AS other_code, b.name AS other_name,
+           round(o.overlap_m2::numeric) AS overlap_m2,
+           round((o.overlap_m2 / nullif(ga.area_m2, 0))::numeric, 4) AS share_of_network,
+           round((o.overlap_m2 / nullif(gb.area_m2, 0))::numeric, 4) AS share_of_other
+      FROM network_overlaps o
+      JOIN networks a ON a.id = o.network_a
+      JOIN networks b ON b.id = o.network_b
+      JOIN network_geometry ga ON ga.network_id = a.id
+      JOIN network_geometry gb ON gb.network_id = b.id
+     WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
+       AND (%(area_id)s::integer IS NULL
+            OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
+     ORDER BY a.code COLLATE "C", b.code COLLATE "C"
+    """,
+    # Current members (at their location as of the scope) further than outside_tolerance_m from their polygon.
+    "members_outside_polygon": """
+    SELECT mb.ods_code AS code, mb.practice_name AS name, 'member_outside_polygon' AS kind,
+           mb.network_code, mb.network_name, round(d.distance_m::numeric, 1) AS distance_m
+      FROM members mb JOIN network_point_distance d ON d.network_id = mb.network_id AND d.point_id = mb.point_id
+     WHERE d.distance_m > %(outside_tolerance_m)s
+     ORDER BY mb.ods_code COLLATE "C", mb.network_code COLLATE "C"
+    """,
+    # Areas with parts (each at least gap_min_m2) covered by no network polygon of the scenario.
+    "area_gaps": """
+    SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, 'area_gap' AS kind, a.ods_code AS area_ods_code,
+           a.gss_code AS area_gss_code, count(*)::int AS gap_parts, round(sum(g.gap_m2)::numeric) AS gap_m2,
+           round((sum(g.gap_m2) / nullif(max(ag.area_m2), 0))::numeric, 4) AS share_of_area
+      FROM area_gaps g
+      JOIN areas a ON a.id = g.area_id
+      LEFT JOIN area_geometry ag ON ag.area_id = a.id
+     WHERE g.scenario_id = %(scenario_id)s AND a.boundary_set_id = %(bs_id)s
+       AND g.gap_m2 >= %(gap_min_m2)s
+       AND (%(area_id)s::integer IS NULL OR a.id = %(area_id)s)
+     GROUP BY a.id
+     ORDER BY coalesce(a.ods_code, a.gss_code) COLLATE "C"
+    """,
+    # Polygons with more than the tolerance of their area outside their main area.
+    "catchment_spill": """
+    WITH shares AS (
+        SELECT s.network_id, max(s.share) AS main_share FROM network_area_shares s
+         WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM scoped WHERE has_polygon)
+         GROUP BY s.network_id
+    )
+    SELECT n.code, n.name, 'catchment_spill' AS kind,
+           round((1 - coalesce(sh.main_share, 0))::numeric, 4) AS share_outside_main_area,
+           (SELECT json_agg(json_build_object('area_ods_code', a.ods_code, 'area_gss_code', a.gss_code,
+                                              'area_name', a.name, 'share', round(s.share::numeric, 4),
+                                              'area_m2', round(s.area_m2::numeric))
+                            ORDER BY s.share DESC, a.id)
+              FROM network_area_shares s JOIN areas a ON a.id = s.area_id
+             WHERE s.network_id = n.id AND s.boundary_set_id = %(bs_id)s) AS polygon_areas
+      FROM scoped n LEFT JOIN shares sh ON sh.network_id = n.id
+     WHERE n.has_polygon AND 1 - coalesce(sh.main_share, 0) > %(cross_boundary_tolerance)s
+     ORDER BY n.code COLLATE "C"
+    """,
+}
+
+_COUNT_QUERIES = {
+    "overlap_pairs": """
+    SELECT o.network_a, o.network_b FROM network_overlaps o
+     WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
+       AND (%(area_id)s::integer IS NULL
+            OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
+    """,
+    "catchment_spill_count": """
+    SELECT n.id FROM scoped n
+      LEFT JOIN (SELECT s.network_id, max(s.share) AS main_share FROM network_area_shares s
+                  WHERE s.boundary_set_id = %(bs_id)s GROUP BY s.network_id) sh ON sh.network_id = n.id
+     WHERE n.has_polygon AND 1 - coalesce(sh.main_share, 0) > %(cross_boundary_tolerance)s
+    """,
+}
+
+
+def _findings(items: list[dict]):
+    for r in items:
+        kind = r["kind"]
+        if kind == "overlap":
+            yield "network", r["code"], "overlapping"
+            yield "network", r["other_code"], "overlapping"
+        elif kind == "invalid_polygon":
+            yield "network", r["code"], "invalid_polygon"
+        elif kind == "member_outside_polygon":
+            yield "network", r["network_code"], "members_outside_polygon"
+            yield "practice", r["code"], "outside_network_polygon"
+        elif kind == "area_gap":
+            yield "area", r["code"], "area_gap"
+        elif kind == "catchment_spill":
+            yield "network", r["code"], "catchment_spill"
+
+
+RULE = Rule(
+    key="geometry",
+    explanation="Network polygons that were invalid (made valid on import), overlap another network of the "
+    "scenario, do not contain their own members, reach beyond their main area by more than the tolerance "
+    "(catchment spill), or leave parts of an area uncovered.",
+    queries=_QUERIES,
+    count_queries=_COUNT_QUERIES,
+    summary={
+        "invalid_polygons": "'invalid_network_polygons', count(*)",
+        "members_outside_polygon": "'members_outside_network_polygon', count(DISTINCT x.code)",
+        "area_gaps": "'areas_with_gaps', count(*)",
+        "catchment_spill_count": "'catchment_spill_networks', count(*)",
+        "overlap_pairs": "'overlapping_pairs', count(*), 'overlapping_networks',"
+        " (SELECT count(DISTINCT v) FROM unnest(array_agg(x.network_a) || array_agg(x.network_b)) v)",
+    },
+    summary_labels={
+        "invalid_network_polygons": "Invalid network polygons",
+        "overlapping_networks": "Networks whose polygons overlap",
+        "members_outside_network_polygon": "Members outside their network polygon",
+        "areas_with_gaps": "Areas with parts covered by no network",
+        "catchment_spill_networks": "Network polygons reaching beyond their main area",
+    },
+    labels={
+        "overlapping": "Polygon overlaps another network",
+        "invalid_polygon": "Polygon was invalid (made valid on import)",
+        "members_outside_polygon": "Some members lie outside the network polygon",
+        "catchment_spill": "Polygon reaches beyond its main area",
+        "outside_network_polygon": "Outside its network's polygon",
+        "area_gap": "Part of the area is covered by no network",
+    },
+    counted_as={
+        "overlapping": "overlapping_networks",
+        "invalid_polygon": "invalid_network_polygons",
+        "outside_network_polygon": "members_outside_network_polygon",
+        "area_gap": "areas_with_gaps",
+        "catchment_spill": "catchment_spill_networks",
+    },
+    findings=_findings,
+    extra_counts=lambda items: {"overlapping_pairs": sum(1 for r in items if r["kind"] == "overlap")},
+    practice_keys=frozenset({"outside_network_polygon"}),
+    area_keys=frozenset({"area_gap"}),
+)

@@ -1,0 +1,30 @@
+"""Practices that are current members of more than one network of the scenario."""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import Rule
+
+RULE = Rule(
+    key="multiply_assigned_practices",
+    explanation="Practices that are current members of more than one network of the scenario.",
+    queries={
+        "multiply_assigned_practices": """
+        SELECT ps.ods_code AS code, ps.name, ps.commissioner_code,
+               (SELECT json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code COLLATE "C")
+                  FROM memberships m JOIN networks n ON n.id = m.network_id
+                 WHERE m.practice_id = ps.practice_id AND m.scenario_id = %(scenario_id)s AND {current}) AS networks
+          FROM (SELECT m.practice_id FROM memberships m
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
+                 GROUP BY m.practice_id HAVING min(m.network_id) <> max(m.network_id)) d
+          JOIN ps ON ps.practice_id = d.practice_id
+         WHERE {in_area}
+         ORDER BY ps.ods_code COLLATE "C"
+        """
+    },
+    summary={"multiply_assigned_practices": "'multiply_assigned_practices', count(*)"},
+    summary_labels={"multiply_assigned_practices": "Practices in more than one network"},
+    labels={"multiply_assigned": "In more than one network"},
+    counted_as={"multiply_assigned": "multiply_assigned_practices"},
+    findings=lambda items: (("practice", r["code"], "multiply_assigned") for r in items),
+    practice_keys=frozenset({"multiply_assigned"}),
+)

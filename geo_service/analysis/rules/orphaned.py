@@ -1,0 +1,34 @@
+"""Orphaned practices: active GP practices of the scope's nation with no current membership.
+
+Every practice must be in a network. Practices of other nations (Welsh practices in an English register)
+are out of scope and counted apart, never as orphans.
+"""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import Rule
+
+RULE = Rule(
+    key="orphaned_practices",
+    explanation="Active GP practices with no current membership of any network: every practice must be in a network.",
+    queries={
+        "orphaned_practices": """
+        SELECT ps.ods_code AS code, ps.name, ps.postcode, ps.commissioner_code, ps.list_size,
+               a.ods_code AS area_ods_code, a.gss_code AS area_gss_code, a.name AS area_name
+          FROM ps
+          LEFT JOIN point_areas pa ON pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s
+          LEFT JOIN areas a ON a.id = pa.area_id
+         WHERE {in_scope}
+           AND NOT EXISTS (SELECT 1 FROM memberships m
+                            WHERE m.scenario_id = %(scenario_id)s AND m.practice_id = ps.practice_id AND {current})
+           AND {in_area}
+         ORDER BY ps.ods_code COLLATE "C"
+        """
+    },
+    summary={"orphaned_practices": "'orphaned_practices', count(*)"},
+    summary_labels={"orphaned_practices": "Orphaned practices"},
+    labels={"orphaned": "Not in any network"},
+    counted_as={"orphaned": "orphaned_practices"},
+    findings=lambda items: (("practice", r["code"], "orphaned") for r in items),
+    practice_keys=frozenset({"orphaned"}),
+)

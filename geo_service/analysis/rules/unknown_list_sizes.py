@@ -1,0 +1,22 @@
+"""Networks with at least one current member whose list size is unknown (their population is a lower bound)."""
+
+from __future__ import annotations
+
+from geo_service.analysis.rules.base import Rule
+
+RULE = Rule(
+    key="unknown_list_sizes",
+    explanation="Networks with at least one current member whose list size is unknown.",
+    queries={
+        "unknown_list_sizes": """
+        SELECT code, name, member_count, population AS known_population, unknown_list_sizes,
+               unknown_list_size_practices
+          FROM population WHERE unknown_list_sizes > 0 ORDER BY code COLLATE "C"
+        """
+    },
+    summary={"unknown_list_sizes": "'networks_with_unknown_list_sizes', count(*)"},
+    summary_labels={"networks_with_unknown_list_sizes": "Networks with members lacking a list size"},
+    labels={"unknown_list_sizes": "Some members have no list size"},
+    counted_as={"unknown_list_sizes": "networks_with_unknown_list_sizes"},
+    findings=lambda items: (("network", r["code"], "unknown_list_sizes") for r in items),
+)

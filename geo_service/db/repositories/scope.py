@@ -1,0 +1,331 @@
+"""The one place where "current membership", "practice state as of" and "practice in area" are written,
+and the look-ups that resolve a scope (scenario, extracts, boundary set, area).
+
+Every query that reads practices composes these fragments with the values of one resolved
+:class:`geo_service.scope.Scope` (``Scope.values()``):
+
+``scenario_id``, ``as_of``, ``nation``, ``dataset``, ``register_extract_id``, ``list_size_extract_id``,
+``location_extract_id``, ``bs_id`` (boundary set), ``area_id`` / ``area_ods`` (NULL: no area filter).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from psycopg2 import sql
+
+from geo_service.db.pool import dict_cursor
+
+
+def current_membership(alias: str = "m") -> sql.Composable:
+    """A membership is current on ``as_of`` when it has started (or has no start) and has not ended."""
+    m = sql.Identifier(alias)
+    return sql.SQL(
+        "(({m}.start_date IS NULL OR {m}.start_date <= %(as_of)s)"
+        " AND ({m}.end_date IS NULL OR {m}.end_date >= %(as_of)s))"
+    ).format(m=m)
+
+
+# Practice state as of the scope: the register extract's row (GP practices, plus any practice that is a
+# member of the scenario), with the list size of the list-size extract and the location of its postcode in
+# the postcode extract. Members missing from the register extract are kept, named as the membership file
+# names them. Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code,
+# nation, extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code,
+# point_id, location.
+PRACTICE_STATE = sql.SQL(
+    """
+    SELECT x.practice_id, p.ods_code, coalesce(x.name, p.ods_code) AS name, x.postcode, x.status,
+           x.prescribing_setting, x.commissioner_code, x.nation, x.extended_hours, x.in_register,
+           coalesce(x.status = 'active' AND x.prescribing_setting = 4, false) AS active_gp,
+           coalesce(x.nation = %(nation)s, true) AS in_nation,
+           ls.list_size, ls.list_size_date, ls.ccg_code AS list_size_ccg_code,
+           pt.id AS point_id, pt.geom AS location
+      FROM (SELECT r.practice_id, r.name, r.postcode, r.postcode_key, r.status, r.prescribing_setting,
+                   r.commissioner_code, r.nation, r.extended_hours, true AS in_register
+              FROM practice_register r
+             WHERE r.extract_id = %(register_extract_id)s
+               AND (r.prescribing_setting = 4
+                    OR r.practice_id IN (SELECT sm.practice_id FROM memberships sm
+                                          WHERE sm.scenario_id = %(scenario_id)s))
+            UNION ALL
+            (SELECT DISTINCT ON (sm.practice_id) sm.practice_id, sm.member_name, NULL, NULL, NULL, NULL,
+                    sm.member_commissioner_code, NULL, NULL, false
+               FROM memberships sm
+              WHERE sm.scenario_id = %(scenario_id)s
+                AND NOT EXISTS (SELECT 1 FROM practice_register r
+                                 WHERE r.extract_id = %(register_extract_id)s AND r.practice_id = sm.practice_id)
+              ORDER BY sm.practice_id, sm.start_date DESC NULLS LAST)) x
+      JOIN practices p ON p.id = x.practice_id
+      LEFT JOIN practice_list_sizes ls ON ls.extract_id = %(list_size_extract_id)s AND ls.practice_id = x.practice_id
+      LEFT JOIN postcode_points pt ON pt.extract_id = %(location_extract_id)s AND pt.postcode_key = x.postcode_key
+    """
+)
+
+
+def practice_state_cte(name: str = "ps") -> sql.Composable:
+    """``name AS MATERIALIZED (practice state as of the scope)``, for a WITH list."""
+    return sql.SQL("{name} AS MATERIALIZED ({body})").format(name=sql.Identifier(name), body=PRACTICE_STATE)
+
+
+def practice_in_area(alias: str = "ps") -> sql.Composable:
+    """A practice (a row of practice state) is in the scope's area when its commissioner is the area or it
+    is located in the area (in the scope's boundary set). True when the scope has no area."""
+    p = sql.Identifier(alias)
+    return sql.SQL(
+        """(%(area_id)s::integer IS NULL
+            OR {p}.commissioner_code = %(area_ods)s
+            OR EXISTS (SELECT 1 FROM point_areas spa WHERE spa.point_id = {p}.point_id
+                          AND spa.boundary_set_id = %(bs_id)s AND spa.area_id = %(area_id)s))"""
+    ).format(p=p)
+
+
+def network_in_area(alias: str = "n") -> sql.Composable:
+    """A network is in the scope's area when the area is its lead commissioner or one of its current members
+    is in the area. Needs the practice-state CTE ``ps`` in the statement. True when the scope has no area."""
+    n = sql.Identifier(alias)
+    return sql.SQL(
+        """(%(area_id)s::integer IS NULL
+            OR {n}.lead_commissioner_code = %(area_ods)s
+            OR EXISTS (SELECT 1 FROM memberships am JOIN ps ON ps.practice_id = am.practice_id
+                        WHERE am.network_id = {n}.id AND {current} AND {in_area}))"""
+    ).format(n=n, current=current_membership("am"), in_area=practice_in_area("ps"))
+
+
+def in_scope_practice(alias: str = "ps") -> sql.Composable:
+    """An active GP practice of the scope's nation (the practices every network rule counts)."""
+    p = sql.Identifier(alias)
+    return sql.SQL("({p}.active_gp AND {p}.in_nation)").format(p=p)
+
+
+# ---- look-ups ---------------------------------------------------------------------------------------
+
+_SCENARIO_COLUMNS = """s.id, s.slug, s.name, s.description, s.dataset, s.as_of, s.nation, s.min_population,
+       s.max_population, s.register_extract_id, s.list_size_extract_id, s.location_extract_id, s.boundary_set_id"""
+
+
+def scenario(conn, slug: str) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT " + _SCENARIO_COLUMNS + " FROM scenarios s WHERE lower(s.slug) = lower(%(slug)s)", {"slug": slug}
+        )
+        return cur.fetchone()
+
+
+def scenarios(conn, dataset: str | None = None) -> list[dict]:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT "
+            + _SCENARIO_COLUMNS
+            + """ FROM scenarios s
+              WHERE %(ds)s::text IS NULL OR s.dataset = %(ds)s
+              ORDER BY s.dataset, s.as_of, s.name""",
+            {"ds": dataset},
+        )
+        return cur.fetchall()
+
+
+_EXTRACT_COLUMNS = "e.id, e.kind, e.file_name, e.extract_date, e.dataset, e.loaded_at"
+
+
+def extract(conn, extract_id: int) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute("SELECT " + _EXTRACT_COLUMNS + " FROM extracts e WHERE e.id = %(id)s", {"id": extract_id})
+        return cur.fetchone()
+
+
+def extracts(conn, dataset: str | None = None, kind: str | None = None) -> list[dict]:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT "
+            + _EXTRACT_COLUMNS
+            + """ FROM extracts e
+              WHERE (%(ds)s::text IS NULL OR e.dataset = %(ds)s) AND (%(kind)s::text IS NULL OR e.kind = %(kind)s)
+              ORDER BY e.dataset, e.kind, e.extract_date NULLS LAST, e.id""",
+            {"ds": dataset, "kind": kind},
+        )
+        return cur.fetchall()
+
+
+# Which facts each kind of extract holds (an extract without facts of that kind is never chosen).
+_FACT_TABLES = {
+    "practices": sql.SQL("EXISTS (SELECT 1 FROM practice_register f WHERE f.extract_id = e.id)"),
+    "list_sizes": sql.SQL("EXISTS (SELECT 1 FROM practice_list_sizes f WHERE f.extract_id = e.id)"),
+    "postcodes": sql.SQL("EXISTS (SELECT 1 FROM postcode_points f WHERE f.extract_id = e.id)"),
+}
+
+
+def nearest_extract(conn, kind: str, dataset: str, as_of: date) -> dict | None:
+    """The extract of ``kind`` in ``dataset`` nearest to ``as_of``: the latest on or before it, else the
+    earliest after it. Only extracts that hold facts of that kind count."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            sql.SQL(
+                "SELECT "
+                + _EXTRACT_COLUMNS
+                + """ FROM extracts e
+                  WHERE e.dataset = %(ds)s AND e.extract_date IS NOT NULL AND {has_facts}
+                  ORDER BY e.extract_date > %(as_of)s, abs(e.extract_date - %(as_of)s), e.id DESC
+                  LIMIT 1"""
+            ).format(has_facts=_FACT_TABLES[kind]),
+            {"ds": dataset, "as_of": as_of},
+        )
+        return cur.fetchone()
+
+
+def extract_holds(conn, extract_id: int, kind: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("SELECT {has_facts} FROM extracts e WHERE e.id = %(id)s").format(has_facts=_FACT_TABLES[kind]),
+            {"id": extract_id},
+        )
+        row = cur.fetchone()
+        return bool(row and row[0])
+
+
+_BS_COLUMNS = "bs.id, bs.slug, bs.name, bs.level, bs.vintage, bs.valid_from, bs.dataset"
+
+
+def boundary_set(conn, slug: str) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT " + _BS_COLUMNS + " FROM boundary_sets bs WHERE lower(bs.slug) = lower(%(slug)s)", {"slug": slug}
+        )
+        return cur.fetchone()
+
+
+def boundary_set_by_id(conn, bs_id: int) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute("SELECT " + _BS_COLUMNS + " FROM boundary_sets bs WHERE bs.id = %(id)s", {"id": bs_id})
+        return cur.fetchone()
+
+
+def boundary_sets(conn, dataset: str | None = None) -> list[dict]:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT "
+            + _BS_COLUMNS
+            + """, (SELECT count(*)::int FROM areas a WHERE a.boundary_set_id = bs.id)
+                   AS area_count
+              FROM boundary_sets bs WHERE %(ds)s::text IS NULL OR bs.dataset = %(ds)s
+              ORDER BY bs.dataset, bs.valid_from DESC, bs.name""",
+            {"ds": dataset},
+        )
+        return cur.fetchall()
+
+
+def boundary_sets_in_force(conn, dataset: str, as_of: date, scenario_id: int) -> list[dict]:
+    """Per level, the boundary set of the dataset in force on ``as_of`` (the latest starting on or before it;
+    failing that, the earliest after it), with how many of the scenario's lead commissioners it holds."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT DISTINCT ON (bs.level) "
+            + _BS_COLUMNS
+            + """,
+                   (SELECT count(DISTINCT n.lead_commissioner_code)::int FROM networks n
+                      JOIN areas a ON a.boundary_set_id = bs.id AND a.ods_code = n.lead_commissioner_code
+                     WHERE n.scenario_id = %(sid)s) AS leads_matched
+              FROM boundary_sets bs
+             WHERE bs.dataset = %(ds)s
+             ORDER BY bs.level, bs.valid_from > %(as_of)s, abs(bs.valid_from - %(as_of)s), bs.id DESC""",
+            {"ds": dataset, "as_of": as_of, "sid": scenario_id},
+        )
+        return cur.fetchall()
+
+
+def boundary_sets_with_area(conn, dataset: str, code: str) -> list[dict]:
+    """Boundary sets of the dataset holding an area with this ODS or GSS code (any case), newest first."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT "
+            + _BS_COLUMNS
+            + """ FROM boundary_sets bs
+              WHERE bs.dataset = %(ds)s AND EXISTS (
+                    SELECT 1 FROM areas a WHERE a.boundary_set_id = bs.id
+                       AND (upper(a.ods_code) = upper(%(code)s) OR upper(a.gss_code) = upper(%(code)s)))
+              ORDER BY bs.valid_from DESC, bs.name""",
+            {"ds": dataset, "code": code},
+        )
+        return cur.fetchall()
+
+
+def area(conn, boundary_set_id: int, code: str) -> dict | None:
+    """An area of the boundary set by ODS code (``99J``) or GSS code (``E38000199``), case-insensitive."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """
+            SELECT id, ods_code, gss_code, name, coalesce(ods_code, gss_code) AS code FROM areas
+             WHERE boundary_set_id = %(bs)s AND (upper(ods_code) = upper(%(code)s) OR upper(gss_code) = upper(%(code)s))
+             ORDER BY id LIMIT 1
+            """,
+            {"bs": boundary_set_id, "code": code},
+        )
+        return cur.fetchone()
+
+
+def network(conn, scenario_id: int, code: str) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """SELECT id, code, name, lead_commissioner_code FROM networks
+                WHERE scenario_id = %(sid)s AND upper(code) = upper(%(code)s)""",
+            {"sid": scenario_id, "code": code},
+        )
+        return cur.fetchone()
+
+
+def practice_counts(conn, values: dict) -> dict:
+    """Practices of the scope's register: in scope (active GP practices of its nation), located, and out of
+    scope by nation."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            sql.SQL(
+                """WITH {ps}
+                SELECT count(*) FILTER (WHERE ps.active_gp AND ps.in_nation)::int AS active,
+                       count(*) FILTER (WHERE ps.active_gp AND ps.in_nation AND ps.location IS NOT NULL)::int
+                           AS located,
+                       count(*) FILTER (WHERE ps.in_register AND ps.prescribing_setting = 4
+                                          AND ps.status = 'closed')::int AS closed,
+                       coalesce((SELECT json_object_agg(nation, n) FROM (
+                                   SELECT ps2.nation, count(*)::int AS n FROM ps ps2
+                                    WHERE ps2.active_gp AND NOT ps2.in_nation GROUP BY ps2.nation) o), '{{}}')
+                           AS out_of_scope
+                  FROM ps"""
+            ).format(ps=practice_state_cte()),
+            values,
+        )
+        return cur.fetchone()
+
+
+def set_scenario(conn, scenario_id: int, changes: dict) -> None:
+    """Update a scenario's date, nation, pinned extracts or default boundary set (columns from an allow-list)."""
+    allowed = (
+        "as_of",
+        "nation",
+        "register_extract_id",
+        "list_size_extract_id",
+        "location_extract_id",
+        "boundary_set_id",
+    )
+    cols = [c for c in allowed if c in changes]
+    if not cols:
+        return
+    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in cols)
+    # Only when something differs, so that a re-run bundle leaves the data version alone.
+    differs = sql.SQL("ROW({}) IS DISTINCT FROM ROW({})").format(
+        sql.SQL(", ").join(sql.Identifier(c) for c in cols),
+        sql.SQL(", ").join(sql.SQL("{}::{}").format(sql.Placeholder(c), sql.SQL(_TYPES[c])) for c in cols),
+    )
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("UPDATE scenarios SET {} WHERE id = %(id)s AND {}").format(assignments, differs),
+            {**{c: changes[c] for c in cols}, "id": scenario_id},
+        )
+
+
+_TYPES = {
+    "as_of": "date",
+    "nation": "text",
+    "register_extract_id": "integer",
+    "list_size_extract_id": "integer",
+    "location_extract_id": "integer",
+    "boundary_set_id": "integer",
+}
