@@ -30,6 +30,7 @@ class Settings:
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     embed_origins: tuple[str, ...] = ("*",)
     secret_key: str = "dev-only-not-secret"
+    admin_token: str | None = None  # bearer token for the scenario settings API; unset: the API is read-only
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -39,6 +40,7 @@ class Settings:
             "GEO_TILES_URL": self.tiles_url,
             "GEO_TILES_ATTRIBUTION": self.tiles_attribution,
             "GEO_EMBED_ORIGINS": self.embed_origins,
+            "GEO_ADMIN_TOKEN": self.admin_token,
             "JSON_SORT_KEYS": False,
         }
         cfg.update(self.extra)
@@ -78,6 +80,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_POOL_MIN",
         "GEO_POOL_MAX",
         "GEO_SECRET_KEY",
+        "GEO_ADMIN_TOKEN",
     }
     return Settings(
         database_url=url,
@@ -90,5 +93,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         tiles_attribution=merged.get("GEO_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION),
         embed_origins=tuple(origins) or ("*",),
         secret_key=merged.get("GEO_SECRET_KEY", "dev-only-not-secret"),
+        admin_token=merged.get("GEO_ADMIN_TOKEN") or None,
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

@@ -48,6 +48,11 @@ class NotFound(GeoServiceError):
     title = "Not found"
 
 
+class Forbidden(GeoServiceError):
+    status = 403
+    title = "Forbidden"
+
+
 class Conflict(GeoServiceError):
     status = 409
     title = "Conflict"

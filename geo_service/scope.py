@@ -155,7 +155,7 @@ def default_boundary_set(conn, scen: dict, as_of: date) -> tuple[dict | None, st
 
     def rank(bs: dict) -> tuple:
         level = LEVEL_ORDER.index(bs["level"]) if bs["level"] in LEVEL_ORDER else len(LEVEL_ORDER)
-        return (-bs["leads_matched"], bs["valid_from"] > as_of, level, bs["slug"])
+        return (bs["valid_from"] > as_of, -bs["leads_matched"], level, bs["slug"])
 
     return min(candidates, key=rank), "in force"
 

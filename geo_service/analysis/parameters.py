@@ -30,7 +30,7 @@ SPECS: dict[str, Spec] = {
     "dominance": Spec(float, 0.5, 0.0, 1.0, "largest member's share of the population that counts as dominant"),
     "extended_hours": Spec(float, 1.0, 0.0, 1.0, "share of patients that must be at practices offering extended hours"),
     "cross_boundary_tolerance": Spec(float, 0.05, 0.0, 1.0, "share of a network polygon allowed outside its main area"),
-    "stale_days": Spec(int, 548, 0, 36_500, "age in days (before the newest list size) at which a list size is stale"),
+    "stale_days": Spec(int, 548, 0, 36_500, "age in days (before the scenario's date) at which a list size is stale"),
     "overlap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest overlap between network polygons reported (m²)"),
     "gap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest uncovered part of an area reported (m²)"),
     "outside_tolerance_m": Spec(

@@ -7,39 +7,21 @@ import io
 import json
 from typing import Any
 
-from geo_service.analysis.findings import CHECKS
+from geo_service.analysis import rules
 
 CSV_COLUMNS = ["check", "finding", "code", "name", "value", "evidence"]
 
-# What the "finding" column says per check, and the headline number in "value".
-_FINDING = {
-    "orphaned_practices": lambda r: ("orphaned", r.get("list_size")),
-    "multiply_assigned_practices": lambda r: ("multiply_assigned", len(r["networks"])),
-    "cross_boundary_networks": lambda r: (
-        f"cross_boundary_{r['kind']}",
-        r.get("member_area_count") if r["kind"] == "geographic" else len(r.get("commissioner_codes") or []),
-    ),
-    "size_band": lambda r: (r["finding"], r["population"]),
-    "dominance": lambda r: ("dominated", r["largest_share"]),
-    "extended_hours_coverage": lambda r: ("extended_hours_gap", r["coverage"]),
-    "geometry": lambda r: (
-        r["kind"],
-        r.get("overlap_m2") or r.get("gap_m2") or r.get("distance_m"),
-    ),
-    "data_gaps": lambda r: (r["kind"], r.get("list_size_date")),
-    "unknown_list_sizes": lambda r: ("unknown_list_sizes", r["unknown_list_sizes"]),
-}
-
 
 def finding_rows(result: dict) -> list[dict[str, Any]]:
+    """One row per item of every rule (registry order): its finding key and headline value."""
     rows = []
-    for check in (*CHECKS, "unknown_list_sizes"):
-        for item in result["items"][check]:
-            finding, value = _FINDING[check](item)
+    for rule in rules.RULES:
+        for item in result["items"][rule.key]:
+            finding, value = rule.headline(item)
             evidence = {k: v for k, v in item.items() if k not in ("code", "name", "kind", "finding")}
             rows.append(
                 {
-                    "check": check,
+                    "check": rule.key,
                     "finding": finding,
                     "code": item["code"],
                     "name": item["name"],
@@ -72,6 +54,7 @@ def to_table(result: dict) -> str:
     head = [
         f"Scenario:     {result['scenario']['name']} ({result['scenario']['slug']})",
         f"Boundary set: {result['boundary_set']['name']} ({result['boundary_set']['slug']})",
+        f"Judged on:    {result['scope']['data_line']}",
     ]
     if result.get("area"):
         a = result["area"]
@@ -82,27 +65,32 @@ def to_table(result: dict) -> str:
         f"≥ {p['extended_hours']:.0%}, cross-boundary tolerance {p['cross_boundary_tolerance']:.0%}, stale after "
         f"{p['stale_days']} days"
     )
-    head.append(f"Networks: {s['networks']}   Active practices: {s['practices']}")
+    head.append(f"Networks: {s['networks']:,}   Active practices: {s['practices']:,}")
+    if s["out_of_scope_practices"]["total"]:
+        others = ", ".join(f"{n:,} {k}" for k, n in s["out_of_scope_practices"].items() if k != "total")
+        head.append(f"Out of scope (other nations): {others}")
     lines = [*head, "", "Summary"]
+    labels = rules.summary_labels()
     flat = [
         ("Orphaned practices", s["orphaned_practices"]),
         ("Practices in more than one network", s["multiply_assigned_practices"]),
         ("Cross-boundary networks (administrative)", s["cross_boundary_networks"]["administrative"]),
-        ("Cross-boundary networks (geographic)", s["cross_boundary_networks"]["geographic"]),
+        ("Cross-boundary networks (member location)", s["cross_boundary_networks"]["member_location"]),
+        ("Networks with no current member", s["empty_networks"]),
         ("Undersized networks", s["undersized_networks"]),
         ("Oversized networks", s["oversized_networks"]),
         ("Dominated networks", s["dominated_networks"]),
         ("Extended-hours gaps", s["extended_hours_gaps"]),
         ("Networks with unknown list sizes", s["networks_with_unknown_list_sizes"]),
-        *[(k.replace("_", " ").capitalize(), v) for k, v in s["geometry"].items()],
+        *[(labels.get(k, k.replace("_", " ").capitalize()), v) for k, v in s["geometry"].items()],
         *[
-            (k.replace("_", " ").capitalize(), v)
+            (labels.get(k, k.replace("_", " ").capitalize()), v)
             for k, v in s["data_gaps"].items()
             if k != "networks_with_unknown_list_sizes"
         ],
     ]
     width = max(len(label) for label, _ in flat)
-    lines += [f"  {label:<{width}}  {value:>6}" for label, value in flat]
+    lines += [f"  {label:<{width}}  {value:>6,}" for label, value in flat]
     if "items" in result:
         rows = finding_rows(result)
         lines += ["", "Findings"]

@@ -101,6 +101,7 @@ def _summary(n: dict[str, Any]) -> dict[str, Any]:
             "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
         },
         "networks": n["networks"],
+        "median_population": n["median_population"],
         "practices": n["practices"],
         "out_of_scope_practices": {"total": sum(out_of_scope.values()), **out_of_scope},
     }

@@ -39,6 +39,8 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.import_commands", fromlist=["import_group"]).import_group)
     main.add_command(__import__("geo_service.cli.export_commands", fromlist=["export"]).export)
     main.add_command(__import__("geo_service.cli.export_commands", fromlist=["print_"]).print_)
+    main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["scenario"]).scenario)
+    main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
 
 
 _register()

@@ -11,7 +11,8 @@ from geo_service.cli.context import database
 
 @click.command()
 @click.option("--scenario", required=True, help="Scenario slug (see /api/v1/scenarios).")
-@click.option("--boundary-set", default=None, help="Boundary set slug; optional when only one is loaded.")
+@click.option("--boundary-set", default=None, help="Boundary set slug [the one in force on the scenario's date].")
+@click.option("--as-of", default=None, help="Judge the scenario as of this date (YYYY-MM-DD) [its own date].")
 @click.option("--area", default=None, help="Only this area: its ODS code (99J) or GSS code (E38000199).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--summary", is_flag=True, help="Counts only, no findings.")
@@ -20,10 +21,13 @@ from geo_service.cli.context import database
 @click.option("--dominance", default=None, help="Largest member's share that counts as dominant [0.5].")
 @click.option("--extended-hours", default=None, help="Share of patients that must be covered [1.0].")
 @click.option("--cross-boundary-tolerance", default=None, help="Polygon share allowed outside the main area [0.05].")
-@click.option("--stale-days", default=None, help="List sizes older than this before the newest are stale [548].")
+@click.option(
+    "--stale-days", default=None, help="List sizes older than this before the scenario's date are stale [548]."
+)
 def check(
     scenario: str,
     boundary_set: str | None,
+    as_of: str | None,
     area: str | None,
     fmt: str,
     summary: bool,
@@ -49,7 +53,7 @@ def check(
     db = database()
     try:
         with db.connection() as conn:
-            result = service.run_checks(conn, scenario, boundary_set, area, params, detail=detail)
+            result = service.run_checks(conn, scenario, boundary_set, area, params, detail=detail, as_of=as_of)
     finally:
         db.close()
     if fmt == "json":

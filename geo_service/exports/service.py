@@ -1,10 +1,16 @@
-"""Exports service: validate parameters, resolve the scope, build the file. Called by the API and the CLI."""
+"""Exports service: validate parameters, resolve the one scope, build the file. Called by the API and the CLI.
+
+Each export or print resolves ONE :class:`geo_service.scope.Scope` (``resolve_scope``: the scenario's date,
+dataset and extracts; the boundary set asked for, else the scenario's default in force on its ``as_of``, of
+the same dataset) and hands it to the layer builders. The finished :class:`ExportFile` carries the
+scope's data line (``Scope.data_line()``), which the API sends as the ``X-Data-Scope`` header.
+"""
 
 from __future__ import annotations
 
 from geo_service.exports import formats
-from geo_service.exports.layers import resolve_scope
 from geo_service.exports.vector import ExportFile, write_export
+from geo_service.scope import resolve_scope
 
 
 def export_vector(
@@ -24,8 +30,8 @@ def export_vector(
     fmt = formats.parse_format(format)
     srid = formats.parse_crs(crs, fmt)
     layers = formats.parse_layers(layer, fmt)
-    scope = resolve_scope(conn, scenario, boundary_set=boundary_set, area=area, srid=srid)
-    return write_export(conn, scope, fmt, layers)
+    scope = resolve_scope(conn, scenario, boundary_set=boundary_set, area=area)
+    return write_export(conn, scope, fmt, layers, srid)
 
 
 def print_map(
@@ -52,9 +58,9 @@ def print_map(
     orient = formats.parse_orientation(orientation)
     resolution = formats.parse_dpi(dpi)
     if kind == "area":
-        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, area=code, srid=27700)
+        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, area=code)
     elif kind == "network":
-        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, network=code, srid=27700)
+        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, network=code)
     else:  # pragma: no cover - routes and CLI only pass these two
         raise ValueError(f"unknown map kind {kind!r}")
     return render(conn, scope, out, paper_key, orient, resolution, basemap=basemap)

@@ -3,8 +3,18 @@
 Each export is built in its own temporary folder, one layer at a time, and handed back as an
 :class:`ExportFile` on disk: the web layer streams it in chunks and then deletes the folder; the
 CLI moves it to the requested path. Nothing is hand-written: every format goes through GDAL.
-"""
 
+Which data an export shows (``Scope.data_line()``: "as of 4 Dec 2019 · register Dec 2019 · list sizes
+Jan 2021 · locations Oct 2020 · boundaries Apr 2019") travels with the file where GIS tools look for it:
+
+* GeoPackage: each layer's description in ``gpkg_contents`` (QGIS shows it as the layer's abstract; ArcGIS
+  as its description), and ``DATA_SCOPE`` / ``SCENARIO`` / ``AS_OF`` / ``BOUNDARY_SET`` / extract items in the
+  GDAL metadata of the dataset and of each layer (``gpkg_metadata``; ``ogrinfo`` lists them);
+* Shapefile zip: a ``README.txt`` beside the files (scenario, date, each extract's file and date, boundary
+  set, CRS, field-name mapping);
+* GeoJSON: the FeatureCollection's ``description`` member (a foreign member, allowed by RFC 7946);
+* CSV and KML hold no dataset metadata that GIS tools read: the API sends the data line in the
+  ``X-Data-Scope`` response header (as on every export and print), and the CLI prints it.
 from __future__ import annotations
 
 import logging

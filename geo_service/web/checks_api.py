@@ -2,9 +2,9 @@
 and ``/api/v1/scenarios/compare?a=&b=``. Routes parse the query string and shape the response; the
 rules live in :mod:`geo_service.analysis.service`.
 
-Responses are cached per process, keyed on the request and the database's data version (and the
-date, because memberships end on dates): any change to the data makes a new key, so a cached body is
-never stale. They carry an ETag (``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
+Each request is judged in one scope (the scenario's date and extracts; ``as_of=YYYY-MM-DD`` reads it
+as of another day). Responses are cached per process, keyed on the request and the database's data
+version: any change to the data makes a new key, so a cached body is never stale. They carry an ETag (``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from geo_service.web.connection import get_conn
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
 
 CACHE_ENTRIES = 32
-_ARGS = ("boundary_set", "area", "detail", "a", "b", *SPECS)
+_ARGS = ("boundary_set", "area", "detail", "a", "b", "as_of", *SPECS)
 
 
 def _cache() -> LRUCache[tuple[str, bytes, dict]]:
@@ -71,6 +71,7 @@ def _run(slug: str, detail: str | None = None) -> dict:
         request.args.get("area"),
         _params(),
         detail=detail or request.args.get("detail", "full"),
+        as_of=request.args.get("as_of"),
     )
 
 
@@ -112,6 +113,7 @@ def compare():
             request.args.get("b", ""),
             request.args.get("boundary_set"),
             _params(),
+            request.args.get("area"),
         )
         return _json(result), {}
 

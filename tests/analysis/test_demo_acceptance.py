@@ -36,7 +36,7 @@ def test_summary_counts_match_items(conn, slug):
     assert s["orphaned_practices"] == len(planted["orphaned_practices"])
     assert s["cross_boundary_networks"] == {
         "administrative": len(planted["cross_boundary_administrative"]),
-        "geographic": len(planted["cross_boundary_geographic"]),
+        "member_location": len(planted["cross_boundary_member_location"]),
     }
     assert s["undersized_networks"] == len(planted["undersized_networks"])
     assert s["oversized_networks"] == len(planted["oversized_networks"])
@@ -67,7 +67,7 @@ def test_evidence_of_the_planted_cases(conn):
     # Cross-boundary: the practice commissioned by ZA3 sits in ZA3 but is registered in a ZA4 network.
     admin = next(r for r in items["cross_boundary_networks"] if r["kind"] == "administrative")
     assert admin["lead_commissioner_code"] == "ZA4" and [m["commissioner_code"] for m in admin["members"]] == ["ZA3"]
-    geo = next(r for r in items["cross_boundary_networks"] if r["kind"] == "geographic")
+    geo = next(r for r in items["cross_boundary_networks"] if r["kind"] == "member_location")
     assert [a["area_ods_code"] for a in geo["member_areas"]] == ["ZA4", "ZA3"]
     assert geo["member_areas"][1]["practices"] == [m["code"] for m in admin["members"]]
     # Extended hours: the one member not offering.
@@ -123,7 +123,7 @@ def test_area_filter(conn):
 def test_network_and_practice_findings(conn):
     bs = BOUNDARY_SET["slug"]
     nets = service.network_findings(conn, REGISTERED, bs)
-    assert nets["UZ0010"] == ["cross_boundary_administrative", "cross_boundary_geographic"]
+    assert nets["UZ0010"] == ["cross_boundary_administrative", "cross_boundary_member_location"]
     assert nets["UZ0001"] == ["undersized"] and "UZ0002" not in nets
     practices = service.practice_findings(conn, REGISTERED, bs)
     for code in PLANTED[REGISTERED]["orphaned_practices"]:

@@ -1,5 +1,5 @@
-"""The derived geometry tables follow edits to practices, areas and networks (triggers), and always
-equal a rebuild from scratch."""
+"""The derived geometry tables follow edits to locations, areas, memberships and networks (triggers), and
+always equal a rebuild from scratch."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from geo_service.demo.load import load_demo
 
 BS = BOUNDARY_SET["slug"]
 SNAPSHOT = {
-    "practice_areas": "SELECT practice_id, boundary_set_id, area_id FROM practice_areas ORDER BY 1, 2",
+    "point_areas": "SELECT point_id, boundary_set_id, area_id FROM point_areas ORDER BY 1, 2",
     "network_area_shares": "SELECT network_id, area_id, round(area_m2) AS m2 FROM network_area_shares ORDER BY 1, 2",
     "network_overlaps": "SELECT network_a, network_b, round(overlap_m2) AS m2 FROM network_overlaps ORDER BY 1, 2",
     "area_gaps": "SELECT scenario_id, area_id, part, round(gap_m2) AS m2 FROM area_gaps ORDER BY 1, 2, 3",
     "network_geometry": "SELECT network_id, round(area_m2) AS m2 FROM network_geometry ORDER BY 1",
-    "membership_polygon_distance": "SELECT membership_id, network_id, practice_id, round(distance_m) AS m"
-    " FROM membership_polygon_distance ORDER BY 1",
+    "network_point_distance": "SELECT network_id, point_id, round(distance_m) AS m"
+    " FROM network_point_distance ORDER BY 1, 2",
     "area_geometry": "SELECT area_id, round(area_m2) AS m2 FROM area_geometry ORDER BY 1",
 }
 
@@ -51,31 +51,37 @@ def demo(fresh_db):
 def test_demo_load_fills_the_derived_tables(demo):
     with demo.connection() as conn:
         snap = _snapshot(conn)
-        assert len(snap["practice_areas"]) == 62  # every located practice, one area each
+        assert len(snap["point_areas"]) == 62  # every located practice's point, one area each
         assert len(snap["area_gaps"]) == 1
-        # Every membership of the proposal (which has polygons) whose practice is located has a distance.
-        assert len(snap["membership_polygon_distance"]) == 62 - 1  # the one unlocated member has none
-        assert all(row["m"] == 0 for row in snap["membership_polygon_distance"])
+        # Every member of the proposal (which has polygons) with a location has a distance to its polygon.
+        assert len(snap["network_point_distance"]) == 62 - 1  # the one unlocated member has none
+        assert all(row["m"] == 0 for row in snap["network_point_distance"])
         _assert_same_as_rebuild(conn)
 
 
 def test_moving_a_practice_moves_its_area(demo):
     with demo.connection() as conn:
         before = service.finding_sets(service.run_checks(conn, REGISTERED, BS))
-        assert before["cross_boundary_geographic"] == {"UZ0010"}
+        assert before["cross_boundary_member_location"] == {"UZ0010"}
         with conn.cursor() as cur:
-            # Move the cross-boundary practice next to a fellow member of UZ0010 (area ZA4).
+            # Correct the cross-boundary practice's postcode point to next to a fellow member of UZ0010 (ZA4).
             cur.execute(
-                """UPDATE practices p SET location = ST_Translate(q.location, 0.0005, 0)
-                     FROM practices q
-                    WHERE p.ods_code = %(crosser)s AND q.ods_code = %(anchor)s""",
+                """UPDATE postcode_points p SET geom = ST_Translate(q.geom, 0.0005, 0)
+                     FROM postcode_points q, practice_register rp, practice_register rq, practices pp, practices pq
+                    WHERE pp.ods_code = %(crosser)s AND pq.ods_code = %(anchor)s
+                      AND rp.practice_id = pp.id AND rq.practice_id = pq.id
+                      AND p.postcode_key = rp.postcode_key AND q.postcode_key = rq.postcode_key""",
                 {"crosser": "Z00059", "anchor": "Z00044"},
             )
         after = service.finding_sets(service.run_checks(conn, REGISTERED, BS))
-        assert after["cross_boundary_geographic"] == set()
+        assert after["cross_boundary_member_location"] == set()
         assert after["cross_boundary_administrative"] == {"UZ0010"}  # commissioner unchanged
+        _assert_same_as_rebuild(conn)
         with conn.cursor() as cur:
-            cur.execute("UPDATE practices SET location = NULL WHERE ods_code = 'Z00044'")
+            cur.execute(
+                """DELETE FROM postcode_points pt USING practice_register r, practices p
+                    WHERE p.ods_code = 'Z00044' AND r.practice_id = p.id AND pt.postcode_key = r.postcode_key"""
+            )
         gaps = service.finding_sets(service.run_checks(conn, REGISTERED, BS))
         assert "Z00044" in gaps["practices_without_location"]
         _assert_same_as_rebuild(conn)
@@ -122,8 +128,8 @@ def test_a_new_boundary_set_is_indexed_on_insert(demo):
     with demo.connection() as conn:
         with conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO boundary_sets (slug, name, level, vintage) VALUES ('one-big', 'One big area', 'icb', 'x')"
-                " RETURNING id"
+                "INSERT INTO boundary_sets (slug, name, level, vintage, valid_from, dataset)"
+                " VALUES ('one-big', 'One big area', 'icb', 'x', '2019-04-01', 'synthetic') RETURNING id"
             )
             bs_id = cur.fetchone()[0]
             cur.execute(
@@ -135,9 +141,10 @@ def test_a_new_boundary_set_is_indexed_on_insert(demo):
         result = service.run_checks(conn, REGISTERED, "one-big")
         sets = service.finding_sets(result)
         # One area holds everything: no geographic crossing, administrative unchanged.
-        assert sets["cross_boundary_geographic"] == set() and sets["cross_boundary_administrative"] == {"UZ0010"}
+        assert sets["cross_boundary_member_location"] == set()
+        assert sets["cross_boundary_administrative"] == {"UZ0010"}
         _assert_same_as_rebuild(conn)
         with conn.cursor() as cur:
             cur.execute("DELETE FROM boundary_sets WHERE slug = 'one-big'")
-            cur.execute("SELECT count(*) FROM practice_areas WHERE boundary_set_id = %(bs)s", {"bs": bs_id})
+            cur.execute("SELECT count(*) FROM point_areas WHERE boundary_set_id = %(bs)s", {"bs": bs_id})
             assert cur.fetchone()[0] == 0

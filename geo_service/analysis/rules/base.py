@@ -48,6 +48,7 @@ class Rule:
     labels: Mapping[str, str]  # finding key -> label
     counted_as: Mapping[str, str]  # finding key -> flat summary key (distinct codes are counted)
     findings: Callable[[list[dict]], Iterable[Finding]]
+    headline: Callable[[dict], tuple[str, object]]  # one item -> (finding key, headline value) for CSV/tables
     count_queries: Mapping[str, str] = field(default_factory=dict)  # cheaper SQL used for summaries only
     combine: Callable[[dict], list[dict]] | None = None  # raw rows -> items (default: all queries' rows)
     extra_counts: Callable[[list[dict]], dict[str, int]] | None = None  # summary keys not counted by code

@@ -111,6 +111,10 @@ RULE = Rule(
         "cross_boundary_member_location": "cross_boundary_member_location",
     },
     combine=_combine,
+    headline=lambda r: (
+        f"cross_boundary_{r['kind']}",
+        r["member_area_count"] if r["kind"] == "member_location" else len(r.get("commissioner_codes") or []),
+    ),
     findings=_findings,
     practice_keys=frozenset({"cross_boundary_member"}),
 )

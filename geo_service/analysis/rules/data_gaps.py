@@ -51,6 +51,7 @@ RULE = Rule(
     summary_labels={summary_key: label for summary_key, label, _ in _KINDS.values()},
     labels={kind: finding for kind, (_, _, finding) in _KINDS.items()},
     counted_as={kind: summary_key for kind, (summary_key, _, _) in _KINDS.items()},
+    headline=lambda r: (r["kind"], r.get("list_size_date")),
     findings=lambda items: (("practice", r["code"], r["kind"]) for r in items),
     practice_keys=frozenset(_KINDS),
 )

@@ -24,6 +24,7 @@ RULE = Rule(
     summary_labels={"dominated_networks": "Networks dominated by one practice"},
     labels={"dominated": "One practice holds most of the population"},
     counted_as={"dominated": "dominated_networks"},
+    headline=lambda r: ("dominated", r["largest_share"]),
     findings=lambda items: (("network", r["code"], "dominated") for r in items),
     map_layers=(MapLayer("dominated", "Dominated networks", "#CC79A7", "2 6", False),),
 )

@@ -18,6 +18,7 @@ RULE = Rule(
     summary_labels={"empty_networks": "Networks with no current member"},
     labels={"empty": "No current member"},
     counted_as={"empty": "empty_networks"},
+    headline=lambda r: ("empty", 0),
     findings=lambda items: (("network", r["code"], "empty") for r in items),
     map_layers=(MapLayer("empty", "Networks with no current member", "#999999", "1 4", False),),
 )

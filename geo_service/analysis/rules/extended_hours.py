@@ -26,6 +26,7 @@ RULE = Rule(
     summary_labels={"extended_hours_gaps": "Networks with extended-hours gaps"},
     labels={"extended_hours_gap": "Not every patient is covered by extended hours"},
     counted_as={"extended_hours_gap": "extended_hours_gaps"},
+    headline=lambda r: ("extended_hours_gap", r["coverage"]),
     findings=lambda items: (("network", r["code"], "extended_hours_gap") for r in items),
     map_layers=(MapLayer("extended_hours_gap", "Extended-hours gaps", "#E69F00", "4 4", False),),
 )

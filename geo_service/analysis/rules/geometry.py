@@ -141,6 +141,10 @@ RULE = Rule(
         "area_gap": "areas_with_gaps",
         "catchment_spill": "catchment_spill_networks",
     },
+    headline=lambda r: (
+        r["kind"],
+        r.get("overlap_m2") or r.get("gap_m2") or r.get("distance_m") or r.get("share_outside_main_area"),
+    ),
     findings=_findings,
     extra_counts=lambda items: {"overlapping_pairs": sum(1 for r in items if r["kind"] == "overlap")},
     practice_keys=frozenset({"outside_network_polygon"}),

@@ -25,6 +25,7 @@ RULE = Rule(
     summary_labels={"multiply_assigned_practices": "Practices in more than one network"},
     labels={"multiply_assigned": "In more than one network"},
     counted_as={"multiply_assigned": "multiply_assigned_practices"},
+    headline=lambda r: ("multiply_assigned", len(r["networks"])),
     findings=lambda items: (("practice", r["code"], "multiply_assigned") for r in items),
     practice_keys=frozenset({"multiply_assigned"}),
 )

@@ -29,6 +29,7 @@ RULE = Rule(
     summary_labels={"orphaned_practices": "Orphaned practices"},
     labels={"orphaned": "Not in any network"},
     counted_as={"orphaned": "orphaned_practices"},
+    headline=lambda r: ("orphaned", r.get("list_size")),
     findings=lambda items: (("practice", r["code"], "orphaned") for r in items),
     practice_keys=frozenset({"orphaned"}),
 )

@@ -32,6 +32,7 @@ RULE = Rule(
     },
     labels={"undersized": "Population below the minimum", "oversized": "Population above the maximum"},
     counted_as={"undersized": "undersized_networks", "oversized": "oversized_networks"},
+    headline=lambda r: (r["finding"], r["population"]),
     findings=lambda items: (("network", r["code"], r["finding"]) for r in items),
     map_layers=(
         MapLayer("undersized", "Undersized networks", "#0072B2", "8 6", False),

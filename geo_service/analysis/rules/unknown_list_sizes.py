@@ -18,5 +18,6 @@ RULE = Rule(
     summary_labels={"networks_with_unknown_list_sizes": "Networks with members lacking a list size"},
     labels={"unknown_list_sizes": "Some members have no list size"},
     counted_as={"unknown_list_sizes": "networks_with_unknown_list_sizes"},
+    headline=lambda r: ("unknown_list_sizes", r["unknown_list_sizes"]),
     findings=lambda items: (("network", r["code"], "unknown_list_sizes") for r in items),
 )

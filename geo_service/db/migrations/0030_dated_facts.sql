@@ -214,6 +214,30 @@ $$;
 CREATE TRIGGER analysis_points_ins AFTER INSERT ON postcode_points REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION analysis_on_points_insert();
 
+-- Facts are not normally edited, but a corrected point must not leave stale derived rows.
+CREATE FUNCTION analysis_on_points_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids integer[];
+BEGIN
+    SELECT array_agg(n.id) INTO ids FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE NOT ST_Equals(n.geom, o.geom) OR n.postcode_key <> o.postcode_key;
+    IF ids IS NOT NULL THEN
+        PERFORM analysis_refresh_point_areas(ids, NULL);
+        PERFORM analysis_refresh_network_points(
+            ARRAY(SELECT DISTINCT d.network_id FROM network_point_distance d WHERE d.point_id = ANY (ids)
+                  UNION
+                  SELECT DISTINCT m.network_id FROM new_rows n
+                    JOIN practice_register r ON r.postcode_key = n.postcode_key
+                    JOIN memberships m ON m.practice_id = r.practice_id
+                   WHERE n.id = ANY (ids)),
+            NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER analysis_points_upd AFTER UPDATE ON postcode_points
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION analysis_on_points_update();
+
 CREATE FUNCTION analysis_points_on_memberships_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM analysis_refresh_network_points(ARRAY(SELECT DISTINCT network_id FROM new_rows), NULL);
@@ -221,6 +245,28 @@ BEGIN
 END $$;
 CREATE TRIGGER analysis_points_memberships_ins AFTER INSERT ON memberships REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION analysis_points_on_memberships_insert();
+
+CREATE FUNCTION analysis_points_on_memberships_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM analysis_refresh_network_points(ARRAY(
+            SELECT DISTINCT o.network_id FROM old_rows o WHERE EXISTS (SELECT 1 FROM networks n WHERE n.id = o.network_id)),
+            NULL);
+    ELSE
+        PERFORM analysis_refresh_network_points(ARRAY(
+            SELECT n.network_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.network_id <> o.network_id OR n.practice_id <> o.practice_id
+            UNION
+            SELECT o.network_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.network_id <> o.network_id OR n.practice_id <> o.practice_id), NULL);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER analysis_points_memberships_upd AFTER UPDATE ON memberships
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION analysis_points_on_memberships_change();
+CREATE TRIGGER analysis_points_memberships_del AFTER DELETE ON memberships REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION analysis_points_on_memberships_change();
 
 CREATE FUNCTION analysis_points_on_register_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -100,6 +100,8 @@ _CTES = sql.SQL(
 # json_build_object arguments.
 _SCOPE_COUNTS = sql.SQL(
     """'networks', (SELECT count(*) FROM scoped)::int,
+       'median_population', (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY population)
+                               FROM population WHERE member_count > 0),
        'practices', (SELECT count(*) FROM ps WHERE {in_scope} AND {in_area})::int,
        'out_of_scope', coalesce((SELECT json_object_agg(o.nation, o.n) FROM (
                             SELECT coalesce(ps.nation, 'unknown') AS nation, count(*)::int AS n FROM ps

@@ -3,6 +3,11 @@
 Every query returns only the properties a map shows. Geometry comes back as a GeoJSON text
 (``ST_AsGeoJSON(..., 5)``: ~1 m precision) so the service can splice it into a feature
 without parsing it. ``tolerance`` is metres, chosen by the caller for the view.
+
+Practices are read only through the scope fragments (:mod:`geo_service.db.repositories.scope`): practice
+state as of the scope (its register, list-size and postcode extracts), current memberships on its ``as_of``,
+"in the area" in its boundary set. ``values`` is always a resolved scope's ``Scope.values()``, plus the
+query's own values.
 """
 
 from __future__ import annotations
@@ -10,68 +15,38 @@ from __future__ import annotations
 from psycopg2 import sql
 
 from geo_service.db.pool import dict_cursor
+from geo_service.db.repositories import scope as scope_sql
 
-
-# Geometry for display: simplify in metres, back to lon/lat, 5 decimals.
 # Fragments are constants composed with psycopg2.sql (never user input); values are always bound.
+_PS = scope_sql.practice_state_cte("ps")
+_CURRENT = scope_sql.current_membership("m")
+_IN_AREA = scope_sql.practice_in_area("ps")
+_NETWORK_IN_AREA = scope_sql.network_in_area("n")
+
+
 def _simplified(column: str) -> sql.Composable:
+    """Geometry for display: simplify in metres, back to lon/lat, 5 decimals."""
     return sql.SQL(
         "ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform({col}, 27700), %(tol)s), 4326), 5)"
     ).format(col=sql.Identifier(*column.split(".")))
 
 
-_CURRENT = sql.SQL("(m.end_date IS NULL OR m.end_date >= current_date)")
+# ---- areas (no practice facts) -------------------------------------------------------------------
 
 
-def scenario(conn, slug: str) -> dict | None:
-    with dict_cursor(conn) as cur:
-        cur.execute("SELECT id, slug, name FROM scenarios WHERE slug = %(slug)s", {"slug": slug})
-        return cur.fetchone()
-
-
-def boundary_set(conn, slug: str) -> dict | None:
-    with dict_cursor(conn) as cur:
-        cur.execute("SELECT id, slug, name, level, vintage FROM boundary_sets WHERE slug = %(slug)s", {"slug": slug})
-        return cur.fetchone()
-
-
-def boundary_sets_with_area(conn, code: str) -> list[str]:
-    """Slugs of the boundary sets holding an area with this ODS or GSS code, newest first."""
-    with conn.cursor() as cur:
-        cur.execute(
-            """
-            SELECT bs.slug FROM boundary_sets bs JOIN areas a ON a.boundary_set_id = bs.id
-             WHERE a.ods_code = %(code)s OR a.gss_code = %(code)s
-             ORDER BY bs.vintage DESC, bs.name
-            """,
-            {"code": code},
-        )
-        return [r[0] for r in cur.fetchall()]
-
-
-def newest_boundary_set(conn) -> str | None:
-    with conn.cursor() as cur:
-        cur.execute("SELECT slug FROM boundary_sets ORDER BY vintage DESC, name LIMIT 1")
-        row = cur.fetchone()
-        return row[0] if row else None
-
-
-def area(conn, boundary_set_slug: str, code: str) -> dict | None:
-    """The area (by ODS or GSS code) with its bounding box [[south, west], [north, east]]."""
+def area_bounds(conn, area_id: int) -> dict | None:
+    """An area's bounding box (south, west, north, east)."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            """
-            SELECT a.id, coalesce(a.ods_code, a.gss_code) AS code, a.ods_code, a.gss_code, a.name,
-                   ST_YMin(a.geom) AS south, ST_XMin(a.geom) AS west, ST_YMax(a.geom) AS north, ST_XMax(a.geom) AS east
-              FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-             WHERE bs.slug = %(bs)s AND (a.ods_code = %(code)s OR a.gss_code = %(code)s)
-            """,
-            {"bs": boundary_set_slug, "code": code},
+            """SELECT ST_YMin(a.geom) AS south, ST_XMin(a.geom) AS west, ST_YMax(a.geom) AS north,
+                      ST_XMax(a.geom) AS east
+                 FROM areas a WHERE a.id = %(id)s""",
+            {"id": area_id},
         )
         return cur.fetchone()
 
 
-def area_features(conn, boundary_set_slug: str, tolerance: float, digits: int = 5) -> list[dict]:
+def area_features(conn, boundary_set_id: int, tolerance: float, digits: int = 5) -> list[dict]:
     """Every area of a boundary set, simplified, with ``digits`` coordinate decimals."""
     with dict_cursor(conn) as cur:
         cur.execute(
@@ -79,11 +54,11 @@ def area_features(conn, boundary_set_slug: str, tolerance: float, digits: int = 
             SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name,
                    ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(a.geom, 27700), %(tol)s), 4326),
                                 %(digits)s) AS geometry
-              FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-             WHERE bs.slug = %(bs)s
+              FROM areas a
+             WHERE a.boundary_set_id = %(bs)s
              ORDER BY a.name
             """,
-            {"bs": boundary_set_slug, "tol": tolerance, "digits": digits},
+            {"bs": boundary_set_id, "tol": tolerance, "digits": digits},
         )
         return cur.fetchall()
 
@@ -106,47 +81,39 @@ def area_and_neighbours(conn, area_id: int, tolerance: float, neighbour_toleranc
         return cur.fetchall()
 
 
-# Networks "of an area": led from it, or with a current member commissioned by it or located in it.
-# Written as UNIONs so that each branch can use its index (commissioner, GiST on location).
-_AREA_NETWORKS = sql.SQL(
-    """
-    WITH local_practices AS (
-        SELECT p.id FROM practices p WHERE p.commissioner_code = %(ods)s
-        UNION
-        SELECT p.id FROM practices p JOIN areas a ON a.id = %(aid)s AND ST_Intersects(p.location, a.geom)
-    )
-    SELECT n.id FROM networks n WHERE n.scenario_id = %(sid)s AND n.lead_commissioner_code = %(ods)s
-    UNION
-    SELECT m.network_id FROM memberships m JOIN local_practices lp ON lp.id = m.practice_id
-     WHERE m.scenario_id = %(sid)s AND {current}
-"""
-).format(current=_CURRENT)
+def boundary_set_extent(conn, boundary_set_id: int) -> dict | None:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """
+            SELECT ST_YMin(e) AS south, ST_XMin(e) AS west, ST_YMax(e) AS north, ST_XMax(e) AS east
+              FROM (SELECT ST_Extent(a.geom) AS e FROM areas a WHERE a.boundary_set_id = %(bs)s) x
+            """,
+            {"bs": boundary_set_id},
+        )
+        return cur.fetchone()
+
+
+# ---- networks and practices in a scope -------------------------------------------------------------
 
 
 def network_features(
-    conn,
-    scenario_id: int,
-    tolerance: float,
-    area_id: int | None = None,
-    area_ods: str | None = None,
-    network_codes: list[str] | None = None,
-    hull_buffer: float = 400.0,
+    conn, values: dict, tolerance: float, network_id: int | None = None, hull_buffer: float = 400.0
 ) -> list[dict]:
-    """Networks with their polygon, or a buffered convex hull of their located current members."""
-    if network_codes is not None:
-        where = sql.SQL("n.scenario_id = %(sid)s AND n.code = ANY(%(codes)s)")
-        params = {"codes": list(network_codes)}
+    """Networks of the scope's area (led from it, or with a current member in it), or the one network
+    ``network_id``: each with its polygon, or a buffered convex hull of its located current members."""
+    if network_id is not None:
+        where = sql.SQL("n.id = %(network_id)s")
     else:
-        where = sql.SQL("n.id IN ({})").format(_AREA_NETWORKS)
-        params = {"aid": area_id, "ods": area_ods}
+        where = _NETWORK_IN_AREA
     with dict_cursor(conn) as cur:
         cur.execute(
             sql.SQL(
                 """
-            WITH members AS (
-                SELECT m.network_id, p.list_size, p.location
-                  FROM memberships m JOIN practices p ON p.id = m.practice_id
-                 WHERE m.scenario_id = %(sid)s AND {current}
+            WITH {ps},
+            members AS (
+                SELECT m.network_id, ps.list_size, ps.location
+                  FROM memberships m JOIN ps ON ps.practice_id = m.practice_id
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
             )
             SELECT n.code, n.name, n.lead_commissioner_code AS lead, n.geom IS NOT NULL AS has_polygon,
                    count(mb.network_id)::int AS members,
@@ -157,182 +124,196 @@ def network_features(
                                  ST_Collect(ST_Transform(mb.location, 27700))), %(buf)s, 8), 4326), 5)
                    END AS geometry
               FROM networks n LEFT JOIN members mb ON mb.network_id = n.id
-             WHERE {where}
+             WHERE n.scenario_id = %(scenario_id)s AND {where}
              GROUP BY n.id
              ORDER BY n.code
             """
-            ).format(current=_CURRENT, simplified=_simplified("n.geom"), where=where),
-            {"sid": scenario_id, "tol": tolerance, "buf": hull_buffer, **params},
+            ).format(ps=_PS, current=_CURRENT, simplified=_simplified("n.geom"), where=where),
+            {**values, "tol": tolerance, "buf": hull_buffer, "network_id": network_id},
         )
         return cur.fetchall()
 
 
-def practice_features(
-    conn,
-    scenario_id: int,
-    area_id: int | None = None,
-    area_ods: str | None = None,
-    network_codes: list[str] | None = None,
-) -> list[dict]:
-    """Active located practices of an area (commissioned by it, inside it, or in one of its networks),
-    or the current members of the given networks; each with its current network(s) in the scenario."""
-    if network_codes is not None:
-        where = sql.SQL(
-            """p.id IN (SELECT m.practice_id FROM memberships m JOIN networks n ON n.id = m.network_id
-                         WHERE n.scenario_id = %(sid)s AND n.code = ANY(%(codes)s) AND {current})"""
-        ).format(current=_CURRENT)
-        params = {"codes": list(network_codes)}
+def practice_features(conn, values: dict, network_id: int | None = None) -> list[dict]:
+    """Active located practices of the scope's area (commissioned by it, located in it, or current members
+    of one of its networks), or the current members of the network ``network_id``; each with its current
+    network(s) in the scenario."""
+    if network_id is not None:
+        where = sql.SQL("ps.practice_id IN (SELECT c.practice_id FROM cur c WHERE c.network_id = %(network_id)s)")
     else:
         where = sql.SQL(
-            """p.id IN (SELECT p2.id FROM practices p2 WHERE p2.commissioner_code = %(ods)s
-                        UNION
-                        SELECT p2.id FROM practices p2 JOIN areas a ON a.id = %(aid)s
-                                                        AND ST_Intersects(p2.location, a.geom)
-                        UNION
-                        SELECT m.practice_id FROM memberships m
-                         WHERE m.scenario_id = %(sid)s AND {current} AND m.network_id IN ({area_networks}))"""
-        ).format(current=_CURRENT, area_networks=_AREA_NETWORKS)
-        params = {"aid": area_id, "ods": area_ods}
+            """({in_area}
+                OR ps.practice_id IN (SELECT c.practice_id FROM cur c
+                                        JOIN networks n ON n.id = c.network_id
+                                       WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}))"""
+        ).format(in_area=_IN_AREA, network_in_area=_NETWORK_IN_AREA)
     with dict_cursor(conn) as cur:
         cur.execute(
             sql.SQL(
                 """
-            SELECT p.ods_code AS code, p.name, p.postcode, p.list_size, p.list_size_date,
-                   p.commissioner_code AS commissioner,
-                   coalesce(array_agg(n.code ORDER BY n.code) FILTER (WHERE n.code IS NOT NULL), ARRAY[]::text[])
-                       AS networks,
-                   coalesce(array_agg(n.name ORDER BY n.code) FILTER (WHERE n.code IS NOT NULL), ARRAY[]::text[])
-                       AS network_names,
-                   ST_X(p.location) AS lon, ST_Y(p.location) AS lat
-              FROM practices p
-              LEFT JOIN memberships m ON m.practice_id = p.id AND m.scenario_id = %(sid)s AND {current}
-              LEFT JOIN networks n ON n.id = m.network_id
-             WHERE p.status = 'active' AND p.location IS NOT NULL AND {where}
-             GROUP BY p.id
-             ORDER BY p.ods_code
+            WITH {ps},
+            cur AS (
+                SELECT m.practice_id, m.network_id FROM memberships m
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
+            )
+            SELECT ps.ods_code AS code, ps.name, ps.postcode, ps.list_size, ps.list_size_date,
+                   ps.commissioner_code AS commissioner,
+                   coalesce(nets.codes, ARRAY[]::text[]) AS networks,
+                   coalesce(nets.names, ARRAY[]::text[]) AS network_names,
+                   ST_X(ps.location) AS lon, ST_Y(ps.location) AS lat
+              FROM ps
+              LEFT JOIN LATERAL (
+                   SELECT array_agg(n.code ORDER BY n.code) AS codes, array_agg(n.name ORDER BY n.code) AS names
+                     FROM cur c JOIN networks n ON n.id = c.network_id
+                    WHERE c.practice_id = ps.practice_id) nets ON true
+             WHERE ps.status = 'active' AND ps.location IS NOT NULL AND {where}
+             ORDER BY ps.ods_code
             """
-            ).format(current=_CURRENT, where=where),
-            {"sid": scenario_id, **params},
+            ).format(ps=_PS, current=_CURRENT, where=where),
+            {**values, "network_id": network_id},
         )
         return cur.fetchall()
 
 
-def network(conn, scenario_id: int, code: str) -> dict | None:
-    """A network with its bounding box (polygon, else its located members)."""
+def network_bounds(conn, values: dict, network_id: int) -> dict | None:
+    """A network with its bounding box (its polygon, else its located current members)."""
     with dict_cursor(conn) as cur:
         cur.execute(
             sql.SQL(
                 """
+            WITH {ps}
             SELECT n.id, n.code, n.name, n.lead_commissioner_code AS lead, n.geom IS NOT NULL AS has_polygon,
                    ST_YMin(b) AS south, ST_XMin(b) AS west, ST_YMax(b) AS north, ST_XMax(b) AS east
               FROM networks n,
-                   LATERAL (SELECT coalesce(n.geom::box2d, (SELECT ST_Extent(p.location) FROM memberships m
-                              JOIN practices p ON p.id = m.practice_id
+                   LATERAL (SELECT coalesce(n.geom::box2d, (SELECT ST_Extent(ps.location) FROM memberships m
+                              JOIN ps ON ps.practice_id = m.practice_id
                              WHERE m.network_id = n.id AND {current})) AS b) bb
-             WHERE n.scenario_id = %(sid)s AND n.code = %(code)s
+             WHERE n.id = %(network_id)s AND n.scenario_id = %(scenario_id)s
             """
-            ).format(current=_CURRENT),
-            {"sid": scenario_id, "code": code},
+            ).format(ps=_PS, current=_CURRENT),
+            {**values, "network_id": network_id},
         )
         return cur.fetchone()
 
 
-def member_areas(conn, scenario_id: int, network_id: int, boundary_set_slug: str, tolerance: float) -> list[dict]:
-    """Areas of a boundary set holding the network's lead commissioner or any current member."""
+def member_areas(conn, values: dict, network_id: int, tolerance: float) -> list[dict]:
+    """Areas of the scope's boundary set holding the network's lead commissioner, or the commissioner or
+    the location of a current member."""
     with dict_cursor(conn) as cur:
         cur.execute(
             sql.SQL(
                 """
+            WITH {ps},
+            mem AS (
+                SELECT ps.commissioner_code, ps.point_id FROM memberships m JOIN ps ON ps.practice_id = m.practice_id
+                 WHERE m.network_id = %(network_id)s AND {current}
+            )
             SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, {simplified} AS geometry
-              FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-             WHERE bs.slug = %(bs)s
-               AND (a.ods_code = (SELECT lead_commissioner_code FROM networks WHERE id = %(nid)s)
-                    OR a.ods_code IN (SELECT p.commissioner_code FROM memberships m
-                                        JOIN practices p ON p.id = m.practice_id
-                                       WHERE m.network_id = %(nid)s AND {current})
-                    OR EXISTS (SELECT 1 FROM memberships m JOIN practices p ON p.id = m.practice_id
-                                WHERE m.network_id = %(nid)s AND {current} AND ST_Intersects(p.location, a.geom)))
+              FROM areas a
+             WHERE a.boundary_set_id = %(bs_id)s
+               AND (a.ods_code = (SELECT lead_commissioner_code FROM networks WHERE id = %(network_id)s)
+                    OR a.ods_code IN (SELECT commissioner_code FROM mem)
+                    OR a.id IN (SELECT pa.area_id FROM point_areas pa JOIN mem ON mem.point_id = pa.point_id
+                                 WHERE pa.boundary_set_id = %(bs_id)s))
              ORDER BY a.name
             """
-            ).format(current=_CURRENT, simplified=_simplified("a.geom")),
-            {"bs": boundary_set_slug, "nid": network_id, "tol": tolerance, "sid": scenario_id},
+            ).format(ps=_PS, current=_CURRENT, simplified=_simplified("a.geom")),
+            {**values, "network_id": network_id, "tol": tolerance},
         )
         return cur.fetchall()
 
 
-def network_areas(conn, scenario_id: int) -> dict[str, str]:
-    """Network code → lead commissioner code, for counting findings per area."""
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT code, lead_commissioner_code FROM networks WHERE scenario_id = %(sid)s", {"sid": scenario_id}
-        )
-        return {code: lead for code, lead in cur.fetchall() if lead}
-
-
-def practice_commissioners(conn) -> dict[str, str]:
-    """Active practice ODS code → commissioner code, for counting findings per area."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT ods_code, commissioner_code FROM practices WHERE status = 'active'")
-        return {code: comm for code, comm in cur.fetchall() if comm}
-
-
-def practice_networks(conn, scenario_id: int, practice_codes: list[str]) -> dict[str, list[str]]:
-    """Practice ODS code → current network codes in a scenario (for comparing scenarios)."""
+def network_home_areas(conn, values: dict) -> dict[str, str]:
+    """Network code → the area of the scope's boundary set it counts in on the overview: its lead
+    commissioner's area, else the area holding most of its located current members."""
     with conn.cursor() as cur:
         cur.execute(
             sql.SQL(
                 """
-            SELECT p.ods_code, array_agg(n.code ORDER BY n.code)
-              FROM memberships m JOIN practices p ON p.id = m.practice_id JOIN networks n ON n.id = m.network_id
-             WHERE m.scenario_id = %(sid)s AND {current} AND p.ods_code = ANY(%(codes)s)
-             GROUP BY p.ods_code
+            WITH {ps},
+            located AS (
+                SELECT m.network_id, pa.area_id, count(*) AS members
+                  FROM memberships m
+                  JOIN ps ON ps.practice_id = m.practice_id
+                  JOIN point_areas pa ON pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s
+                 WHERE m.scenario_id = %(scenario_id)s AND {current}
+                 GROUP BY m.network_id, pa.area_id
+            ),
+            most AS (
+                SELECT DISTINCT ON (network_id) network_id, area_id FROM located
+                 ORDER BY network_id, members DESC, area_id
+            )
+            SELECT n.code,
+                   coalesce((SELECT coalesce(la.ods_code, la.gss_code) FROM areas la
+                              WHERE la.boundary_set_id = %(bs_id)s AND la.ods_code = n.lead_commissioner_code
+                              ORDER BY la.id LIMIT 1),
+                            coalesce(ma.ods_code, ma.gss_code)) AS area
+              FROM networks n
+              LEFT JOIN most ON most.network_id = n.id
+              LEFT JOIN areas ma ON ma.id = most.area_id
+             WHERE n.scenario_id = %(scenario_id)s
             """
-            ).format(current=_CURRENT),
-            {"sid": scenario_id, "codes": list(practice_codes)},
+            ).format(ps=_PS, current=_CURRENT),
+            values,
         )
-        return dict(cur.fetchall())
+        return {code: area for code, area in cur.fetchall() if area}
 
 
-def boundary_set_extent(conn, boundary_set_slug: str) -> dict | None:
-    with dict_cursor(conn) as cur:
+def practice_home_areas(conn, values: dict, practice_codes: list[str]) -> dict[str, str]:
+    """Practice ODS code → the area of the scope's boundary set it counts in: the area it is located in,
+    else its commissioner's area (for the given practices)."""
+    if not practice_codes:
+        return {}
+    with conn.cursor() as cur:
         cur.execute(
+            sql.SQL(
+                """
+            WITH {ps}
+            SELECT ps.ods_code,
+                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM point_areas pa JOIN areas a ON a.id = pa.area_id
+                              WHERE pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s),
+                            (SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
+                              WHERE a.boundary_set_id = %(bs_id)s AND a.ods_code = ps.commissioner_code
+                              ORDER BY a.id LIMIT 1)) AS area
+              FROM ps
+             WHERE ps.ods_code = ANY(%(codes)s)
             """
-            SELECT ST_YMin(e) AS south, ST_XMin(e) AS west, ST_YMax(e) AS north, ST_XMax(e) AS east
-              FROM (SELECT ST_Extent(a.geom) AS e FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-                     WHERE bs.slug = %(bs)s) x
-            """,
-            {"bs": boundary_set_slug},
+            ).format(ps=_PS),
+            {**values, "codes": list(practice_codes)},
         )
-        return cur.fetchone()
+        return {code: area for code, area in cur.fetchall() if area}
 
 
-def search_practices(conn, boundary_set_slug: str, query: str, limit: int = 10) -> list[dict]:
-    """Active practices matching a name fragment, an ODS code or a postcode prefix, with the code of
-    the area (of the boundary set) they sit in, else their commissioner's code."""
+def search_practices(conn, values: dict, query: str, limit: int = 10) -> list[dict]:
+    """Active practices of the scope matching a name fragment, an ODS code or a postcode prefix, with the
+    code of the area (of the scope's boundary set) they sit in, else their commissioner's area."""
 
     def literal(text: str) -> str:  # LIKE wildcards in the query are plain text
         return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
-    like = "%" + literal(query) + "%"
     compact = query.replace(" ", "").upper()
     with dict_cursor(conn) as cur:
         cur.execute(
-            """
-            SELECT p.ods_code AS code, p.name, p.postcode,
-                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
-                              WHERE a.boundary_set_id = bs.id AND ST_Intersects(a.geom, p.location) LIMIT 1),
+            sql.SQL(
+                """
+            WITH {ps}
+            SELECT ps.ods_code AS code, ps.name, ps.postcode,
+                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM point_areas pa JOIN areas a ON a.id = pa.area_id
+                              WHERE pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s),
                             (SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
-                              WHERE a.boundary_set_id = bs.id AND a.ods_code = p.commissioner_code)) AS area
-              FROM practices p, boundary_sets bs
-             WHERE bs.slug = %(bs)s AND p.status = 'active'
-               AND (p.name ILIKE %(like)s OR p.ods_code = %(compact)s
-                    OR upper(replace(p.postcode, ' ', '')) LIKE %(prefix)s)
-             ORDER BY p.ods_code = %(compact)s DESC, p.name
+                              WHERE a.boundary_set_id = %(bs_id)s AND a.ods_code = ps.commissioner_code
+                              ORDER BY a.id LIMIT 1)) AS area
+              FROM ps
+             WHERE ps.status = 'active'
+               AND (ps.name ILIKE %(like)s OR upper(ps.ods_code) = %(compact)s
+                    OR upper(replace(ps.postcode, ' ', '')) LIKE %(prefix)s)
+             ORDER BY upper(ps.ods_code) = %(compact)s DESC, ps.name, ps.ods_code
              LIMIT %(limit)s
-            """,
+            """
+            ).format(ps=_PS),
             {
-                "bs": boundary_set_slug,
-                "like": like,
+                **values,
+                "like": "%" + literal(query) + "%",
                 "compact": compact,
                 "prefix": literal(compact) + "%",
                 "limit": limit,

@@ -1,0 +1,82 @@
+"""``geo-service scenario show|set`` and ``geo-service extracts``: what a scenario is judged on, and changing it."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo_service.cli.context import database
+
+
+def _print_scope(described: dict) -> None:
+    click.echo(f"Scenario:     {described['scenario']} ({described['dataset']}, nation: {described['nation']})")
+    click.echo(f"As of:        {described['as_of']}")
+    for key, label in (("register", "Register"), ("list_sizes", "List sizes"), ("locations", "Locations")):
+        e = described["extracts"][key]
+        text = f"{e['file']} ({e['extract_date']}, extract {e['id']}, {e['chosen']})" if e else "none loaded"
+        click.echo(f"{label + ':':<14}{text}")
+    bs = described["boundary_set"]
+    click.echo(f"Boundaries:   {bs['name']} ({bs['slug']}, from {bs['valid_from']}, {bs['chosen']})")
+    click.echo(f"Data line:    {described['data_line']}")
+
+
+@click.group()
+def scenario() -> None:
+    """Show or change the date, extracts and default boundary set a scenario is judged on."""
+
+
+@scenario.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(slug: str, as_json: bool) -> None:
+    """Show what SLUG is judged on."""
+    from geo_service.scope import resolve_scope
+
+    db = database()
+    try:
+        with db.connection() as conn:
+            described = resolve_scope(conn, slug).describe()
+    finally:
+        db.close()
+    click.echo(json.dumps(described, indent=2)) if as_json else _print_scope(described)
+
+
+@scenario.command("set")
+@click.argument("slug")
+@click.option("--as-of", default=None, help="The scenario's date (YYYY-MM-DD): memberships current on it count.")
+@click.option("--register", default=None, help="Register extract id to pin, or 'nearest'.")
+@click.option("--list-sizes", default=None, help="List-size extract id to pin, or 'nearest'.")
+@click.option("--locations", default=None, help="Postcode extract id to pin, or 'nearest'.")
+@click.option("--boundary-set", default=None, help="Default boundary set slug, or 'in-force' (the one in force).")
+@click.option("--nation", default=None, help="england, wales, scotland or northern_ireland.")
+def set_(slug: str, **changes) -> None:
+    """Change what SLUG is judged on (one transaction). Extract ids: `geo-service extracts`."""
+    from geo_service.scope import set_scenario
+
+    db = database()
+    try:
+        with db.connection() as conn:
+            described = set_scenario(conn, slug, **{k: v for k, v in changes.items() if v is not None}).describe()
+    finally:
+        db.close()
+    _print_scope(described)
+
+
+@click.command()
+@click.option("--dataset", type=click.Choice(["real", "synthetic"]), default=None)
+@click.option("--kind", default=None, help="practices, list_sizes, postcodes, boundaries, pcn, networks, lookups")
+def extracts(dataset: str | None, kind: str | None) -> None:
+    """List the loaded extracts (files) with their ids, kinds, dates and datasets."""
+    from geo_service.db.repositories import scope as scope_repo
+
+    db = database()
+    try:
+        with db.connection() as conn:
+            rows = scope_repo.extracts(conn, dataset, kind)
+    finally:
+        db.close()
+    for r in rows:
+        click.echo(
+            f"{r['id']:>5}  {r['dataset']:<9}  {r['kind']:<11}  {r['extract_date'] or 'undated':<10}  {r['file_name']}"
+        )
