@@ -41,7 +41,7 @@ def test_data_state_moves_with_every_write(fresh_db_url):
         before = data_state(conn)
         assert data_state(conn) == before
         with conn.cursor() as cur:
-            cur.execute("INSERT INTO practices (ods_code, name) VALUES ('K1', 'Kept?')")
+            cur.execute("INSERT INTO practices (ods_code) VALUES ('K1')")
         conn.commit()
         after = data_state(conn)
         assert after[0] == before[0] and after[1] == before[1] + 1

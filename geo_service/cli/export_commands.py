@@ -13,7 +13,7 @@ from geo_service.exports import formats, service
 @click.command()
 @click.option("--scenario", required=True, help="Scenario slug, e.g. demo-as-registered.")
 @click.option("--area", default=None, help="Only this area (ODS or GSS code) of the boundary set.")
-@click.option("--boundary-set", default=None, help="Boundary set slug (default: the best match for the scenario).")
+@click.option("--boundary-set", default=None, help="Boundary set slug (default: the scenario's, in force on its date).")
 @click.option("--format", "fmt", default="gpkg", show_default=True, help="One of: " + ", ".join(formats.FORMATS) + ".")
 @click.option("--layer", default=None, help="Layer(s), comma-separated: " + ", ".join(formats.LAYERS) + ".")
 @click.option("--crs", default=None, help="Output CRS: 4326 (default) or 27700 (British National Grid).")
@@ -32,13 +32,14 @@ def export(
         result = service.export_vector(conn, scenario, fmt, layer=layer, area=area, boundary_set=boundary_set, crs=crs)
     dest = result.move_to(output or Path(result.filename))
     click.echo(f"wrote {dest} ({dest.stat().st_size:,} bytes)")
+    click.echo(f"data: {result.data_line}")
 
 
 @click.command("print")
 @click.option("--scenario", required=True, help="Scenario slug.")
 @click.option("--area", default=None, help="Map this area (ODS or GSS code).")
 @click.option("--network", default=None, help="Map this network (code, e.g. U12345).")
-@click.option("--boundary-set", default=None, help="Boundary set slug (default: the best match for the scenario).")
+@click.option("--boundary-set", default=None, help="Boundary set slug (default: the scenario's, in force on its date).")
 @click.option("--format", "fmt", default=None, help="png or pdf (default: from the output file name, else png).")
 @click.option("--paper", default="a4", show_default=True, help="a4 or a3.")
 @click.option("--orientation", default="landscape", show_default=True, help="landscape or portrait.")
@@ -72,3 +73,4 @@ def print_(
         )  # fmt: skip
     dest = result.move_to(output or Path(result.filename))
     click.echo(f"wrote {dest} ({dest.stat().st_size:,} bytes)")
+    click.echo(f"data: {result.data_line}")

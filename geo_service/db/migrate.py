@@ -48,8 +48,9 @@ def available() -> list[Migration]:
     return found
 
 
-def migrate(url: str) -> list[str]:
-    """Apply pending migrations. Returns the names applied (empty when up to date)."""
+def migrate(url: str, up_to: int | None = None) -> list[str]:
+    """Apply pending migrations (those numbered at most ``up_to``, if given). Returns the names applied
+    (empty when up to date)."""
     conn = psycopg2.connect(url, connect_timeout=10)
     applied_now: list[str] = []
     try:
@@ -64,6 +65,8 @@ def migrate(url: str) -> list[str]:
                 cur.execute("SELECT version, checksum FROM schema_migrations")
                 done = dict(cur.fetchall())
                 for mig in available():
+                    if up_to is not None and mig.version > up_to:
+                        break
                     if mig.version in done:
                         if done[mig.version] != mig.checksum:
                             raise SetupError(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from geo_service.db.repositories import embed_snapshots, meta
+from geo_service.db.repositories import meta
 from geo_service.embeds.snippet import DEFAULT_WIDTH, iframe_html
-from geo_service.embeds.views import EmbedView, parse_version, parse_view
+from geo_service.embeds.views import EmbedView, embed_scope, parse_version, parse_view
 from geo_service.errors import GeoServiceError, InvalidParameter, NotFound
 
 PROVIDER_NAME = "geo_service PCN planner"
@@ -49,9 +49,9 @@ def oembed(conn, url: str, host_url: str, fmt: str = "json", maxwidth=None, maxh
     if (fmt or "json").lower() != "json":
         raise FormatNotImplemented(f"Only the json format is supported, not '{fmt}'.")
     view, version = resolve(url, host_url)
-    names = embed_snapshots.describe(conn, view.scenario, view.kind, view.code, view.boundary_set)
-    if names is None:
-        raise NotFound(f"No {view.kind} '{view.code}' in scenario '{view.scenario}'.")
+    # Named as the embed's map page names it: the scope resolved from the URL (NotFound if unknown).
+    scope = embed_scope(conn, view)
+    subject = scope.area if view.kind == "area" else scope.network
     if version is None:
         version = meta.current_version(conn)
     width = DEFAULT_WIDTH
@@ -61,7 +61,7 @@ def oembed(conn, url: str, host_url: str, fmt: str = "json", maxwidth=None, maxh
         width = min(width, max_w)
     if max_h:
         height = min(height, max_h)
-    title = f"{names['name']} ({names['code']}) – {names['scenario_name']}"
+    title = f"{subject['name']} ({subject['code']}) – {scope.scenario['name']}"
     base = host_url.rstrip("/")
     return {
         "version": "1.0",

@@ -1,8 +1,13 @@
-"""Pinned and live embeds: render once per (view, data version), keep it, serve it again.
+"""Pinned and live embeds: render once per (view, scope, data version), keep it, serve it again.
 
 A live embed follows the latest data: its ETag changes when the data version does. A pinned
 embed (``?version=N``) is served from the rendering kept when version N was current, so a
 published board paper's map does not change under its readers.
+
+Stored renderings are keyed on the view and on its scope (``scoped_key``: the view's URL key plus a digest
+of ``Scope.key()``). The data version fixes what a URL resolves to, so a pinned version is found by the
+view's URL key alone (whatever its scope was then): a pinned embed kept in memory is served without the
+database, and one kept in the database without resolving today's scope.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from geo_service.caching import LRUCache
 from geo_service.db.repositories import embed_snapshots, meta
 from geo_service.embeds.views import EmbedView
 from geo_service.errors import NotFound
+from geo_service.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,12 @@ def etag_for(view: EmbedView, data_version: int) -> str:
     return f'"{digest}"'
 
 
+def scoped_key(view: EmbedView, scope: Scope) -> str:
+    """The stored rendering's key: the view's key, ``|``, a digest of its scope."""
+    digest = hashlib.sha256(repr(scope.key()).encode()).hexdigest()[:16]
+    return f"{view.key}{embed_snapshots.SCOPE_SEPARATOR}{digest}"
+
+
 def current_version(conn) -> int:
     return meta.current_version(conn)
 
@@ -53,13 +65,15 @@ def get_embed(
     connect: Callable[[], object],
     view: EmbedView,
     version: int | None,
-    render: Callable[[], Rendered],
+    resolve: Callable[[object], Scope],
+    render: Callable[[Scope], Rendered],
 ) -> Embed:
     """The embed for ``view`` at ``version`` (None = live, the current data).
 
     ``database_key`` names the database (kept renderings of different databases never mix);
     ``connect`` lends the request's connection only when needed: a pinned embed already kept in
-    memory is served without touching the database.
+    memory is served without touching the database. ``resolve(conn)`` gives the view's scope on the
+    current data, ``render(scope)`` renders it (both only when the current version is wanted).
     """
     pinned = version is not None
     if pinned:
@@ -72,20 +86,25 @@ def get_embed(
     cached = _cache.get((database_key, view.key, wanted))
     if cached is not None:
         return replace(cached, pinned=pinned)
-    snap = embed_snapshots.find(conn, view.key, wanted)
-    if snap is None:
-        if wanted != current:
+    if wanted != current:
+        snap = embed_snapshots.find_pinned(conn, view.key, wanted)
+        if snap is None:
             kept = embed_snapshots.versions(conn, view.key)
             listed = (
                 f"Versions kept for it: {', '.join(map(str, kept))}." if kept else "No pinned version is kept for it."
             )
             raise NotFound(f"This map was not published at data version {wanted}. {listed}")
-        rendered = render()
-        body = gzip.compress(rendered.html.encode("utf-8"), compresslevel=6, mtime=0)
-        etag = etag_for(view, current)
-        # Not kept in memory yet: only what was read back from the database (so committed) is.
-        embed_snapshots.store(conn, view.key, current, rendered.title, body, etag)
-        return Embed(rendered.title, body, etag, current, pinned, None)
+    else:
+        scope = resolve(conn)
+        key = scoped_key(view, scope)
+        snap = embed_snapshots.find(conn, key, current)
+        if snap is None:
+            rendered = render(scope)
+            body = gzip.compress(rendered.html.encode("utf-8"), compresslevel=6, mtime=0)
+            etag = etag_for(view, current)
+            # Not kept in memory yet: only what was read back from the database (so committed) is.
+            embed_snapshots.store(conn, key, current, rendered.title, body, etag)
+            return Embed(rendered.title, body, etag, current, pinned, None)
     embed = Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, pinned, snap["created_at"])
     _cache.put((database_key, view.key, wanted), embed)
     return embed

@@ -1,4 +1,9 @@
-"""What an embed shows: parsed and validated view options with a canonical key."""
+"""What an embed shows: parsed and validated view options with a canonical key.
+
+The key names the view as its URL does (scenario, area or network, options); a data version pins what that
+URL resolves to (the scope: date, extracts, boundary set), so (key, version) names one rendering. Stored
+renderings are keyed on the scope too (:func:`geo_service.embeds.snapshots.scoped_key`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from geo_service.errors import InvalidParameter
+from geo_service.maps.views import page_scope
+from geo_service.scope import Scope
 
 KINDS = ("area", "network")
 _SWITCH = {"on": True, "1": True, "true": True, "yes": True, "off": False, "0": False, "false": False, "no": False}
@@ -82,11 +89,13 @@ def parse_view(scenario: str, kind: str, code: str, args) -> EmbedView:
             raise InvalidParameter("height", "'height' must be a whole number of pixels.") from None
         if not MIN_HEIGHT <= height <= MAX_HEIGHT:
             raise InvalidParameter("height", f"'height' must be between {MIN_HEIGHT} and {MAX_HEIGHT} pixels.")
+    boundary_set = (args.get("boundary_set") or "").strip().lower() or None
+    # Slugs are lower case and ODS/GSS codes upper case, and both resolve case-insensitively: one key per view.
     return EmbedView(
-        scenario=scenario,
+        scenario=scenario.strip().lower(),
         kind=kind,  # type: ignore[arg-type]
-        code=code,
-        boundary_set=args.get("boundary_set") or None,
+        code=code.strip().upper(),
+        boundary_set=boundary_set,
         layers=layers,
         basemap=_switch(args, "basemap", True),
         legend=_switch(args, "legend", True),
@@ -100,3 +109,11 @@ def parse_version(raw: str | None) -> int | None:
     if not raw.isdigit():
         raise InvalidParameter("version", "'version' must be a data version number (see the embed snippet).")
     return int(raw)
+
+
+def embed_scope(conn, view: EmbedView) -> Scope:
+    """The embed's scope, resolved as its map page resolves it (canonical codes, default boundary set, an
+    area's fallback set)."""
+    if view.kind == "area":
+        return page_scope(conn, view.scenario, view.boundary_set, area=view.code)
+    return page_scope(conn, view.scenario, view.boundary_set, network=view.code)

@@ -3,8 +3,11 @@
 Rendered on the server with geopandas + matplotlib (Agg backend), offline: no browser and no
 tiles. The map is drawn in EPSG:27700 (metres), so the scale bar is true and grid north is up.
 Colours and symbols are those of the web map (:mod:`geo_service.maps.palette`). Each sheet has
-a title, a subtitle (scenario, boundary set, data date), a legend, a scale bar, a north arrow,
-a findings summary box and the attribution (OGL, OS, NHS Digital).
+a title, a caption (scenario, boundary set and the scope's data line: "as of 4 Dec 2019 · register
+Dec 2019 · list sizes Jan 2021 · locations Oct 2020 · boundaries Apr 2019"), a legend, a scale bar, a north
+arrow, a findings summary box and the attribution (OGL, OS, NHS Digital). The data line is also the PDF's
+Subject and the PNG's Description. The red cross-boundary outline follows the headline cross-boundary
+findings of the rule registry (``rules.cross_boundary.HEADLINE_FINDINGS``).
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
+from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS  # noqa: E402
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer  # noqa: E402
 from geo_service.db.repositories import export_layers as repo  # noqa: E402
-from geo_service.db.repositories import sources  # noqa: E402
 from geo_service.exports.formats import page_size_mm  # noqa: E402
-from geo_service.exports.layers import ExportScope, build_layer, finding_labels, to_frame  # noqa: E402
+from geo_service.exports.layers import build_layer, finding_labels, layer_values, to_frame  # noqa: E402
 from geo_service.exports.vector import ExportFile  # noqa: E402
 from geo_service.maps import palette  # noqa: E402
+from geo_service.scope import Scope  # noqa: E402
 from geo_service.slugs import slugify  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -64,7 +68,7 @@ def _practice_colour(network_codes, colours: dict[str, str]) -> str:
 
 
 def _crossing(networks) -> pd.Series:
-    cols = [c for c in ("cross_boundary_administrative", "cross_boundary_geographic") if c in networks.columns]
+    cols = [c for c in HEADLINE_FINDINGS if c in networks.columns]
     if not cols or not len(networks):
         return pd.Series(False, index=networks.index)
     return networks[cols].fillna(False).astype(bool).any(axis=1)
@@ -106,19 +110,19 @@ def _height_mm(text: str, font_pt: float, spacing: float = 1.3) -> float:
     return (text.count("\n") + 1) * font_pt * spacing * PT_MM
 
 
-def _data_date(conn) -> str:
-    dates = [d["extract_date"] for d in sources.data_dates(conn) if d["extract_date"] is not None]
-    return max(dates).isoformat() if dates else "unknown"
+def caption(scope: Scope) -> str:
+    """The sheet's caption under the title: scenario, boundary set and which extracts and dates it shows."""
+    return (
+        f"Scenario: {scope.scenario['name']}  ·  Boundary set: {scope.boundary_set['name']}  ·  "
+        f"Data: {scope.data_line()}"
+    )
 
 
-def _context_areas(conn, scope: ExportScope, bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame | None:
-    """All areas of the boundary set that meet the map extent (for outlines), in EPSG:27700."""
-    if scope.boundary_set is None:
-        return None
+def _context_areas(conn, scope: Scope, bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """All areas of the scope's boundary set that meet the map extent (for outlines), in EPSG:27700."""
     xmin, ymin, xmax, ymax = transformer(AREA_SRID, STORAGE_SRID).transform_bounds(*bounds)
-    whole = {**scope.repo_scope(), "area_id": None, "network_id": None}
-    cols, rows = repo.areas(conn, whole, scope.boundary_set["id"], (xmin, ymin, xmax, ymax))
-    return to_frame(cols, rows, scope.srid)
+    cols, rows = repo.areas(conn, layer_values(scope, AREA_SRID), (xmin, ymin, xmax, ymax), whole_set=True)
+    return to_frame(cols, rows, AREA_SRID)
 
 
 def _extent(frames: list[gpd.GeoDataFrame], aspect: float) -> tuple[float, float, float, float]:
@@ -214,7 +218,7 @@ def _findings_lines(practices, networks) -> list[str]:
 
 def render(
     conn,
-    scope: ExportScope,
+    scope: Scope,
     fmt: str,
     paper: str,
     orientation: str,
@@ -226,25 +230,28 @@ def render(
     ``basemap`` is an optional (tile URL template, attribution): used only when contextily is
     installed and the tiles can be fetched; otherwise the sheet is drawn without one.
     """
-    practices = build_layer(conn, scope, "practices")
-    networks = build_layer(conn, scope, "networks")
-    focus = build_layer(conn, scope, "areas") if scope.area is not None else None
+    practices = build_layer(conn, scope, "practices", AREA_SRID)
+    networks = build_layer(conn, scope, "networks", AREA_SRID)
+    focus = build_layer(conn, scope, "areas", AREA_SRID) if scope.area is not None else None
 
     # A Figure of its own (not pyplot's global state), so that web server threads do not share one.
     fig = Figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
     _draw(conn, fig, scope, practices, networks, focus, paper, orientation, basemap)
     workdir = Path(tempfile.mkdtemp(prefix="geo-print-"))
     try:
-        subject = scope.area_code if scope.area is not None else scope.network["code"]
+        subject = scope.area["code"] if scope.area is not None else scope.network["code"]
         stamp = date.today().isoformat()
         filename = f"{scope.scenario['slug']}_{slugify(subject)}_{paper}-{orientation}_{stamp}.{fmt}"
         path = workdir / filename
-        metadata = {"Title": _title(scope)} if fmt == "pdf" else {"Title": _title(scope), "Software": "geo_service"}
+        if fmt == "pdf":
+            metadata = {"Title": _title(scope), "Subject": scope.data_line()}
+        else:
+            metadata = {"Title": _title(scope), "Software": "geo_service", "Description": scope.data_line()}
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return ExportFile(path, filename, MEDIA_TYPES[fmt], workdir)
+    return ExportFile(path, filename, MEDIA_TYPES[fmt], workdir, scope.data_line())
 
 
 def _add_basemap(ax, basemap: tuple[str, str] | None) -> str | None:
@@ -268,9 +275,9 @@ def _add_basemap(ax, basemap: tuple[str, str] | None) -> str | None:
     return attribution
 
 
-def _title(scope: ExportScope) -> str:
+def _title(scope: Scope) -> str:
     if scope.area is not None:
-        return f"{scope.area['name']} ({scope.area_code}): primary care networks"
+        return f"{scope.area['name']} ({scope.area['code']}): primary care networks"
     net = scope.network
     return f"{net['name']} ({net['code']})"
 
@@ -285,12 +292,7 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     # Title block (wrapped to the page width).
     text_w = w_mm - 20
     title = _wrap(_title(scope), text_w, fs * 2.0, bold=True)
-    bs_name = scope.boundary_set["name"] if scope.boundary_set else "none"
-    subtitle = _wrap(
-        f"Scenario: {scope.scenario['name']}  ·  Boundary set: {bs_name}  ·  Data as of {_data_date(conn)}",
-        text_w,
-        fs * 1.05,
-    )
+    subtitle = _wrap(caption(scope), text_w, fs * 1.05)
     y_mm = 10.0
     fig.text(m, 1 - y_mm / h_mm, title, fontsize=fs * 2.0, fontweight="bold", va="top", color="#212B32")
     y_mm += _height_mm(title, fs * 2.0, 1.2) + 2
@@ -333,7 +335,7 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
         credit += f" Basemap: {tiles_credit}."
     if focus is not None and len(focus) and not tiles_credit:
         focus.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
-    if context is not None and len(context):
+    if len(context):
         others = context[~context["ods_code"].isin(focus["ods_code"])] if focus is not None else context
         others.plot(ax=ax, facecolor=palette.NEIGHBOUR_OUTLINE, alpha=0.03, edgecolor="none", zorder=1)
         others.boundary.plot(ax=ax, color=palette.NEIGHBOUR_OUTLINE, linewidth=1 * px, linestyle=(0, (4, 4)), zorder=2)

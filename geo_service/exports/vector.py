@@ -15,6 +15,8 @@ Jan 2021 · locations Oct 2020 · boundaries Apr 2019") travels with the file wh
 * GeoJSON: the FeatureCollection's ``description`` member (a foreign member, allowed by RFC 7946);
 * CSV and KML hold no dataset metadata that GIS tools read: the API sends the data line in the
   ``X-Data-Scope`` response header (as on every export and print), and the CLI prints it.
+"""
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +33,8 @@ import pandas as pd
 import pyogrio
 
 from geo_service.exports.formats import VectorFormat
-from geo_service.exports.layers import ExportScope, iter_layers
+from geo_service.exports.layers import iter_layers
+from geo_service.scope import Scope
 from geo_service.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ SHAPEFILE_ABBREVIATIONS = {
     "administrative": "adm",
     "assigned": "asg",
     "boundary": "bnd",
+    "catchment": "cat",
     "code": "cd",
     "codes": "cds",
     "commissioner": "comm",
@@ -76,7 +80,11 @@ SHAPEFILE_ABBREVIATIONS = {
     "polygon": "poly",
     "population": "pop",
     "practice": "prac",
+    "prescribing": "presc",
+    "register": "reg",
+    "setting": "set",
     "size": "sz",
+    "spill": "spl",
     "sizes": "sz",
     "source": "src",
     "stale": "stl",
@@ -91,6 +99,9 @@ geo_service Shapefile export
 ============================
 
 Scenario:      {scenario}
+Data:          {data_line}
+As of:         {as_of} (memberships current on this date; dataset: {dataset})
+{extracts}
 Boundary set:  {boundary_set}
 Area:          {area}
 CRS:           EPSG:{srid} (also in each .prj file)
@@ -144,14 +155,20 @@ def shapefile_field_names(columns: list[str]) -> dict[str, str]:
     return mapping
 
 
+def ascii_line(text: str) -> str:
+    """The data line for an HTTP header (ASCII only): '·' separators become ';'."""
+    return text.replace(" · ", "; ").encode("ascii", "replace").decode("ascii")
+
+
 @dataclass
 class ExportFile:
-    """A finished export on disk, inside ``workdir`` (removed by :meth:`cleanup`)."""
+    """A finished export on disk, inside ``workdir`` (removed by :meth:`cleanup`), with the scope's data line."""
 
     path: Path
     filename: str
     media_type: str
     workdir: Path
+    data_line: str = ""
 
     def chunks(self, size: int = CHUNK_SIZE):
         """Read the file in chunks, then remove the work folder (used to stream a response)."""
@@ -173,46 +190,96 @@ class ExportFile:
         return dest
 
 
-def export_filename(scope: ExportScope, fmt: VectorFormat, layers: tuple[str, ...], today: date | None = None) -> str:
+def export_filename(
+    scope: Scope, fmt: VectorFormat, layers: tuple[str, ...], srid: int, today: date | None = None
+) -> str:
     """``<scenario>[_<area>|_<network>][_<layer>][_epsg27700]_<YYYY-MM-DD>.<ext>``, safe for any file system."""
     parts = [scope.scenario["slug"]]
     if scope.area is not None:
-        parts.append(slugify(scope.area_code))
+        parts.append(slugify(scope.area["code"]))
     if scope.network is not None:
         parts.append(slugify(scope.network["code"]))
     if len(layers) == 1:
         parts.append(layers[0])
-    if scope.srid != 4326:
-        parts.append(f"epsg{scope.srid}")
+    if srid != 4326:
+        parts.append(f"epsg{srid}")
     parts.append((today or date.today()).isoformat())
     return "_".join(parts) + "." + fmt.extension
 
 
-def write_export(conn, scope: ExportScope, fmt: VectorFormat, layers: tuple[str, ...]) -> ExportFile:
+LAYER_TITLES = {
+    "practices": "GP practices in scope (register, list sizes and locations of the scenario's extracts)",
+    "networks": "Primary care networks (current members as of the scenario's date)",
+    "areas": "Commissioner areas of the boundary set",
+    "memberships": "Memberships current on the scenario's date",
+}
+
+
+def scope_metadata(scope: Scope) -> dict[str, str]:
+    """GDAL metadata items naming the scope of an export (written to GeoPackage dataset and layers)."""
+    items = {
+        "DATA_SCOPE": scope.data_line(),
+        "SCENARIO": scope.scenario["slug"],
+        "AS_OF": scope.as_of.isoformat(),
+        "DATASET": scope.dataset,
+        "BOUNDARY_SET": scope.boundary_set["slug"],
+    }
+    if scope.area is not None:
+        items["AREA"] = scope.area["code"]
+    if scope.network is not None:
+        items["NETWORK"] = scope.network["code"]
+    for key in ("register", "list_sizes", "locations"):
+        row = scope.extracts.get(key)
+        items[f"{key.upper()}_EXTRACT"] = _extract_text(row)
+    return items
+
+
+def _extract_text(row: dict | None) -> str:
+    if not row:
+        return "none loaded"
+    day = row["extract_date"].isoformat() if row.get("extract_date") else "undated"
+    return f"{row['file_name']} ({day})"
+
+
+def write_export(conn, scope: Scope, fmt: VectorFormat, layers: tuple[str, ...], srid: int) -> ExportFile:
     """Build the export in a new temporary folder and return it; the caller streams or moves it."""
     workdir = Path(tempfile.mkdtemp(prefix="geo-export-"))
     try:
-        filename = export_filename(scope, fmt, layers)
+        filename = export_filename(scope, fmt, layers, srid)
         if fmt.key == "shp":
-            path = _write_shapefile_zip(conn, scope, layers, workdir / filename)
+            path = _write_shapefile_zip(conn, scope, layers, workdir / filename, srid)
         else:
             path = workdir / filename
-            for name, df in iter_layers(conn, scope, layers):
-                _write_layer(fmt, df, name, path, scope.srid)
+            for name, df in iter_layers(conn, scope, layers, srid):
+                _write_layer(fmt, df, name, path, srid, scope)
                 del df
-        return ExportFile(path, filename, fmt.media_type, workdir)
+        return ExportFile(path, filename, fmt.media_type, workdir, scope.data_line())
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
 
 
-def _write_layer(fmt: VectorFormat, df: pd.DataFrame, name: str, path: Path, srid: int) -> None:
+def _write_layer(fmt: VectorFormat, df: pd.DataFrame, name: str, path: Path, srid: int, scope: Scope) -> None:
+    description = f"{LAYER_TITLES.get(name, name)}. {scope.scenario['name']}: {scope.data_line()}"
     if fmt.key == "gpkg":
         # GeoPackage 1.2 so that older GDAL/QGIS/ArcGIS open it without a version warning.
-        options = {} if path.exists() else {"VERSION": "1.2"}
-        pyogrio.write_dataframe(df, path, layer=name, driver="GPKG", append=path.exists(), dataset_options=options)
+        first = not path.exists()
+        meta = scope_metadata(scope)
+        pyogrio.write_dataframe(
+            df,
+            path,
+            layer=name,
+            driver="GPKG",
+            append=not first,
+            dataset_options={"VERSION": "1.2"} if first else {},
+            layer_options={"DESCRIPTION": description},
+            layer_metadata=meta,
+            dataset_metadata=meta if first else None,
+        )
     elif fmt.key == "geojson":  # a table (memberships) becomes features with null geometry, allowed by RFC 7946
-        pyogrio.write_dataframe(df, path, layer=name, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+        pyogrio.write_dataframe(
+            df, path, layer=name, driver="GeoJSON", layer_options={"RFC7946": "YES", "DESCRIPTION": description}
+        )
     elif fmt.key == "kml":
         pyogrio.write_dataframe(
             df, path, layer=name, driver="KML", dataset_options={"NameField": "name", "DescriptionField": "findings"}
@@ -240,11 +307,37 @@ def _write_csv(df: pd.DataFrame, path: Path, srid: int) -> None:
         pyogrio.write_dataframe(df, path, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"})
 
 
-def _write_shapefile_zip(conn, scope: ExportScope, layers: tuple[str, ...], zip_path: Path) -> Path:
+def readme_head(scope: Scope, srid: int, today: date | None = None) -> str:
+    """The top of the Shapefile README: what the export shows (scenario, date, extracts, boundary set, CRS)."""
+    extracts = "\n".join(
+        f"{label + ':':<15}{_extract_text(scope.extracts.get(key))}"
+        for key, label in (("register", "Register"), ("list_sizes", "List sizes"), ("locations", "Locations"))
+    )
+    bs = scope.boundary_set
+    return _README_HEAD.format(
+        scenario=f"{scope.scenario['name']} ({scope.scenario['slug']})",
+        data_line=scope.data_line(),
+        as_of=scope.as_of.isoformat(),
+        dataset=scope.dataset,
+        extracts=extracts,
+        boundary_set=f"{bs['name']} ({bs['slug']}, in force from {bs['valid_from'].isoformat()})",
+        area=(
+            f"{scope.area['name']} ({scope.area['code']})"
+            if scope.area
+            else f"network {scope.network['code']}"
+            if scope.network
+            else "all"
+        ),
+        srid=srid,
+        today=(today or date.today()).isoformat(),
+    )
+
+
+def _write_shapefile_zip(conn, scope: Scope, layers: tuple[str, ...], zip_path: Path, srid: int) -> Path:
     folder = zip_path.parent / "shp"
     folder.mkdir()
     mapping_lines: list[str] = []
-    for name, df in iter_layers(conn, scope, layers):
+    for name, df in iter_layers(conn, scope, layers, srid):
         columns = [c for c in df.columns if c != "geometry"]
         mapping = shapefile_field_names(columns)
         df = df.rename(columns=mapping)
@@ -256,13 +349,7 @@ def _write_shapefile_zip(conn, scope: ExportScope, layers: tuple[str, ...], zip_
         mapping_lines.extend(f"    {mapping[c]:<10}  {c}" for c in columns)
         mapping_lines.append("")
         del df
-    readme = _README_HEAD.format(
-        scenario=f"{scope.scenario['name']} ({scope.scenario['slug']})",
-        boundary_set=scope.boundary_set["slug"] if scope.boundary_set else "(none loaded)",
-        area=(f"{scope.area['name']} ({scope.area_code})" if scope.area else "all"),
-        srid=scope.srid,
-        today=date.today().isoformat(),
-    )
+    readme = readme_head(scope, srid)
     readme += "Field-name mapping per file (Shapefile field  <-  full name)\n"
     readme += "-" * 60 + "\n" + "\n".join(mapping_lines)
     readme += "\nAbbreviations\n-------------\n"

@@ -188,9 +188,9 @@ class SyncMaps(JSCSSMixin, MacroElement):
         self.a, self.b = a.get_name(), b.get_name()
 
 
-def data_date_text(data_dates: list[dict]) -> str:
-    dated = [d["extract_date"] for d in data_dates if d.get("extract_date")]
-    return f"Data as of {max(dated).isoformat()}" if dated else "Data date not known"
+def data_text(view: MapView) -> str:
+    """What the map's data is: its scope's data line (date, extracts, boundaries)."""
+    return f"Data: {view.data_line}"
 
 
 def _selected(view: MapView, options: MapOptions) -> list[Layer]:
@@ -208,7 +208,7 @@ def _populate(m: folium.Map, view: MapView, options: MapOptions) -> tuple[list[L
     for layer in layers:
         FeatureLayer(layer).add_to(m)
     legend = legend_entries(layers) if options.legend else []
-    attribution = (*ATTRIBUTION, data_date_text(view.data_dates))
+    attribution = (*ATTRIBUTION, data_text(view))
     MapControls(
         legend, options.legend_collapsed, options.search, view.bounds, attribution, view.extra.get("search")
     ).add_to(m)

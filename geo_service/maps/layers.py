@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS
 from geo_service.maps import palette
 
 PRACTICE_POPUP = [
@@ -201,34 +202,26 @@ def practices_layer(features: list[dict], labels: dict, title: str = "Practices"
     )
 
 
-# Findings on networks shown as outline layers you toggle: key → (title, colour, dash, shown).
-NETWORK_FINDING_LAYERS = {
-    "cross_boundary": ("Cross-boundary networks", palette.CROSS_BOUNDARY, None, True),
-    "undersized": ("Undersized networks", "#0072B2", "8 6", False),
-    "oversized": ("Oversized networks", "#D55E00", "8 6", False),
-    "dominated": ("Dominated networks", "#CC79A7", "2 6", False),
-    "extended_hours_gap": ("Extended-hours gaps", "#000000", "12 4 2 4", False),
-}
+def network_finding_matches(spec, finding_keys: list[str]) -> bool:
+    """Does a network with these finding keys belong on the outline layer ``spec`` (a rules.MapLayer)?
+    The cross-boundary layer follows the headline findings only (never catchment spill)."""
+    if spec.finding == "cross_boundary":
+        return any(k in HEADLINE_FINDINGS for k in finding_keys)
+    return spec.finding in finding_keys
 
 
-def network_finding_key_matches(layer_key: str, finding_keys: list[str]) -> bool:
-    if layer_key == "cross_boundary":
-        return any(k.startswith("cross_boundary") for k in finding_keys)
-    return layer_key in finding_keys
-
-
-def network_finding_layer(layer_key: str, features: list[dict], labels: dict) -> Layer:
-    title, colour, dash, show = NETWORK_FINDING_LAYERS[layer_key]
-    style = {"color": colour, "weight": 4, "fill": False, "opacity": 1}
-    if dash:
-        style["dashArray"] = dash
+def network_finding_layer(spec, features: list[dict], labels: dict) -> Layer:
+    """An outline layer of the networks with one finding; title, colour, dash and visibility from the rule."""
+    style = {"color": spec.colour, "weight": 4, "fill": False, "opacity": 1}
+    if spec.dash:
+        style["dashArray"] = spec.dash
     return Layer(
-        layer_key,
-        title,
+        spec.finding,
+        spec.title,
         "polygon",
         features,
         style=style,
-        show=show,
+        show=spec.shown,
         popup=NETWORK_POPUP,
         finding_labels=labels,
     )

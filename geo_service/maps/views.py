@@ -1,20 +1,26 @@
 """Map views (service layer, no Flask): which layers each page shows, built from SQL and findings.
 
-A :class:`MapView` is what a page or an embed renders: title, bounds and layers. Links to
-other pages come in as URL templates (``{code}`` is filled in the browser, URL-encoded), so this
-module never imports Flask.
+A page resolves one :class:`~geo_service.scope.Scope` (:func:`page_scope`) and hands it to a view here; every
+query of the view reads practices through that scope (its date, dataset, extracts and boundary set). A
+:class:`MapView` is what a page or an embed renders: title, bounds, layers and the scope's data line. Links
+to other pages come in as URL templates (``{code}`` is filled in the browser, URL-encoded), so this module
+never imports Flask.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from geo_service.analysis import rules, service
+from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.db.repositories import map_layers as repo
-from geo_service.db.repositories import meta, sources
+from geo_service.db.repositories import meta
+from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.maps import findings as findings_service
 from geo_service.maps import layers as L
 from geo_service.maps import palette
+from geo_service.scope import Scope, resolve_scope
 
 # Simplification tolerances in metres (EPSG:27700), per view.
 AREA_TOLERANCE = 15.0
@@ -46,35 +52,48 @@ class MapView:
     scenario: dict
     boundary_set: dict
     data_version: int
-    data_dates: list[dict]
+    data_line: str  # which date, extracts and boundaries the map shows (Scope.data_line())
+    scope: Scope | None = None
     extra: dict = field(default_factory=dict)
 
     def layer_counts(self) -> dict[str, int | None]:
         return {layer.key: layer.count for layer in self.layers}
 
 
-def _scenario(conn, slug: str) -> dict:
-    row = repo.scenario(conn, slug)
-    if row is None:
-        raise NotFound(f"No scenario with slug '{slug}'.")
-    return dict(row)
+# ---- the one scope of a page ------------------------------------------------------------------------
 
 
-def _boundary_set(conn, slug: str | None, area_code: str | None = None) -> dict:
-    if slug is None:
-        if area_code is not None:
-            candidates = repo.boundary_sets_with_area(conn, area_code)
-            if not candidates:
-                raise NotFound(f"No area with code '{area_code}' in any boundary set.")
-            slug = candidates[0]
-        else:
-            slug = repo.newest_boundary_set(conn)
-            if slug is None:
-                raise NotFound("No boundary set is loaded yet.")
-    row = repo.boundary_set(conn, slug)
-    if row is None:
-        raise NotFound(f"No boundary set with slug '{slug}'.")
-    return dict(row)
+def page_scope(
+    conn, scenario: str, boundary_set: str | None = None, area: str | None = None, network: str | None = None
+) -> Scope:
+    """The scope of a map page or embed: the scenario's (its date, dataset, extracts), in the boundary set
+    asked for, else the scenario's default. An area code not in the default set falls back to the newest
+    set of the same dataset holding it. Codes match case-insensitively; the scope holds the canonical ones.
+    A boundary set of another dataset is refused (InvalidParameter)."""
+    scope = resolve_scope(conn, scenario, boundary_set, network=network)
+    if not area:
+        return scope
+    code = area.strip()
+    row = scope_repo.area(conn, scope.boundary_set["id"], code)
+    if row is not None:
+        return replace(scope, area=row)
+    if boundary_set:
+        raise NotFound(
+            f"No area with ODS or GSS code '{code}' in boundary set '{scope.boundary_set['slug']}'.", parameter="area"
+        )
+    holding = scope_repo.boundary_sets_with_area(conn, scope.dataset, code)
+    if not holding:
+        raise NotFound(
+            f"No area with ODS or GSS code '{code}' in any boundary set of the {scope.dataset} dataset.",
+            parameter="area",
+        )
+    return resolve_scope(conn, scope.scenario["slug"], holding[0]["slug"], area=code, network=network)
+
+
+def boundary_set_is_explicit(scope: Scope) -> bool:
+    """True when the page's boundary set is not the scenario's default (asked for, or an area's fallback):
+    links from the page then carry it."""
+    return scope.boundary_set_origin == "request"
 
 
 def _bounds(row: dict | None) -> list[list[float]] | None:
@@ -83,106 +102,108 @@ def _bounds(row: dict | None) -> list[list[float]] | None:
     return [[row["south"], row["west"]], [row["north"], row["east"]]]
 
 
-def _findings(conn, scenario: str, boundary_set: str, area: str | None):
-    """(network findings, practice findings, labels)."""
-    nets, pracs = findings_service.findings_for(conn, scenario, boundary_set, area)
-    return nets, pracs, findings_service.labels()
-
-
-def _common(conn) -> tuple[int, list[dict]]:
-    version, _ = meta.data_version(conn)
-    return version, sources.data_dates(conn)
+def _view(scope: Scope, conn, **kwargs) -> MapView:
+    return MapView(
+        scenario=scope.scenario,
+        boundary_set=scope.boundary_set,
+        data_version=meta.current_version(conn),
+        data_line=scope.data_line(),
+        scope=scope,
+        **kwargs,
+    )
 
 
 def _practice_colour(row: dict, colours: dict[str, str]) -> str:
     return colours.get(row["networks"][0], palette.NO_NETWORK) if row["networks"] else palette.NO_NETWORK
 
 
-def _network_and_practice_layers(conn, scen: dict, net_rows, prac_rows, nf, pf, labels, links: Links):
+def finding_layers() -> tuple[rules.MapLayer, ...]:
+    """The network-finding outline layers: cross-boundary (the headline), then the rules' map layers. The
+    cross-boundary outline keeps the NHS red of the printed maps (palette.CROSS_BOUNDARY)."""
+    return (replace(CROSS_BOUNDARY_LAYER, colour=palette.CROSS_BOUNDARY), *rules.map_layers())
+
+
+def _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links: Links) -> list[L.Layer]:
     colours = palette.network_colours([r["code"] for r in net_rows])
     net_features = [L.network_feature(r, colours[r["code"]], nf.get(r["code"], [])) for r in net_rows if r["geometry"]]
     prac_features = [L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], [])) for r in prac_rows]
     layers = [L.networks_layer(net_features, labels, links.network)]
-    for key in L.NETWORK_FINDING_LAYERS:
-        matching = [f for f in net_features if L.network_finding_key_matches(key, f["properties"]["f"])]
-        layers.append(L.network_finding_layer(key, matching, labels))
+    for spec in finding_layers():
+        matching = [f for f in net_features if L.network_finding_matches(spec, f["properties"]["f"])]
+        layers.append(L.network_finding_layer(spec, matching, labels))
     layers.append(L.practices_layer(prac_features, labels))
     orphans = [f for f in prac_features if "orphaned" in f["properties"]["f"]]
     layers.append(L.orphans_layer(orphans, labels))
     return layers
 
 
-def area_view(conn, scenario: str, area_code: str, boundary_set: str | None, links: Links) -> MapView:
-    scen = _scenario(conn, scenario)
-    bs = _boundary_set(conn, boundary_set, area_code)
-    area = repo.area(conn, bs["slug"], area_code)
-    if area is None:
-        raise NotFound(f"No area with code '{area_code}' in boundary set '{bs['slug']}'.")
-    nf, pf, labels = _findings(conn, scen["slug"], bs["slug"], area["code"])
+# ---- views ------------------------------------------------------------------------------------------
+
+
+def area_view(conn, scope: Scope, links: Links) -> MapView:
+    """An area's map: its boundary (neighbours faint), its networks and practices, finding layers."""
+    if scope.area is None:
+        raise InvalidParameter("area", "An area map needs an area code.")
+    area = scope.area
+    values = scope.values()
+    nf, pf = findings_service.findings_for(conn, scope)
+    labels = findings_service.labels()
     areas = repo.area_and_neighbours(conn, area["id"], AREA_TOLERANCE, NEIGHBOUR_TOLERANCE)
     neighbours = [L.area_feature(r) for r in areas if not r["is_focus"]]
     focus = [L.area_feature(r) for r in areas if r["is_focus"]]
-    net_rows = repo.network_features(
-        conn, scen["id"], NETWORK_TOLERANCE, area_id=area["id"], area_ods=area["ods_code"] or area["code"]
-    )
-    prac_rows = repo.practice_features(conn, scen["id"], area_id=area["id"], area_ods=area["ods_code"] or area["code"])
+    net_rows = repo.network_features(conn, values, NETWORK_TOLERANCE)
+    prac_rows = repo.practice_features(conn, values)
     layers = [L.neighbours_layer(neighbours, links.area), L.focus_area_layer(focus, f"{area['name']} boundary")]
-    layers += _network_and_practice_layers(conn, scen, net_rows, prac_rows, nf, pf, labels, links)
-    version, dates = _common(conn)
-    return MapView(
+    layers += _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links)
+    return _view(
+        scope,
+        conn,
         title=f"{area['name']} ({area['code']})",
-        bounds=_bounds(area),
+        bounds=_bounds(repo.area_bounds(conn, area["id"])),
         layers=layers,
-        scenario=scen,
-        boundary_set=bs,
-        data_version=version,
-        data_dates=dates,
         extra={"area": dict(area)},
     )
 
 
-def network_view(conn, scenario: str, code: str, boundary_set: str | None, links: Links) -> MapView:
-    scen = _scenario(conn, scenario)
-    net = repo.network(conn, scen["id"], code)
-    if net is None:
-        raise NotFound(f"No network with code '{code}' in scenario '{scenario}'.")
-    bs = _boundary_set(conn, boundary_set, net["lead"]) if (boundary_set or net["lead"]) else _boundary_set(conn, None)
-    lead_area = net["lead"] if net["lead"] and repo.area(conn, bs["slug"], net["lead"]) else None
-    nf, pf, labels = _findings(conn, scen["slug"], bs["slug"], lead_area)
-    area_rows = repo.member_areas(conn, scen["id"], net["id"], bs["slug"], NEIGHBOUR_TOLERANCE / 2)
-    net_rows = repo.network_features(conn, scen["id"], NETWORK_TOLERANCE, network_codes=[code])
-    prac_rows = repo.practice_features(conn, scen["id"], network_codes=[code])
-    layers = [
-        L.neighbours_layer([L.area_feature(r) for r in area_rows], links.area),
-    ]
+def network_view(conn, scope: Scope, links: Links) -> MapView:
+    """A network's map: its polygon or hull, its members, the areas they are in, its findings explained."""
+    if scope.network is None:
+        raise InvalidParameter("code", "A network map needs a network code.")
+    values = scope.values()
+    net_id = scope.network["id"]
+    net = repo.network_bounds(conn, values, net_id)
+    code = net["code"]
+    detail = findings_service.network_detail(conn, scope, code)
+    labels = findings_service.labels()
+    # One engine run for the page: the network's findings and its members' come with its detail.
+    nf = {code: detail.get("network", {}).get("findings", [])}
+    pf = {m["code"]: m.get("findings", []) for m in detail.get("members", [])}
+    area_rows = repo.member_areas(conn, values, net_id, NEIGHBOUR_TOLERANCE / 2)
+    net_rows = repo.network_features(conn, values, NETWORK_TOLERANCE, network_id=net_id)
+    prac_rows = repo.practice_features(conn, values, network_id=net_id)
+    layers = [L.neighbours_layer([L.area_feature(r) for r in area_rows], links.area)]
     layers[0].title = "Areas of its members"
-    layers += _network_and_practice_layers(conn, scen, net_rows, prac_rows, nf, pf, labels, links)
+    layers += _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links)
     layers[1].title = "This network"
     layers[1].link = None
-    version, dates = _common(conn)
-    detail = findings_service.network_detail(conn, scen["slug"], code, bs["slug"])
     members = [
         {k: m.get(k) for k in ("code", "name", "postcode", "list_size", "list_size_date", "area_name")}
         | {"findings": [findings_service.label(k, labels) for k in m.get("findings", [])]}
         for m in detail.get("members", [])
     ]
-    explained = [
-        {"key": k, "label": findings_service.label(k, labels)} for k in detail.get("network", {}).get("findings", [])
-    ]
+    explained = [{"key": k, "label": findings_service.label(k, labels)} for k in nf[code]]
     explanations = findings_service.check_explanations()
     evidence = [
         {"check": check, "explanation": explanations.get(check, ""), "rows": rows}
         for check, rows in (detail.get("items") or {}).items()
     ]
     summary = net_rows[0] if net_rows else {}
-    return MapView(
-        title=f"{net['name']} ({net['code']})",
+    return _view(
+        scope,
+        conn,
+        title=f"{net['name']} ({code})",
         bounds=_bounds(net),
         layers=layers,
-        scenario=scen,
-        boundary_set=bs,
-        data_version=version,
-        data_dates=dates,
         extra={
             "network": dict(net),
             "members": members,
@@ -196,19 +217,15 @@ def network_view(conn, scenario: str, code: str, boundary_set: str | None, links
     )
 
 
-def overview_view(conn, scenario: str, boundary_set: str | None, links: Links) -> MapView:
-    scen = _scenario(conn, scenario)
-    bs = _boundary_set(conn, boundary_set)
-    version, dates = _common(conn)
-    layer = L.overview_layer(links.overview_data, links.area)
-    return MapView(
+def overview_view(conn, scope: Scope, links: Links) -> MapView:
+    """Every area of the scope's boundary set, coloured by findings (the layer is fetched: overview_features)."""
+    bs = scope.boundary_set
+    return _view(
+        scope,
+        conn,
         title=f"{bs['name']}: findings by area",
-        bounds=_bounds(repo.boundary_set_extent(conn, bs["slug"])),
-        layers=[layer],
-        scenario=scen,
-        boundary_set=bs,
-        data_version=version,
-        data_dates=dates,
+        bounds=_bounds(repo.boundary_set_extent(conn, bs["id"])),
+        layers=[L.overview_layer(links.overview_data, links.area)],
     )
 
 
@@ -226,76 +243,117 @@ def check_overview_tolerance(value: str | None) -> int:
     return tol
 
 
-def overview_features(conn, scenario: str, boundary_set: str | None, tolerance: int) -> dict:
-    """Every area of a boundary set with its number of findings (network findings counted in the
-    area that leads the network, practice findings in the practice's commissioner area)."""
-    scen = _scenario(conn, scenario)
-    bs = _boundary_set(conn, boundary_set)
-    nf, pf, _labels = _findings(conn, scen["slug"], bs["slug"], None)
+def findings_per_area(conn, scope: Scope) -> dict[str, int]:
+    """Area code → number of findings in the scope: a network's findings count in its lead commissioner's
+    area (else the area holding most of its members), a practice's in the area it is located in (else its
+    commissioner's area), all in the scope's boundary set."""
+    whole = replace(scope, area=None)
+    nf, pf = findings_service.findings_for(conn, whole)
+    values = whole.values()
     per_area: dict[str, int] = {}
-    for code, lead in repo.network_areas(conn, scen["id"]).items():
-        per_area[lead] = per_area.get(lead, 0) + len(nf.get(code, []))
-    commissioners = repo.practice_commissioners(conn)
+    homes = repo.network_home_areas(conn, values)
+    for code, keys in nf.items():
+        home = homes.get(code)
+        if home:
+            per_area[home] = per_area.get(home, 0) + len(keys)
+    practice_homes = repo.practice_home_areas(conn, values, sorted(pf))
     for code, keys in pf.items():
-        area = commissioners.get(code)
-        if area:
-            per_area[area] = per_area.get(area, 0) + len(keys)
+        home = practice_homes.get(code)
+        if home:
+            per_area[home] = per_area.get(home, 0) + len(keys)
+    return per_area
+
+
+def overview_features(conn, scope: Scope, tolerance: int) -> dict:
+    """Every area of the scope's boundary set with its number of findings (see :func:`findings_per_area`)."""
+    bs = scope.boundary_set
+    per_area = findings_per_area(conn, scope)
     features = [
         L.area_feature(r, n=per_area.get(r["code"], 0))
-        for r in repo.area_features(conn, bs["slug"], tolerance, overview_digits(tolerance))
+        for r in repo.area_features(conn, bs["id"], tolerance, overview_digits(tolerance))
     ]
     classes = palette.finding_classes([f["properties"]["n"] for f in features])
     return {
         "type": "FeatureCollection",
         "features": features,
         "classes": [{"high": c.high, "colour": c.colour, "label": c.label} for c in classes],
-        "scenario": scen["slug"],
+        "scenario": scope.scenario["slug"],
         "boundary_set": bs["slug"],
+        "scope": scope.describe(),
         "findings_available": True,  # the rule engine always runs; kept for clients of this layer
     }
 
 
-def compare_views(
-    conn, scenario_a: str, scenario_b: str, area_code: str, boundary_set: str | None, links: Links
-) -> tuple[MapView, MapView, list[dict]]:
-    """Two area views of the same area, each with a layer of the practices whose network differs."""
-    if scenario_a == scenario_b:
+def compare_scopes(conn, a: str, b: str, area: str, boundary_set: str | None = None) -> tuple[Scope, Scope]:
+    """The two sides of a compare page: each scenario in its own scope (its own date and extracts), both in
+    one boundary set (``a``'s, or the one asked for) and the same area."""
+    scope_a = page_scope(conn, a, boundary_set, area=area)
+    try:
+        scope_b = page_scope(conn, b, scope_a.boundary_set["slug"], area=scope_a.area["code"])
+    except InvalidParameter as err:
+        if err.parameter != "boundary_set":
+            raise
+        raise InvalidParameter(
+            "b",
+            f"Scenarios '{scope_a.scenario['slug']}' ({scope_a.dataset} data) and '{b}' belong to different datasets "
+            f"and cannot be compared: {err.detail}",
+        ) from None
+    if scope_a.scenario["id"] == scope_b.scenario["id"]:
         raise InvalidParameter("b", "Choose two different scenarios to compare.")
-    view_a = area_view(conn, scenario_a, area_code, boundary_set, links)
-    view_b = area_view(conn, scenario_b, area_code, view_a.boundary_set["slug"], links)
+    return scope_a, scope_b
+
+
+def _moved_networks(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def compare_views(
+    conn, scope_a: Scope, scope_b: Scope, links_a: Links, links_b: Links
+) -> tuple[MapView, MapView, list[dict], dict]:
+    """Two area views of the same area, each in its own scope, each with a layer of the practices (shown
+    on either map) whose network differs; the moves and check counts come from the engine's comparison."""
+    result = service.compare_scenarios(
+        conn, scope_a.scenario["slug"], scope_b.scenario["slug"], scope_a.boundary_set["slug"], None, scope_a.area["code"]
+    )
+    view_a = area_view(conn, scope_a, links_a)
+    view_b = area_view(conn, scope_b, links_b)
     feats_a = {f["properties"]["code"]: f for f in _layer(view_a, "practices").features}
     feats_b = {f["properties"]["code"]: f for f in _layer(view_b, "practices").features}
-    codes = sorted(set(feats_a) | set(feats_b))
-    nets_a = repo.practice_networks(conn, view_a.scenario["id"], codes)
-    nets_b = repo.practice_networks(conn, view_b.scenario["id"], codes)
-    moved = []
-    for code in codes:
-        if sorted(nets_a.get(code, [])) != sorted(nets_b.get(code, [])):
-            props = (feats_a.get(code) or feats_b[code])["properties"]
-            moved.append(
-                {"code": code, "name": props["name"], "from": nets_a.get(code, []), "to": nets_b.get(code, [])}
-            )
+    moved = [
+        {
+            "code": m["code"],
+            "name": m["name"],
+            "from": _moved_networks(m["from"]),
+            "to": _moved_networks(m["to"]),
+        }
+        for m in result["practices_moved"]
+        if m["code"] in feats_a or m["code"] in feats_b
+    ]
     labels = _layer(view_a, "practices").finding_labels or {}
-    for view, feats, other in ((view_a, feats_a, nets_b), (view_b, feats_b, nets_a)):
+    for view, feats, side in ((view_a, feats_a, "to"), (view_b, feats_b, "from")):
         moved_feats = []
         for m in moved:
-            f = feats.get(m["code"]) or (feats_a.get(m["code"]) or feats_b.get(m["code"]))
-            props = dict(f["properties"], other=", ".join(other.get(m["code"], [])) or "none")
+            f = feats.get(m["code"]) or feats_a.get(m["code"]) or feats_b[m["code"]]
+            props = dict(f["properties"], other=", ".join(m[side]) or "none")
             moved_feats.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
         view.layers.append(L.moved_layer(moved_feats, labels))
-    return view_a, view_b, moved
+    return view_a, view_b, moved, result["checks"]
 
 
 def _layer(view: MapView, key: str) -> L.Layer:
     return next(layer for layer in view.layers if layer.key == key)
 
 
-def search_practices(conn, scenario: str, boundary_set: str | None, query: str) -> dict:
-    """Practices by name, ODS code or postcode, each with the area whose map shows it (overview search)."""
-    _scenario(conn, scenario)
-    bs = _boundary_set(conn, boundary_set)
+def search_practices(conn, scope: Scope, query: str) -> dict:
+    """Practices of the scope by name, ODS code or postcode, each with the area whose map shows it."""
     query = (query or "").strip()
     if len(query) < 2 or len(query) > 100:
         raise InvalidParameter("q", "Search text must be 2 to 100 characters long.")
-    rows = repo.search_practices(conn, bs["slug"], query)
-    return {"boundary_set": bs["slug"], "results": [dict(r) for r in rows]}
+    rows = repo.search_practices(conn, scope.values(), query)
+    return {
+        "scenario": scope.scenario["slug"],
+        "boundary_set": scope.boundary_set["slug"],
+        "results": [dict(r) for r in rows],
+    }

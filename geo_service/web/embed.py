@@ -13,7 +13,9 @@ from flask import Blueprint, Response, request, url_for
 
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
-from geo_service.embeds.views import parse_version, parse_view
+from geo_service.embeds.views import embed_scope, parse_version, parse_view
+from geo_service.maps.views import boundary_set_is_explicit
+from geo_service.scope import Scope
 from geo_service.web.connection import database, get_conn
 
 bp = Blueprint("embed", __name__)
@@ -52,7 +54,14 @@ def embed_map(scenario: str, kind: str, code: str):
     early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
     if early is not None:
         return early
-    embed = snapshots.get_embed(database().url, get_conn, view, version, lambda: render_embed(get_conn(), view))
+    embed = snapshots.get_embed(
+        database().url,
+        get_conn,
+        view,
+        version,
+        resolve=lambda conn: embed_scope(conn, view),
+        render=lambda scope: render_embed(get_conn(), view, scope),
+    )
     return _send(embed.body_gzip, embed.etag, cache_control)
 
 
@@ -69,10 +78,14 @@ def oembed():
     return body, 200, {"Cache-Control": "public, max-age=3600"}
 
 
-def share_context(kind: str, scenario: str, code: str, boundary_set: str | None, version: int, title: str) -> dict:
-    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery."""
+def share_context(kind: str, scope: Scope, version: int, title: str) -> dict:
+    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery.
+    Codes are the scope's canonical ones; the boundary set is named when it is not the scenario's default."""
     from geo_service.embeds.snippet import embed_url, iframe_html
 
+    scenario = scope.scenario["slug"]
+    code = scope.area["code"] if kind == "area" else scope.network["code"]
+    boundary_set = scope.boundary_set["slug"] if boundary_set_is_explicit(scope) else None
     view = parse_view(scenario, kind, code, {"boundary_set": boundary_set} if boundary_set else {})
     base = request.host_url
     page_url = url_for(f"maps.{kind}_map", scenario=scenario, code=code, boundary_set=boundary_set, _external=True)

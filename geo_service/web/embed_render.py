@@ -1,4 +1,4 @@
-"""Render an embed: the same map builders as the map pages, without site chrome."""
+"""Render an embed: the same map builders and scope as the map pages, without site chrome."""
 
 from __future__ import annotations
 
@@ -8,26 +8,21 @@ from geo_service.embeds.snapshots import Rendered
 from geo_service.embeds.views import EmbedView
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
-from geo_service.maps.builder import data_date_text, render_map
-from geo_service.web.maps import links, map_options
+from geo_service.maps.builder import render_map
+from geo_service.scope import Scope
+from geo_service.web.maps import boundary_set_args, links, map_options
 
 
-def render_embed(conn, embed: EmbedView) -> Rendered:
-    map_links = links(embed.scenario, embed.boundary_set)
+def render_embed(conn, embed: EmbedView, scope: Scope) -> Rendered:
+    map_links = links(scope)
+    extra = boundary_set_args(scope)
+    slug = scope.scenario["slug"]
     if embed.kind == "area":
-        view = views.area_view(conn, embed.scenario, embed.code, embed.boundary_set, map_links)
-        full = url_for(
-            "maps.area_map", scenario=embed.scenario, code=embed.code, boundary_set=embed.boundary_set, _external=True
-        )
+        view = views.area_view(conn, scope, map_links)
+        full = url_for("maps.area_map", scenario=slug, code=scope.area["code"], _external=True, **extra)
     else:
-        view = views.network_view(conn, embed.scenario, embed.code, embed.boundary_set, map_links)
-        full = url_for(
-            "maps.network_map",
-            scenario=embed.scenario,
-            code=embed.code,
-            boundary_set=embed.boundary_set,
-            _external=True,
-        )
+        view = views.network_view(conn, scope, map_links)
+        full = url_for("maps.network_map", scenario=slug, code=scope.network["code"], _external=True, **extra)
     available = [layer.key for layer in view.layers]
     if embed.layers is not None:
         unknown = sorted(set(embed.layers) - set(available))
@@ -45,6 +40,6 @@ def render_embed(conn, embed: EmbedView) -> Rendered:
         rendered=rendered,
         embed=embed,
         full_map_url=full,
-        data_date=data_date_text(view.data_dates),
+        data_line=view.data_line,
     )
     return Rendered(title=view.title, html=html)

@@ -2,6 +2,9 @@
 
 The file is built in a temporary folder before the response starts (so errors are still a
 problem+json), then streamed in chunks; the folder is removed when the stream ends or is closed.
+Every response names the data it shows in the ``X-Data-Scope`` header (the scope's data line, ASCII:
+"as of 4 Dec 2019; register Dec 2019; list sizes Jan 2021; locations Oct 2020; boundaries Apr 2019"),
+for formats that cannot carry it themselves (CSV, KML, PNG) as for the others.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from geo_service.exports import service
-from geo_service.exports.vector import ExportFile
+from geo_service.exports.vector import ExportFile, ascii_line
 from geo_service.web.connection import get_conn
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
@@ -21,6 +24,8 @@ def _stream(export: ExportFile) -> Response:
     resp.headers["Content-Length"] = str(size)
     resp.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     resp.headers["Cache-Control"] = "no-store"
+    if export.data_line:
+        resp.headers["X-Data-Scope"] = ascii_line(export.data_line)
     resp.call_on_close(export.cleanup)
     return resp
 

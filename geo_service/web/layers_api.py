@@ -1,7 +1,8 @@
 """Cacheable GeoJSON layers for the maps: ``/api/v1/maps/...``.
 
-ETag = hash of the data version and the request (path + sorted query), so a client or proxy
-revalidates with ``If-None-Match`` and gets ``304`` without the server computing the layer.
+Each request resolves its scope first (scenario date, dataset, extracts, boundary set, area). ETag = hash
+of the data version, the scope and the request (path + sorted query), so a client or proxy revalidates with
+``If-None-Match`` and gets ``304`` without the server computing the layer.
 """
 
 from __future__ import annotations
@@ -15,20 +16,21 @@ from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
+from geo_service.scope import Scope
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
-from geo_service.web.maps import links
+from geo_service.web.maps import links, requested_boundary_set
 
 bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
 
-MAX_AGE = 60  # seconds before a client revalidates (cheap: one tiny query)
+MAX_AGE = 60  # seconds before a client revalidates (cheap: a few tiny queries)
 GEOJSON = "application/geo+json"
 _bodies: LRUCache[bytes] = LRUCache(32)  # serialised layers; the key holds the data version, so never stale
 
 
-def _etag(version: int) -> str:
+def _etag(version: int, scope: Scope) -> str:
     args = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    digest = hashlib.sha256(f"{version}|{request.path}|{args}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{version}|{scope.key()}|{request.path}|{args}".encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
@@ -45,45 +47,45 @@ def _client_etags() -> set[str]:
     return tags
 
 
-def _cached(build) -> Response:
-    version, _ = meta.data_version(get_conn())
-    etag = _etag(version)
+def _cached(scope: Scope, build) -> Response:
+    conn = get_conn()
+    etag = _etag(meta.current_version(conn), scope)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
     if etag in _client_etags():
         return Response(status=304, headers=headers)
     body = _bodies.get_or_build(
-        (get_conn().dsn, etag),
+        (conn.dsn, etag),
         lambda: json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode(),
     )
-    return precompressed.response((get_conn().dsn, etag), body, GEOJSON, headers)
+    return precompressed.response((conn.dsn, etag), body, GEOJSON, headers)
 
 
 @bp.get("/<scenario>/areas.geojson")
 def overview_areas(scenario: str):
     """Every area of a boundary set with its number of findings (the overview map's layer)."""
     tolerance = views.check_overview_tolerance(request.args.get("simplify"))
-    boundary_set = request.args.get("boundary_set") or None
-    return _cached(lambda: views.overview_features(get_conn(), scenario, boundary_set, tolerance))
+    scope = views.page_scope(get_conn(), scenario, requested_boundary_set())
+    return _cached(scope, lambda: views.overview_features(get_conn(), scope, tolerance))
 
 
 @bp.get("/<scenario>/practices")
 def search_practices(scenario: str):
     """Practice search for the overview: ``?q=`` name fragment, ODS code or postcode prefix."""
-    boundary_set = request.args.get("boundary_set") or None
-    body = views.search_practices(get_conn(), scenario, boundary_set, request.args.get("q", ""))
+    scope = views.page_scope(get_conn(), scenario, requested_boundary_set())
+    body = views.search_practices(get_conn(), scope, request.args.get("q", ""))
     return body, 200, {"Cache-Control": f"public, max-age={MAX_AGE}"}
 
 
 @bp.get("/<scenario>/areas/<code>/layers/<key>.geojson")
 def area_layer(scenario: str, code: str, key: str):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""
-    boundary_set = request.args.get("boundary_set") or None
+    scope = views.page_scope(get_conn(), scenario, requested_boundary_set(), area=code)
 
     def build():
-        view = views.area_view(get_conn(), scenario, code, boundary_set, links(scenario, boundary_set))
+        view = views.area_view(get_conn(), scope, links(scope))
         layer = next((layer for layer in view.layers if layer.key == key), None)
         if layer is None:
             raise NotFound(f"No layer '{key}' on area maps. Layers: {', '.join(x.key for x in view.layers)}.")
         return layer.feature_collection()
 
-    return _cached(build)
+    return _cached(scope, build)

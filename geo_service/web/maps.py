@@ -1,4 +1,9 @@
-"""Map pages: overview, area, network and compare (server-rendered around a Folium map)."""
+"""Map pages: overview, area, network and compare (server-rendered around a Folium map).
+
+Each page resolves one scope per map (:func:`geo_service.maps.views.page_scope`: the scenario's date,
+dataset and extracts, the boundary set asked for or the scenario's default, canonical area/network code)
+and hands it to the view. Pages are kept per data version and scope.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from functools import wraps
 from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
+from geo_service.analysis.findings import SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
-from geo_service.maps.builder import MapOptions, data_date_text, render_map, render_pair
+from geo_service.maps.builder import MapOptions, render_map, render_pair
+from geo_service.scope import Scope
 from geo_service.web.connection import get_conn
 from geo_service.web.embed import share_context
 
@@ -20,23 +27,34 @@ _PLACEHOLDER = "__CODE__"
 _pages: LRUCache[str] = LRUCache(64)
 
 
-def cached_page(view):
-    """Keep rendered map pages per (database, data version, URL, basemap): the same data and URL
-    always give the same page, and a new import moves the data version."""
+def requested_boundary_set() -> str | None:
+    return request.args.get("boundary_set") or None
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        cfg = current_app.config
-        key = (
-            *data_state(get_conn()),
-            request.host_url,
-            request.full_path,
-            cfg.get("GEO_TILES_URL"),
-            cfg.get("GEO_TILES_ATTRIBUTION"),
-        )
-        return _pages.get_or_build(key, lambda: view(*args, **kwargs))
 
-    return wrapper
+def cached_page(resolve):
+    """Resolve the page's scope(s) with ``resolve(conn, **route values)``, then keep the rendered page per
+    (database, data version, scopes, URL, basemap): the same data, scope and URL always give the same page,
+    and a new import moves the data version. The view is called with the scopes."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(**kwargs):
+            conn = get_conn()
+            scopes = resolve(conn, **kwargs)
+            cfg = current_app.config
+            key = (
+                *data_state(conn),
+                tuple(s.key() for s in scopes),
+                request.host_url,
+                request.full_path,
+                cfg.get("GEO_TILES_URL"),
+                cfg.get("GEO_TILES_ATTRIBUTION"),
+            )
+            return _pages.get_or_build(key, lambda: view(*scopes))
+
+        return wrapper
+
+    return decorate
 
 
 def map_options(**overrides) -> MapOptions:
@@ -55,12 +73,18 @@ def _template(endpoint: str, **values) -> str:
     return url_for(endpoint, code=_PLACEHOLDER, **values).replace(_PLACEHOLDER, "{code}")
 
 
-def links(scenario: str, boundary_set: str | None) -> views.Links:
-    extra = {"boundary_set": boundary_set} if boundary_set else {}
+def boundary_set_args(scope: Scope) -> dict:
+    """``boundary_set`` for links from a page, when its set is not the scenario's default."""
+    return {"boundary_set": scope.boundary_set["slug"]} if views.boundary_set_is_explicit(scope) else {}
+
+
+def links(scope: Scope) -> views.Links:
+    extra = boundary_set_args(scope)
+    slug = scope.scenario["slug"]
     return views.Links(
-        area=_template("maps.area_map", scenario=scenario, **extra),
-        network=_template("maps.network_map", scenario=scenario, **extra),
-        overview_data=url_for("layers_api.overview_areas", scenario=scenario, **extra),
+        area=_template("maps.area_map", scenario=slug, **extra),
+        network=_template("maps.network_map", scenario=slug, **extra),
+        overview_data=url_for("layers_api.overview_areas", scenario=slug, **extra),
     )
 
 
@@ -77,61 +101,78 @@ def _page(template: str, view: views.MapView, rendered, **context):
         template,
         view=view,
         rendered=rendered,
-        data_date=data_date_text(view.data_dates),
+        data_line=view.data_line,
         optional_url=optional_url,
         **context,
     )
 
 
+def _overview_scope(conn, scenario: str):
+    return (views.page_scope(conn, scenario, requested_boundary_set()),)
+
+
+def _area_scope(conn, scenario: str, code: str):
+    return (views.page_scope(conn, scenario, requested_boundary_set(), area=code),)
+
+
+def _network_scope(conn, scenario: str, code: str):
+    return (views.page_scope(conn, scenario, requested_boundary_set(), network=code),)
+
+
+def _compare_scopes(conn):
+    args = request.args
+    for name in ("a", "b", "area"):
+        if not args.get(name):
+            raise InvalidParameter(name, f"'{name}' is required: /maps/compare?a=<scenario>&b=<scenario>&area=<code>.")
+    return views.compare_scopes(conn, args["a"], args["b"], args["area"], requested_boundary_set())
+
+
 @bp.get("/<scenario>")
-@cached_page
-def overview(scenario: str):
-    boundary_set = request.args.get("boundary_set") or None
-    view = views.overview_view(get_conn(), scenario, boundary_set, links(scenario, boundary_set))
-    view.layers[0].url = url_for("layers_api.overview_areas", scenario=scenario, boundary_set=view.boundary_set["slug"])
-    view.layers[0].link = _template("maps.area_map", scenario=scenario, boundary_set=view.boundary_set["slug"])
+@cached_page(_overview_scope)
+def overview(scope: Scope):
+    map_links = links(scope)
+    view = views.overview_view(get_conn(), scope, map_links)
     view.extra["search"] = {
         "label": "Search areas and practices",
         "placeholder": "Area, practice name, ODS code or postcode",
-        "remote": url_for("layers_api.search_practices", scenario=scenario, boundary_set=view.boundary_set["slug"]),
-        "remoteLink": view.layers[0].link,
+        "remote": url_for("layers_api.search_practices", scenario=scope.scenario["slug"], **boundary_set_args(scope)),
+        "remoteLink": map_links.area,
     }
     rendered = render_map(view, map_options(prefer_canvas=True))
     return _page("maps/overview.html", view, rendered)
 
 
 @bp.get("/<scenario>/areas/<code>")
-@cached_page
-def area_map(scenario: str, code: str):
-    boundary_set = request.args.get("boundary_set") or None
-    conn = get_conn()
-    view = views.area_view(conn, scenario, code, boundary_set, links(scenario, boundary_set))
+@cached_page(_area_scope)
+def area_map(scope: Scope):
+    view = views.area_view(get_conn(), scope, links(scope))
     rendered = render_map(view, map_options())
-    share = share_context("area", scenario, code, boundary_set, view.data_version, view.title)
+    share = share_context("area", scope, view.data_version, view.title)
     return _page("maps/area.html", view, rendered, area=view.extra["area"], share=share)
 
 
 @bp.get("/<scenario>/networks/<code>")
-@cached_page
-def network_map(scenario: str, code: str):
-    boundary_set = request.args.get("boundary_set") or None
-    view = views.network_view(get_conn(), scenario, code, boundary_set, links(scenario, boundary_set))
+@cached_page(_network_scope)
+def network_map(scope: Scope):
+    view = views.network_view(get_conn(), scope, links(scope))
     rendered = render_map(view, map_options())
-    share = share_context("network", scenario, code, boundary_set, view.data_version, view.title)
+    share = share_context("network", scope, view.data_version, view.title)
     return _page("maps/network.html", view, rendered, network=view.extra["network"], share=share)
 
 
 @bp.get("/compare")
-@cached_page
-def compare():
-    args = request.args
-    for name in ("a", "b", "area"):
-        if not args.get(name):
-            raise InvalidParameter(name, f"'{name}' is required: /maps/compare?a=<scenario>&b=<scenario>&area=<code>.")
-    boundary_set = args.get("boundary_set") or None
-    view_a, view_b, moved = views.compare_views(
-        get_conn(), args["a"], args["b"], args["area"], boundary_set, links(args["a"], boundary_set)
-    )
+@cached_page(_compare_scopes)
+def compare(scope_a: Scope, scope_b: Scope):
+    view_a, view_b, moved, checks = views.compare_views(get_conn(), scope_a, scope_b, links(scope_a), links(scope_b))
     # Half-width maps: layer control and legend start folded so the maps stay visible.
     rendered = render_pair(view_a, view_b, map_options(layer_control_collapsed=True, legend_collapsed=True))
-    return _page("maps/compare.html", view_a, rendered, view_b=view_b, moved=moved, area=view_a.extra["area"])
+    check_rows = [{"key": k, "label": SUMMARY_KEYS.get(k, k), **v} for k, v in checks.items()]
+    return _page(
+        "maps/compare.html",
+        view_a,
+        rendered,
+        view_b=view_b,
+        moved=moved,
+        checks=check_rows,
+        area=view_a.extra["area"],
+    )

@@ -5,7 +5,19 @@ from geo_service.db import migrate as migrate_mod
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.errors import SetupError
 
-TABLES = {"data_version", "sources", "boundary_sets", "areas", "practices", "scenarios", "networks", "memberships"}
+TABLES = {
+    "data_version",
+    "extracts",
+    "boundary_sets",
+    "areas",
+    "practices",
+    "practice_register",
+    "practice_list_sizes",
+    "postcode_points",
+    "scenarios",
+    "networks",
+    "memberships",
+}
 
 
 def _tables(url):
@@ -33,7 +45,7 @@ def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
     with psycopg2.connect(empty_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM schema_migrations")
         assert cur.fetchone()[0] == len(applied)
-        cur.execute("SELECT Find_SRID('public', 'areas', 'geom'), Find_SRID('public', 'practices', 'location')")
+        cur.execute("SELECT Find_SRID('public', 'areas', 'geom'), Find_SRID('public', 'postcode_points', 'geom')")
         assert cur.fetchone() == (4326, 4326)
 
 
@@ -56,9 +68,9 @@ def test_data_version_bumps_once_per_changing_transaction(fresh_db):
 
     before = version()
     with fresh_db.connection() as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO practices (ods_code, name) VALUES ('A1', 'One'), ('A2', 'Two')")
-        cur.execute("UPDATE practices SET name = name || '!'")
+        cur.execute("INSERT INTO practices (ods_code) VALUES ('A1'), ('A2')")
+        cur.execute("UPDATE practices SET ods_code = ods_code || '!'")
     assert version() == before + 1
     with fresh_db.connection() as conn, conn.cursor() as cur:
-        cur.execute("UPDATE practices SET name = 'x' WHERE false")  # changes nothing
+        cur.execute("UPDATE practices SET ods_code = 'x' WHERE false")  # changes nothing
     assert version() == before + 1

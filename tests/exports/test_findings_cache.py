@@ -5,12 +5,13 @@ from __future__ import annotations
 from geo_service.demo.generator import REGISTERED
 from geo_service.demo.load import load_demo
 from geo_service.exports import layers
+from geo_service.scope import resolve_scope
 
 
 def _orphans(db) -> set[str]:
     with db.connection() as conn:
-        scope = layers.resolve_scope(conn, REGISTERED)
-        df = layers.build_layer(conn, scope, "practices")
+        scope = resolve_scope(conn, REGISTERED)
+        df = layers.build_layer(conn, scope, "practices", 4326)
         return set(df.loc[df["orphaned"].fillna(False).astype(bool), "ods_code"])
 
 

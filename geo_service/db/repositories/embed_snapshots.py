@@ -1,4 +1,8 @@
-"""Stored embed renderings, one per (view, data version)."""
+"""Stored embed renderings, one per (view and scope, data version).
+
+``view_key`` is the view's URL key, then ``|`` and a digest of its scope (renderings stored before scopes
+existed have the URL key alone). A pinned version is looked up by the URL key part.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import psycopg2
 
 from geo_service.db.pool import dict_cursor
 
+SCOPE_SEPARATOR = "|"
+
 
 def find(conn, view_key: str, data_version: int) -> dict | None:
+    """The rendering stored under exactly this (scoped) key at this version."""
     with dict_cursor(conn) as cur:
         cur.execute(
             """SELECT view_key, data_version, title, body_gzip, etag, created_at
@@ -20,11 +27,29 @@ def find(conn, view_key: str, data_version: int) -> dict | None:
     return row
 
 
-def versions(conn, view_key: str) -> list[int]:
+def find_pinned(conn, url_key: str, data_version: int) -> dict | None:
+    """The rendering of the view with this URL key at this version, whatever its scope was then."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """SELECT view_key, data_version, title, body_gzip, etag, created_at
+                 FROM embed_snapshots
+                WHERE split_part(view_key, %(sep)s, 1) = %(k)s AND data_version = %(v)s
+                ORDER BY created_at, id LIMIT 1""",
+            {"k": url_key, "v": data_version, "sep": SCOPE_SEPARATOR},
+        )
+        row = cur.fetchone()
+    if row is not None:
+        row["body_gzip"] = bytes(row["body_gzip"])
+    return row
+
+
+def versions(conn, url_key: str) -> list[int]:
+    """Data versions at which the view with this URL key was rendered and kept."""
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT data_version FROM embed_snapshots WHERE view_key = %(k)s ORDER BY data_version",
-            {"k": view_key},
+            """SELECT DISTINCT data_version FROM embed_snapshots
+                WHERE split_part(view_key, %(sep)s, 1) = %(k)s ORDER BY data_version""",
+            {"k": url_key, "sep": SCOPE_SEPARATOR},
         )
         return [r[0] for r in cur.fetchall()]
 
@@ -38,25 +63,3 @@ def store(conn, view_key: str, data_version: int, title: str, body_gzip: bytes, 
                ON CONFLICT (view_key, data_version) DO NOTHING""",
             {"k": view_key, "v": data_version, "t": title, "b": psycopg2.Binary(body_gzip), "e": etag},
         )
-
-
-def describe(conn, scenario: str, kind: str, code: str, boundary_set: str | None) -> dict | None:
-    """Names for an embed's title: scenario name plus the area's or network's name (None if unknown)."""
-    with dict_cursor(conn) as cur:
-        if kind == "network":
-            cur.execute(
-                """SELECT s.name AS scenario_name, n.name AS name, n.code AS code
-                     FROM scenarios s JOIN networks n ON n.scenario_id = s.id
-                    WHERE s.slug = %(s)s AND n.code = %(c)s""",
-                {"s": scenario, "c": code},
-            )
-        else:
-            cur.execute(
-                """SELECT s.name AS scenario_name, a.name AS name, coalesce(a.ods_code, a.gss_code) AS code
-                     FROM scenarios s, areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-                    WHERE s.slug = %(s)s AND (a.ods_code = %(c)s OR a.gss_code = %(c)s)
-                      AND (%(b)s::text IS NULL OR bs.slug = %(b)s)
-                    ORDER BY bs.created_at DESC LIMIT 1""",
-                {"s": scenario, "c": code, "b": boundary_set},
-            )
-        return cur.fetchone()

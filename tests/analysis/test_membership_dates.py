@@ -1,0 +1,77 @@
+"""A scenario is judged as of its own date: a membership counts when ``start <= as_of`` and (``end`` is null or
+``end >= as_of``), whatever today's date is; list sizes are stale measured from ``as_of``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from geo_service.analysis import service
+from geo_service.ingest.bundle import import_bundle
+from geo_service.scope import resolve_scope, set_scenario
+from tests.ingest.conftest import DATA
+
+SLUG = "test-epcn-2019"
+
+
+@pytest.fixture
+def small(fresh_db):
+    import_bundle(fresh_db, DATA / "bundle.toml")
+    return fresh_db
+
+
+def _orphans(db, **kw) -> set[str]:
+    with db.connection() as conn:
+        return {r["code"] for r in service.run_checks(conn, SLUG, None, **kw)["items"]["orphaned_practices"]}
+
+
+def _members(db, **kw) -> dict[str, int]:
+    with db.connection() as conn:
+        result = service.run_checks(conn, SLUG, None, params={"min": 10**9, "max": 10**9}, **kw)
+    sizes = {r["code"]: r["member_count"] for r in result["items"]["size_band"]}
+    sizes.update({r["code"]: 0 for r in result["items"]["empty_networks"]})
+    return sizes
+
+
+def test_a_membership_ending_on_as_of_still_counts(small):
+    # A81003's membership of U00002 ends on 31 March 2020: on that day it is still a member, the next it is not.
+    assert _members(small, as_of="2020-03-31")["U00002"] == 3
+    assert _members(small, as_of="2020-04-01")["U00002"] == 2
+
+
+def test_a_membership_starting_after_as_of_does_not_count_yet(small):
+    # Every membership starts on 1 July 2019: the day before, nobody is a member and both networks are empty.
+    before = _orphans(small, as_of="2019-06-30")
+    assert before == {"A81001", "A81002", "A81004"}  # the active English GP practices (not the closed A81003)
+    assert _members(small, as_of="2019-06-30") == {"U00001": 0, "U00002": 0}
+    assert "A81001" not in _orphans(small, as_of="2019-07-01")
+
+
+def test_the_wall_clock_does_not_decide(small):
+    with small.connection() as conn:
+        set_scenario(conn, SLUG, as_of="2019-12-04")
+    # Today (after 2020-03-31) A81003 has left U00002; on the scenario's date it had not.
+    assert date.today() > date(2020, 3, 31)
+    assert _members(small)["U00002"] == 3
+    with small.connection() as conn:
+        assert resolve_scope(conn, SLUG).as_of == date(2019, 12, 4)
+
+
+def test_stale_list_sizes_are_measured_from_as_of(small):
+    with small.connection() as conn:
+        set_scenario(conn, SLUG, as_of="2019-12-04")
+        fresh = service.run_checks(conn, SLUG, None)["summary"]["data_gaps"]["practices_with_stale_list_size"]
+        late = service.run_checks(conn, SLUG, None, as_of="2030-01-01")
+    assert fresh == 0
+    assert late["summary"]["data_gaps"]["practices_with_stale_list_size"] > 0
+    assert late["parameters"]["stale_before"] == "2028-07-02"  # 548 days before 1 Jan 2030
+
+
+def test_bad_as_of_is_refused_with_the_parameter_named(small):
+    from geo_service.errors import InvalidParameter
+
+    with small.connection() as conn, pytest.raises(InvalidParameter) as err:
+        service.run_checks(conn, SLUG, None, as_of="4/12/2019")
+    assert err.value.extra["parameter"] == "as_of"
+    assert err.value.detail == "'as_of' must be a date like 2019-12-04, got '4/12/2019'."
