@@ -8,10 +8,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from geo_service.analysis.findings import FINDING_LABELS
 from geo_service.demo.generator import PROPOSAL, REGISTERED
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.exports import service
-from geo_service.exports.print_map import expected_pixels
+from geo_service.exports.print_map import caption, expected_pixels
+from geo_service.scope import resolve_scope
 
 MM_TO_PT = 72 / 25.4
 
@@ -54,7 +56,15 @@ def test_pdf_has_the_page_size(demo_conn, paper, orientation, mm):
         assert float(box.height) == pytest.approx(mm[1] * MM_TO_PT, abs=0.5)
         text = reader.pages[0].extract_text()
         assert "UZ0010" in text and "Findings summary" in text and "Open Government Licence" in text
-        assert "Crosses a commissioner boundary" in text  # the planted cross-boundary network
+        flat = " ".join(text.split())
+        # the planted cross-boundary network, by its label in the rule registry
+        assert f"{FINDING_LABELS['cross_boundary_administrative']}: 1 network" in flat
+        assert "Cross-boundary networks" in flat  # its red outline, in the legend
+        line = resolve_scope(demo_conn, REGISTERED).data_line()
+        assert f"Data: {line}" in flat  # the sheet says which extracts and dates it shows
+        assert "Data as of" not in flat
+        assert reader.metadata["/Subject"] == line
+        assert result.data_line == line
     finally:
         result.cleanup()
 
@@ -101,3 +111,20 @@ def test_basemap_is_never_required(demo_conn, caplog):
         assert "contextily is not installed" in caplog.text
     else:
         assert "could not be drawn" in caplog.text
+
+
+def test_caption_names_scenario_boundary_set_and_data_line(demo_conn):
+    scope = resolve_scope(demo_conn, PROPOSAL, area="ZA1")
+    text = caption(scope)
+    assert text.startswith(f"Scenario: {scope.scenario['name']}  ·  Boundary set: {scope.boundary_set['name']}")
+    assert text.endswith(f"Data: {scope.data_line()}")
+    assert "as of 1 Oct 2024" in text and "boundaries Apr 2019" in text and "synthetic demo data" in text
+
+
+def test_png_carries_the_data_line(demo_conn):
+    result = service.print_map(demo_conn, REGISTERED, "area", "ZA1", "png", dpi=72)
+    try:
+        with Image.open(result.path) as img:
+            assert img.info["Description"] == resolve_scope(demo_conn, REGISTERED).data_line()
+    finally:
+        result.cleanup()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import zipfile
 
@@ -13,14 +14,18 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
+from geo_service.analysis.findings import NETWORK_FINDINGS, PRACTICE_FINDINGS
 from geo_service.crs import to_bng
 from geo_service.demo.generator import PROPOSAL, REGISTERED
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.exports import service
+from geo_service.exports.vector import shapefile_field_names
+from geo_service.scope import resolve_scope
 
 KNOWN = "Z00001"
-NETWORK_FINDING_COLUMNS = {"cross_boundary_administrative", "undersized", "oversized", "dominated", "findings"}
-PRACTICE_FINDING_COLUMNS = {"orphaned", "multiply_assigned", "no_location", "stale_list_size", "findings"}
+# One column per finding key of the rule registry, plus the plain-English labels.
+NETWORK_FINDING_COLUMNS = {*NETWORK_FINDINGS, "findings"}
+PRACTICE_FINDING_COLUMNS = {*PRACTICE_FINDINGS, "findings"}
 
 
 def expected_counts(demo_data, scenario: str) -> dict[str, int]:
@@ -80,9 +85,10 @@ def test_geopackage_has_all_layers_counts_fields_and_crs(export, demo_data, srid
             assert info["crs"] == f"EPSG:{srid}"
     assert NETWORK_FINDING_COLUMNS <= set(pyogrio.read_info(path, layer="networks")["fields"])
     assert PRACTICE_FINDING_COLUMNS <= set(pyogrio.read_info(path, layer="practices")["fields"])
-    assert {"network_code", "practice_code", "start_date", "is_current"} <= set(
+    assert {"network_code", "practice_code", "start_date", "end_date"} <= set(
         pyogrio.read_info(path, layer="memberships")["fields"]
     )
+    assert "cross_boundary_geographic" not in pyogrio.read_info(path, layer="networks")["fields"]
 
     practices = pyogrio.read_dataframe(path, layer="practices")
     got = practices.set_index("ods_code").geometry[KNOWN]
@@ -130,8 +136,11 @@ def test_shapefile_zip_opens_in_gdal_and_documents_field_names(export, demo_data
         if layer != "memberships":
             assert info["crs"] == f"EPSG:{srid}"
             assert info["encoding"] == "UTF-8"
-    # The README maps every field of every file back to its full name.
+    # The README maps every field of every file back to its full name, the new findings' included.
     assert "x_bnd_adm   cross_boundary_administrative" in readme
+    assert "xbndmemloc  cross_boundary_member_location" in readme
+    assert "cat_spl     catchment_spill" in readme
+    assert "not_in_reg  not_in_register" in readme
     assert "memwolstsz  members_without_list_size" in readme
     assert f"EPSG:{srid}" in readme
     net_fields = pyogrio.read_info(f"/vsizip/{result.path}/networks.shp")["fields"]
@@ -228,3 +237,84 @@ def test_work_folder_removed_after_streaming(demo_conn):
     body = b"".join(result.chunks(size=1024))
     assert json.loads(body)["type"] == "FeatureCollection"
     assert not result.workdir.exists()
+
+
+def test_metadata_names_the_extracts_and_dates(export, demo_conn):
+    """GeoPackage layers (description and metadata), GeoJSON (description) and the Shapefile README carry the
+    scope's data line; every export carries it for the X-Data-Scope header."""
+    line = resolve_scope(demo_conn, REGISTERED).data_line()
+    assert line.startswith("as of 1 Oct 2024 · register Oct 2024") and line.endswith("synthetic demo data")
+
+    gpkg = export(scenario=REGISTERED, format="gpkg")
+    assert gpkg.data_line == line
+    with sqlite3.connect(gpkg.path) as db:
+        descriptions = dict(db.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert set(descriptions) == {"practices", "networks", "areas", "memberships"}
+    assert all(d.endswith(line) for d in descriptions.values())
+    info = pyogrio.read_info(str(gpkg.path), layer="practices")
+    assert info["layer_metadata"]["DATA_SCOPE"] == line
+    assert info["layer_metadata"]["AS_OF"] == "2024-10-01"
+    assert info["layer_metadata"]["BOUNDARY_SET"] == "demo-ccg"
+    assert "synthetic demo generator" in info["layer_metadata"]["LIST_SIZES_EXTRACT"]
+    assert info["dataset_metadata"]["DATA_SCOPE"] == line
+
+    geojson = export(scenario=REGISTERED, format="geojson", layer="networks")
+    assert json.loads(geojson.path.read_text(encoding="utf-8"))["description"].endswith(line)
+
+    shp = export(scenario=REGISTERED, format="shp", layer="networks")
+    with zipfile.ZipFile(shp.path) as zf:
+        readme = zf.read("README.txt").decode("utf-8")
+    assert f"Data:          {line}" in readme
+    assert "As of:         2024-10-01" in readme
+    assert "List sizes:    synthetic demo generator (seed" in readme
+
+    csv = export(scenario=REGISTERED, format="csv", layer="practices")
+    assert csv.data_line == line
+
+
+def test_shapefile_names_of_every_layer_are_unique(export):
+    result = export(scenario=PROPOSAL, format="gpkg")
+    for layer in ("practices", "networks", "areas", "memberships"):
+        fields = pyogrio.read_info(str(result.path), layer=layer)["fields"]
+        names = shapefile_field_names(list(fields))
+        assert all(len(v) <= 10 for v in names.values()), layer
+        assert len(set(names.values())) == len(fields), layer
+
+
+def test_memberships_are_those_current_on_as_of(fresh_db, tmp_path):
+    """A membership that ended before the scenario's date, or starts after it, leaves the memberships table,
+    the network's member count and population and the practice's network codes (it is orphaned then); one
+    that ends on the date stays."""
+    from geo_service.demo.load import load_demo
+
+    load_demo(fresh_db)
+    with fresh_db.connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT p.ods_code, n.code, m.id, s.as_of FROM memberships m JOIN scenarios s ON s.id = m.scenario_id
+                 JOIN practices p ON p.id = m.practice_id JOIN networks n ON n.id = m.network_id
+                WHERE s.slug = %(s)s AND n.code = 'UZ0002' ORDER BY p.ods_code""",
+            {"s": REGISTERED},
+        )
+        rows = cur.fetchall()
+        assert len(rows) >= 3
+        (ended, _, ended_id, as_of), (late, _, late_id, _), (kept, _, kept_id, _) = rows[:3]
+        cur.execute(
+            """UPDATE memberships SET end_date = CASE id WHEN %(e)s THEN %(d)s::date - 1 WHEN %(k)s THEN %(d)s END,
+                                      start_date = CASE id WHEN %(l)s THEN %(d)s::date + 1 ELSE start_date END
+                WHERE id IN (%(e)s, %(l)s, %(k)s)""",
+            {"e": ended_id, "l": late_id, "k": kept_id, "d": as_of},
+        )
+    with fresh_db.connection() as conn:
+        out = service.export_vector(conn, REGISTERED, "gpkg").move_to(tmp_path / "x.gpkg")
+    members = pyogrio.read_dataframe(str(out), layer="memberships")
+    uz2 = members[members["network_code"] == "UZ0002"]
+    assert set(uz2["practice_code"]) == {r[0] for r in rows} - {ended, late}
+    assert uz2.set_index("practice_code").loc[kept, "end_date"] == as_of.isoformat()
+    practices = pyogrio.read_dataframe(str(out), layer="practices").set_index("ods_code")
+    assert practices.loc[ended, "network_count"] == 0 and practices.loc[ended, "orphaned"]
+    assert practices.loc[late, "network_count"] == 0 and practices.loc[late, "orphaned"]
+    assert practices.loc[kept, "network_codes"] == "UZ0002" and not practices.loc[kept, "orphaned"]
+    networks = pyogrio.read_dataframe(str(out), layer="networks").set_index("code")
+    assert networks.loc["UZ0002", "member_count"] == len(rows) - 2
+    kept_sizes = practices.loc[list(uz2["practice_code"]), "list_size"]
+    assert networks.loc["UZ0002", "population"] == int(kept_sizes.sum())

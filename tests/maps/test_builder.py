@@ -34,7 +34,7 @@ def _view(name: str = "Practice") -> MapView:
         scenario={"slug": "s", "name": "S"},
         boundary_set={"slug": "b", "name": "B"},
         data_version=1,
-        data_dates=[],
+        data_line="as of 4 Dec 2019 · register Dec 2019",
     )
 
 
@@ -67,6 +67,11 @@ def test_basemap_only_when_configured():
     assert "L.tileLayer" not in off.script
     on = render_map(_view(), MapOptions(tiles_url="http://127.0.0.1:9/{z}/{x}/{y}.png", tiles_attribution="Tiles X"))
     assert "L.tileLayer" in on.script and "Tiles X" in on.script
+
+
+def test_the_data_line_is_in_the_attribution():
+    rendered = render_map(_view(), MapOptions())
+    assert "Data: as of 4 Dec 2019 · register Dec 2019" in rendered.script
 
 
 def test_options_choose_layers_legend_and_controls():

@@ -17,6 +17,23 @@ from geo_service.maps import views
 LINKS = views.Links(area="/a/{code}", network="/n/{code}", overview_data="/data")
 
 
+def area_view(conn, scenario, code, boundary_set=None):
+    return views.area_view(conn, views.page_scope(conn, scenario, boundary_set, area=code), LINKS)
+
+
+def network_view(conn, scenario, code, boundary_set=None):
+    return views.network_view(conn, views.page_scope(conn, scenario, boundary_set, network=code), LINKS)
+
+
+def overview_features(conn, scenario, tolerance, boundary_set=None):
+    return views.overview_features(conn, views.page_scope(conn, scenario, boundary_set), tolerance)
+
+
+def compare_views(conn, a, b, area, boundary_set=None):
+    scope_a, scope_b = views.compare_scopes(conn, a, b, area, boundary_set)
+    return views.compare_views(conn, scope_a, scope_b, LINKS, LINKS)
+
+
 @pytest.fixture(scope="module")
 def demo():
     return generate()
@@ -62,7 +79,7 @@ def expected_area(demo, scenario: str, area_code: str) -> tuple[set[str], set[st
 @pytest.mark.parametrize("scenario", [REGISTERED, PROPOSAL])
 @pytest.mark.parametrize("area_code", ["ZA1", "ZA2", "ZA3", "ZA4"])
 def test_area_view_shows_the_areas_networks_and_practices(conn, demo, scenario, area_code):
-    view = views.area_view(conn, scenario, area_code, None, LINKS)
+    view = area_view(conn, scenario, area_code)
     nets, pracs = expected_area(demo, scenario, area_code)
     assert _codes(view, "networks") == nets
     assert _codes(view, "practices") == pracs
@@ -77,7 +94,7 @@ def test_findings_layers_hold_the_planted_cases(conn, demo):
     seen = {k: set() for k in ("cross_boundary", "undersized", "oversized", "dominated", "extended_hours_gap")}
     orphans = set()
     for area in ("ZA1", "ZA2", "ZA3", "ZA4"):
-        view = views.area_view(conn, REGISTERED, area, "demo-ccg", LINKS)
+        view = area_view(conn, REGISTERED, area, "demo-ccg")
         for key in seen:
             seen[key] |= _codes(view, key)
         orphans |= _codes(view, "orphaned")
@@ -90,7 +107,7 @@ def test_findings_layers_hold_the_planted_cases(conn, demo):
 
 
 def test_networks_without_polygon_get_a_hull_of_their_members(conn, demo):
-    view = views.area_view(conn, REGISTERED, "ZA3", None, LINKS)
+    view = area_view(conn, REGISTERED, "ZA3")
     located = {p.ods_code: p.location for p in demo.practices if p.location is not None}
     members = {n.code: n.members for n in demo.scenarios[REGISTERED]["networks"]}
     for f in _layer(view, "networks").features:
@@ -103,7 +120,7 @@ def test_networks_without_polygon_get_a_hull_of_their_members(conn, demo):
 
 
 def test_network_polygons_are_simplified_and_rounded(conn, demo):
-    view = views.area_view(conn, PROPOSAL, "ZA2", None, LINKS)
+    view = area_view(conn, PROPOSAL, "ZA2")
     stored = {n.code: n.geom for n in demo.scenarios[PROPOSAL]["networks"]}
     for f in _layer(view, "networks").features:
         geom = shape(f["geometry"])
@@ -115,13 +132,13 @@ def test_network_polygons_are_simplified_and_rounded(conn, demo):
 
 
 def test_practice_properties_are_only_what_the_map_shows(conn):
-    view = views.area_view(conn, REGISTERED, "ZA1", None, LINKS)
+    view = area_view(conn, REGISTERED, "ZA1")
     props = _layer(view, "practices").features[0]["properties"]
     assert set(props) == {"code", "name", "postcode", "list_size", "list_size_date", "network", "c", "f"}
 
 
 def test_overview_counts_findings_per_area(conn, demo):
-    fc = views.overview_features(conn, REGISTERED, None, 250)
+    fc = overview_features(conn, REGISTERED, 250)
     by_area = {f["properties"]["code"]: f["properties"]["n"] for f in fc["features"]}
     assert set(by_area) == {"ZA1", "ZA2", "ZA3", "ZA4"}
     # ZA1 holds the undersized UZ0001, the extended-hours gap UZ0003 and one orphan: at least 3 findings.
@@ -131,16 +148,16 @@ def test_overview_counts_findings_per_area(conn, demo):
 
 
 def test_network_view_explains_findings(conn):
-    view = views.network_view(conn, REGISTERED, "UZ0010", None, LINKS)
+    view = network_view(conn, REGISTERED, "UZ0010")
     keys = {f["key"] for f in view.extra["findings"]}
-    assert {"cross_boundary_administrative", "cross_boundary_geographic"} <= keys
+    assert {"cross_boundary_administrative", "cross_boundary_member_location"} <= keys
     assert view.extra["member_count"] == len(_layer(view, "practices").features) + view.extra["unlocated_members"]
     assert _codes(view, "networks") == {"UZ0010"}
     assert {"ZA3", "ZA4"} <= _codes(view, "neighbours")
 
 
 def test_compare_marks_moved_practices(conn, demo):
-    a, b, moved = views.compare_views(conn, REGISTERED, PROPOSAL, "ZA3", None, LINKS)
+    a, b, moved = compare_views(conn, REGISTERED, PROPOSAL, "ZA3")
     reg = {m: n.code for n in demo.scenarios[REGISTERED]["networks"] for m in n.members}
     prop = {m: n.code for n in demo.scenarios[PROPOSAL]["networks"] for m in n.members}
     shown = _codes(a, "practices") | _codes(b, "practices")
@@ -153,11 +170,12 @@ def test_compare_marks_moved_practices(conn, demo):
 @pytest.mark.parametrize(
     "call, error",
     [
-        (lambda c: views.area_view(c, "nope", "ZA1", None, LINKS), NotFound),
-        (lambda c: views.area_view(c, REGISTERED, "ZZZ", None, LINKS), NotFound),
-        (lambda c: views.area_view(c, REGISTERED, "ZA1", "nope", LINKS), NotFound),
-        (lambda c: views.network_view(c, REGISTERED, "UZ9999", None, LINKS), NotFound),
-        (lambda c: views.compare_views(c, REGISTERED, REGISTERED, "ZA1", None, LINKS), InvalidParameter),
+        (lambda c: area_view(c, "nope", "ZA1"), NotFound),
+        (lambda c: area_view(c, REGISTERED, "ZZZ"), NotFound),
+        (lambda c: area_view(c, REGISTERED, "ZA1", "nope"), NotFound),
+        (lambda c: network_view(c, REGISTERED, "UZ9999"), NotFound),
+        (lambda c: compare_views(c, REGISTERED, REGISTERED, "ZA1"), InvalidParameter),
+        (lambda c: compare_views(c, REGISTERED, REGISTERED.upper(), "ZA1"), InvalidParameter),
     ],
 )
 def test_bad_requests_raise_service_errors(conn, call, error):
@@ -174,8 +192,8 @@ def test_overview_tolerance_allow_list():
 
 
 def test_overview_rounds_coordinates_to_the_tolerance(conn):
-    fine = views.overview_features(conn, REGISTERED, None, 100)
-    coarse = views.overview_features(conn, REGISTERED, None, 1000)
+    fine = overview_features(conn, REGISTERED, 100)
+    coarse = overview_features(conn, REGISTERED, 1000)
 
     def decimals(fc):
         text = json.dumps([f["geometry"]["coordinates"] for f in fc["features"]])
@@ -190,11 +208,12 @@ def test_findings_are_computed_once_per_data_version(conn, monkeypatch):
     from geo_service.maps import findings
 
     calls = []
-    real = service.run_checks
-    monkeypatch.setattr(service, "run_checks", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = service.run_checks_in
+    monkeypatch.setattr(service, "run_checks_in", lambda *a, **k: calls.append(a) or real(*a, **k))
     service._FINDINGS.clear()
-    first = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
-    again = findings.findings_for(conn, REGISTERED, "demo-ccg", "ZA2")
+    scope = views.page_scope(conn, REGISTERED, "demo-ccg", area="ZA2")
+    first = findings.findings_for(conn, scope)
+    again = findings.findings_for(conn, views.page_scope(conn, REGISTERED, None, area="za2"))
     assert first == again and len(calls) == 1  # one engine run for both answers, then kept
     assert first[0] == service.network_findings(conn, REGISTERED, "demo-ccg", "ZA2")
     assert first[1] == service.practice_findings(conn, REGISTERED, "demo-ccg", "ZA2")

@@ -27,19 +27,26 @@ RULE = Rule(
     "stale age before the scenario's date), or members missing from the register extract.",
     queries={
         "data_gaps": """
-        SELECT ps.ods_code AS code, ps.name, k.kind, ps.postcode, ps.list_size_date
-          FROM ps
-          CROSS JOIN LATERAL (VALUES ('no_location', ps.location IS NULL AND ps.in_register),
-                                     ('no_list_size', ps.list_size IS NULL),
-                                     ('stale_list_size', ps.list_size IS NOT NULL
-                                                         AND ps.list_size_date < %(stale_before)s),
-                                     ('not_in_register', NOT ps.in_register)) AS k (kind, hit)
-         WHERE k.hit
-           AND ({in_scope}
-                OR ps.practice_id IN (SELECT m.practice_id FROM memberships m
-                                       WHERE m.scenario_id = %(scenario_id)s AND {current}))
-           AND {in_area}
-         ORDER BY k.kind, ps.ods_code COLLATE "C"
+        WITH counted AS MATERIALIZED (
+            SELECT ps.* FROM ps
+             WHERE ({in_scope}
+                    OR ps.practice_id IN (SELECT m.practice_id FROM memberships m
+                                           WHERE m.scenario_id = %(scenario_id)s AND {current}))
+               AND (ps.location IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
+               AND {in_area}
+        )
+        SELECT * FROM (
+            SELECT ods_code AS code, name, 'no_location' AS kind, postcode, list_size_date FROM counted
+             WHERE location IS NULL AND in_register
+            UNION ALL
+            SELECT ods_code, name, 'no_list_size', postcode, list_size_date FROM counted WHERE list_size IS NULL
+            UNION ALL
+            SELECT ods_code, name, 'stale_list_size', postcode, list_size_date FROM counted
+             WHERE list_size_date < %(stale_before)s
+            UNION ALL
+            SELECT ods_code, name, 'not_in_register', postcode, list_size_date FROM counted WHERE NOT in_register
+        ) g
+         ORDER BY kind, code COLLATE "C"
         """
     },
     summary={

@@ -31,9 +31,21 @@ CREATE TABLE practice_register (
     nation               text NOT NULL DEFAULT 'england'
                          CHECK (nation IN ('england', 'wales', 'scotland', 'northern_ireland', 'other')),
     extended_hours       boolean,
+    ods_code             text NOT NULL,              -- the identity's code, kept beside the facts for reads
     PRIMARY KEY (extract_id, practice_id)
 );
 CREATE INDEX practice_register_practice_idx ON practice_register (practice_id);
+
+-- Writers may leave ods_code out: it is taken from the identity.
+CREATE FUNCTION practice_register_fill_code() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.ods_code IS NULL THEN
+        SELECT ods_code INTO NEW.ods_code FROM practices WHERE id = NEW.practice_id;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER practice_register_code BEFORE INSERT ON practice_register
+    FOR EACH ROW WHEN (NEW.ods_code IS NULL) EXECUTE FUNCTION practice_register_fill_code();
 CREATE INDEX practice_register_postcode_idx ON practice_register (postcode_key);
 CREATE INDEX practice_register_commissioner_idx ON practice_register (extract_id, commissioner_code);
 
@@ -67,9 +79,9 @@ UPDATE memberships m SET member_name = p.name, member_commissioner_code = p.comm
   FROM practices p WHERE p.id = m.practice_id;
 
 INSERT INTO practice_register (extract_id, practice_id, name, postcode, status, prescribing_setting,
-                               commissioner_code, nation, extended_hours)
+                               commissioner_code, nation, extended_hours, ods_code)
 SELECT p.source_id, p.id, p.name, p.postcode, p.status, p.prescribing_setting, p.commissioner_code,
-       CASE WHEN p.commissioner_code LIKE '7A%' THEN 'wales' ELSE 'england' END, p.extended_hours
+       CASE WHEN p.commissioner_code LIKE '7A%' THEN 'wales' ELSE 'england' END, p.extended_hours, p.ods_code
   FROM practices p JOIN extracts e ON e.id = p.source_id
  WHERE e.kind IN ('practices', 'demo');
 

@@ -75,8 +75,8 @@ def insert_practices(conn, rows: list[tuple], extracts: dict[str, int]) -> None:
         cur.execute("INSERT INTO practices (ods_code) SELECT ods FROM stage_practices ON CONFLICT DO NOTHING")
         cur.execute(
             """INSERT INTO practice_register (extract_id, practice_id, name, postcode, status, prescribing_setting,
-                                               commissioner_code, nation, extended_hours)
-               SELECT %(reg)s, p.id, s.name, s.postcode, s.status, 4, s.comm, 'england', s.ext
+                                               commissioner_code, nation, extended_hours, ods_code)
+               SELECT %(reg)s, p.id, s.name, s.postcode, s.status, 4, s.comm, 'england', s.ext, p.ods_code
                  FROM stage_practices s JOIN practices p ON p.ods_code = s.ods""",
             extracts,
         )

@@ -24,8 +24,8 @@ def add_register(conn, extract_id: int) -> dict[str, int]:
         new_ids = _ensure_identities(cur, "stage_practices")
         cur.execute(
             """INSERT INTO practice_register (extract_id, practice_id, name, postcode, status, prescribing_setting,
-                                               commissioner_code, nation)
-               SELECT %(x)s, p.id, s.name, s.postcode, s.status, s.setting, s.comm, s.nation
+                                               commissioner_code, nation, ods_code)
+               SELECT %(x)s, p.id, s.name, s.postcode, s.status, s.setting, s.comm, s.nation, p.ods_code
                  FROM stage_practices s JOIN practices p ON p.ods_code = s.ods
                ON CONFLICT (extract_id, practice_id) DO NOTHING""",
             {"x": extract_id},

@@ -34,13 +34,13 @@ def current_membership(alias: str = "m") -> sql.Composable:
 # point_id, location.
 PRACTICE_STATE = sql.SQL(
     """
-    SELECT x.practice_id, p.ods_code, coalesce(x.name, p.ods_code) AS name, x.postcode, x.status,
+    SELECT x.practice_id, x.ods_code, coalesce(x.name, x.ods_code) AS name, x.postcode, x.status,
            x.prescribing_setting, x.commissioner_code, x.nation, x.extended_hours, x.in_register,
            coalesce(x.status = 'active' AND x.prescribing_setting = 4, false) AS active_gp,
            coalesce(x.nation = %(nation)s, true) AS in_nation,
            ls.list_size, ls.list_size_date, ls.ccg_code AS list_size_ccg_code,
            pt.id AS point_id, pt.geom AS location
-      FROM (SELECT r.practice_id, r.name, r.postcode, r.postcode_key, r.status, r.prescribing_setting,
+      FROM (SELECT r.practice_id, r.ods_code, r.name, r.postcode, r.postcode_key, r.status, r.prescribing_setting,
                    r.commissioner_code, r.nation, r.extended_hours, true AS in_register
               FROM practice_register r
              WHERE r.extract_id = %(register_extract_id)s
@@ -48,14 +48,13 @@ PRACTICE_STATE = sql.SQL(
                     OR r.practice_id IN (SELECT sm.practice_id FROM memberships sm
                                           WHERE sm.scenario_id = %(scenario_id)s))
             UNION ALL
-            (SELECT DISTINCT ON (sm.practice_id) sm.practice_id, sm.member_name, NULL, NULL, NULL, NULL,
-                    sm.member_commissioner_code, NULL, NULL, false
-               FROM memberships sm
+            (SELECT DISTINCT ON (sm.practice_id) sm.practice_id, p.ods_code, sm.member_name, NULL, NULL, NULL,
+                    NULL, sm.member_commissioner_code, NULL, NULL, false
+               FROM memberships sm JOIN practices p ON p.id = sm.practice_id
               WHERE sm.scenario_id = %(scenario_id)s
                 AND NOT EXISTS (SELECT 1 FROM practice_register r
                                  WHERE r.extract_id = %(register_extract_id)s AND r.practice_id = sm.practice_id)
               ORDER BY sm.practice_id, sm.start_date DESC NULLS LAST)) x
-      JOIN practices p ON p.id = x.practice_id
       LEFT JOIN practice_list_sizes ls ON ls.extract_id = %(list_size_extract_id)s AND ls.practice_id = x.practice_id
       LEFT JOIN postcode_points pt ON pt.extract_id = %(location_extract_id)s AND pt.postcode_key = x.postcode_key
     """
