@@ -28,10 +28,43 @@ def client(demo_fresh):
     app.extensions["geo_db"].close()
 
 
+SCENARIO = "demo-as-registered"
+
+
 def _practice(url, ods):
+    """(name, list size) of a practice as the demo scenario sees it: its register and list-size extracts."""
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT name, list_size FROM practices WHERE ods_code = %(o)s", {"o": ods})
+        cur.execute(
+            """SELECT r.name, ls.list_size FROM practices p JOIN scenarios s ON s.slug = %(s)s
+                 JOIN practice_register r ON r.practice_id = p.id AND r.extract_id = s.register_extract_id
+                 LEFT JOIN practice_list_sizes ls ON ls.practice_id = p.id AND ls.extract_id = s.list_size_extract_id
+                WHERE p.ods_code = %(o)s""",
+            {"o": ods, "s": SCENARIO},
+        )
         return cur.fetchone()
+
+
+def _new_synthetic_list_sizes(db, ods: str, size: int) -> None:
+    """A new synthetic list-size extract (the demo's sizes, one changed), and the demo scenario moved to it."""
+    from datetime import date
+
+    from geo_service.db.repositories import extracts
+    from geo_service.scope import set_scenario
+
+    with db.connection() as conn:
+        new_id = extracts.record_extract(
+            conn, "list_sizes", "test: demo list sizes Nov 2024", extract_date=date(2024, 11, 1), dataset="synthetic"
+        )
+        with conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO practice_list_sizes (extract_id, practice_id, list_size, list_size_date)
+                   SELECT %(new)s, ls.practice_id,
+                          CASE WHEN p.ods_code = %(o)s THEN %(n)s ELSE ls.list_size END, '2024-11-01'
+                     FROM practice_list_sizes ls JOIN practices p ON p.id = ls.practice_id
+                     JOIN scenarios s ON s.slug = %(s)s AND ls.extract_id = s.list_size_extract_id""",
+                {"new": new_id, "o": ods, "n": size, "s": SCENARIO},
+            )
+        set_scenario(conn, SCENARIO, list_sizes=new_id)
 
 
 def _version(url):
@@ -86,22 +119,35 @@ def test_pinned_embed_keeps_old_data_after_an_import_and_live_follows(client, de
     assert client.get(AREA, headers={"If-None-Match": live.headers["ETag"]}).status_code == 304
 
     new_size = old_size + 4321
+    fmt = lambda n: f'"list_size":{n},'  # noqa: E731 - the practice layer's GeoJSON property
+
+    # A real list-size file naming the demo practice moves the data version, but never reaches the
+    # synthetic scenario (its extracts are of its own dataset): the live embed shows the same size.
     csv = tmp_path / "gp-reg-pat-prac-all.csv"
     csv.write_text(
         "PUBLICATION,EXTRACT_DATE,TYPE,CCG_CODE,ONS_CCG_CODE,CODE,POSTCODE,SEX,AGE,NUMBER_OF_PATIENTS\n"
         f"GP_PRAC_PAT_LIST,01NOV2024,GP,ZA2,E38999902,{ods},ZZ2 1AA,ALL,ALL,{new_size}\n"
     )
     import_list_sizes(db, csv)
+    v_real = _version(url)
+    assert v_real > v1 and _practice(url, ods)[1] == old_size
+    unreached = client.get(AREA, headers={"If-None-Match": live.headers["ETag"]})
+    assert unreached.status_code == 200 and unreached.headers["ETag"] != live.headers["ETag"]
+    assert fmt(old_size) in unreached.get_data(as_text=True) and fmt(new_size) not in unreached.get_data(as_text=True)
+
+    # A new synthetic list-size extract the scenario moves to: the live embed follows, the pinned one stays.
+    _new_synthetic_list_sizes(db, ods, new_size)
     v2 = _version(url)
-    assert v2 > v1 and _practice(url, ods)[1] == new_size
+    assert v2 > v_real and _practice(url, ods)[1] == new_size
 
     after = client.get(AREA, headers={"If-None-Match": live.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != live.headers["ETag"]
-    fmt = lambda n: f'"list_size":{n},'  # noqa: E731 - the practice layer's GeoJSON property
     assert fmt(new_size) in after.get_data(as_text=True)
+    assert "list sizes Nov 2024" in after.get_data(as_text=True)  # the data line names the new extract
     still = client.get(f"{AREA}?version={v1}")
     assert still.status_code == 200 and still.data == pinned.data
     assert fmt(old_size) in still.get_data(as_text=True) and fmt(new_size) not in still.get_data(as_text=True)
+    assert "list sizes Oct 2024" in still.get_data(as_text=True)
     gone = client.get(f"{AREA}?version={v1 - 1}")
     assert gone.status_code == 404
 

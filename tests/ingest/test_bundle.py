@@ -61,7 +61,13 @@ def test_bundle_loads_everything(fresh_db):
     # located; X99999 (list sizes only) is in no register and no network.
     state = state_of(fresh_db, "test-epcn-2019")
     assert in_scope(state) == {"A81001", "A81002", "A81004"}
-    assert {c for c, r in state.items() if r["location"] is not None} == {"A81001", "A81002", "A81003", "W91001", "Y00001"}
+    assert {c for c, r in state.items() if r["location"] is not None} == {
+        "A81001",
+        "A81002",
+        "A81003",
+        "W91001",
+        "Y00001",
+    }
     assert {c: r["list_size"] for c, r in state.items() if r["list_size"] is not None} == {
         "A81001": 5000,
         "A81002": 7000,
@@ -141,7 +147,11 @@ extract_date = 2021-03-31
         "dataset": "real",
         **_extract_ids(first),
     }
-    assert _scenario(fresh_db, "test-epcn-2019") == {"as_of": date(2019, 12, 4), "dataset": "real", **_extract_ids(first)}
+    assert _scenario(fresh_db, "test-epcn-2019") == {
+        "as_of": date(2019, 12, 4),
+        "dataset": "real",
+        **_extract_ids(first),
+    }
     # Re-running the second bundle is a no-op, data version included.
     before = snapshot(fresh_db)
     for r in import_bundle(fresh_db, second):

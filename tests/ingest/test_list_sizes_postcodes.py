@@ -35,7 +35,9 @@ def test_list_sizes_and_extract_date(practices_db):
         ("X99999", 100, JAN_2021, "09E", "E38000045"),
     ]
     assert scalar(practices_db, "SELECT count(*) FROM practices WHERE ods_code = 'X99999'") == 1
-    in_register = "SELECT count(*) FROM practice_register r JOIN practices p ON p.id = r.practice_id WHERE p.ods_code = %(c)s"
+    in_register = (
+        "SELECT count(*) FROM practice_register r JOIN practices p ON p.id = r.practice_id WHERE p.ods_code = %(c)s"
+    )
     assert scalar(practices_db, in_register, {"c": "X99999"}) == 0
     ext = extract(practices_db, report.extract_id)
     assert (ext["kind"], ext["file_name"], ext["extract_date"], ext["dataset"]) == (

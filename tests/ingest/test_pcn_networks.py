@@ -162,9 +162,9 @@ def test_epcn_reimport_is_a_no_op_and_newer_file_updates(practices_db, tmp_path)
 def _workbook(path, sheets: dict[str, list[list]]):
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows in sheets.items():
+    for title, sheet_rows in sheets.items():
         ws = wb.create_sheet(title)
-        for r in rows:
+        for r in sheet_rows:
             ws.append(r)
     wb.save(path)
 

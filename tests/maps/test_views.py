@@ -98,7 +98,7 @@ def test_findings_layers_hold_the_planted_cases(conn, demo):
         for key in seen:
             seen[key] |= _codes(view, key)
         orphans |= _codes(view, "orphaned")
-    assert seen["cross_boundary"] == planted["cross_boundary_administrative"] | planted["cross_boundary_geographic"]
+    assert seen["cross_boundary"] == planted["cross_boundary_administrative"] | planted["cross_boundary_member_location"]
     assert seen["undersized"] == planted["undersized_networks"]
     assert seen["oversized"] == planted["oversized_networks"]
     assert seen["dominated"] == planted["dominated_networks"]
@@ -157,7 +157,7 @@ def test_network_view_explains_findings(conn):
 
 
 def test_compare_marks_moved_practices(conn, demo):
-    a, b, moved = compare_views(conn, REGISTERED, PROPOSAL, "ZA3")
+    a, b, moved, checks = compare_views(conn, REGISTERED, PROPOSAL, "ZA3")
     reg = {m: n.code for n in demo.scenarios[REGISTERED]["networks"] for m in n.members}
     prop = {m: n.code for n in demo.scenarios[PROPOSAL]["networks"] for m in n.members}
     shown = _codes(a, "practices") | _codes(b, "practices")
@@ -165,6 +165,14 @@ def test_compare_marks_moved_practices(conn, demo):
     assert {m["code"] for m in moved} == expected
     assert expected  # the cross-boundary practice moved home to UZ0007
     assert _codes(a, "moved") == _codes(b, "moved") == expected
+    # Check counts per side come from the engine's comparison: each scenario in its own scope, in the area.
+    from geo_service.analysis.service import run_checks
+
+    for side, slug in (("a", REGISTERED), ("b", PROPOSAL)):
+        summary = run_checks(conn, slug, "demo-ccg", "ZA3", detail="summary")["summary"]
+        assert checks["oversized_networks"][side] == summary["oversized_networks"], side
+        assert checks["orphaned_practices"][side] == summary["orphaned_practices"], side
+    assert a.scope.scenario["slug"] == REGISTERED and b.scope.scenario["slug"] == PROPOSAL
 
 
 @pytest.mark.parametrize(

@@ -85,10 +85,19 @@ def test_export_bad_format_message(demo_client):
     "url, detail",
     [
         ("/api/v1/scenarios/nope/export?format=gpkg", "No scenario with slug 'nope'."),
-        (f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&area=QQ1", "No area 'QQ1' in boundary set 'demo-ccg'."),
+        (
+            f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&area=QQ1",
+            "No area with ODS or GSS code 'QQ1' in boundary set 'demo-ccg'.",
+        ),
         (f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&boundary_set=x", "No boundary set with slug 'x'."),
-        (f"/api/v1/scenarios/{REGISTERED}/areas/QQ1/print.png", "No area 'QQ1' in boundary set 'demo-ccg'."),
-        (f"/api/v1/scenarios/{REGISTERED}/networks/U0/print.pdf", f"No network 'U0' in scenario '{REGISTERED}'."),
+        (
+            f"/api/v1/scenarios/{REGISTERED}/areas/QQ1/print.png",
+            "No area with ODS or GSS code 'QQ1' in boundary set 'demo-ccg'.",
+        ),
+        (
+            f"/api/v1/scenarios/{REGISTERED}/networks/U0/print.pdf",
+            f"No network with code 'U0' in scenario '{REGISTERED}'.",
+        ),
     ],
 )
 def test_unknown_things_are_404(demo_client, url, detail):
@@ -156,3 +165,25 @@ def test_bad_print_parameter_message(demo_client):
     resp = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/UZ0001/print.png?dpi=1200")
     assert resp.status_code == 400
     assert resp.get_json()["detail"] == "Unsupported resolution '1200'. Choose one of: 72, 96, 150, 200, 300, 600."
+
+
+DEMO_LINE = (
+    "as of 1 Oct 2024; register Oct 2024; list sizes Oct 2024; locations Oct 2024; boundaries Apr 2019; "
+    "synthetic demo data"
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/scenarios/{REGISTERED}/export?format=csv&layer=practices",
+        f"/api/v1/scenarios/{REGISTERED}/export?format=kml&layer=networks",
+        f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&area=ZA1",
+        f"/api/v1/scenarios/{REGISTERED}/areas/ZA1/print.png?dpi=72",
+        f"/api/v1/scenarios/{REGISTERED}/networks/UZ0001/print.pdf",
+    ],
+)
+def test_every_download_names_its_data_in_a_header(demo_client, url):
+    resp = demo_client.get(url)
+    assert resp.status_code == 200
+    assert resp.headers["X-Data-Scope"] == DEMO_LINE

@@ -11,6 +11,10 @@ from tests.maps import xss_data
 xss_db_url = xss_data.xss_db_url  # fixture, shared with the browser tests
 
 REG, PROP = "demo-as-registered", "demo-commissioner-proposal"
+DEMO_LINE = (
+    "as of 1 Oct 2024 · register Oct 2024 · list sizes Oct 2024 · locations Oct 2024 · boundaries Apr 2019"
+    " · synthetic demo data"
+)
 
 
 @pytest.mark.parametrize(
@@ -20,6 +24,8 @@ REG, PROP = "demo-as-registered", "demo-commissioner-proposal"
         (f"/maps/{REG}?boundary_set=demo-ccg", "findings by area"),
         (f"/maps/{REG}/areas/ZA1", "NHS Northmere CCG (synthetic demo) (ZA1)"),
         (f"/maps/{REG}/areas/E38999901", "NHS Northmere CCG (synthetic demo) (ZA1)"),  # GSS code works too
+        (f"/maps/{REG}/areas/za1", "NHS Northmere CCG (synthetic demo) (ZA1)"),  # any case
+        (f"/maps/{PROP}/networks/uz0001", "Synthetic Northmere Combined PCN (demo) (UZ0001)"),
         (f"/maps/{PROP}/networks/UZ0001", "Synthetic Northmere Combined PCN (demo)"),
         (f"/maps/{REG}/networks/UZ0010", "Cross-boundary"),
         (f"/maps/compare?a={REG}&b={PROP}&area=ZA3", "Practices that moved network"),
@@ -31,7 +37,9 @@ def test_pages_render(demo_client, url, text):
     html = resp.get_data(as_text=True)
     assert text in html
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/maps.js" in html
-    assert "Data as of 2024-10-01" in html and "Open Government Licence" in html
+    # The scope's data line: the scenario's date, the extracts and the boundaries the page uses.
+    assert DEMO_LINE in html and "Open Government Licence" in html
+    assert "Data as of" not in html
     assert "https://" not in html.split("<body")[0]  # nothing from another host in <head>
 
 
@@ -95,7 +103,12 @@ def test_etag_changes_when_the_data_changes(fresh_db_url):
     first = client.get(url).headers["ETag"]
     assert client.get(url, headers={"If-None-Match": first}).status_code == 304
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
-        cur.execute("UPDATE practices SET list_size = list_size + 1 WHERE ods_code = 'Z00001'")
+        cur.execute(
+            """UPDATE practice_list_sizes ls SET list_size = list_size + 1 FROM practices p, scenarios s
+                WHERE p.id = ls.practice_id AND p.ods_code = 'Z00001' AND s.slug = %(s)s
+                  AND ls.extract_id = s.list_size_extract_id""",
+            {"s": REG},
+        )
     after = client.get(url, headers={"If-None-Match": first})
     assert after.status_code == 200 and after.headers["ETag"] != first
     app.extensions["geo_db"].close()
@@ -130,7 +143,12 @@ def test_pages_are_kept_until_the_data_changes(fresh_db_url):
     first = client.get(url).get_data(as_text=True)
     assert client.get(url).get_data(as_text=True) == first  # the same page, from the cache
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
-        cur.execute("UPDATE practices SET name = 'Renamed Surgery' WHERE ods_code = 'Z00001'")
+        cur.execute(
+            """UPDATE practice_register r SET name = 'Renamed Surgery' FROM practices p, scenarios s
+                WHERE p.id = r.practice_id AND p.ods_code = 'Z00001' AND s.slug = %(s)s
+                  AND r.extract_id = s.register_extract_id""",
+            {"s": REG},
+        )
     conn.close()
     after = client.get(url).get_data(as_text=True)
     assert "Renamed Surgery" in after and "Renamed Surgery" not in first
