@@ -32,12 +32,12 @@ RULE = Rule(
              WHERE ({in_scope}
                     OR ps.practice_id IN (SELECT m.practice_id FROM memberships m
                                            WHERE m.scenario_id = %(scenario_id)s AND {current}))
-               AND (ps.location IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
+               AND (ps.point_id IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
                AND {in_area}
         )
         SELECT * FROM (
             SELECT ods_code AS code, name, 'no_location' AS kind, postcode, list_size_date FROM counted
-             WHERE location IS NULL AND in_register
+             WHERE point_id IS NULL AND in_register
             UNION ALL
             SELECT ods_code, name, 'no_list_size', postcode, list_size_date FROM counted WHERE list_size IS NULL
             UNION ALL

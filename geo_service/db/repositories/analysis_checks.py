@@ -91,7 +91,7 @@ _CTES = sql.SQL(
     )
     """
 ).format(
-    ps=scope.practice_state_cte("ps"),
+    ps=scope.practice_state_cte("ps", with_location=False),
     network_in_area=scope.network_in_area("n"),
     current=scope.current_membership("m"),
 )

@@ -61,9 +61,18 @@ PRACTICE_STATE = sql.SQL(
 )
 
 
-def practice_state_cte(name: str = "ps") -> sql.Composable:
-    """``name AS MATERIALIZED (practice state as of the scope)``, for a WITH list."""
-    return sql.SQL("{name} AS MATERIALIZED ({body})").format(name=sql.Identifier(name), body=PRACTICE_STATE)
+# The same without the point geometry (``point_id`` only): the rule engine needs no coordinates, and a
+# narrower materialised row set is cheaper to build and scan.
+PRACTICE_STATE_WITHOUT_GEOMETRY = sql.SQL(
+    PRACTICE_STATE.string.replace("pt.id AS point_id, pt.geom AS location", "pt.id AS point_id")
+)
+
+
+def practice_state_cte(name: str = "ps", with_location: bool = True) -> sql.Composable:
+    """``name AS MATERIALIZED (practice state as of the scope)``, for a WITH list. ``with_location=False``
+    leaves out the ``location`` geometry (``point_id`` stays; join ``postcode_points`` for coordinates)."""
+    body = PRACTICE_STATE if with_location else PRACTICE_STATE_WITHOUT_GEOMETRY
+    return sql.SQL("{name} AS MATERIALIZED ({body})").format(name=sql.Identifier(name), body=body)
 
 
 def practice_in_area(alias: str = "ps") -> sql.Composable:
