@@ -44,6 +44,8 @@ def scenarios(conn, dataset: str | None = None) -> list[dict]:
                     "as_of": row["as_of"].isoformat(),
                     "default_boundary_set": None,
                     "scope": None,
+                    "network_count": None,
+                    "membership_count": None,
                     "data_line": f"as of {row['as_of']:%d %b %Y} · no boundary set loaded",
                 }
             )

@@ -58,7 +58,6 @@ SHAPEFILE_ABBREVIATIONS = {
     "dominated": "dom",
     "extended": "ext",
     "findings": "findings",
-    "geographic": "geo",
     "geom": "geom",
     "geometry": "geom",
     "hours": "hrs",

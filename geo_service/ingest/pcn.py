@@ -274,7 +274,7 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         mem_report.notes["partners added"] = partners_added
         reports.append(mem_report)
     net_report.extract_id = mem_report.extract_id = source_id
-    net_report.scenario_slug = slugify(scenario)
+    net_report.scenario_slug = mem_report.scenario_slug = slugify(scenario)
     for r in reports:
         log.info(r.summary())
     return reports

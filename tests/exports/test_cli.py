@@ -14,6 +14,7 @@ def test_export_command_writes_a_geopackage(demo_db_url, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert f"wrote {out}" in res.output
+    assert "data: as of 1 Oct 2024 · register Oct 2024 · list sizes Oct 2024" in res.output
     assert [name for name, _ in pyogrio.list_layers(str(out))] == ["practices", "networks", "areas", "memberships"]
     assert pyogrio.read_info(str(out), layer="areas")["crs"] == "EPSG:27700"
 
@@ -31,6 +32,7 @@ def test_print_command(demo_db_url, tmp_path):
     runner = CliRunner(env={"DATABASE_URL": demo_db_url})
     res = runner.invoke(main, ["print", "--scenario", REGISTERED, "--area", "ZA2", "--dpi", "72", "-o", str(out)])
     assert res.exit_code == 0, res.output
+    assert "data: as of 1 Oct 2024" in res.output
     with Image.open(out) as img:
         assert img.size == (842, 595)
     res = runner.invoke(main, ["print", "--scenario", REGISTERED, "-o", str(out)])

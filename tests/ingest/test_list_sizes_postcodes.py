@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from geo_service.demo.load import load_demo
 from geo_service.errors import InputFileError
 from geo_service.ingest.boundaries import import_boundaries
 from geo_service.ingest.list_sizes import import_list_sizes
@@ -67,6 +68,22 @@ def test_list_size_file_links_ods_and_gss_codes(fresh_db, tmp_path):
     assert scalar(fresh_db, "SELECT string_agg(ods_code || '=' || gss_code, ',' ORDER BY ods_code) FROM areas") == (
         "09C=E38000002,09E=E38000045"
     )
+
+
+def test_practices_in_no_register_of_the_real_dataset(fresh_db, tmp_path):
+    """A synthetic (demo) register does not count: a real list-size file's practice found only there is in no
+    register of its dataset."""
+    load_demo(fresh_db)
+    demo_code = scalar(
+        fresh_db,
+        "SELECT min(p.ods_code) FROM practice_register r JOIN practices p ON p.id = r.practice_id"
+        " JOIN extracts e ON e.id = r.extract_id WHERE e.dataset = 'synthetic'",
+    )
+    import_practices(fresh_db, DATA / "epraccur_headerless.csv")
+    text = (DATA / "gp-reg-pat-prac-all.csv").read_text().replace("X99999", demo_code)
+    (tmp_path / "sizes.csv").write_text(text)
+    report = import_list_sizes(fresh_db, tmp_path / "sizes.csv")
+    assert (report.added, report.notes["practices in no register"]) == (4, 1)
 
 
 def test_total_rows_are_chosen_from_a_breakdown_file(practices_db, tmp_path):

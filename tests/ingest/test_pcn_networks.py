@@ -72,7 +72,7 @@ def test_epcn_csv_pair(practices_db):
     assert nets.summary() == "networks: 2 added, 0 updated, 0 unchanged; 1 new scenario"
     # Y00001 (a walk-in centre) is in the register as a non-GP row: no identity had to be added for it.
     assert mems.summary() == "memberships: 5 added, 0 updated, 0 unchanged"
-    assert nets.scenario_slug == "test-epcn-2019"
+    assert nets.scenario_slug == mems.scenario_slug == "test-epcn-2019"
     assert nets.extract_id == mems.extract_id is not None
     assert _memberships(practices_db) == MEMBERSHIPS
     assert scalar(

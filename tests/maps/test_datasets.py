@@ -231,7 +231,7 @@ def test_overview_counts_practice_findings_where_the_practice_is(conn):
     assert orphans_per_area
     for area, n in orphans_per_area.items():
         assert per_area.get(area, 0) >= n, area
-    assert set(per_area) <= {r["code"] for r in views.overview_features(conn, scope, 1000)["features"]}
+    assert set(per_area) <= {f["properties"]["code"] for f in views.overview_features(conn, scope, 1000)["features"]}
 
 
 # ---- (c) the data line -----------------------------------------------------------------------------

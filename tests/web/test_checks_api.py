@@ -33,7 +33,7 @@ def test_checks_json(demo_client):
     body = resp.get_json()
     assert body["scenario"]["slug"] == REGISTERED and body["boundary_set"]["slug"] == BS
     assert body["summary"]["orphaned_practices"] == len(PLANTED[REGISTERED]["orphaned_practices"])
-    assert body["summary"]["cross_boundary_networks"] == {"administrative": 1, "geographic": 1}
+    assert body["summary"]["cross_boundary_networks"] == {"administrative": 1, "member_location": 1}
     assert {r["code"] for r in body["items"]["orphaned_practices"]} == PLANTED[REGISTERED]["orphaned_practices"]
     assert {r["code"] for r in body["items"]["size_band"] if r["finding"] == "undersized"} == {"UZ0001"}
     assert body["parameters"]["min"] == 30_000 and isinstance(body["data_version"], int)
@@ -77,12 +77,15 @@ def test_checks_csv(demo_client):
 def test_network_detail(demo_client):
     body = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/UZ0010").get_json()
     net = body["network"]
-    assert net["code"] == "UZ0010" and net["findings"] == ["cross_boundary_administrative", "cross_boundary_geographic"]
+    assert net["code"] == "UZ0010" and net["findings"] == [
+        "cross_boundary_administrative",
+        "cross_boundary_member_location",
+    ]
     assert net["member_count"] == len(body["members"]) == 6
     assert net["population"] == sum(m["list_size"] for m in body["members"])
     crossers = [m for m in body["members"] if "cross_boundary_member" in m["findings"]]
     assert len(crossers) == 1 and crossers[0]["commissioner_code"] == "ZA3"
-    assert {r["kind"] for r in body["items"]["cross_boundary_networks"]} == {"administrative", "geographic"}
+    assert {r["kind"] for r in body["items"]["cross_boundary_networks"]} == {"administrative", "member_location"}
     other = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/uz0006").get_json()
     assert other["network"]["unknown_list_sizes"] == 1 and "unknown_list_sizes" in other["network"]["findings"]
 
@@ -127,16 +130,67 @@ def test_bad_input(demo_client, url, status, parameter, fragment):
     assert fragment in body["detail"]
 
 
-def test_several_boundary_sets_need_a_choice(fresh_db, fresh_db_url):
+def test_default_boundary_set_and_other_datasets(fresh_db, fresh_db_url):
     load_demo(fresh_db)
     with fresh_db.connection() as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO boundary_sets (slug, name, level, vintage) VALUES ('another', 'Another', 'icb', 'x')")
+        cur.execute(
+            "INSERT INTO boundary_sets (slug, name, level, vintage, valid_from, dataset)"
+            " VALUES ('another', 'Another', 'icb', 'x', '2019-04-01', 'real')"
+        )
     app = make_app(fresh_db_url)
     try:
         client = app.test_client()
-        body = _problem(client.get(f"/api/v1/scenarios/{REGISTERED}/checks"), 400, "boundary_set")
-        assert body["allowed"] == ["another", BS]
-        assert client.get(f"/api/v1/scenarios/{REGISTERED}/checks?boundary_set={BS}").status_code == 200
+        # Without a choice: the set in force on the scenario's date, of its own dataset (never the real one).
+        body = client.get(f"/api/v1/scenarios/{REGISTERED}/checks?detail=summary").get_json()
+        assert body["boundary_set"]["slug"] == BS and body["scope"]["boundary_set"]["chosen"] == "in force"
+        refused = _problem(
+            client.get(f"/api/v1/scenarios/{REGISTERED}/checks?boundary_set=another"), 400, "boundary_set"
+        )
+        assert refused["detail"] == (
+            f"Boundary set 'another' belongs to the real dataset; scenario '{REGISTERED}' is synthetic."
+        )
+        assert refused["allowed"] == [BS]
+    finally:
+        app.extensions["geo_db"].close()
+
+
+def test_scenario_scope_and_as_of(demo_client):
+    scope = demo_client.get(f"/api/v1/scenarios/{REGISTERED}").get_json()
+    assert scope["as_of"] == "2024-10-01" and scope["dataset"] == "synthetic"
+    assert scope["extracts"]["register"]["chosen"] == "pinned"
+    assert scope["data_line"].startswith("as of 1 Oct 2024 · register Oct 2024")
+    # Before the memberships started (1 July 2019) every active practice is orphaned.
+    early = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/checks?detail=summary&as_of=2019-06-30").get_json()
+    assert early["summary"]["orphaned_practices"] == early["summary"]["practices"]
+    assert early["parameters"]["as_of"] == "2019-06-30"
+    body = _problem(demo_client.get(f"/api/v1/scenarios/{REGISTERED}/checks?as_of=yesterday"), 400, "as_of")
+    assert body["detail"] == "'as_of' must be a date like 2019-12-04, got 'yesterday'."
+    extracts = demo_client.get("/api/v1/extracts?dataset=synthetic").get_json()["extracts"]
+    assert {e["kind"] for e in extracts} == {"boundaries", "list_sizes", "pcn", "postcodes", "practices"}
+
+
+def test_scenario_settings_need_the_admin_token(fresh_db, fresh_db_url):
+    load_demo(fresh_db)
+    closed = make_app(fresh_db_url)
+    try:
+        body = _problem(closed.test_client().patch(f"/api/v1/scenarios/{REGISTERED}", json={"as_of": "2020-01-01"}),
+                        403, None)  # fmt: skip
+        assert "GEO_ADMIN_TOKEN" in body["detail"]
+    finally:
+        closed.extensions["geo_db"].close()
+    app = make_app(fresh_db_url, GEO_ADMIN_TOKEN="s3cret")
+    try:
+        client = app.test_client()
+        url = f"/api/v1/scenarios/{REGISTERED}"
+        _problem(client.patch(url, json={"as_of": "2020-01-01"}, headers={"Authorization": "Bearer nope"}), 403, None)
+        auth = {"Authorization": "Bearer s3cret"}
+        _problem(client.patch(url, json={"colour": "red"}, headers=auth), 400, "colour")
+        bad = _problem(client.patch(url, json={"register": 99999}, headers=auth), 400, "register")
+        assert bad["detail"] == "Extract 99999 is not a register extract of the synthetic dataset."
+        ok = client.patch(url, json={"as_of": "2019-06-30"}, headers=auth)
+        assert ok.status_code == 200 and ok.get_json()["as_of"] == "2019-06-30"
+        summary = client.get(f"{url}/checks?detail=summary").get_json()["summary"]
+        assert summary["orphaned_practices"] == summary["practices"]
     finally:
         app.extensions["geo_db"].close()
 
@@ -171,7 +225,7 @@ def test_a_data_change_is_seen_at_once(fresh_db, fresh_db_url):
         before = client.get(url)
         assert before.get_json()["summary"]["orphaned_practices"] == 3
         with fresh_db.connection() as conn, conn.cursor() as cur:
-            cur.execute("UPDATE practices SET status = 'closed' WHERE ods_code = ANY(%(c)s)",
+            cur.execute("UPDATE practice_register SET status = 'closed' WHERE ods_code = ANY(%(c)s)",
                         {"c": sorted(PLANTED[REGISTERED]["orphaned_practices"])[:1]})  # fmt: skip
         after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
         assert after.status_code == 200 and after.get_json()["summary"]["orphaned_practices"] == 2

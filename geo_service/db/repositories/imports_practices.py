@@ -40,7 +40,7 @@ def add_register(conn, extract_id: int) -> dict[str, int]:
 
 def add_list_sizes(conn, extract_id: int) -> dict[str, int]:
     """List-size facts of ``stage_list_sizes`` (ods, size, size_date, ccg_ods, ccg_gss) for the extract. Counts:
-    added, unchanged, and practices not in any register extract loaded so far."""
+    added, unchanged, and practices in no register extract (of this extract's dataset) loaded so far."""
     with conn.cursor() as cur:
         _ensure_identities(cur, "stage_list_sizes")
         cur.execute(
@@ -55,8 +55,11 @@ def add_list_sizes(conn, extract_id: int) -> dict[str, int]:
         cur.execute(
             """SELECT count(*) FILTER (WHERE NOT EXISTS (
                           SELECT 1 FROM practice_register r JOIN practices p ON p.id = r.practice_id
-                           WHERE p.ods_code = s.ods)), count(*)
-                 FROM stage_list_sizes s"""
+                            JOIN extracts e ON e.id = r.extract_id
+                           WHERE p.ods_code = s.ods
+                             AND e.dataset = (SELECT dataset FROM extracts WHERE id = %(x)s))), count(*)
+                 FROM stage_list_sizes s""",
+            {"x": extract_id},
         )
         unmatched, total = cur.fetchone()
     return {"added": added, "unchanged": total - added, "unmatched": unmatched}
