@@ -111,6 +111,12 @@ def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
 def import_practices(target, path: str | Path, extract_date: date | None = None) -> ImportReport:
     """Register facts of an epraccur file, as one extract. One transaction."""
     table, rows = read_epraccur(path)
+    if extract_date is None:
+        log.warning(
+            "no extract date given for %s (the register carries none): only scenarios pinned to it will use it; "
+            "give --extract-date so that scenarios can find it by date",
+            table.name,
+        )
     report = ImportReport("practices", table.name)
     with import_transaction(target) as conn:
         extract_id = record_file(conn, "practices", path, extract_date)
