@@ -59,9 +59,12 @@ def expected_counts(demo_db_url):
     db = Database(demo_db_url)
     with db.connection() as conn, conn.cursor() as cur:
         cur.execute(
-            """SELECT count(*) FROM practices p JOIN areas a ON ST_Intersects(a.geom, p.location)
-                WHERE a.ods_code = %(a)s AND p.status = 'active'""",
-            {"a": AREA},
+            """SELECT count(*) FROM scenarios s
+                 JOIN practice_register r ON r.extract_id = s.register_extract_id
+                 JOIN postcode_points pt ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
+                 JOIN areas a ON ST_Intersects(a.geom, pt.geom)
+                WHERE s.slug = %(s)s AND a.ods_code = %(a)s AND r.status = 'active'""",
+            {"a": AREA, "s": SCENARIO},
         )
         in_area = cur.fetchone()[0]
     db.close()

@@ -21,26 +21,37 @@ REG, PROP = "demo-as-registered", "demo-commissioner-proposal"
 
 # ---- expected counts, from SQL written here (not the map's repository) -------------------------
 
+# Practice state as of the scenario: its (pinned) register, list-size and postcode extracts; memberships
+# current on its as_of. Written here again, independently of the repository's scope fragments.
 AREA_SQL = """
-WITH a AS (SELECT a.* FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
-            WHERE bs.slug = %(bs)s AND (a.ods_code = %(code)s OR a.gss_code = %(code)s)),
-     s AS (SELECT id FROM scenarios WHERE slug = %(scenario)s),
-     cur AS (SELECT m.network_id, m.practice_id FROM memberships m
-              WHERE m.scenario_id = (SELECT id FROM s) AND (m.end_date IS NULL OR m.end_date >= current_date)),
-     local_p AS (SELECT p.id FROM practices p, a
-                  WHERE p.commissioner_code = a.ods_code OR ST_Intersects(p.location, a.geom)),
-     nets AS (SELECT n.id, n.code FROM networks n, a
-               WHERE n.scenario_id = (SELECT id FROM s)
+WITH s AS (SELECT * FROM scenarios WHERE slug = %(scenario)s),
+     a AS (SELECT a.* FROM areas a JOIN boundary_sets bs ON bs.id = a.boundary_set_id
+            WHERE bs.slug = %(bs)s AND (upper(a.ods_code) = upper(%(code)s) OR upper(a.gss_code) = upper(%(code)s))),
+     cur AS (SELECT m.network_id, m.practice_id FROM memberships m, s
+              WHERE m.scenario_id = s.id AND (m.start_date IS NULL OR m.start_date <= s.as_of)
+                AND (m.end_date IS NULL OR m.end_date >= s.as_of)),
+     reg AS (SELECT r.practice_id, p.ods_code, r.status, r.commissioner_code, pt.geom
+               FROM s JOIN practice_register r ON r.extract_id = s.register_extract_id
+               JOIN practices p ON p.id = r.practice_id
+               LEFT JOIN postcode_points pt ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
+              WHERE r.prescribing_setting = 4 OR r.practice_id IN (SELECT practice_id FROM cur)),
+     local_p AS (SELECT reg.practice_id FROM reg, a
+                  WHERE reg.commissioner_code = a.ods_code OR ST_Intersects(reg.geom, a.geom)),
+     nets AS (SELECT n.id, n.code FROM networks n, a, s
+               WHERE n.scenario_id = s.id
                  AND (n.lead_commissioner_code = a.ods_code
-                      OR n.id IN (SELECT network_id FROM cur WHERE practice_id IN (SELECT id FROM local_p))))
+                      OR n.id IN (SELECT network_id FROM cur WHERE practice_id IN (SELECT practice_id FROM local_p))))
 SELECT (SELECT array_agg(code) FROM nets) AS network_codes,
-       (SELECT array_agg(p.ods_code) FROM practices p
-         WHERE p.status = 'active' AND p.location IS NOT NULL
-           AND (p.id IN (SELECT id FROM local_p)
-                OR p.id IN (SELECT practice_id FROM cur WHERE network_id IN (SELECT id FROM nets)))) AS practice_codes,
+       (SELECT array_agg(reg.ods_code) FROM reg
+         WHERE reg.status = 'active' AND reg.geom IS NOT NULL
+           AND (reg.practice_id IN (SELECT practice_id FROM local_p)
+                OR reg.practice_id IN (SELECT practice_id FROM cur WHERE network_id IN (SELECT id FROM nets))))
+           AS practice_codes,
        (SELECT count(*) FROM areas n, a
          WHERE n.boundary_set_id = a.boundary_set_id AND n.id <> a.id AND ST_Intersects(n.geom, a.geom)) AS neighbours
 """
+
+HEADLINE = ("cross_boundary_administrative", "cross_boundary_member_location")
 
 
 def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: str) -> dict[str, int]:
@@ -65,7 +76,8 @@ def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: st
         "networks": len(nets),
         "practices": len(pracs),
         "orphaned": sum(1 for p in pracs if "orphaned" in pf.get(p, [])),
-        "cross_boundary": nets_with(lambda keys: any(k.startswith("cross_boundary") for k in keys)),
+        "cross_boundary": nets_with(lambda keys: any(k in HEADLINE for k in keys)),
+        "empty": nets_with(lambda keys: "empty" in keys),
         "undersized": nets_with(lambda keys: "undersized" in keys),
         "oversized": nets_with(lambda keys: "oversized" in keys),
         "dominated": nets_with(lambda keys: "dominated" in keys),
@@ -166,16 +178,19 @@ def test_demo_network_page_counts(demo_live, demo_db_url, browser_page):
     members = scalar(
         demo_db_url,
         """SELECT count(*) FROM memberships m JOIN networks n ON n.id = m.network_id
-             JOIN scenarios s ON s.id = n.scenario_id JOIN practices p ON p.id = m.practice_id
-            WHERE s.slug = %(s)s AND n.code = 'UZ0010' AND p.location IS NOT NULL
-              AND (m.end_date IS NULL OR m.end_date >= current_date)""",
+             JOIN scenarios s ON s.id = n.scenario_id
+             JOIN practice_register r ON r.practice_id = m.practice_id AND r.extract_id = s.register_extract_id
+             JOIN postcode_points pt ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
+            WHERE s.slug = %(s)s AND n.code = 'UZ0010' AND r.status = 'active'
+              AND (m.start_date IS NULL OR m.start_date <= s.as_of) AND (m.end_date IS NULL OR m.end_date >= s.as_of)""",
         {"s": REG},
     )
     assert info["drawn"]["networks"] == 1 and info["drawn"]["practices"] == members
     assert info["drawn"]["cross_boundary"] == 1
     check_clean_page([info], watch)
-    findings = page.inner_text("#network-findings")
-    assert "cross" in findings.lower()
+    keys = page.eval_on_selector_all("#network-findings li", "lis => lis.map((li) => li.dataset.finding)")
+    assert set(HEADLINE) <= set(keys)
+    assert "Members lie in more than one area" in page.inner_text("#network-findings")  # the rule's label
 
 
 def test_demo_compare_marks_moved_practices_on_both_maps(demo_live, browser_page):
@@ -195,7 +210,13 @@ def test_demo_compare_marks_moved_practices_on_both_maps(demo_live, browser_page
 def test_demo_search_by_ods_code_and_postcode_opens_the_popup(demo_live, demo_db_url, browser_page):
     page, watch = browser_page
     open_map(page, f"{demo_live.url}/maps/{REG}/areas/ZA1")
-    postcode = scalar(demo_db_url, "SELECT postcode FROM practices WHERE ods_code = 'Z00002'", {})
+    postcode = scalar(
+        demo_db_url,
+        """SELECT r.postcode FROM practice_register r JOIN practices p ON p.id = r.practice_id
+             JOIN scenarios s ON s.register_extract_id = r.extract_id
+            WHERE p.ods_code = 'Z00002' AND s.slug = %(s)s""",
+        {"s": REG},
+    )
     for query, code in (("Z00002", "Z00002"), (postcode, "Z00002")):
         page.fill(".geo-search__input", query)
         page.wait_for_selector(".geo-search__button")
@@ -250,26 +271,16 @@ def test_xss_probe_never_executes_and_shows_as_text(xss_db_url, browser_page, ar
         app.extensions["geo_db"].close()
 
 
-# ---- the real England 2019/20 import (skips until the importer provides it) ---------------------
+# ---- the real England bundles, loaded beside the demo (skips without ../shared/data/real) -------------
 
 
 @pytest.fixture(scope="module")
-def england(england_2019_db_url):
-    app = make_app(england_2019_db_url)
+def england(mixed_db_url):
+    """The 2019/20 scenario on its default boundary set (CCG April 2019, 191 areas), in a database that also
+    holds the demo and the 2021/22 bundle."""
+    app = make_app(mixed_db_url)
     with LiveServer(app) as live:
-        with psycopg2.connect(england_2019_db_url) as conn, conn.cursor() as cur:
-            cur.execute(
-                """SELECT bs.slug FROM boundary_sets bs JOIN areas a ON a.boundary_set_id = bs.id
-                    GROUP BY bs.slug HAVING count(*) = 191"""
-            )
-            boundary_set = cur.fetchone()[0]
-            cur.execute(
-                """SELECT s.slug FROM scenarios s JOIN networks n ON n.scenario_id = s.id
-                    GROUP BY s.slug ORDER BY count(*) DESC LIMIT 1"""
-            )
-            scenario = cur.fetchone()[0]
-        conn.close()
-        yield live, england_2019_db_url, scenario, boundary_set
+        yield live, mixed_db_url, "epcn-december-2019", "ccg-april-2019"
     app.extensions["geo_db"].close()
 
 
@@ -277,10 +288,15 @@ def england(england_2019_db_url):
 def test_england_overview(england, browser_page, artifacts_dir):
     live, url, scenario, boundary_set = england
     page, watch = browser_page
-    [info] = open_map(page, f"{live.url}/maps/{scenario}?boundary_set={boundary_set}", timeout_ms=180_000)
+    [info] = open_map(page, f"{live.url}/maps/{scenario}", timeout_ms=180_000)  # its default boundary set
     page.screenshot(path=str(artifacts_dir / "maps-england-overview.png"))
     check_clean_page([info], watch)
     assert info["drawn"] == {"areas": 191}
+    assert "as of 4 Dec 2019 · register Dec 2019" in page.inner_text("#data-line")
+    # The overview's practice search finds real practices only.
+    page.fill(".geo-search__input", "synthetic")
+    page.wait_for_timeout(800)
+    assert page.locator("a.geo-search__practice").count() == 0
 
 
 @pytest.mark.real_data
@@ -288,8 +304,9 @@ def test_england_overview(england, browser_page, artifacts_dir):
 def test_england_area_pages(england, browser_page, artifacts_dir, code):
     live, url, scenario, boundary_set = england
     page, watch = browser_page
-    [info] = open_map(page, f"{live.url}/maps/{scenario}/areas/{code}?boundary_set={boundary_set}", timeout_ms=180_000)
+    [info] = open_map(page, f"{live.url}/maps/{scenario}/areas/{code}", timeout_ms=180_000)
     page.screenshot(path=str(artifacts_dir / f"maps-england-area-{code}.png"))
     check_clean_page([info], watch)
     assert info["drawn"] == expected_area_counts(url, scenario, boundary_set, code)
     assert info["drawn"]["networks"] > 0 and info["drawn"]["practices"] > 0
+    assert "boundaries Apr 2019" in page.inner_text("#data-line")

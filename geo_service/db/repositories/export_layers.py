@@ -151,7 +151,7 @@ _AREAS = sql.SQL(
        AND (NOT %(bbox)s OR a.geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4326))
      ORDER BY a.ods_code NULLS LAST, a.gss_code
     """
-).format(ps=scope.practice_state_cte("ps"), in_scope=scope.in_scope_practice("ps"))
+).format(ps=scope.practice_state_cte("ps", with_location=False), in_scope=scope.in_scope_practice("ps"))
 
 
 def _run(conn, query: sql.Composable, values: dict) -> tuple[list[str], list[tuple]]:
