@@ -132,14 +132,13 @@ def parse_date(name: str, raw: Any) -> date | None:
 
 
 def resolve_extracts(conn, scen: dict, as_of: date) -> tuple[dict[str, dict | None], dict[str, str]]:
+    """The pinned extracts, else the nearest by date (one SQL definition: ``scenario_extract``)."""
+    ids = repo.scenario_extract_ids(conn, scen["id"], as_of)
     extracts: dict[str, dict | None] = {}
     origin: dict[str, str] = {}
     for key, kind in EXTRACT_KINDS.items():
-        pinned = scen.get(EXTRACT_COLUMNS[key])
-        if pinned is not None:
-            extracts[key], origin[key] = repo.extract(conn, pinned), "pinned"
-        else:
-            extracts[key], origin[key] = repo.nearest_extract(conn, kind, scen["dataset"], as_of), "nearest"
+        extracts[key] = repo.extract(conn, ids[kind]) if ids[kind] is not None else None
+        origin[key] = "pinned" if scen.get(EXTRACT_COLUMNS[key]) is not None else "nearest"
     return extracts, origin
 
 

@@ -4,7 +4,8 @@ rules live in :mod:`geo_service.analysis.service`.
 
 Each request is judged in one scope (the scenario's date and extracts; ``as_of=YYYY-MM-DD`` reads it
 as of another day). Responses are cached per process, keyed on the request and the database's data
-version: any change to the data makes a new key, so a cached body is never stale. They carry an ETag (``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
+version: any change to the data makes a new key, so a cached body is never stale. They carry an ETag
+(``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
 """
 
 from __future__ import annotations

@@ -75,3 +75,39 @@ def test_bad_as_of_is_refused_with_the_parameter_named(small):
         service.run_checks(conn, SLUG, None, as_of="4/12/2019")
     assert err.value.extra["parameter"] == "as_of"
     assert err.value.detail == "'as_of' must be a date like 2019-12-04, got '4/12/2019'."
+
+
+def test_stored_state_equals_the_state_computed_live(small):
+    """The kept state of a scenario (``scenario_practice_state``) gives the same results as computing it."""
+    with small.connection() as conn:
+        set_scenario(conn, SLUG, as_of="2019-12-04")
+        stored = service.run_checks(conn, SLUG, None)
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM scenario_practice_state s JOIN scenarios c ON c.id = s.scenario_id"
+                        " WHERE c.slug = %(s)s", {"s": SLUG})  # fmt: skip
+            assert cur.fetchone()[0] > 0
+            cur.execute("DELETE FROM scenario_states")  # forces the live computation
+        live = service.run_checks(conn, SLUG, None)
+    assert live["items"] == stored["items"] and live["summary"] == stored["summary"]
+
+
+def test_stored_state_follows_new_facts(small):
+    """A newer list-size file changes an unpinned scenario's nearest extract: the kept state follows at once."""
+    with small.connection() as conn:
+        set_scenario(conn, SLUG, as_of="2019-12-04", list_sizes="nearest")
+        before = service.run_checks(conn, SLUG, None)["items"]["size_band"]
+        with conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO extracts (kind, file_name, sha256, extract_date) VALUES
+                   ('list_sizes', 'closer.csv', 'x', '2019-12-01') RETURNING id"""
+            )
+            (new_extract,) = cur.fetchone()
+            cur.execute(
+                """INSERT INTO practice_list_sizes (extract_id, practice_id, list_size, list_size_date)
+                   SELECT %(x)s, p.id, 100000, '2019-12-01' FROM practices p WHERE p.ods_code = 'A81001'""",
+                {"x": new_extract},
+            )
+        scope = resolve_scope(conn, SLUG)
+        after = service.run_checks(conn, SLUG, None)["items"]["size_band"]
+        assert scope.extracts["list_sizes"]["id"] == new_extract
+        assert after != before and any(r["code"] == "U00001" and r["finding"] == "oversized" for r in after)

@@ -67,7 +67,7 @@ def _rows(url: str, query: str) -> list[tuple]:
 
 
 def test_old_rows_become_facts_of_their_extracts(old_db):
-    assert migrate(old_db) == ["0030_dated_facts"]
+    assert migrate(old_db) == ["0030_dated_facts", "0031_scope_state"]
     register = _rows(
         old_db,
         "SELECT p.ods_code, r.extract_id, r.name, r.status, r.commissioner_code, r.nation FROM practice_register r"
@@ -111,3 +111,12 @@ def test_migrated_scenarios_are_judged_in_their_own_dataset(old_db):
         assert demo["summary"]["practices"] == 1 and demo["summary"]["orphaned_practices"] == 0
     finally:
         conn.close()
+
+
+def test_migrated_scenarios_have_their_state_kept(old_db):
+    migrate(old_db)
+    assert _rows(
+        old_db,
+        "SELECT c.slug, count(*) FROM scenario_practice_state s JOIN scenarios c ON c.id = s.scenario_id"
+        " GROUP BY c.slug ORDER BY 1",
+    ) == [("demo-as-registered", 1), ("epcn-december-2019", 2)]

@@ -3,29 +3,34 @@
 -- its own extracts is kept in a table (kept current by triggers), so a checks request reads rows instead of
 -- rebuilding the state each time.
 --
---   scenario_extract(scenario, kind, as_of)  the pinned extract, else the nearest by date holding facts
+--   nearest_extract(kind, dataset, date)     the extract nearest to a date that holds facts of that kind
+--   scenario_extract(scenario, kind, as_of)  the pinned extract, else the nearest
 --   practice_state(scenario, register, list sizes, locations, nation)  practice state as of a scope
 --   scenario_states / scenario_practice_state  the stored state of each scenario on its own extracts
 
--- The extract of ``p_kind`` ('practices', 'list_sizes', 'postcodes') a scenario is judged on: its pin, else the
--- one of its dataset nearest to ``p_as_of`` (default: the scenario's date) that holds facts of that kind: the
--- latest on or before it, else the earliest after it.
+-- The extract of ``p_kind`` ('practices', 'list_sizes', 'postcodes') of a dataset nearest to a date that
+-- holds facts of that kind: the latest on or before it, else the earliest after it.
+CREATE FUNCTION nearest_extract(p_kind text, p_dataset text, p_as_of date) RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT e.id FROM extracts e
+     WHERE e.dataset = p_dataset AND e.extract_date IS NOT NULL
+       AND CASE p_kind
+               WHEN 'practices' THEN EXISTS (SELECT 1 FROM practice_register f WHERE f.extract_id = e.id)
+               WHEN 'list_sizes' THEN EXISTS (SELECT 1 FROM practice_list_sizes f WHERE f.extract_id = e.id)
+               WHEN 'postcodes' THEN EXISTS (SELECT 1 FROM postcode_points f WHERE f.extract_id = e.id)
+           END
+     ORDER BY e.extract_date > p_as_of, abs(e.extract_date - p_as_of), e.id DESC
+     LIMIT 1
+$$;
+
+-- The extract of ``p_kind`` a scenario is judged on: its pin, else the nearest to ``p_as_of`` (default: the
+-- scenario's own date) in its dataset.
 CREATE FUNCTION scenario_extract(p_scenario_id integer, p_kind text, p_as_of date DEFAULT NULL)
 RETURNS integer LANGUAGE sql STABLE AS $$
     SELECT coalesce(
         CASE p_kind WHEN 'practices' THEN s.register_extract_id
                     WHEN 'list_sizes' THEN s.list_size_extract_id
                     WHEN 'postcodes' THEN s.location_extract_id END,
-        (SELECT e.id FROM extracts e
-          WHERE e.dataset = s.dataset AND e.extract_date IS NOT NULL
-            AND CASE p_kind
-                    WHEN 'practices' THEN EXISTS (SELECT 1 FROM practice_register f WHERE f.extract_id = e.id)
-                    WHEN 'list_sizes' THEN EXISTS (SELECT 1 FROM practice_list_sizes f WHERE f.extract_id = e.id)
-                    WHEN 'postcodes' THEN EXISTS (SELECT 1 FROM postcode_points f WHERE f.extract_id = e.id)
-                END
-          ORDER BY e.extract_date > coalesce(p_as_of, s.as_of), abs(e.extract_date - coalesce(p_as_of, s.as_of)),
-                   e.id DESC
-          LIMIT 1))
+        nearest_extract(p_kind, s.dataset, coalesce(p_as_of, s.as_of)))
       FROM scenarios s WHERE s.id = p_scenario_id
 $$;
 

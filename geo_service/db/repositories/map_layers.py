@@ -24,6 +24,17 @@ _IN_AREA = scope_sql.practice_in_area("ps")
 _NETWORK_IN_AREA = scope_sql.network_in_area("n")
 
 
+# The area of the scope's boundary set a practice (practice-state row ``ps``) belongs to on the overview and
+# in search: the area its location is in, else its commissioner's area.
+_HOME_AREA = sql.SQL(
+    """coalesce((SELECT coalesce(ha.ods_code, ha.gss_code) FROM point_areas hpa JOIN areas ha ON ha.id = hpa.area_id
+                 WHERE hpa.point_id = ps.point_id AND hpa.boundary_set_id = %(bs_id)s),
+                (SELECT coalesce(ca.ods_code, ca.gss_code) FROM areas ca
+                  WHERE ca.boundary_set_id = %(bs_id)s AND ca.ods_code = ps.commissioner_code
+                  ORDER BY ca.id LIMIT 1))"""
+)
+
+
 def _simplified(column: str) -> sql.Composable:
     """Geometry for display: simplify in metres, back to lon/lat, 5 decimals."""
     return sql.SQL(
@@ -270,15 +281,11 @@ def practice_home_areas(conn, values: dict, practice_codes: list[str]) -> dict[s
                 """
             WITH {ps}
             SELECT ps.ods_code,
-                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM point_areas pa JOIN areas a ON a.id = pa.area_id
-                              WHERE pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s),
-                            (SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
-                              WHERE a.boundary_set_id = %(bs_id)s AND a.ods_code = ps.commissioner_code
-                              ORDER BY a.id LIMIT 1)) AS area
+                   {home_area} AS area
               FROM ps
              WHERE ps.ods_code = ANY(%(codes)s)
             """
-            ).format(ps=_PS),
+            ).format(ps=_PS, home_area=_HOME_AREA),
             {**values, "codes": list(practice_codes)},
         )
         return {code: area for code, area in cur.fetchall() if area}
@@ -298,11 +305,7 @@ def search_practices(conn, values: dict, query: str, limit: int = 10) -> list[di
                 """
             WITH {ps}
             SELECT ps.ods_code AS code, ps.name, ps.postcode,
-                   coalesce((SELECT coalesce(a.ods_code, a.gss_code) FROM point_areas pa JOIN areas a ON a.id = pa.area_id
-                              WHERE pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s),
-                            (SELECT coalesce(a.ods_code, a.gss_code) FROM areas a
-                              WHERE a.boundary_set_id = %(bs_id)s AND a.ods_code = ps.commissioner_code
-                              ORDER BY a.id LIMIT 1)) AS area
+                   {home_area} AS area
               FROM ps
              WHERE ps.status = 'active'
                AND (ps.name ILIKE %(like)s OR upper(ps.ods_code) = %(compact)s
@@ -310,7 +313,7 @@ def search_practices(conn, values: dict, query: str, limit: int = 10) -> list[di
              ORDER BY upper(ps.ods_code) = %(compact)s DESC, ps.name, ps.ods_code
              LIMIT %(limit)s
             """
-            ).format(ps=_PS),
+            ).format(ps=_PS, home_area=_HOME_AREA),
             {
                 **values,
                 "like": "%" + literal(query) + "%",

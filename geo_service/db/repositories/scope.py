@@ -26,53 +26,63 @@ def current_membership(alias: str = "m") -> sql.Composable:
     ).format(m=m)
 
 
-# Practice state as of the scope: the register extract's row (GP practices, plus any practice that is a
-# member of the scenario), with the list size of the list-size extract and the location of its postcode in
-# the postcode extract. Members missing from the register extract are kept, named as the membership file
-# names them. Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code,
-# nation, extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code,
-# point_id, location.
-PRACTICE_STATE = sql.SQL(
-    """
-    SELECT x.practice_id, x.ods_code, coalesce(x.name, x.ods_code) AS name, x.postcode, x.status,
-           x.prescribing_setting, x.commissioner_code, x.nation, x.extended_hours, x.in_register,
-           coalesce(x.status = 'active' AND x.prescribing_setting = 4, false) AS active_gp,
-           coalesce(x.nation = %(nation)s, true) AS in_nation,
-           ls.list_size, ls.list_size_date, ls.ccg_code AS list_size_ccg_code,
-           pt.id AS point_id, pt.geom AS location
-      FROM (SELECT r.practice_id, r.ods_code, r.name, r.postcode, r.postcode_key, r.status, r.prescribing_setting,
-                   r.commissioner_code, r.nation, r.extended_hours, true AS in_register
-              FROM practice_register r
-             WHERE r.extract_id = %(register_extract_id)s
-               AND (r.prescribing_setting = 4
-                    OR r.practice_id IN (SELECT sm.practice_id FROM memberships sm
-                                          WHERE sm.scenario_id = %(scenario_id)s))
-            UNION ALL
-            (SELECT DISTINCT ON (sm.practice_id) sm.practice_id, p.ods_code, sm.member_name, NULL, NULL, NULL,
-                    NULL, sm.member_commissioner_code, NULL, NULL, false
-               FROM memberships sm JOIN practices p ON p.id = sm.practice_id
-              WHERE sm.scenario_id = %(scenario_id)s
-                AND NOT EXISTS (SELECT 1 FROM practice_register r
-                                 WHERE r.extract_id = %(register_extract_id)s AND r.practice_id = sm.practice_id)
-              ORDER BY sm.practice_id, sm.start_date DESC NULLS LAST)) x
-      LEFT JOIN practice_list_sizes ls ON ls.extract_id = %(list_size_extract_id)s AND ls.practice_id = x.practice_id
-      LEFT JOIN postcode_points pt ON pt.extract_id = %(location_extract_id)s AND pt.postcode_key = x.postcode_key
-    """
+# Practice state as of the scope is defined once, in SQL: ``practice_state(scenario, register, list sizes,
+# locations, nation)`` (migration 0031). Each scenario's state on its own extracts is also kept in
+# ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were built for exactly
+# the scope's extracts and nation (a one-time check), else computes the state once for the statement.
+# Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation,
+# extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id,
+# and location (the postcode point, unless ``with_location=False``).
+STATE_COLUMNS = (
+    "practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation, extended_hours,"
+    " in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id"
 )
-
-
-# The same without the point geometry (``point_id`` only): the rule engine needs no coordinates, and a
-# narrower materialised row set is cheaper to build and scan.
-PRACTICE_STATE_WITHOUT_GEOMETRY = sql.SQL(
-    PRACTICE_STATE.string.replace("pt.id AS point_id, pt.geom AS location", "pt.id AS point_id")
+_STORED = sql.SQL(
+    """EXISTS (SELECT 1 FROM scenario_states st
+                WHERE st.scenario_id = %(scenario_id)s
+                  AND (st.register_extract_id, st.list_size_extract_id, st.location_extract_id, st.nation)
+                      IS NOT DISTINCT FROM (%(register_extract_id)s::integer, %(list_size_extract_id)s::integer,
+                                            %(location_extract_id)s::integer, %(nation)s::text))"""
 )
 
 
 def practice_state_cte(name: str = "ps", with_location: bool = True) -> sql.Composable:
-    """``name AS MATERIALIZED (practice state as of the scope)``, for a WITH list. ``with_location=False``
-    leaves out the ``location`` geometry (``point_id`` stays; join ``postcode_points`` for coordinates)."""
-    body = PRACTICE_STATE if with_location else PRACTICE_STATE_WITHOUT_GEOMETRY
-    return sql.SQL("{name} AS MATERIALIZED ({body})").format(name=sql.Identifier(name), body=body)
+    """Practice state as of the scope, as WITH-list entries defining ``name`` (and a helper ``name_live``).
+    ``with_location=False`` leaves out the ``location`` geometry (``point_id`` stays)."""
+    location = sql.SQL(", pt.geom AS location") if with_location else sql.SQL("")
+    join = sql.SQL(" LEFT JOIN postcode_points pt ON pt.id = u.point_id") if with_location else sql.SQL("")
+    return sql.SQL(
+        """{live} AS MATERIALIZED (
+            SELECT * FROM practice_state(%(scenario_id)s, %(register_extract_id)s, %(list_size_extract_id)s,
+                                         %(location_extract_id)s, %(nation)s)
+             WHERE NOT {stored}),
+        {name} AS NOT MATERIALIZED (
+            SELECT u.*{location} FROM (
+                SELECT {columns} FROM scenario_practice_state s WHERE s.scenario_id = %(scenario_id)s AND {stored}
+                UNION ALL
+                SELECT * FROM {live}) u{join})"""
+    ).format(
+        live=sql.Identifier(name + "_live"),
+        name=sql.Identifier(name),
+        stored=_STORED,
+        columns=sql.SQL(STATE_COLUMNS),
+        location=location,
+        join=join,
+    )
+
+
+def scenario_extract_ids(conn, scenario_id: int, as_of: date) -> dict[str, int | None]:
+    """The register, list-size and postcode extracts a scenario is judged on as of ``as_of`` (SQL function
+    ``scenario_extract``: the pin, else the nearest by date)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT scenario_extract(%(id)s, 'practices', %(as_of)s),
+                      scenario_extract(%(id)s, 'list_sizes', %(as_of)s),
+                      scenario_extract(%(id)s, 'postcodes', %(as_of)s)""",
+            {"id": scenario_id, "as_of": as_of},
+        )
+        reg, ls, loc = cur.fetchone()
+        return {"practices": reg, "list_sizes": ls, "postcodes": loc}
 
 
 def practice_in_area(alias: str = "ps") -> sql.Composable:
@@ -154,30 +164,23 @@ def extracts(conn, dataset: str | None = None, kind: str | None = None) -> list[
         return cur.fetchall()
 
 
-# Which facts each kind of extract holds (an extract without facts of that kind is never chosen).
+def nearest_extract(conn, kind: str, dataset: str, as_of: date) -> dict | None:
+    """The extract of ``kind`` in ``dataset`` nearest to ``as_of`` that holds facts of that kind (SQL function
+    ``nearest_extract``: the latest on or before it, else the earliest after it)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT nearest_extract(%(kind)s, %(ds)s, %(as_of)s)", {"kind": kind, "ds": dataset, "as_of": as_of}
+        )
+        found = cur.fetchone()[0]
+    return extract(conn, found) if found is not None else None
+
+
+# Which facts each kind of extract holds.
 _FACT_TABLES = {
     "practices": sql.SQL("EXISTS (SELECT 1 FROM practice_register f WHERE f.extract_id = e.id)"),
     "list_sizes": sql.SQL("EXISTS (SELECT 1 FROM practice_list_sizes f WHERE f.extract_id = e.id)"),
     "postcodes": sql.SQL("EXISTS (SELECT 1 FROM postcode_points f WHERE f.extract_id = e.id)"),
 }
-
-
-def nearest_extract(conn, kind: str, dataset: str, as_of: date) -> dict | None:
-    """The extract of ``kind`` in ``dataset`` nearest to ``as_of``: the latest on or before it, else the
-    earliest after it. Only extracts that hold facts of that kind count."""
-    with dict_cursor(conn) as cur:
-        cur.execute(
-            sql.SQL(
-                "SELECT "
-                + _EXTRACT_COLUMNS
-                + """ FROM extracts e
-                  WHERE e.dataset = %(ds)s AND e.extract_date IS NOT NULL AND {has_facts}
-                  ORDER BY e.extract_date > %(as_of)s, abs(e.extract_date - %(as_of)s), e.id DESC
-                  LIMIT 1"""
-            ).format(has_facts=_FACT_TABLES[kind]),
-            {"ds": dataset, "as_of": as_of},
-        )
-        return cur.fetchone()
 
 
 def extract_holds(conn, extract_id: int, kind: str) -> bool:
