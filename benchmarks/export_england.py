@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyogrio
 
+from geo_service.analysis import service as analysis_service
 from geo_service.config import PROJECT_ROOT, load_settings
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.db.migrate import migrate
@@ -45,25 +46,22 @@ def pick_scenario(db: Database) -> tuple[str, str]:
     from geo_service import catalogue
 
     with db.connection() as conn:
-        scenarios = [s for s in catalogue.scenarios(conn) if not s["slug"].startswith("demo-")]
-        sets = [b for b in catalogue.boundary_sets(conn) if b["slug"] != "demo-ccg"]
-    if not scenarios or not sets:
-        raise SystemExit("no real scenario/boundary set loaded: run without --database-url to build one")
-    scenario = max(scenarios, key=lambda s: s["network_count"])["slug"]
-    boundary_set = max(sets, key=lambda b: b["area_count"])["slug"]
-    return scenario, boundary_set
+        scenarios = catalogue.scenarios(conn, "real")
+    if not scenarios:
+        raise SystemExit("no real scenario loaded: run without --database-url to build one")
+    chosen = max(scenarios, key=lambda s: s["network_count"] or 0)
+    return chosen["slug"], chosen["default_boundary_set"]
 
 
 def timed(fn, repeat: int, cold: bool = True):
     """Median and min wall time of ``fn``. ``cold``: forget cached rule-engine findings before each run."""
-    from geo_service.exports import layers
 
     times, result = [], None
     for _ in range(repeat):
         if result is not None:
             result.cleanup()
         if cold:
-            layers._FINDINGS_CACHE.clear()
+            analysis_service._FINDINGS.clear()
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
@@ -108,14 +106,16 @@ def main() -> None:
             findings_s = time.perf_counter() - t0
             print(f"  rule engine, one run_checks (England): {findings_s:.2f} s (an export runs it twice)")
             # Where the time of one GeoPackage export goes: queries + frames per layer, then GDAL writes.
-            scope = layers.resolve_scope(conn, scenario, boundary_set=boundary_set)
+            from geo_service.scope import resolve_scope
+
+            scope = resolve_scope(conn, scenario, boundary_set)
             layers.findings(conn, scope)  # cached on the scope from here on
             with tempfile.TemporaryDirectory() as tmp:
                 for name in formats.LAYERS:
                     t0 = time.perf_counter()
-                    df = layers.build_layer(conn, scope, name)
+                    df = layers.build_layer(conn, scope, name, 4326)
                     t1 = time.perf_counter()
-                    vector._write_layer(formats.FORMATS["gpkg"], df, name, Path(tmp) / "x.gpkg", 4326)
+                    vector._write_layer(formats.FORMATS["gpkg"], df, name, Path(tmp) / "x.gpkg", 4326, scope)
                     t2 = time.perf_counter()
                     print(f"  layer {name:<12} {len(df):>6,} rows: query+frame {t1 - t0:.2f} s, write {t2 - t1:.2f} s")
 

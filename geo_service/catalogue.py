@@ -10,7 +10,7 @@ from datetime import date
 from geo_service.db.repositories import catalogue, extracts, meta
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import NotFound
-from geo_service.scope import Scope, resolve_scope
+from geo_service.scope import Scope, day_label, resolve_scope
 
 DATASET_LABELS = {"real": "NHS and ONS open data", "synthetic": "Synthetic demo data (not real)"}
 
@@ -46,7 +46,7 @@ def scenarios(conn, dataset: str | None = None) -> list[dict]:
                     "scope": None,
                     "network_count": None,
                     "membership_count": None,
-                    "data_line": f"as of {row['as_of']:%d %b %Y} · no boundary set loaded",
+                    "data_line": f"as of {day_label(row['as_of'])} · no boundary set loaded",
                 }
             )
     return out

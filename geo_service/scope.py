@@ -36,8 +36,17 @@ NATIONS = ("england", "wales", "scotland", "northern_ireland")
 LEVEL_ORDER = ("ccg", "sub_icb", "icb", "region")
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def month_label(d: date | None) -> str:
-    return d.strftime("%b %Y") if d else "undated"
+    """'Dec 2019' whatever the machine's locale."""
+    return f"{MONTHS[d.month - 1]} {d.year}" if d else "undated"
+
+
+def day_label(d: date) -> str:
+    """'4 Dec 2019' whatever the machine's locale."""
+    return f"{d.day} {month_label(d)}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class Scope:
             "bs_id": self.boundary_set["id"],
             "area_id": self.area["id"] if self.area else None,
             "area_ods": self.area["ods_code"] if self.area else None,
+            "network_id": self.network["id"] if self.network else None,
         }
 
     def key(self) -> tuple:
@@ -80,7 +90,7 @@ class Scope:
 
     def data_line(self) -> str:
         """'as of 4 Dec 2019 · register Dec 2019 · list sizes Jan 2021 · locations Oct 2020 · boundaries Apr 2019'."""
-        parts = [f"as of {self.as_of.day} {self.as_of:%b %Y}"]
+        parts = [f"as of {day_label(self.as_of)}"]
         for key, label in EXTRACT_LABELS.items():
             row = self.extracts.get(key)
             parts.append(f"{label} {month_label(row['extract_date']) if row else 'none loaded'}")
