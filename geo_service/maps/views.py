@@ -315,7 +315,12 @@ def compare_views(
     """Two area views of the same area, each in its own scope, each with a layer of the practices (shown
     on either map) whose network differs; the moves and check counts come from the engine's comparison."""
     result = service.compare_scenarios(
-        conn, scope_a.scenario["slug"], scope_b.scenario["slug"], scope_a.boundary_set["slug"], None, scope_a.area["code"]
+        conn,
+        scope_a.scenario["slug"],
+        scope_b.scenario["slug"],
+        scope_a.boundary_set["slug"],
+        None,
+        scope_a.area["code"],
     )
     view_a = area_view(conn, scope_a, links_a)
     view_b = area_view(conn, scope_b, links_b)

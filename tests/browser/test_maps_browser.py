@@ -33,7 +33,8 @@ WITH s AS (SELECT * FROM scenarios WHERE slug = %(scenario)s),
      reg AS (SELECT r.practice_id, p.ods_code, r.status, r.commissioner_code, pt.geom
                FROM s JOIN practice_register r ON r.extract_id = s.register_extract_id
                JOIN practices p ON p.id = r.practice_id
-               LEFT JOIN postcode_points pt ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
+               LEFT JOIN postcode_points pt
+                      ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
               WHERE r.prescribing_setting = 4 OR r.practice_id IN (SELECT practice_id FROM cur)),
      local_p AS (SELECT reg.practice_id FROM reg, a
                   WHERE reg.commissioner_code = a.ods_code OR ST_Intersects(reg.geom, a.geom)),
@@ -182,7 +183,8 @@ def test_demo_network_page_counts(demo_live, demo_db_url, browser_page):
              JOIN practice_register r ON r.practice_id = m.practice_id AND r.extract_id = s.register_extract_id
              JOIN postcode_points pt ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
             WHERE s.slug = %(s)s AND n.code = 'UZ0010' AND r.status = 'active'
-              AND (m.start_date IS NULL OR m.start_date <= s.as_of) AND (m.end_date IS NULL OR m.end_date >= s.as_of)""",
+              AND (m.start_date IS NULL OR m.start_date <= s.as_of)
+              AND (m.end_date IS NULL OR m.end_date >= s.as_of)""",
         {"s": REG},
     )
     assert info["drawn"]["networks"] == 1 and info["drawn"]["practices"] == members

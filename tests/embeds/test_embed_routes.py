@@ -173,3 +173,25 @@ def test_pinned_embed_is_served_from_memory_even_when_the_database_is_down(demo_
     assert client.get(pinned_url).data == first.data
     assert client.get(AREA).status_code == 503  # a live embed needs the current data version
     app.extensions["geo_db"].close()
+
+
+def test_codes_match_in_any_case_and_stored_renderings_key_on_the_scope(client, demo_fresh):
+    url, _ = demo_fresh
+    canonical = client.get(AREA)
+    other = client.get("/embed/Demo-As-Registered/areas/za2")
+    assert other.status_code == 200 and other.headers["ETag"] == canonical.headers["ETag"]
+    assert "/maps/demo-as-registered/areas/ZA2" in other.get_data(as_text=True)
+    network = client.get("/embed/demo-as-registered/networks/uz0003")
+    assert network.status_code == 200 and "(UZ0003)" in network.get_data(as_text=True)
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT view_key FROM embed_snapshots ORDER BY view_key")
+        keys = [r[0] for r in cur.fetchall()]
+    conn.close()
+    # One rendering per view, keyed on its URL and on its scope (date, dataset, extracts, boundary set, area).
+    assert len(keys) == 2 and all(re.fullmatch(r"/embed/demo-as-registered/\w+s/\w+\|[0-9a-f]{16}", k) for k in keys)
+    assert keys[0].startswith(AREA + "|")
+
+
+def test_embed_shows_the_data_line(client):
+    html = client.get(AREA).get_data(as_text=True)
+    assert "Data: as of 1 Oct 2024 · register Oct 2024 · list sizes Oct 2024 · locations Oct 2024" in html

@@ -53,3 +53,9 @@ def test_snippet_is_a_private_lazy_responsive_iframe_with_escaped_title():
         'title="Map: A &quot;quoted&quot; &lt;name&gt;"',
     ):
         assert attr in html
+
+
+def test_view_key_is_canonical_whatever_the_case():
+    a = parse_view("Demo-As-Registered", "area", "za1", {"boundary_set": "Demo-CCG"})
+    assert a.key == "/embed/demo-as-registered/areas/ZA1?boundary_set=demo-ccg"
+    assert a.key == parse_view("demo-as-registered", "area", "ZA1", {"boundary_set": "demo-ccg"}).key

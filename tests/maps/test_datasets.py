@@ -260,7 +260,10 @@ def test_compare_shows_each_side_in_its_own_scope(client):
     a_line = re.search(r'id="data-line-a">Data: ([^<]+)<', html).group(1)
     b_line = re.search(r'id="data-line-b">Data: ([^<]+)<', html).group(1)
     assert a_line == LINE_2019
-    assert b_line.startswith("as of 27 Apr 2022 · register Mar 2022 · list sizes Apr 2022") and "boundaries Apr 2019" in b_line
+    assert (
+        b_line.startswith("as of 27 Apr 2022 · register Mar 2022 · list sizes Apr 2022")
+        and "boundaries Apr 2019" in b_line
+    )
     assert 'id="compare-checks"' in html and 'id="moved-practices"' in html
 
 

@@ -98,7 +98,9 @@ def test_findings_layers_hold_the_planted_cases(conn, demo):
         for key in seen:
             seen[key] |= _codes(view, key)
         orphans |= _codes(view, "orphaned")
-    assert seen["cross_boundary"] == planted["cross_boundary_administrative"] | planted["cross_boundary_member_location"]
+    assert (
+        seen["cross_boundary"] == planted["cross_boundary_administrative"] | planted["cross_boundary_member_location"]
+    )
     assert seen["undersized"] == planted["undersized_networks"]
     assert seen["oversized"] == planted["oversized_networks"]
     assert seen["dominated"] == planted["dominated_networks"]

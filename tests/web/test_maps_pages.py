@@ -201,3 +201,24 @@ def test_every_map_page_says_how_to_embed_it(demo_client):
     compare = demo_client.get("/maps/compare?a=demo-as-registered&b=demo-commissioner-proposal&area=ZA1")
     compare = compare.get_data(as_text=True)
     assert "/maps/demo-commissioner-proposal/areas/ZA1" in compare
+
+
+def test_codes_in_any_case_give_the_canonical_page(demo_client):
+    import html as html_lib
+    import json
+    import re
+
+    page = demo_client.get(f"/maps/{REG.upper()}/areas/za1").get_data(as_text=True)
+    assert "NHS Northmere CCG (synthetic demo) (ZA1)" in page
+    assert f"/embed/{REG}/areas/ZA1" in page and "/areas/za1" not in page  # share snippet and links: canonical
+    scope = json.loads(html_lib.unescape(re.search(r'data-scope="([^"]+)"', page).group(1)))
+    assert scope["scenario"] == REG and scope["boundary_set"]["slug"] == "demo-ccg"
+    assert scope["dataset"] == "synthetic" and scope["as_of"] == "2024-10-01"
+    assert scope["data_line"] == DEMO_LINE
+
+
+def test_layers_and_search_take_codes_in_any_case(demo_client):
+    layer = demo_client.get(f"/api/v1/maps/{REG}/areas/za4/layers/cross_boundary.geojson").get_json()
+    assert [f["properties"]["code"] for f in layer["features"]] == ["UZ0010"]
+    hits = demo_client.get(f"/api/v1/maps/{REG.upper()}/practices?q=z00001").get_json()
+    assert hits["scenario"] == REG and [r["code"] for r in hits["results"]] == ["Z00001"]
