@@ -113,10 +113,8 @@ def pick(db: Database) -> tuple[str, str]:
 
     with db.connection() as conn:
         scenarios = catalogue.scenarios(conn)
-        sets = catalogue.boundary_sets(conn)
-    scenario = max(scenarios, key=lambda s: s["network_count"])["slug"]
-    boundary_set = max(sets, key=lambda b: b["area_count"])["slug"]
-    return scenario, boundary_set
+    chosen = max(scenarios, key=lambda s: s["network_count"] or 0)
+    return chosen["slug"], chosen["default_boundary_set"]
 
 
 def explore_html(frames: list[tuple[str, gpd.GeoDataFrame, dict]], out: Path) -> Path:
@@ -145,6 +143,26 @@ def _read(sql: str, url: str, params: dict | None = None, geom_col: str = "geom"
         conn.close()
 
 
+def _practices(url: str, scenario: str, boundary_set: str, where: str, params: dict) -> gpd.GeoDataFrame:
+    """Practices as the scenario's scope sees them (its register, list-size and postcode extracts)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    from geo_service.db.repositories import scope as scope_sql
+    from geo_service.scope import resolve_scope
+
+    conn = psycopg2.connect(url)
+    try:
+        values = resolve_scope(conn, scenario, boundary_set).values()
+        query = sql.SQL(
+            "WITH {ps} SELECT ods_code, name, postcode, list_size, list_size_date::text, location FROM ps WHERE "
+        ).format(ps=scope_sql.practice_state_cte("ps"))
+        text = conn.cursor().mogrify(query, values).decode() + where
+    finally:
+        conn.close()
+    return _read(text, url, params=params, geom_col="location")
+
+
 def overview_frames(url: str, scenario: str, boundary_set: str) -> list:
     areas = _read(
         """SELECT coalesce(a.ods_code, a.gss_code) AS code, a.name, a.geom FROM areas a
@@ -160,12 +178,7 @@ def overview_frames(url: str, scenario: str, boundary_set: str) -> list:
         params={"s": scenario},
         geom_col="geom",
     )
-    practices = _read(
-        """SELECT ods_code, name, postcode, list_size, location FROM practices
-            WHERE status = 'active' AND location IS NOT NULL""",
-        url,
-        geom_col="location",
-    )
+    practices = _practices(url, scenario, boundary_set, "active_gp AND location IS NOT NULL", {})
     return [(n, f, {}) for n, f in (("areas", areas), ("networks", networks), ("practices", practices)) if len(f)]
 
 
@@ -188,12 +201,12 @@ def area_frames(url: str, view) -> list:
         params={"sid": sid, "codes": codes["networks"]},
         geom_col="geom",
     )
-    practices = _read(
-        """SELECT ods_code, name, postcode, list_size, list_size_date::text, location FROM practices
-            WHERE ods_code = ANY(%(codes)s)""",
+    practices = _practices(
         url,
-        params={"codes": codes["practices"]},
-        geom_col="location",
+        view.scenario["slug"],
+        view.boundary_set["slug"],
+        "ods_code = ANY(%(codes)s)",
+        {"codes": codes["practices"]},
     )
     frames = [("areas", areas, {})]
     if len(networks):
@@ -317,7 +330,8 @@ def main() -> None:
     app, server, base = serve_app(url)
     with app.test_request_context():
         with db.connection() as conn:
-            area_view = views.area_view(conn, scenario, area, boundary_set, links(scenario, boundary_set))
+            scope = views.page_scope(conn, scenario, boundary_set, area=area)
+            area_view = views.area_view(conn, scope, links(scope))
     cdn_files = {} if args.no_cdn_files else fetch_cdn_files()
     tmp = Path(tempfile.mkdtemp(prefix="geo_bench_maps_"))
     t0 = time.perf_counter()
