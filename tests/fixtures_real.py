@@ -108,3 +108,9 @@ def all_bundles_reversed_db_url(maintenance_url, template_db, real_data):
     url = _many_bundles_db(maintenance_url, template_db, real_data, "all_new_old", [*reversed(ALL_BUNDLES), "demo"])
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def mixed_db_url(all_bundles_db_url):
+    """The demo and every real bundle in one database, read-only (maps, exports and pages share it)."""
+    return all_bundles_db_url

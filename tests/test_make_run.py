@@ -21,8 +21,13 @@ from tests.conftest import free_port
 def _start(url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "GEO_TILES_URL": "none"}
     return subprocess.Popen(
-        ["make", "--no-print-directory", "run"], cwd=PROJECT_ROOT, env=env, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ["make", "--no-print-directory", "run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

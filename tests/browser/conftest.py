@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.maps.mixed_data import mixed_db_url  # noqa: F401 - fixture: demo + real bundles in one database
-
 CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

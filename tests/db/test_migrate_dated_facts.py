@@ -83,8 +83,11 @@ def test_old_rows_become_facts_of_their_extracts(old_db):
         "SELECT p.ods_code, s.extract_id, s.list_size, s.list_size_date::text FROM practice_list_sizes s"
         " JOIN practices p ON p.id = s.practice_id ORDER BY 1",
     )
-    assert sizes == [("G82001", 2, 12000, "2021-01-01"), ("G82002", 2, 9000, "2021-01-01"),
-                     ("Z00001", 6, 31000, "2024-10-01")]
+    assert sizes == [
+        ("G82001", 2, 12000, "2021-01-01"),
+        ("G82002", 2, 9000, "2021-01-01"),
+        ("Z00001", 6, 31000, "2024-10-01"),
+    ]
     points = _rows(old_db, "SELECT extract_id, postcode_key FROM postcode_points ORDER BY 2")
     assert points == [(3, "TN11AA"), (3, "TN22BB"), (6, "ZZ11ZZ")]
     assert _rows(old_db, "SELECT slug, dataset, as_of::text FROM scenarios ORDER BY id") == [

@@ -1,3 +1,1 @@
-"""Fixtures of the maps tests: the mixed database (demo + real bundles), see :mod:`tests.maps.mixed_data`."""
-
-from tests.maps.mixed_data import mixed_db_url  # noqa: F401 - fixture
+"""Fixtures of the maps tests: the mixed database is ``mixed_db_url`` in tests/fixtures_real.py."""
