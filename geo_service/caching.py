@@ -1,8 +1,9 @@
 """Per-process caches for results derived from the data.
 
 Data only changes through writes that bump the data version (see migration 0001), so anything
-computed from it can be kept under a key that holds the database, the data version and the date
-(memberships and list sizes go stale by date): such an entry is never stale, only evicted.
+computed from it can be kept under a key that holds the database and the data version (and the scope: each
+result is judged as of its scenario's date, so the wall clock plays no part): such an entry is never stale,
+only evicted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from datetime import date
 from typing import Generic, TypeVar
 
 from geo_service.db.repositories import meta
@@ -50,7 +50,8 @@ class LRUCache(Generic[V]):
             self._items.clear()
 
 
-def data_state(conn) -> tuple[str, int, str]:
-    """(database, data version, today): the part of a cache key that makes derived results safe to keep."""
+def data_state(conn) -> tuple[str, int]:
+    """(database, data version): the part of a cache key that makes derived results safe to keep. Today's date
+    is not part of it: every result is judged as of its scenario's own date, not the wall clock."""
     version, _ = meta.data_version(conn)
-    return conn.dsn, version, date.today().isoformat()
+    return conn.dsn, version

@@ -10,7 +10,8 @@ Checks, maps, exports, prints and embeds all take one :class:`Scope` built here,
 * the register, list-size and postcode extracts it is pinned to (set by the bundle that loaded it);
   unpinned, the extract of that kind nearest to ``as_of`` (preferring one on or before it);
 * a boundary set: the one asked for, else the scenario's own default, else the set in force on ``as_of``
-  at the level of its commissioners (the level whose areas hold most of its lead commissioners).
+  at the level of its commissioners (the level whose areas hold most of its lead commissioners); an area
+  that set lacks falls back to the newest set of the same dataset holding it.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Scope:
     extracts: dict[str, dict | None]  # register / list_sizes / locations → extract row or None
     extract_origin: dict[str, str]  # → 'pinned' or 'nearest'
     boundary_set: dict
-    boundary_set_origin: str  # 'request', 'scenario' or 'in force'
+    boundary_set_origin: str  # 'request', 'scenario', 'in force' or 'area' (the default lacked the area)
     area: dict | None = None
     network: dict | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -206,9 +207,17 @@ def resolve_scope(
             )
     area_row = None
     if area:
-        area_row = repo.area(conn, bs["id"], area.strip())
+        code = area.strip()
+        area_row = repo.area(conn, bs["id"], code)
+        if area_row is None and bs_origin != "request":
+            # Not in the default set: the newest set of the same dataset that holds the area.
+            holding = repo.boundary_sets_with_area(conn, scen["dataset"], code)
+            if holding:
+                bs, bs_origin = holding[0], "area"
+                area_row = repo.area(conn, bs["id"], code)
         if area_row is None:
-            raise NotFound(f"No area with ODS or GSS code '{area}' in boundary set '{bs['slug']}'.", parameter="area")
+            where = f"boundary set '{bs['slug']}'" if bs_origin == "request" else f"the {scen['dataset']} dataset"
+            raise NotFound(f"No area with ODS or GSS code '{code}' in {where}.", parameter="area")
     network_row = None
     if network:
         network_row = repo.network(conn, scen["id"], network.strip())

@@ -15,8 +15,7 @@ from geo_service.analysis import rules, service
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.db.repositories import map_layers as repo
 from geo_service.db.repositories import meta
-from geo_service.db.repositories import scope as scope_repo
-from geo_service.errors import InvalidParameter, NotFound
+from geo_service.errors import InvalidParameter
 from geo_service.maps import findings as findings_service
 from geo_service.maps import layers as L
 from geo_service.maps import palette
@@ -70,30 +69,13 @@ def page_scope(
     asked for, else the scenario's default. An area code not in the default set falls back to the newest
     set of the same dataset holding it. Codes match case-insensitively; the scope holds the canonical ones.
     A boundary set of another dataset is refused (InvalidParameter)."""
-    scope = resolve_scope(conn, scenario, boundary_set, network=network)
-    if not area:
-        return scope
-    code = area.strip()
-    row = scope_repo.area(conn, scope.boundary_set["id"], code)
-    if row is not None:
-        return replace(scope, area=row)
-    if boundary_set:
-        raise NotFound(
-            f"No area with ODS or GSS code '{code}' in boundary set '{scope.boundary_set['slug']}'.", parameter="area"
-        )
-    holding = scope_repo.boundary_sets_with_area(conn, scope.dataset, code)
-    if not holding:
-        raise NotFound(
-            f"No area with ODS or GSS code '{code}' in any boundary set of the {scope.dataset} dataset.",
-            parameter="area",
-        )
-    return resolve_scope(conn, scope.scenario["slug"], holding[0]["slug"], area=code, network=network)
+    return resolve_scope(conn, scenario, boundary_set, area=area, network=network)
 
 
 def boundary_set_is_explicit(scope: Scope) -> bool:
     """True when the page's boundary set is not the scenario's default (asked for, or an area's fallback):
     links from the page then carry it."""
-    return scope.boundary_set_origin == "request"
+    return scope.boundary_set_origin in ("request", "area")
 
 
 def _bounds(row: dict | None) -> list[list[float]] | None:

@@ -111,3 +111,31 @@ def test_stored_state_follows_new_facts(small):
         after = service.run_checks(conn, SLUG, None)["items"]["size_band"]
         assert scope.extracts["list_sizes"]["id"] == new_extract
         assert after != before and any(r["code"] == "U00001" and r["finding"] == "oversized" for r in after)
+
+
+def test_an_area_outside_the_default_set_falls_back_to_a_set_holding_it(small):
+    """Every consumer (API, maps, exports) shares one rule: an area the default set lacks is looked up in the
+    newest set of the scenario's dataset that holds it; asked for explicitly, it is a 404 naming the set."""
+    from geo_service.errors import NotFound
+
+    with small.connection() as conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO boundary_sets (slug, name, level, vintage, valid_from, dataset)
+                   VALUES ('later-icb', 'Later ICBs', 'icb', '2030-01', '2030-01-01', 'real') RETURNING id"""
+            )
+            (bs_id,) = cur.fetchone()
+            cur.execute(
+                """INSERT INTO areas (boundary_set_id, ods_code, name, geom)
+                   SELECT %(bs)s, 'QQQ', 'Everything', ST_Multi(ST_Union(geom)) FROM areas""",
+                {"bs": bs_id},
+            )
+        scope = resolve_scope(conn, SLUG, area="qqq")
+        assert scope.boundary_set["slug"] == "later-icb" and scope.boundary_set_origin == "area"
+        assert scope.area["ods_code"] == "QQQ"
+        with pytest.raises(NotFound) as err:
+            resolve_scope(conn, SLUG, boundary_set="test-ccgs-2019", area="QQQ")
+        assert err.value.detail == "No area with ODS or GSS code 'QQQ' in boundary set 'test-ccgs-2019'."
+        with pytest.raises(NotFound) as err:
+            resolve_scope(conn, SLUG, area="NOPE")
+        assert err.value.detail == "No area with ODS or GSS code 'NOPE' in the real dataset."
