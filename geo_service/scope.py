@@ -216,7 +216,9 @@ def resolve_scope(
                 bs, bs_origin = holding[0], "area"
                 area_row = repo.area(conn, bs["id"], code)
         if area_row is None:
-            where = f"boundary set '{bs['slug']}'" if bs_origin == "request" else f"the {scen['dataset']} dataset"
+            where = f"boundary set '{bs['slug']}'"
+            if bs_origin != "request":
+                where += f" or any other boundary set of the {scen['dataset']} dataset"
             raise NotFound(f"No area with ODS or GSS code '{code}' in {where}.", parameter="area")
     network_row = None
     if network:

@@ -138,4 +138,7 @@ def test_an_area_outside_the_default_set_falls_back_to_a_set_holding_it(small):
         assert err.value.detail == "No area with ODS or GSS code 'QQQ' in boundary set 'test-ccgs-2019'."
         with pytest.raises(NotFound) as err:
             resolve_scope(conn, SLUG, area="NOPE")
-        assert err.value.detail == "No area with ODS or GSS code 'NOPE' in the real dataset."
+        assert err.value.detail == (
+            "No area with ODS or GSS code 'NOPE' in boundary set 'test-ccgs-2019' or any other boundary set of the"
+            " real dataset."
+        )
