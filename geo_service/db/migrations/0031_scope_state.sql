@@ -34,8 +34,8 @@ RETURNS integer LANGUAGE sql STABLE AS $$
       FROM scenarios s WHERE s.id = p_scenario_id
 $$;
 
--- Practice state as of a scope: the register extract's row (GP practices, plus any practice that is a member
--- of the scenario), with the list size of the list-size extract and the postcode point of the postcode
+-- Practice state as of a scope: the register extract's row (active GP practices, plus any practice that is a
+-- member of the scenario, whatever its status), with the list size of the list-size extract and the postcode point of the postcode
 -- extract. Members missing from the register extract are kept, named as the membership file names them.
 CREATE FUNCTION practice_state(p_scenario_id integer, p_register integer, p_list_sizes integer,
                                p_locations integer, p_nation text)
@@ -53,7 +53,7 @@ LANGUAGE sql STABLE AS $$
                    r.commissioner_code, r.nation, r.extended_hours, true AS in_register
               FROM practice_register r
              WHERE r.extract_id = p_register
-               AND (r.prescribing_setting = 4
+               AND ((r.status = 'active' AND r.prescribing_setting = 4)
                     OR r.practice_id IN (SELECT sm.practice_id FROM memberships sm WHERE sm.scenario_id = p_scenario_id))
             UNION ALL
             (SELECT DISTINCT ON (sm.practice_id) sm.practice_id, p.ods_code, sm.member_name, NULL, NULL, NULL,

@@ -48,7 +48,7 @@ _CTES = sql.SQL(
                n.lead_commissioner_code AS lead, ps.practice_id, ps.ods_code, ps.name AS practice_name,
                ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
           FROM scoped n
-          JOIN memberships m ON m.network_id = n.id AND {current}
+          JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
     ),
     population AS MATERIALIZED (
@@ -91,7 +91,7 @@ _CTES = sql.SQL(
     )
     """
 ).format(
-    ps=scope.practice_state_cte("ps", with_location=False),
+    ps=scope.practice_state_cte("ps", with_location=False, materialized=True),
     network_in_area=scope.network_in_area("n"),
     current=scope.current_membership("m"),
 )

@@ -46,9 +46,10 @@ _STORED = sql.SQL(
 )
 
 
-def practice_state_cte(name: str = "ps", with_location: bool = True) -> sql.Composable:
+def practice_state_cte(name: str = "ps", with_location: bool = True, materialized: bool = False) -> sql.Composable:
     """Practice state as of the scope, as WITH-list entries defining ``name`` (and a helper ``name_live``).
-    ``with_location=False`` leaves out the ``location`` geometry (``point_id`` stays)."""
+    ``with_location=False`` leaves out the ``location`` geometry (``point_id`` stays). ``materialized=True``
+    reads the rows once for a statement that refers to them many times (the rule engine)."""
     location = sql.SQL(", pt.geom AS location") if with_location else sql.SQL("")
     join = sql.SQL(" LEFT JOIN postcode_points pt ON pt.id = u.point_id") if with_location else sql.SQL("")
     return sql.SQL(
@@ -56,7 +57,7 @@ def practice_state_cte(name: str = "ps", with_location: bool = True) -> sql.Comp
             SELECT * FROM practice_state(%(scenario_id)s, %(register_extract_id)s, %(list_size_extract_id)s,
                                          %(location_extract_id)s, %(nation)s)
              WHERE NOT {stored}),
-        {name} AS NOT MATERIALIZED (
+        {name} AS {materialized} (
             SELECT u.*{location} FROM (
                 SELECT {columns} FROM scenario_practice_state s WHERE s.scenario_id = %(scenario_id)s AND {stored}
                 UNION ALL
@@ -68,6 +69,7 @@ def practice_state_cte(name: str = "ps", with_location: bool = True) -> sql.Comp
         columns=sql.SQL(STATE_COLUMNS),
         location=location,
         join=join,
+        materialized=sql.SQL("MATERIALIZED" if materialized else "NOT MATERIALIZED"),
     )
 
 
