@@ -29,9 +29,7 @@ RULE = Rule(
         "data_gaps": """
         WITH counted AS MATERIALIZED (
             SELECT ps.* FROM ps
-             WHERE ({in_scope}
-                    OR ps.practice_id IN (SELECT m.practice_id FROM memberships m
-                                           WHERE m.scenario_id = %(scenario_id)s AND {current}))
+             WHERE ({in_scope} OR ps.practice_id IN (SELECT mb.practice_id FROM members mb))
                AND (ps.point_id IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
                AND {in_area}
         )

@@ -13,9 +13,8 @@ RULE = Rule(
                (SELECT json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code COLLATE "C")
                   FROM memberships m JOIN networks n ON n.id = m.network_id
                  WHERE m.practice_id = ps.practice_id AND m.scenario_id = %(scenario_id)s AND {current}) AS networks
-          FROM (SELECT m.practice_id FROM memberships m
-                 WHERE m.scenario_id = %(scenario_id)s AND {current}
-                 GROUP BY m.practice_id HAVING min(m.network_id) <> max(m.network_id)) d
+          FROM (SELECT mb.practice_id FROM members mb
+                 GROUP BY mb.practice_id HAVING min(mb.network_id) <> max(mb.network_id)) d
           JOIN ps ON ps.practice_id = d.practice_id
          WHERE {in_area}
          ORDER BY ps.ods_code COLLATE "C"

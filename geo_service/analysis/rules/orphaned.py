@@ -19,8 +19,8 @@ RULE = Rule(
           LEFT JOIN point_areas pa ON pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s
           LEFT JOIN areas a ON a.id = pa.area_id
          WHERE {in_scope}
-           AND NOT EXISTS (SELECT 1 FROM memberships m
-                            WHERE m.scenario_id = %(scenario_id)s AND m.practice_id = ps.practice_id AND {current})
+           -- ``members`` holds every current membership of a practice in the area (its networks are in scope).
+           AND NOT EXISTS (SELECT 1 FROM members mb WHERE mb.practice_id = ps.practice_id)
            AND {in_area}
          ORDER BY ps.ods_code COLLATE "C"
         """
