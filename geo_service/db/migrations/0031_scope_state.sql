@@ -96,9 +96,24 @@ CREATE TABLE scenario_practice_state (
     list_size_ccg_code   text,
     point_id             integer,
     PRIMARY KEY (scenario_id, practice_id)
-);
+) PARTITION BY LIST (scenario_id);
+-- One partition per scenario (made by refresh_scenario_state): a statement naming one scenario reads only its
+-- rows, however many scenarios the database holds.
+
+CREATE FUNCTION scenario_state_partitions(p_scenario_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    sid integer;
+BEGIN
+    FOR sid IN SELECT s.id FROM scenarios s WHERE s.id = ANY (p_scenario_ids) LOOP
+        IF to_regclass(format('scenario_practice_state_%s', sid)) IS NULL THEN
+            EXECUTE format('CREATE TABLE %I PARTITION OF scenario_practice_state FOR VALUES IN (%s)',
+                           format('scenario_practice_state_%s', sid), sid);
+        END IF;
+    END LOOP;
+END $$;
 
 CREATE FUNCTION refresh_scenario_state(p_scenario_ids integer[]) RETURNS void LANGUAGE sql AS $$
+    SELECT scenario_state_partitions(p_scenario_ids);
     DELETE FROM scenario_practice_state WHERE scenario_id = ANY (p_scenario_ids);
     DELETE FROM scenario_states WHERE scenario_id = ANY (p_scenario_ids);
     INSERT INTO scenario_states (scenario_id, register_extract_id, list_size_extract_id, location_extract_id, nation)
