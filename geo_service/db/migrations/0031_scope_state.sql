@@ -7,6 +7,8 @@
 --   scenario_extract(scenario, kind, as_of)  the pinned extract, else the nearest
 --   practice_state(scenario, register, list sizes, locations, nation)  practice state as of a scope
 --   scenario_states / scenario_practice_state  the stored state of each scenario on its own extracts
+--   scenario_members     each scenario's current members on its own date, with their state (the rule engine's
+--                        ``members``)
 
 -- The extract of ``p_kind`` ('practices', 'list_sizes', 'postcodes') of a dataset nearest to a date that
 -- holds facts of that kind: the latest on or before it, else the earliest after it.
@@ -71,6 +73,7 @@ $$;
 
 CREATE TABLE scenario_states (
     scenario_id           integer PRIMARY KEY REFERENCES scenarios (id) ON DELETE CASCADE,
+    as_of                 date NOT NULL,
     register_extract_id   integer,
     list_size_extract_id  integer,
     location_extract_id   integer,
@@ -100,24 +103,47 @@ CREATE TABLE scenario_practice_state (
 -- One partition per scenario (made by refresh_scenario_state): a statement naming one scenario reads only its
 -- rows, however many scenarios the database holds.
 
+CREATE TABLE scenario_members (
+    scenario_id        integer NOT NULL REFERENCES scenarios (id) ON DELETE CASCADE,
+    membership_id      integer NOT NULL,
+    network_id         integer NOT NULL,
+    network_code       text NOT NULL,
+    network_name       text NOT NULL,
+    lead               text,
+    practice_id        integer NOT NULL,
+    ods_code           text NOT NULL,
+    practice_name      text,
+    commissioner_code  text,
+    list_size          integer,
+    extended_hours     boolean,
+    point_id           integer,
+    PRIMARY KEY (scenario_id, membership_id)
+) PARTITION BY LIST (scenario_id);
+
 CREATE FUNCTION scenario_state_partitions(p_scenario_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     sid integer;
+    t text;
 BEGIN
     FOR sid IN SELECT s.id FROM scenarios s WHERE s.id = ANY (p_scenario_ids) LOOP
-        IF to_regclass(format('scenario_practice_state_%s', sid)) IS NULL THEN
-            EXECUTE format('CREATE TABLE %I PARTITION OF scenario_practice_state FOR VALUES IN (%s)',
-                           format('scenario_practice_state_%s', sid), sid);
-        END IF;
+        FOREACH t IN ARRAY ARRAY['scenario_practice_state', 'scenario_members'] LOOP
+            IF to_regclass(format('%s_%s', t, sid)) IS NULL THEN
+                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%s)', format('%s_%s', t, sid), t, sid);
+            END IF;
+        END LOOP;
     END LOOP;
 END $$;
 
-CREATE FUNCTION refresh_scenario_state(p_scenario_ids integer[]) RETURNS void LANGUAGE sql AS $$
-    SELECT scenario_state_partitions(p_scenario_ids);
+-- PL/pgSQL, not SQL: each statement is planned when reached, after any new partition exists.
+CREATE FUNCTION refresh_scenario_state(p_scenario_ids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM scenario_state_partitions(p_scenario_ids);
+    DELETE FROM scenario_members WHERE scenario_id = ANY (p_scenario_ids);
     DELETE FROM scenario_practice_state WHERE scenario_id = ANY (p_scenario_ids);
     DELETE FROM scenario_states WHERE scenario_id = ANY (p_scenario_ids);
-    INSERT INTO scenario_states (scenario_id, register_extract_id, list_size_extract_id, location_extract_id, nation)
-    SELECT s.id, scenario_extract(s.id, 'practices'), scenario_extract(s.id, 'list_sizes'),
+    INSERT INTO scenario_states (scenario_id, as_of, register_extract_id, list_size_extract_id, location_extract_id,
+                                 nation)
+    SELECT s.id, s.as_of, scenario_extract(s.id, 'practices'), scenario_extract(s.id, 'list_sizes'),
            scenario_extract(s.id, 'postcodes'), s.nation
       FROM scenarios s WHERE s.id = ANY (p_scenario_ids);
     INSERT INTO scenario_practice_state
@@ -126,7 +152,17 @@ CREATE FUNCTION refresh_scenario_state(p_scenario_ids integer[]) RETURNS void LA
            LATERAL practice_state(st.scenario_id, st.register_extract_id, st.list_size_extract_id,
                                   st.location_extract_id, st.nation) ps
      WHERE st.scenario_id = ANY (p_scenario_ids);
-$$;
+    -- Current on the scenario's date: started on or before it (or undated) and not ended before it.
+    INSERT INTO scenario_members
+    SELECT st.scenario_id, m.id, n.id, n.code, n.name, n.lead_commissioner_code, ps.practice_id, ps.ods_code,
+           ps.name, ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
+      FROM scenario_states st
+      JOIN memberships m ON m.scenario_id = st.scenario_id
+           AND (m.start_date IS NULL OR m.start_date <= st.as_of) AND (m.end_date IS NULL OR m.end_date >= st.as_of)
+      JOIN networks n ON n.id = m.network_id
+      JOIN scenario_practice_state ps ON ps.scenario_id = st.scenario_id AND ps.practice_id = m.practice_id
+     WHERE st.scenario_id = ANY (p_scenario_ids);
+END $$;
 
 -- Scenarios whose state may depend on facts of these extracts: every scenario of the extracts' datasets.
 CREATE FUNCTION scenarios_of_extracts(p_extract_ids integer[]) RETURNS integer[] LANGUAGE sql STABLE AS $$
@@ -225,6 +261,22 @@ CREATE TRIGGER memberships_scope_upd AFTER UPDATE ON memberships
     FOR EACH STATEMENT EXECUTE FUNCTION scope_state_on_memberships();
 CREATE TRIGGER memberships_scope_del AFTER DELETE ON memberships REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION scope_state_on_memberships();
+
+-- Stored members carry their network's code, name and lead commissioner.
+CREATE FUNCTION scope_state_on_networks() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids integer[];
+BEGIN
+    SELECT array_agg(DISTINCT n.scenario_id) INTO ids FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE (n.code, n.name, n.lead_commissioner_code, n.scenario_id)
+           IS DISTINCT FROM (o.code, o.name, o.lead_commissioner_code, o.scenario_id);
+    IF ids IS NOT NULL THEN
+        PERFORM refresh_scenario_state(ids);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER networks_scope_upd AFTER UPDATE ON networks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION scope_state_on_networks();
 
 -- Scenarios loaded before this migration.
 SELECT refresh_scenario_state(ARRAY(SELECT id FROM scenarios));

@@ -44,12 +44,20 @@ _CTES = sql.SQL(
          WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}
     ),
     members AS MATERIALIZED (
+        -- The scenario's current members as kept for its own date and extracts, else joined here.
+        SELECT sm.membership_id, sm.network_id, sm.network_code, sm.network_name, sm.lead, sm.practice_id,
+               sm.ods_code, sm.practice_name, sm.commissioner_code, sm.list_size, sm.extended_hours, sm.point_id
+          FROM scenario_members sm
+         WHERE sm.scenario_id = %(scenario_id)s AND {stored}
+           AND (%(area_id)s::integer IS NULL OR sm.network_id IN (SELECT id FROM scoped))
+        UNION ALL
         SELECT m.id AS membership_id, n.id AS network_id, n.code AS network_code, n.name AS network_name,
                n.lead_commissioner_code AS lead, ps.practice_id, ps.ods_code, ps.name AS practice_name,
                ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
           FROM scoped n
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
+         WHERE NOT {stored}
     ),
     population AS MATERIALIZED (
         -- One sort (the window) orders each network's members by list size, largest first; the
@@ -94,6 +102,7 @@ _CTES = sql.SQL(
     ps=scope.practice_state_cte("ps", with_location=False, materialized=True),
     network_in_area=scope.network_in_area("n"),
     current=scope.current_membership("m"),
+    stored=scope.STORED_STATE,
 )
 
 # Networks and practices in scope (active GP practices of the nation, and those of other nations), as

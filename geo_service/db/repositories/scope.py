@@ -37,9 +37,10 @@ STATE_COLUMNS = (
     "practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation, extended_hours,"
     " in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id"
 )
-_STORED = sql.SQL(
+# True when the kept state was built for exactly this scope (date, extracts, nation): a one-time check.
+STORED_STATE = sql.SQL(
     """EXISTS (SELECT 1 FROM scenario_states st
-                WHERE st.scenario_id = %(scenario_id)s
+                WHERE st.scenario_id = %(scenario_id)s AND st.as_of = %(as_of)s
                   AND (st.register_extract_id, st.list_size_extract_id, st.location_extract_id, st.nation)
                       IS NOT DISTINCT FROM (%(register_extract_id)s::integer, %(list_size_extract_id)s::integer,
                                             %(location_extract_id)s::integer, %(nation)s::text))"""
@@ -65,7 +66,7 @@ def practice_state_cte(name: str = "ps", with_location: bool = True, materialize
     ).format(
         live=sql.Identifier(name + "_live"),
         name=sql.Identifier(name),
-        stored=_STORED,
+        stored=STORED_STATE,
         columns=sql.SQL(STATE_COLUMNS),
         location=location,
         join=join,
