@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None):
         minconn=settings.pool_min,
         maxconn=settings.pool_max,
         statement_timeout_ms=settings.statement_timeout_ms,
+        watchdog=True,
     )
     register_web(app)
     return app

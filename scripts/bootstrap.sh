@@ -20,6 +20,7 @@ missing_packages() {
   if [ "${1:-}" = "--test" ]; then
     [ -x /usr/bin/chromium ] || want+=(chromium)
     command -v pdfinfo >/dev/null 2>&1 || want+=(poppler-utils)
+    command -v wrk >/dev/null 2>&1 || want+=(wrk)  # benchmarks/load.py, benchmarks/embed_throughput.py
   fi
   echo "${want[@]:-}"
 }

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from geo_service.analysis import rules
+from geo_service.csv_output import csv_text
 
 CSV_COLUMNS = ["check", "finding", "code", "name", "value", "evidence"]
 
@@ -33,19 +32,8 @@ def finding_rows(result: dict) -> list[dict[str, Any]]:
 
 
 def to_csv(result: dict) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in finding_rows(result):
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-    return out.getvalue()
-
-
-def _csv_safe(value: Any) -> Any:
-    # Names come from data: keep spreadsheet formulas from running when the CSV is opened.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+    """checks.csv: one row per finding, written by the service's one CSV writer (formula cells defused)."""
+    return csv_text(CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS] for row in finding_rows(result)))
 
 
 def to_table(result: dict) -> str:

@@ -243,6 +243,41 @@ class LocalCluster:
             raise SetupError(f"pg_ctl stop failed: {done.stderr.strip()}")
         return "stopped"
 
+    def restart(self) -> str:
+        self.stop()
+        return self.start()
+
+    def postmaster_pid(self) -> int | None:
+        """The postmaster's process id from ``postmaster.pid`` (None when not running)."""
+        done = self._run_as_server(["head", "-n", "1", str(self.server_data_dir / "postmaster.pid")])
+        text = done.stdout.strip()
+        return int(text) if done.returncode == 0 and text.isdigit() else None
+
+    def server_pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, ...), postmaster first."""
+        main = self.postmaster_pid()
+        if main is None:
+            return []
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[1]) == main:
+                children.append(int(stat.parent.name))
+        return [main, *sorted(children)]
+
+    def destroy(self) -> None:
+        """Stop the cluster and delete its files (for throw-away clusters made by tests)."""
+        try:
+            self.stop()
+        finally:
+            target = self.data_dir.resolve()
+            shutil.rmtree(self.base, ignore_errors=True)
+            if target != self.data_dir:
+                shutil.rmtree(target, ignore_errors=True)
+
     def ensure_database(self, name: str = DATABASE) -> None:
         from geo_service.db.admin import create_database_if_missing
 

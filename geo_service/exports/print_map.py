@@ -8,6 +8,10 @@ Dec 2019 · list sizes Jan 2021 · locations Oct 2020 · boundaries Apr 2019"), 
 arrow, a findings summary box and the attribution (OGL, OS, NHS Digital). The data line is also the PDF's
 Subject and the PNG's Description. The red cross-boundary outline follows the headline cross-boundary
 findings of the rule registry (``rules.cross_boundary.HEADLINE_FINDINGS``).
+
+The Figure is built here, in the caller's process and transaction; it is drawn to pixels (or PDF) in a child
+process (:mod:`geo_service.exports.raster`), so the memory of a large raster never stays with a web worker.
+How many prints run at once is bounded by the web layer (:mod:`geo_service.exports.print_queue`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer  # noqa: E402
 from geo_service.db.repositories import export_layers as repo  # noqa: E402
 from geo_service.exports.formats import page_size_mm  # noqa: E402
 from geo_service.exports.layers import build_layer, finding_labels, layer_values, to_frame  # noqa: E402
+from geo_service.exports.raster import save_in_child  # noqa: E402
 from geo_service.exports.vector import ExportFile  # noqa: E402
 from geo_service.maps import palette  # noqa: E402
 from geo_service.scope import Scope  # noqa: E402
@@ -247,7 +252,7 @@ def render(
             metadata = {"Title": _title(scope), "Subject": scope.data_line()}
         else:
             metadata = {"Title": _title(scope), "Software": "geo_service", "Description": scope.data_line()}
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
+        save_in_child(fig, path, fmt, dpi, metadata)  # the raster's memory lives and dies in a child process
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise

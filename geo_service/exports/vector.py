@@ -2,7 +2,8 @@
 
 Each export is built in its own temporary folder, one layer at a time, and handed back as an
 :class:`ExportFile` on disk: the web layer streams it in chunks and then deletes the folder; the
-CLI moves it to the requested path. Nothing is hand-written: every format goes through GDAL.
+CLI moves it to the requested path. Every format goes through GDAL except CSV, which goes through the
+service's one CSV writer (``geo_service.csv_output``: formula cells defused, as in checks.csv).
 
 Which data an export shows (``Scope.data_line()``: "as of 4 Dec 2019 · register Dec 2019 · list sizes
 Jan 2021 · locations Oct 2020 · boundaries Apr 2019") travels with the file where GIS tools look for it:
@@ -29,9 +30,12 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
+from geo_service.csv_output import write_csv_file
 from geo_service.exports.formats import VectorFormat
 from geo_service.exports.layers import iter_layers
 from geo_service.scope import Scope
@@ -290,20 +294,32 @@ def _write_layer(fmt: VectorFormat, df: pd.DataFrame, name: str, path: Path, sri
 
 
 def _write_csv(df: pd.DataFrame, path: Path, srid: int) -> None:
-    """Points as two coordinate columns (lon/lat, or easting/northing for EPSG:27700); polygons as WKT."""
+    """Points as two coordinate columns (lon/lat, or easting/northing for EPSG:27700); polygons as WKT.
+
+    Written by the service's one CSV writer (:mod:`geo_service.csv_output`), which defuses cells a
+    spreadsheet would run as formulas: names come from data files. Booleans are 1/0, missing values empty.
+    """
+    columns = [c for c in df.columns if c != "geometry"]
+    cells = [_csv_column(df[c]) for c in columns]
     if not isinstance(df, gpd.GeoDataFrame):
-        pyogrio.write_dataframe(df, path, driver="CSV")
+        write_csv_file(path, columns, zip(*cells, strict=True) if cells else [])
         return
-    geom_types = set(df.geometry.dropna().geom_type)
-    if geom_types <= {"Point"}:
+    geoms = df.geometry
+    present = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    if set(geoms[present].geom_type) <= {"Point"}:
         x_name, y_name = ("lon", "lat") if srid == 4326 else ("easting", "northing")
-        table = pd.DataFrame(df.drop(columns="geometry"))
-        present = df.geometry.notna() & ~df.geometry.is_empty
-        table[x_name] = df.geometry.x.where(present)
-        table[y_name] = df.geometry.y.where(present)
-        pyogrio.write_dataframe(table, path, driver="CSV")
+        xs = [float(x) if ok else None for x, ok in zip(geoms.x.where(present), present, strict=True)]
+        ys = [float(y) if ok else None for y, ok in zip(geoms.y.where(present), present, strict=True)]
+        write_csv_file(path, [*columns, x_name, y_name], zip(*cells, xs, ys, strict=True))
     else:
-        pyogrio.write_dataframe(df, path, driver="CSV", layer_options={"GEOMETRY": "AS_WKT"})
+        wkt = [shapely.to_wkt(g, rounding_precision=-1) if ok else None for g, ok in zip(geoms, present, strict=True)]
+        write_csv_file(path, ["WKT", *columns], zip(wkt, *cells, strict=True))
+
+
+def _csv_column(series: pd.Series) -> list:
+    """Plain Python values of a column: booleans as 1/0, pandas' missing markers as None."""
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return [int(v) if isinstance(v, bool | np.bool_) else v for v in values]
 
 
 def readme_head(scope: Scope, srid: int, today: date | None = None) -> str:

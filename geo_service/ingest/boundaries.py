@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from geo_service.db.repositories import imports_boundaries, imports_lookups, imports_staging
 from geo_service.errors import InputFileError, InvalidParameter
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 from geo_service.ingest.vector import VectorLayer, guess_field, read_polygons
@@ -115,7 +116,7 @@ def import_boundaries(
         )
     rows = _area_rows(data, ods_f, gss_f, name_f)
     report = ImportReport("boundaries", data.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(data.name):
         source_id = record_file(conn, "boundaries", path, extract_date)
         set_id, set_action = imports_boundaries.upsert_boundary_set(
             conn, slugify(set_name), set_name.strip(), level, vintage.strip(), source_id, valid_from

@@ -27,7 +27,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 
 from tqdm import tqdm
 
@@ -98,8 +98,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
             if not files:
                 raise InputFileError(name, f"[{key}] names no file", field=key)
             for f in files:
-                if not (base / f).is_file():
-                    raise InputFileError(name, f"[{key}] file not found: {base / f}", field=key)
+                _confined(base, f, name, key)
 
     def entries(key: str) -> list[dict]:
         value = manifest.get(key)
@@ -108,7 +107,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
         return value if isinstance(value, list) else [value]
 
     def f(entry: dict) -> Path:
-        return base / entry["file"]
+        return _confined(base, entry["file"], name)
 
     steps: list[tuple[str, Callable]] = []
     for e in entries("lookups"):
@@ -134,7 +133,7 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
     for e in entries("practices"):
         steps.append(("practices", lambda c, e=e: import_practices(c, f(e), e.get("extract_date"))))
     for e in entries("pcn"):
-        files = [base / x for x in e.get("files", [])] + ([f(e)] if "file" in e else [])
+        files = [_confined(base, x, name) for x in e.get("files", [])] + ([f(e)] if "file" in e else [])
         steps.append(
             (
                 f"pcn {e['scenario']}",
@@ -163,6 +162,25 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
     if not steps:
         raise InputFileError(name, "the manifest names no files")
     return manifest, steps
+
+
+def _confined(base: Path, entry: object, manifest: str, key: str | None = None) -> Path:
+    """The manifest's file path inside ``base`` (``--root``): a relative path that stays inside it after
+    resolving '..' and symbolic links. The message names the path as written, never the file's content."""
+    if not isinstance(entry, str) or not entry.strip():
+        raise InputFileError(manifest, f"[{key}] file must be a relative path in quotes", field=key)
+    written = PurePath(entry)
+    if written.is_absolute() or PureWindowsPath(entry).is_absolute() or PureWindowsPath(entry).drive:
+        raise InputFileError(
+            manifest, f"[{key}] file {entry!r} is an absolute path; give it relative to --root", field=key
+        )
+    root = base.resolve()
+    target = (root / written).resolve()
+    if not target.is_relative_to(root):
+        raise InputFileError(manifest, f"[{key}] file {entry!r} is outside the --root folder", field=key)
+    if not target.is_file():
+        raise InputFileError(manifest, f"[{key}] file not found: {base / written}", field=key)
+    return target
 
 
 def import_bundle(target, manifest_path: str | Path, root: str | Path | None = None) -> list[ImportReport]:

@@ -7,10 +7,10 @@ applies, the line and column, so a planner can open the file and fix it.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import re
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +21,63 @@ from geo_service.errors import InputFileError
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much work one input file may cause: a hostile file is refused early, with the limit it broke.
+
+    The official files are far below these (the largest, a national postcode file, is a few hundred MB).
+    """
+
+    max_bytes: int = 1 << 30  # content of one file (after gunzip) or one zip/xlsx member: 1 GiB
+    max_ratio: int = 100  # decompressed / compressed size, checked once past ``ratio_floor``
+    ratio_floor: int = 16 << 20  # below this, any ratio is fine (small, very repetitive files)
+    max_line_chars: int = 1 << 16  # one physical CSV line: 64 KiB (real lines are a few hundred characters)
+    max_rows: int = 5_000_000
+    max_seconds: float = 300.0  # reading and checking one file
+    max_xml_part_bytes: int = 128 << 20  # one XML part of an xlsx workbook (a sheet of the ePCN is ~10 MB)
+
+
+LIMITS = ReadLimits()
+
+
+def size_text(n: int) -> str:
+    """1 GiB, 16 MiB, 1,000 bytes: a limit as a person reads it."""
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):g} GiB"
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):g} MiB"
+    return f"{n:,} bytes"
+
+
+class Deadline:
+    """Refuses to go on once a file has taken ``limits.max_seconds``."""
+
+    def __init__(self, name: str, limits: ReadLimits = LIMITS) -> None:
+        self.name, self.seconds = name, limits.max_seconds
+        self.until = time.monotonic() + limits.max_seconds
+
+    def check(self, row: int | None = None) -> None:
+        if time.monotonic() > self.until:
+            raise InputFileError(self.name, f"reading the file took longer than {self.seconds:g} s; refused", row=row)
+
+
+def check_expansion(
+    name: str, expanded: int, compressed: int, limits: ReadLimits = LIMITS, what: str = "the file"
+) -> None:
+    """Refuse content that expands far more than real data compresses (a bomb), or past the size limit."""
+    if expanded > limits.ratio_floor and expanded > limits.max_ratio * max(compressed, 1):
+        raise InputFileError(
+            name,
+            f"{what} expands more than {limits.max_ratio} times when decompressed "
+            f"(past {size_text(limits.ratio_floor)}); refused as a likely decompression bomb",
+        )
+    if expanded > limits.max_bytes:
+        raise InputFileError(
+            name, f"{what} is larger than the {size_text(limits.max_bytes)} limit once decompressed; refused"
+        )
 
 
 def display_name(path: str | Path) -> str:
@@ -49,18 +106,61 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The file's content, gunzipped when it is gzip (by its magic number, not its name)."""
+def read_bytes(path: str | Path, limits: ReadLimits = LIMITS) -> bytes:
+    """The file's content, gunzipped when it is gzip (by its magic number, not its name).
+
+    Gzip is decompressed as a stream and stops as soon as the output passes the size or ratio limit,
+    so a small file that expands to gigabytes is refused after reading a few megabytes of it.
+    """
     p = check_file(path)
-    raw = p.read_bytes()
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputFileError(display_name(p), f"not a valid gzip file ({exc})") from exc
-        if not raw:
-            raise InputFileError(display_name(p), "the compressed file is empty")
+    name = display_name(p)
+    with p.open("rb") as fh:
+        if fh.read(2) != GZIP_MAGIC:
+            size = p.stat().st_size
+            if size > limits.max_bytes:
+                raise InputFileError(name, f"the file is larger than the {size_text(limits.max_bytes)} limit; refused")
+            fh.seek(0)
+            return fh.read()
+        fh.seek(0)
+        raw = _gunzip(fh, name, limits)
+    if not raw:
+        raise InputFileError(name, "the compressed file is empty")
     return raw
+
+
+def _gunzip(fh, name: str, limits: ReadLimits) -> bytes:
+    out: list[bytes] = []
+    total = consumed = 0
+    deadline = Deadline(name, limits)
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    pending = b""
+    try:
+        while True:
+            if not pending:
+                pending = fh.read(_CHUNK)
+                consumed += len(pending)
+                if not pending:
+                    break
+            # max_length bounds what one call may produce; the rest waits in unconsumed_tail.
+            block = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            total += len(block)
+            check_expansion(name, total, consumed - len(pending), limits)  # compressed bytes used so far
+            deadline.check()
+            out.append(block)
+            if inflater.eof:  # a further gzip member may follow (concatenated .gz files)
+                pending = inflater.unused_data + pending
+                inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                if not pending:
+                    pending = fh.read(_CHUNK)
+                    consumed += len(pending)
+                    if not pending:
+                        return b"".join(out)
+    except zlib.error as exc:
+        raise InputFileError(name, f"not a valid gzip file ({exc})") from exc
+    if not inflater.eof:
+        raise InputFileError(name, "not a valid gzip file (truncated: it ends before the compressed data does)")
+    return b"".join(out)
 
 
 def decode_text(raw: bytes, name: str) -> str:
@@ -89,8 +189,8 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from exc
 
 
-def read_text(path: str | Path) -> str:
-    return decode_text(read_bytes(path), display_name(path))
+def read_text(path: str | Path, limits: ReadLimits = LIMITS) -> str:
+    return decode_text(read_bytes(path, limits), display_name(path))
 
 
 class FirstLines:
@@ -144,11 +244,27 @@ class CsvTable:
         return None
 
 
-def _reader_rows(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _bounded_lines(text: str, name: str, limits: ReadLimits) -> Iterator[str]:
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > limits.max_line_chars:
+            raise InputFileError(
+                name, f"the line is longer than {limits.max_line_chars:,} characters; refused", row=number
+            )
+        yield line
+
+
+def _reader_rows(text: str, name: str, limits: ReadLimits = LIMITS) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(_bounded_lines(text, name, limits))
+    deadline = Deadline(name, limits)
     start = 1
+    count = 0
     try:
         for row in reader:
+            count += 1
+            if count > limits.max_rows:
+                raise InputFileError(name, f"more than {limits.max_rows:,} rows; refused", row=start)
+            if count % 10_000 == 0:
+                deadline.check(start)
             yield start, row
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -159,6 +275,7 @@ def read_csv(
     path: str | Path,
     headerless_columns: Sequence[str] | None = None,
     looks_like_header=None,
+    limits: ReadLimits = LIMITS,
 ) -> CsvTable:
     """Parse a CSV file. With ``headerless_columns``, a file whose first row is data gets those names.
 
@@ -166,8 +283,9 @@ def read_csv(
     Blank lines are skipped; every data row must have as many fields as the header.
     """
     name = display_name(path)
-    text = read_text(path)
-    rows = [(n, r) for n, r in _reader_rows(text, name) if any(cell.strip() for cell in r)]
+    text = read_text(path, limits)
+    rows = [(n, r) for n, r in _reader_rows(text, name, limits) if any(cell.strip() for cell in r)]
+    del text
     if not rows:
         raise InputFileError(name, "no rows found")
     first_line, first = rows[0]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_lookups, imports_practices, imports_staging
 from geo_service.errors import InputFileError
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.files import FirstLines, parse_extract_date, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
@@ -18,6 +19,9 @@ from geo_service.ingest.transaction import import_transaction, record_file
 log = logging.getLogger(__name__)
 
 REQUIRED = ("EXTRACT_DATE", "CODE", "NUMBER_OF_PATIENTS")
+# England's largest practices have about 100,000 patients; far above that is a broken file, and the
+# column is a 32-bit integer in the database.
+MAX_LIST_SIZE = 2_000_000
 
 
 def read_list_sizes(path: str | Path):
@@ -45,7 +49,7 @@ def read_list_sizes(path: str | Path):
             raise InputFileError(table.name, "empty practice code", row=line, field="CODE")
         seen.add(code, line)
         raw = r[ix["NUMBER_OF_PATIENTS"]].strip().replace(",", "")
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise InputFileError(
                 table.name, f"number of patients {raw!r} is not a whole number", row=line, field="NUMBER_OF_PATIENTS"
             )
@@ -56,6 +60,13 @@ def read_list_sizes(path: str | Path):
         ons = r[ons_ix].strip().upper() if ons_ix is not None else None
         if ccg and ons:
             lookups.add((ccg, ons, None))
+        if int(raw) > MAX_LIST_SIZE:
+            raise InputFileError(
+                table.name,
+                f"number of patients {int(raw):,} is more than {MAX_LIST_SIZE:,}: not a practice list size",
+                row=line,
+                field="NUMBER_OF_PATIENTS",
+            )
         rows.append((code, int(raw), dates[extract], ccg or None, ons or None))
     if not rows:
         raise InputFileError(table.name, "no practice total rows (SEX=ALL, AGE=ALL) in the file")
@@ -66,7 +77,7 @@ def import_list_sizes(target, path: str | Path) -> ImportReport:
     """List-size facts of the file, as one extract dated by its EXTRACT_DATE. One transaction."""
     table, rows, lookups, extract_date = read_list_sizes(path)
     report = ImportReport("list sizes", table.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(table.name):
         extract_id = record_file(conn, "list_sizes", path, extract_date)
         imports_staging.stage(conn, "stage_list_sizes", rows)
         counts = imports_practices.add_list_sizes(conn, extract_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_lookups, imports_staging
 from geo_service.errors import InputFileError
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.files import read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
@@ -44,7 +45,7 @@ def read_lookup(path: str | Path):
 def import_lookup(target, path: str | Path) -> ImportReport:
     table, rows = read_lookup(path)
     report = ImportReport("lookup", table.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(table.name):
         source_id = record_file(conn, "lookups", path)
         imports_staging.stage(conn, "stage_lookups", rows)
         report.added = imports_lookups.add_lookups(conn, source_id)

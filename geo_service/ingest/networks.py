@@ -10,6 +10,7 @@ import shapely
 
 from geo_service.db.repositories import imports_networks, imports_staging
 from geo_service.errors import InputFileError, NotFound
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
 from geo_service.ingest.vector import guess_field, read_polygons
@@ -63,7 +64,7 @@ def import_network_polygons(
         name = data.fields[name_field][i] if name_field else None
         rows.append((i + 1, code, name, wkb[i], bool(data.made_valid[i])))
     report = ImportReport("network polygons", data.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(data.name):
         scenario_id = imports_networks.scenario_id(conn, slugify(scenario))
         if scenario_id is None:
             raise NotFound(f"no scenario {scenario!r}; import its networks first (geo-service import pcn)")

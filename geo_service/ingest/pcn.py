@@ -13,12 +13,27 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 from geo_service.db.repositories import imports_networks, imports_staging
 from geo_service.errors import InputFileError, InvalidParameter
-from geo_service.ingest.files import FirstLines, check_file, display_name, parse_yyyymmdd, read_csv
+from geo_service.ingest.database_refusals import refused_by_database
+from geo_service.ingest.files import (
+    LIMITS,
+    Deadline,
+    FirstLines,
+    ReadLimits,
+    check_file,
+    display_name,
+    parse_yyyymmdd,
+    read_csv,
+    size_text,
+)
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
+from geo_service.ingest.zip_safety import safe_members
 from geo_service.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -83,38 +98,85 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _check_xlsx_parts(path: Path, name: str, limits: ReadLimits = LIMITS) -> None:
+    """Refuse a workbook before openpyxl opens it: unsafe member names, members that are too large or expand
+    like a bomb (by their declared sizes, which zipfile never reads past), or an XML part over its cap."""
+    try:
+        zipfile.ZipFile(path).close()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputFileError(name, "cannot be read as an Excel .xlsx workbook") from exc
+    safe_members(path, limits)
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and info.file_size > limits.max_xml_part_bytes:
+                raise InputFileError(
+                    name,
+                    f"the workbook part {info.filename!r} holds {info.file_size:,} bytes of XML, more than the "
+                    f"{size_text(limits.max_xml_part_bytes)} limit; refused",
+                )
+
+
 def _xlsx_sheets(path: Path) -> list[Sheet]:
-    from openpyxl import load_workbook
+    """Sheets holding an ePCN table, read through openpyxl, whose XML goes through defusedxml
+    (entities and external references refused); parts are size-checked first."""
+    from openpyxl import DEFUSEDXML, load_workbook
 
     name = display_name(path)
+    if not DEFUSEDXML:  # pragma: no cover - defusedxml is a pinned dependency
+        raise InputFileError(name, "xlsx files need the defusedxml package (pip install -r requirements.txt)")
+    _check_xlsx_parts(path, name)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputFileError(name, "cannot be read as an Excel .xlsx workbook") from exc
-    found = []
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, ParseError) as exc:
+        raise InputFileError(name, f"cannot be read as an Excel .xlsx workbook ({_xml_reason(exc)})") from exc
     try:
-        for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            header = None
-            for number, values in enumerate(rows, start=1):
-                keys = [header_key(v) for v in values]
-                probe = Sheet(f"{name} [{ws.title}]", keys)
-                if probe.kind():
-                    header = probe
-                    break
-                if number >= _HEADER_SCAN_ROWS:
-                    break
-            if header is None:
-                continue
-            header_row = number
-            for data_row, values in enumerate(rows, start=header_row + 1):
-                cells = [_cell_text(v) for v in values]
-                if any(cells):
-                    cells += [""] * (len(header.header) - len(cells))
-                    header.rows.append((data_row, cells[: len(header.header)]))
-            found.append(header)
+        return _read_sheets(wb, name)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, ParseError) as exc:
+        raise InputFileError(name, f"cannot be read as an Excel .xlsx workbook ({_xml_reason(exc)})") from exc
     finally:
         wb.close()
+
+
+def _xml_reason(exc: BaseException) -> str:
+    while exc.__cause__ is not None and not isinstance(exc, DefusedXmlException | ParseError):
+        exc = exc.__cause__  # openpyxl wraps the XML error in a ValueError
+    if isinstance(exc, DefusedXmlException):
+        return "it declares XML entities or external references, which are refused"
+    if isinstance(exc, ParseError):
+        return "broken XML"
+    if isinstance(exc, zipfile.BadZipFile | EOFError):
+        return "damaged zip archive"
+    return "not a workbook"
+
+
+def _read_sheets(wb, name: str) -> list[Sheet]:
+    found = []
+    deadline = Deadline(name)
+    for ws in wb.worksheets:
+        # A sheet may claim 16,384 columns (its <dimension>): read no wider than the ePCN tables are.
+        header = None
+        for number, values in enumerate(ws.iter_rows(max_row=_HEADER_SCAN_ROWS, max_col=64, values_only=True), 1):
+            keys = [header_key(v) for v in values]
+            probe = Sheet(f"{name} [{ws.title}]", keys)
+            if probe.kind():
+                header = probe
+                break
+            if number >= _HEADER_SCAN_ROWS:
+                break
+        if header is None:
+            continue
+        header_row = number
+        rows = ws.iter_rows(min_row=header_row + 1, max_col=len(header.header), values_only=True)
+        for data_row, values in enumerate(rows, start=header_row + 1):
+            if data_row % 5_000 == 0:
+                deadline.check(data_row)
+            if data_row > LIMITS.max_rows:
+                raise InputFileError(header.name, f"more than {LIMITS.max_rows:,} rows; refused", row=data_row)
+            cells = [_cell_text(v) for v in values]
+            if any(cells):
+                cells += [""] * (len(header.header) - len(cells))
+                header.rows.append((data_row, cells[: len(header.header)]))
+        found.append(header)
     return found
 
 
@@ -241,7 +303,7 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
     file_names = ", ".join(display_name(p) for p in paths)
     net_report = ImportReport("networks", file_names)
     mem_report = ImportReport("memberships", file_names)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(file_names):
         source_id = record_file(conn, "pcn", paths[0], extract_date)
         for extra in paths[1:]:
             record_file(conn, "pcn", extra, extract_date)

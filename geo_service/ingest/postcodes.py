@@ -7,6 +7,7 @@ Matching ignores spaces and case. Only postcodes used by practices are staged, s
 from __future__ import annotations
 
 import logging
+import math
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import numpy as np
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer
 from geo_service.db.repositories import imports_practices, imports_staging
 from geo_service.errors import InputFileError
+from geo_service.ingest.coordinates import BNG_EASTING, BNG_NORTHING, UK_LAT, UK_LON, fmt_point, in_bng, in_uk
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.files import CsvTable, FirstLines, normalise_postcode, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
@@ -71,9 +74,12 @@ class PostcodeFile:
         if not v:
             return None
         try:
-            return float(v)
+            number = float(v)
         except ValueError as exc:
             raise InputFileError(self.table.name, f"{v!r} is not a number", row=line, field=field) from exc
+        if not math.isfinite(number):
+            raise InputFileError(self.table.name, f"{v!r} is not a finite number", row=line, field=field)
+        return number
 
     def centroids(self, wanted: set[str]) -> tuple[list[tuple], int]:
         """(postcode, lon, lat) for the wanted postcodes, and how many wanted rows had no coordinates."""
@@ -94,6 +100,14 @@ class PostcodeFile:
             if use_grid:
                 x, y = self._number(r[ie], line, self.east), self._number(r[inn], line, self.north)
             if x is not None and y is not None and (x, y) != (0, 0):
+                if not in_bng(x, y):
+                    raise InputFileError(
+                        t.name,
+                        f"easting/northing {fmt_point(x, y)} is not on the British National Grid "
+                        f"(0–{BNG_EASTING[1]:,.0f} m east, 0–{BNG_NORTHING[1]:,.0f} m north)",
+                        row=line,
+                        field=self.east,
+                    )
                 codes.append(pc)
                 xs.append(x)
                 ys.append(y)
@@ -105,6 +119,14 @@ class PostcodeFile:
                     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                         raise InputFileError(
                             t.name, f"latitude {lat} / longitude {lon} out of range", row=line, field=self.lat
+                        )
+                    if not in_uk(lon, lat):
+                        raise InputFileError(
+                            t.name,
+                            f"latitude {lat} / longitude {lon} is outside the UK "
+                            f"(latitude {UK_LAT[0]}–{UK_LAT[1]}, longitude {UK_LON[0]}–{UK_LON[1]})",
+                            row=line,
+                            field=self.lat,
                         )
                     codes.append(pc)
                     xs.append(lon)
@@ -124,7 +146,7 @@ def import_postcodes(target, path: str | Path, extract_date: date | None = None)
     One transaction. Loading the file again after a new register adds that register's postcodes."""
     parsed = PostcodeFile(path)
     report = ImportReport("postcodes", parsed.table.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(parsed.table.name):
         wanted = imports_practices.register_postcodes(conn, "real")
         rows, missing = parsed.centroids(wanted)
         extract_id = record_file(conn, "postcodes", path, extract_date)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from geo_service.db.repositories import imports_practices, imports_staging
 from geo_service.errors import InputFileError
+from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.files import CsvTable, FirstLines, parse_yyyymmdd, read_csv
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction, record_file
@@ -52,6 +53,7 @@ EPRACCUR_COLUMNS = (
 )
 REQUIRED = ("organisation_code", "name", "postcode", "status_code", "commissioner", "prescribing_setting")
 GP_PRACTICE_SETTING = 4
+MAX_SETTING = 99  # ODS prescribing settings are small codes (0–25 today); the column is a smallint
 NATION_PREFIXES = {"W": "wales", "S": "scotland", "Z": "northern_ireland"}
 
 
@@ -93,6 +95,13 @@ def read_epraccur(path: str | Path) -> tuple[CsvTable, list[tuple]]:
                 row=line,
                 field="prescribing_setting",
             ) from exc
+        if setting is not None and not 0 <= setting <= MAX_SETTING:
+            raise InputFileError(
+                table.name,
+                f"prescribing setting {setting} is not an ODS prescribing setting (0–{MAX_SETTING})",
+                row=line,
+                field="prescribing_setting",
+            )
         for d in dates:
             parse_yyyymmdd(r[table.index(d)], table.name, line, d)
         name = r[col["name"]].strip()
@@ -118,7 +127,7 @@ def import_practices(target, path: str | Path, extract_date: date | None = None)
             table.name,
         )
     report = ImportReport("practices", table.name)
-    with import_transaction(target) as conn:
+    with import_transaction(target) as conn, refused_by_database(table.name):
         extract_id = record_file(conn, "practices", path, extract_date)
         imports_staging.stage(conn, "stage_practices", rows)
         counts = imports_practices.add_register(conn, extract_id)

@@ -21,7 +21,8 @@ from pyproj.exceptions import CRSError
 
 from geo_service.crs import STORAGE_SRID
 from geo_service.errors import InputFileError
-from geo_service.ingest.files import check_file, display_name
+from geo_service.ingest.coordinates import fmt_point, in_uk, looks_like_degrees
+from geo_service.ingest.files import LIMITS, check_file, display_name, size_text
 from geo_service.ingest.zip_safety import safe_members
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,6 @@ class VectorLayer:
 
     def field_names(self) -> list[str]:
         return list(self.fields)
-
-
-def _check_json(path: Path, name: str) -> None:
-    """GDAL's message for broken JSON is vague; json's names the line."""
-    try:
-        json.loads(path.read_bytes())
-    except UnicodeDecodeError as exc:
-        raise InputFileError(name, "not UTF-8 JSON text") from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(name, f"not valid JSON, the file may be truncated ({exc.msg})", row=exc.lineno) from exc
 
 
 def _gdal_path(path: Path, name: str) -> str:
@@ -111,17 +102,90 @@ def _choose_layer(src: str, name: str, layer: str | None) -> str | None:
     return polygonal[0] if len(layers) > 1 else None
 
 
-def _to_storage(geoms: np.ndarray, crs_text: str, name: str) -> np.ndarray:
+def _parse_crs(crs_text: str, name: str) -> CRS:
     try:
-        crs = CRS.from_user_input(crs_text)
+        return CRS.from_user_input(crs_text)
     except CRSError as exc:
-        raise InputFileError(name, f"unknown CRS {crs_text!r}") from exc
+        raise InputFileError(name, f"the file declares an unknown CRS {crs_text!r}") from exc
+
+
+def _declared_geojson_crs(path: Path, name: str) -> str | None:
+    """The CRS a GeoJSON file's ``crs`` member names (None without one: RFC 7946 says WGS 84).
+
+    GDAL reads an unknown CRS such as ``EPSG:999999`` as WGS 84 without a word, so the member is read here.
+    Parsing the JSON here also names the line where a broken file breaks.
+    """
+    try:
+        doc = json.loads(path.read_bytes())
+    except UnicodeDecodeError as exc:
+        raise InputFileError(name, "not UTF-8 JSON text") from exc
+    except json.JSONDecodeError as exc:
+        raise InputFileError(name, f"not valid JSON, the file may be truncated ({exc.msg})", row=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputFileError(name, "not valid GeoJSON (nested too deeply)") from exc
+    crs = doc.get("crs") if isinstance(doc, dict) else None
+    if crs is None:
+        return None
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    props = props if isinstance(props, dict) else {}
+    kind = str(crs.get("type", "")).lower() if isinstance(crs, dict) else ""
+    if kind == "name" and isinstance(props.get("name"), str):
+        text = props["name"]
+    elif kind == "epsg" and isinstance(props.get("code"), int | str):
+        text = f"EPSG:{props['code']}"
+    else:
+        raise InputFileError(name, f"the 'crs' member is not a named CRS ({json.dumps(crs)[:120]})", field="crs")
+    _parse_crs(text, name)
+    return text
+
+
+def _check_coordinates(geoms: np.ndarray, crs: CRS, label: str, name: str, geojson_default: bool) -> None:
+    """Coordinates must fit the declared CRS: degrees for a geographic one, not degrees for a projected one."""
+    xy = shapely.get_coordinates(geoms)
+    if not np.isfinite(xy).all():
+        raise InputFileError(name, "a coordinate is not a finite number")
+    x, y = xy[:, 0], xy[:, 1]
+    if crs.is_geographic and not looks_like_degrees(x, y):
+        bad = int(np.flatnonzero((np.abs(x) > 180) | (np.abs(y) > 90))[0])
+        why = " (a GeoJSON file without a 'crs' member is WGS 84 longitude/latitude)" if geojson_default else ""
+        raise InputFileError(
+            name,
+            f"coordinate {fmt_point(x[bad], y[bad])} is not a longitude/latitude, but the file is read as "
+            f"{label}{why}: metres without a CRS?",
+        )
+    if crs.is_projected and looks_like_degrees(x, y):
+        raise InputFileError(
+            name,
+            f"every coordinate looks like longitude/latitude degrees (e.g. {fmt_point(x[0], y[0])}) but the file "
+            f"declares {label}, which is in metres: wrong CRS?",
+        )
+
+
+def _check_in_uk(geoms: np.ndarray, label: str, name: str) -> None:
+    bounds = shapely.bounds(geoms)
+    inside = in_uk(bounds[:, 0], bounds[:, 1]) & in_uk(bounds[:, 2], bounds[:, 3])
+    if not inside.all():
+        i = int(np.flatnonzero(~inside)[0])
+        minx, miny, maxx, maxy = bounds[i]
+        raise InputFileError(
+            name,
+            f"feature {i + 1} lies outside the UK read as {label} (longitude {minx:.5g} to {maxx:.5g}, latitude "
+            f"{miny:.5g} to {maxy:.5g}): wrong CRS or wrong file?",
+        )
+
+
+def _crs_label(crs: CRS, text: str) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else (crs.name or text)
+
+
+def _to_storage(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     if crs.to_epsg() == STORAGE_SRID or crs.equals(CRS.from_user_input("OGC:CRS84")):
         return geoms
     transformer = Transformer.from_crs(crs, STORAGE_SRID, always_xy=True)
 
     def move(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        x, y = transformer.transform(coords[:, 0], coords[:, 1], errcheck=False)
         return np.column_stack([x, y])
 
     return shapely.transform(geoms, move)
@@ -139,17 +203,22 @@ def read_polygons(path: str | Path, layer: str | None = None) -> VectorLayer:
     """Read a polygon layer, reprojected to EPSG:4326, with invalid polygons repaired."""
     p = check_file(path)
     name = display_name(p)
+    if p.stat().st_size > LIMITS.max_bytes:
+        raise InputFileError(name, f"the file is larger than the {size_text(LIMITS.max_bytes)} limit; refused")
     src = _gdal_path(p, name)
+    is_geojson = src == str(p) and p.suffix.lower() in (".geojson", ".json")
+    declared = _declared_geojson_crs(p, name) if is_geojson else None
     chosen = _choose_layer(src, name, layer)
     try:
         meta, _fids, wkb, field_data = pyogrio.raw.read(src, layer=chosen)
     except _READ_ERRORS as exc:
         log.info("GDAL could not read %s: %s", name, exc)
-        if src.lower().endswith((".geojson", ".json")):
-            _check_json(p, name)  # names the line where the JSON breaks
         raise InputFileError(name, "cannot be read as a GeoJSON, Shapefile, GeoPackage or KML file") from exc
     if not meta.get("crs"):
         raise InputFileError(name, "the file declares no coordinate reference system: unknown CRS")
+    crs_text = declared or str(meta["crs"])
+    crs = _parse_crs(crs_text, name)
+    label = _crs_label(crs, crs_text)
     if len(wkb) == 0:
         raise InputFileError(name, "the layer has no features")
     geoms = shapely.from_wkb(wkb)
@@ -159,7 +228,9 @@ def read_polygons(path: str | Path, layer: str | None = None) -> VectorLayer:
         if g.geom_type not in ("Polygon", "MultiPolygon"):
             raise InputFileError(name, f"feature {i + 1} is a {g.geom_type}; polygons are expected")
     geoms = shapely.force_2d(geoms)
-    geoms = _to_storage(geoms, meta["crs"], name)
+    _check_coordinates(geoms, crs, label, name, geojson_default=is_geojson and declared is None)
+    geoms = _to_storage(geoms, crs)
+    _check_in_uk(geoms, label, name)
     invalid = ~shapely.is_valid(geoms)
     made_valid = np.zeros(len(geoms), dtype=bool)
     for i in np.flatnonzero(invalid):
@@ -169,7 +240,7 @@ def read_polygons(path: str | Path, layer: str | None = None) -> VectorLayer:
         str(fname): [None if v is None or (isinstance(v, float) and np.isnan(v)) else _text(v) for v in values]
         for fname, values in zip(meta["fields"], field_data, strict=True)
     }
-    return VectorLayer(name=name, fields=fields, geoms=geoms, made_valid=made_valid, source_crs=str(meta["crs"]))
+    return VectorLayer(name=name, fields=fields, geoms=geoms, made_valid=made_valid, source_crs=label)
 
 
 def _text(value) -> str:

@@ -6,17 +6,25 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from geo_service.errors import InputFileError
-from geo_service.ingest.files import display_name
+from geo_service.ingest.files import LIMITS, ReadLimits, check_expansion, display_name
 
 
-def safe_members(path: str | Path) -> list[str]:
-    """Names of the files in a zip, after refusing any member that could escape a folder."""
+def safe_members(path: str | Path, limits: ReadLimits = LIMITS) -> list[str]:
+    """Names of the files in a zip, after refusing any member that could escape a folder, and any archive
+    whose members (by the sizes it declares, which reading never exceeds) are too large or expand like a bomb."""
     name = display_name(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            members = zf.namelist()
-    except zipfile.BadZipFile as exc:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise InputFileError(name, "not a valid zip archive") from exc
+    members = [i.filename for i in infos]
+    total = compressed = 0
+    for info in infos:
+        check_expansion(name, info.file_size, info.compress_size, limits, what=f"member {info.filename!r}")
+        total += info.file_size
+        compressed += info.compress_size
+    check_expansion(name, total, compressed, limits, what="the archive")
     for member in members:
         norm = member.replace("\\", "/")
         parts = PurePosixPath(norm).parts

@@ -5,6 +5,10 @@ problem+json), then streamed in chunks; the folder is removed when the stream en
 Every response names the data it shows in the ``X-Data-Scope`` header (the scope's data line, ASCII:
 "as of 4 Dec 2019; register Dec 2019; list sizes Jan 2021; locations Oct 2020; boundaries Apr 2019"),
 for formats that cannot carry it themselves (CSV, KML, PNG) as for the others.
+
+Prints go through the app's :class:`~geo_service.exports.print_queue.PrintQueue` (``GEO_PRINT_SLOTS`` prints
+drawn at once per process, ``GEO_PRINT_QUEUE`` waiting up to ``GEO_PRINT_WAIT_S`` seconds; beyond that a
+problem+json 503 with ``Retry-After``), and a print waits for its slot before it borrows a database connection.
 """
 
 from __future__ import annotations
@@ -12,10 +16,31 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from geo_service.exports import service
+from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
 from geo_service.exports.vector import ExportFile, ascii_line
 from geo_service.web.connection import get_conn
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
+PRINT_QUEUE = "geo_print_queue"
+
+
+@bp.record_once
+def _make_print_queue(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupState
+    cfg = state.app.config
+    state.app.extensions.setdefault(
+        PRINT_QUEUE,
+        PrintQueue(
+            slots=int(cfg.get("GEO_PRINT_SLOTS", 1)),
+            waiting=int(cfg.get("GEO_PRINT_QUEUE", 3)),
+            wait_s=float(cfg.get("GEO_PRINT_WAIT_S", 25)),
+        ),
+    )
+
+
+@bp.errorhandler(PrintQueueFull)
+def _print_queue_full(err: PrintQueueFull):
+    headers = {"Content-Type": "application/problem+json", "Retry-After": str(err.retry_after_s)}
+    return err.to_problem(request.path), err.status, headers
 
 
 def _stream(export: ExportFile) -> Response:
@@ -55,7 +80,16 @@ def _basemap(flag: str | None) -> tuple[str, str] | None:
 
 def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
     args = request.args
-    result = service.print_map(
+    with current_app.extensions[PRINT_QUEUE].slot():
+        result = _render_print(slug, kind, code, fmt, args)
+    resp = _stream(result)
+    if args.get("download", "").lower() not in ("1", "true", "yes"):
+        resp.headers["Content-Disposition"] = f'inline; filename="{result.filename}"'
+    return resp
+
+
+def _render_print(slug: str, kind: str, code: str, fmt: str, args) -> ExportFile:  # noqa: ANN001
+    return service.print_map(
         get_conn(),
         slug,
         kind,
@@ -67,10 +101,6 @@ def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
         boundary_set=args.get("boundary_set"),
         basemap=_basemap(args.get("basemap")),
     )
-    resp = _stream(result)
-    if args.get("download", "").lower() not in ("1", "true", "yes"):
-        resp.headers["Content-Disposition"] = f'inline; filename="{result.filename}"'
-    return resp
 
 
 @bp.get("/areas/<code>/print.<fmt>")

@@ -119,22 +119,22 @@ def test_a_second_bundle_sharing_files_adds_no_facts(fresh_db, tmp_path):
     facts = snapshot(fresh_db, FACT_TABLES)
     second = tmp_path / "second.toml"
     second.write_text(
-        f"""name = "Test bundle, next year"
+        """name = "Test bundle, next year"
 [practices]
-file = "{DATA / "epraccur_headerless.csv"}"
+file = "epraccur_headerless.csv"
 extract_date = 2019-12-01
 [list_sizes]
-file = "{DATA / "gp-reg-pat-prac-all.csv"}"
+file = "gp-reg-pat-prac-all.csv"
 [postcodes]
-file = "{DATA / "codepoint_headerless.csv"}"
+file = "codepoint_headerless.csv"
 extract_date = 2020-10-01
 [pcn]
-file = "{DATA / "epcn_core_partner_details.csv"}"
+file = "epcn_core_partner_details.csv"
 scenario = "Test mapping 2020/21"
 extract_date = 2021-03-31
 """
     )
-    reports = import_bundle(fresh_db, second)
+    reports = import_bundle(fresh_db, second, root=DATA)  # paths stay inside --root (absolute ones are refused)
     for r in reports:
         if r.kind in ("practices", "list sizes", "postcodes"):
             assert (r.added, r.updated, r.closed) == (0, 0, 0), r.summary()
@@ -154,7 +154,7 @@ extract_date = 2021-03-31
     }
     # Re-running the second bundle is a no-op, data version included.
     before = snapshot(fresh_db)
-    for r in import_bundle(fresh_db, second):
+    for r in import_bundle(fresh_db, second, root=DATA):
         assert not r.changed, r.summary()
     assert snapshot(fresh_db) == before
 

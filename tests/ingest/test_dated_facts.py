@@ -3,7 +3,9 @@ sees, whatever the order the files arrive in, and loading a file again changes n
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.ingest.boundaries import import_boundaries
@@ -20,21 +22,36 @@ from tests.ingest.conftest import DATA, in_scope, list_sizes, register, snapshot
 EPCN = ["epcn_pcn_details.csv", "epcn_core_partner_details.csv"]
 
 
+def _inside(folder, file) -> str:
+    """The file's path relative to the manifest's folder (manifest paths may not leave it): fixture files are
+    copied in beside it, with the same name and content, so they are the same extracts."""
+    file = Path(file)
+    if not file.is_relative_to(folder):
+        target = folder / "fixtures" / file.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(file, target)
+        file = target
+    return file.relative_to(folder).as_posix()
+
+
 def _manifest(path, scenario: str, as_of: str, **files) -> None:
-    """A bundle of the given files (absolute paths) with the fixture boundaries and ePCN files."""
+    """A bundle of the given files with the fixture boundaries and ePCN files, paths relative to its folder."""
+    here = path.parent
     lines = [
         f'name = "{scenario}"',
         "[[boundaries]]",
-        f'file = "{DATA / "ccg_boundaries.geojson"}"',
+        f'file = "{_inside(here, DATA / "ccg_boundaries.geojson")}"',
         'set = "Test CCGs 2019"',
         'level = "ccg"',
         'vintage = "2019-04"',
     ]
     for section, (file, extract_date) in files.items():
-        lines += [f"[{section}]", f'file = "{file}"'] + ([f"extract_date = {extract_date}"] if extract_date else [])
+        lines += [f"[{section}]", f'file = "{_inside(here, file)}"'] + (
+            [f"extract_date = {extract_date}"] if extract_date else []
+        )
     lines += [
         "[pcn]",
-        "files = [" + ", ".join(f'"{DATA / f}"' for f in EPCN) + "]",
+        "files = [" + ", ".join(f'"{_inside(here, DATA / f)}"' for f in EPCN) + "]",
         f'scenario = "{scenario}"',
         f"extract_date = {as_of}",
     ]

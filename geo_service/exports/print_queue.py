@@ -1,0 +1,73 @@
+"""Bounded concurrency for print rendering: a few prints at once per process, a short queue, then a 503.
+
+A print takes seconds of CPU and, drawn at 600 dpi on A3, more than a gigabyte in its drawing process
+(:mod:`geo_service.exports.raster`). Without a bound, eight concurrent prints starve the CPU until every one
+of them (and ``/healthz`` behind them) times out. Here at most ``slots`` prints render at once in this
+process, at most ``waiting`` more wait (up to ``wait_s`` each) for a slot, and any further one is refused at
+once with :class:`PrintQueueFull` (503 with ``Retry-After``): a clear "come back shortly" instead of a
+timeout. Pure Python (no Flask): one queue per app, kept on ``app.extensions``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from geo_service.errors import GeoServiceError
+
+
+class PrintQueueFull(GeoServiceError):
+    status = 503
+    title = "Print queue full"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail, retry_after=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class PrintQueue:
+    def __init__(self, slots: int = 1, waiting: int = 3, wait_s: float = 25.0, retry_after_s: int = 10) -> None:
+        self.slots = max(1, int(slots))
+        self.waiting = max(0, int(waiting))
+        self.wait_s = float(wait_s)
+        self.retry_after_s = int(retry_after_s)
+        self._cond = threading.Condition()
+        self._running = 0
+        self._queued = 0
+
+    def _full(self, why: str) -> PrintQueueFull:
+        return PrintQueueFull(
+            f"{why}: try again in {self.retry_after_s} seconds.",
+            retry_after_s=self.retry_after_s,
+        )
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a rendering slot for the block; raises PrintQueueFull when none is free in time."""
+        with self._cond:
+            if self._running >= self.slots:
+                if self._queued >= self.waiting:
+                    raise self._full(f"{self._running} prints are being drawn and {self._queued} are waiting")
+                self._queued += 1
+                deadline = time.monotonic() + self.wait_s
+                try:
+                    while self._running >= self.slots:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise self._full("No print slot came free in time")
+                        self._cond.wait(remaining)
+                finally:
+                    self._queued -= 1
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify()
+
+    def state(self) -> dict[str, int]:
+        with self._cond:
+            return {"running": self._running, "waiting": self._queued, "slots": self.slots}

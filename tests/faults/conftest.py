@@ -1,0 +1,137 @@
+"""A throw-away PostGIS cluster of the faults tests' own (never the shared one on 5544): stopped, restarted
+and frozen (SIGSTOP) while the app, served by werkzeug in a thread, answers concurrent requests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import pytest
+
+from geo_service.db.cluster import LocalCluster
+from geo_service.db.migrate import migrate
+from tests.conftest import LiveServer, free_port, make_app
+
+
+class FaultCluster:
+    def __init__(self, cluster: LocalCluster) -> None:
+        self.cluster = cluster
+        self.url = cluster.database_url()
+        self._frozen: list[int] = []
+
+    def stop(self) -> None:
+        assert self.cluster.stop() == "stopped"
+
+    def start(self) -> None:
+        self.cluster.start()
+
+    def freeze(self, postmaster_only: bool = False) -> None:
+        """SIGSTOP the postmaster (and, unless ``postmaster_only``, every process it started)."""
+        pids = self.cluster.server_pids()
+        assert pids, "the cluster is not running"
+        self._frozen = pids[:1] if postmaster_only else pids
+        for pid in self._frozen:
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._frozen:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        self._frozen = []
+
+
+@pytest.fixture(scope="session")
+def fault_cluster(tmp_path_factory):
+    cluster = LocalCluster(tmp_path_factory.mktemp("fault-cluster"), port=free_port())
+    try:
+        cluster.start()
+        migrate(cluster.database_url())
+        fc = FaultCluster(cluster)
+        yield fc
+        fc.thaw()
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def fault_server(fault_cluster):
+    """The app on the throw-away cluster (pool of 6), served by werkzeug in a thread; the cluster is up again
+    (and thawed) after each test."""
+    app = make_app(fault_cluster.url, GEO_POOL_MAX=6)
+    try:
+        with LiveServer(app) as live:
+            yield live
+    finally:
+        fault_cluster.thaw()
+        if not fault_cluster.cluster.is_running():
+            fault_cluster.start()
+        app.extensions["geo_db"].close()
+
+
+@dataclass
+class Answer:
+    path: str
+    started: float
+    seconds: float
+    status: int
+    content_type: str
+    retry_after: str | None
+
+
+@dataclass
+class Traffic:
+    """Clients requesting ``paths`` in a loop from ``threads`` threads, every answer recorded."""
+
+    base: str
+    paths: tuple[str, ...]
+    threads: int = 4
+    answers: list[Answer] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _workers: list[threading.Thread] = field(default_factory=list)
+
+    def _run(self, offset: int) -> None:
+        i = offset
+        while not self._stop.is_set():
+            path = self.paths[i % len(self.paths)]
+            i += 1
+            self.answers.append(get(self.base, path))
+            time.sleep(0.02)
+
+    def __enter__(self) -> Traffic:
+        for n in range(self.threads):
+            t = threading.Thread(target=self._run, args=(n,), daemon=True)
+            t.start()
+            self._workers.append(t)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for t in self._workers:
+            t.join(timeout=15)
+
+    def since(self, moment: float) -> list[Answer]:
+        return [a for a in self.answers if a.started >= moment]
+
+
+def get(base: str, path: str, timeout: float = 10) -> Answer:
+    """GET ``base + path``; status 0 when no HTTP answer came (connection error or timeout)."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(base + path, timeout=timeout) as resp:
+            resp.read()
+            status, headers = resp.status, resp.headers
+    except urllib.error.HTTPError as err:
+        err.read()
+        status, headers = err.code, err.headers
+    except OSError as exc:
+        return Answer(path, started, time.monotonic() - started, 0, type(exc).__name__, None)
+    return Answer(
+        path, started, time.monotonic() - started, status, headers.get("Content-Type", ""), headers.get("Retry-After")
+    )
