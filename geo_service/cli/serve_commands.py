@@ -1,10 +1,37 @@
-"""``geo-service serve``: the development server, or gunicorn with ``--prod``."""
+"""``geo-service serve``: the development server, or gunicorn with ``--prod``.
+
+gunicorn is started from the running interpreter (``python -m gunicorn``), not looked up on ``PATH``: the
+README's ``.venv/bin/geo-service serve --prod`` then works whether or not ``.venv/bin`` is on ``PATH``. Its
+workers are threaded (``gthread``), so a slow request (a print, whose drawing runs in a child process) does
+not hold up ``/healthz`` or the map requests behind it.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 
 import click
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line, run by this interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "geo_service.wsgi:app",
+    ]
 
 
 @click.command()
@@ -17,20 +44,18 @@ import click
     show_default="WEB_CONCURRENCY or 2×CPU+1",
     type=int,
 )
-def serve(host: str, port: int, prod: bool, workers: int) -> None:
+@click.option(
+    "--threads",
+    default=lambda: int(os.environ.get("WEB_THREADS", 4)),
+    show_default="WEB_THREADS or 4",
+    type=click.IntRange(1, 64),
+    help="Threads per gunicorn worker (--prod).",
+)
+def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     """Serve the web app."""
     if prod:
-        args = [
-            "gunicorn",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-            "geo_service.wsgi:app",
-        ]
-        os.execvp(args[0], args)
+        args = gunicorn_command(host, port, workers, threads)
+        os.execv(args[0], args)
     from geo_service import create_app
 
     click.echo(f"serving on http://{host}:{port}/")
