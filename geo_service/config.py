@@ -31,6 +31,8 @@ class Settings:
     embed_origins: tuple[str, ...] = ("*",)
     secret_key: str = "dev-only-not-secret"
     admin_token: str | None = None  # bearer token for the scenario settings API; unset: the API is read-only
+    # Base of every absolute URL that leaves the service (embed links, snippets, oEmbed); never the request's Host.
+    public_url: str = "http://127.0.0.1:5000"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -41,6 +43,7 @@ class Settings:
             "GEO_TILES_ATTRIBUTION": self.tiles_attribution,
             "GEO_EMBED_ORIGINS": self.embed_origins,
             "GEO_ADMIN_TOKEN": self.admin_token,
+            "GEO_PUBLIC_URL": self.public_url,
             "JSON_SORT_KEYS": False,
         }
         cfg.update(self.extra)
@@ -52,6 +55,33 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {name} must be a whole number, got {value!r}") from exc
+
+
+def public_base_url(value: Any, port: Any) -> str:
+    """``GEO_PUBLIC_URL`` as ``scheme://host[:port]`` (no path, query or trailing slash); unset, the development
+    address ``http://127.0.0.1:PORT``. The request's ``Host`` header never plays a part: it is the client's to set."""
+    from urllib.parse import urlsplit
+
+    if value in (None, ""):
+        return f"http://127.0.0.1:{_int(port, 'PORT')}"
+    text = str(value).strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"setting GEO_PUBLIC_URL must be a URL like https://pcn.example.org, got {value!r}") from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() or ord(c) < 0x20 for c in text)
+    ):
+        raise ValueError(f"setting GEO_PUBLIC_URL must be scheme://host[:port] (http or https, no path), got {value!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -81,6 +111,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_POOL_MAX",
         "GEO_SECRET_KEY",
         "GEO_ADMIN_TOKEN",
+        "GEO_PUBLIC_URL",
     }
     return Settings(
         database_url=url,
@@ -94,5 +125,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         embed_origins=tuple(origins) or ("*",),
         secret_key=merged.get("GEO_SECRET_KEY", "dev-only-not-secret"),
         admin_token=merged.get("GEO_ADMIN_TOKEN") or None,
+        public_url=public_base_url(merged.get("GEO_PUBLIC_URL"), merged.get("PORT", os.environ.get("PORT", 5000))),
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

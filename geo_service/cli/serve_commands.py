@@ -30,6 +30,8 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         str(threads),
         "--access-logfile",
         "-",
+        "--config",  # request limits, problem+json for gunicorn's own 400/414/431, no Server header
+        "python:geo_service.web.gunicorn_conf",
         "geo_service.wsgi:app",
     ]
 
@@ -53,6 +55,9 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
 )
 def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     """Serve the web app."""
+    os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
+    if prod and not os.environ.get("GEO_PUBLIC_URL"):
+        click.echo(f"warning: GEO_PUBLIC_URL is not set; embeds will link to http://127.0.0.1:{port}", err=True)
     if prod:
         args = gunicorn_command(host, port, workers, threads)
         os.execv(args[0], args)

@@ -22,6 +22,7 @@ from geo_service.caching import LRUCache
 from geo_service.db.repositories import embed_snapshots, meta
 from geo_service.embeds.views import EmbedView
 from geo_service.errors import NotFound
+from geo_service.maps.script_policy import inline_script_hashes
 from geo_service.scope import Scope
 
 
@@ -39,6 +40,9 @@ class Embed:
     data_version: int
     pinned: bool
     created_at: datetime | None
+    # CSP sources ('sha256-…') of the body's inline scripts: computed from the body itself, so renderings
+    # stored before (or without) any nonce still run under a script-src without 'unsafe-inline'.
+    script_hashes: tuple[str, ...] = ()
 
 
 # A (view, version) rendering never changes once stored: keep recent ones in memory per process.
@@ -50,14 +54,25 @@ def etag_for(view: EmbedView, data_version: int) -> str:
     return f'"{digest}"'
 
 
-def scoped_key(view: EmbedView, scope: Scope) -> str:
-    """The stored rendering's key: the view's key, ``|``, a digest of its scope."""
-    digest = hashlib.sha256(repr(scope.key()).encode()).hexdigest()[:16]
+def scoped_key(view: EmbedView, scope: Scope, variant: str = "") -> str:
+    """The stored rendering's key: the view's key, ``|``, a digest of its scope (and of ``variant``: what else
+    the rendering depends on, such as the public base URL its links are built on)."""
+    digest = hashlib.sha256((repr(scope.key()) + (f"|{variant}" if variant else "")).encode()).hexdigest()[:16]
     return f"{view.key}{embed_snapshots.SCOPE_SEPARATOR}{digest}"
 
 
 def current_version(conn) -> int:
     return meta.current_version(conn)
+
+
+def version_exists(conn, view: EmbedView, version: int) -> bool:
+    """Whether ``?version=version`` of this view can be served: the current data, or a version kept for it."""
+    return version == meta.current_version(conn) or version in embed_snapshots.versions(conn, view.key)
+
+
+def _embed(title: str, body_gzip: bytes, etag: str, version: int, pinned: bool, created_at) -> Embed:
+    hashes = inline_script_hashes(gzip.decompress(body_gzip).decode("utf-8"))
+    return Embed(title, body_gzip, etag, version, pinned, created_at, hashes)
 
 
 def get_embed(
@@ -67,6 +82,7 @@ def get_embed(
     version: int | None,
     resolve: Callable[[object], Scope],
     render: Callable[[Scope], Rendered],
+    variant: str = "",
 ) -> Embed:
     """The embed for ``view`` at ``version`` (None = live, the current data).
 
@@ -74,8 +90,11 @@ def get_embed(
     ``connect`` lends the request's connection only when needed: a pinned embed already kept in
     memory is served without touching the database. ``resolve(conn)`` gives the view's scope on the
     current data, ``render(scope)`` renders it (both only when the current version is wanted).
+    ``variant`` names what else a live rendering depends on (the public base URL); a pinned version is
+    served as it was kept.
     """
     pinned = version is not None
+    database_key = f"{database_key}|{variant}"
     if pinned:
         cached = _cache.get((database_key, view.key, version))
         if cached is not None:
@@ -96,7 +115,7 @@ def get_embed(
             raise NotFound(f"This map was not published at data version {wanted}. {listed}")
     else:
         scope = resolve(conn)
-        key = scoped_key(view, scope)
+        key = scoped_key(view, scope, variant)
         snap = embed_snapshots.find(conn, key, current)
         if snap is None:
             rendered = render(scope)
@@ -104,7 +123,7 @@ def get_embed(
             etag = etag_for(view, current)
             # Not kept in memory yet: only what was read back from the database (so committed) is.
             embed_snapshots.store(conn, key, current, rendered.title, body, etag)
-            return Embed(rendered.title, body, etag, current, pinned, None)
-    embed = Embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, pinned, snap["created_at"])
+            return Embed(rendered.title, body, etag, current, pinned, None, inline_script_hashes(rendered.html))
+    embed = _embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, pinned, snap["created_at"])
     _cache.put((database_key, view.key, wanted), embed)
     return embed

@@ -19,7 +19,21 @@ from geo_service.scope import Scope
 KINDS = ("area", "network")
 _SWITCH = {"on": True, "1": True, "true": True, "yes": True, "off": False, "0": False, "false": False, "no": False}
 _LAYER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# Whole numbers as written in a URL: ASCII digits only (str.isdigit and int() also take "９６", "²", " 600 ").
+_WHOLE = re.compile(r"[0-9]{1,9}")
 MIN_HEIGHT, MAX_HEIGHT, DEFAULT_HEIGHT = 200, 2000, 480
+
+
+def parse_dimension(raw: str | None, name: str, message: str, low: int = 1, high: int | None = None) -> int | None:
+    """A whole number ``low..high`` written with the digits 0-9 only, or None when absent or empty."""
+    if raw in (None, ""):
+        return None
+    if not _WHOLE.fullmatch(raw):
+        raise InvalidParameter(name, message)
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        raise InvalidParameter(name, message)
+    return value
 
 
 def _switch(args, name: str, default: bool) -> bool:
@@ -80,15 +94,14 @@ def parse_view(scenario: str, kind: str, code: str, args) -> EmbedView:
         if bad:
             raise InvalidParameter("layers", f"Layer names are lower-case words; got {bad[0]!r}.")
         layers = names
-    height = DEFAULT_HEIGHT
     raw_height = args.get("height")
-    if raw_height not in (None, ""):
-        try:
-            height = int(raw_height)
-        except ValueError:
-            raise InvalidParameter("height", "'height' must be a whole number of pixels.") from None
-        if not MIN_HEIGHT <= height <= MAX_HEIGHT:
-            raise InvalidParameter("height", f"'height' must be between {MIN_HEIGHT} and {MAX_HEIGHT} pixels.")
+    if raw_height not in (None, "") and not _WHOLE.fullmatch(raw_height):
+        raise InvalidParameter("height", "'height' must be a whole number of pixels.")
+    height = parse_dimension(
+        raw_height, "height", f"'height' must be between {MIN_HEIGHT} and {MAX_HEIGHT} pixels.", MIN_HEIGHT, MAX_HEIGHT
+    )
+    if height is None:
+        height = DEFAULT_HEIGHT
     boundary_set = (args.get("boundary_set") or "").strip().lower() or None
     # Slugs are lower case and ODS/GSS codes upper case, and both resolve case-insensitively: one key per view.
     return EmbedView(
@@ -104,11 +117,7 @@ def parse_view(scenario: str, kind: str, code: str, args) -> EmbedView:
 
 
 def parse_version(raw: str | None) -> int | None:
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit():
-        raise InvalidParameter("version", "'version' must be a data version number (see the embed snippet).")
-    return int(raw)
+    return parse_dimension(raw, "version", "'version' must be a data version number (see the embed snippet).", low=0)
 
 
 def embed_scope(conn, view: EmbedView) -> Scope:

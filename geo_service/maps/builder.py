@@ -5,6 +5,10 @@ basemap, legend, search and controls. The result is three strings (``header`` fo
 ``html`` for the map container, ``script`` to run after it) so a page can wrap them in its own
 chrome, or none. Every asset is self-hosted (:mod:`geo_service.maps.assets`).
 
+CSP: with ``MapOptions.script_nonce`` every ``<script>`` tag Folium writes carries that nonce, and
+``RenderedMap.nonce`` tells the page to put it on the tag around ``script``, so pages need no
+``'unsafe-inline'`` (:mod:`geo_service.maps.script_policy`).
+
 Escaping: layer data goes to the browser as JSON inside <script> with <, >, & and ' escaped;
 maps.js then writes every value with textContent. Layer names shown by Leaflet's layer
 control (which uses innerHTML) are HTML-escaped here.
@@ -23,7 +27,7 @@ from folium.map import Layer as FoliumLayer
 from folium.template import Template
 from markupsafe import escape
 
-from geo_service.maps import assets
+from geo_service.maps import assets, script_policy
 from geo_service.maps.layers import Layer
 from geo_service.maps.legend import legend_entries
 from geo_service.maps.views import MapView
@@ -61,6 +65,7 @@ class MapOptions:
     layer_control_collapsed: bool = False
     static_url: str = "/static"
     prefer_canvas: bool = False  # Canvas draws many detailed polygons faster than SVG (overview)
+    script_nonce: str | None = None  # CSP nonce for the inline scripts (None: allowed by hash, e.g. embeds)
 
 
 @dataclass
@@ -71,6 +76,7 @@ class RenderedMap:
     legend: list[dict] = field(default_factory=list)
     layer_titles: list[str] = field(default_factory=list)
     counts: dict[str, int | None] = field(default_factory=dict)
+    nonce: str | None = None  # to put on the <script> element that wraps ``script``
 
 
 class PlannerMap(folium.Map):
@@ -235,7 +241,12 @@ def _new_map(options: MapOptions, **kwargs) -> PlannerMap:
 def _render(fig: Figure, options: MapOptions) -> tuple[str, str, str]:
     assets.self_host(fig, options.static_url)
     fig.render()
-    return fig.header.render(), fig.html.render(), fig.script.render()
+    nonce = options.script_nonce
+    return (
+        script_policy.add_nonce(fig.header.render(), nonce),
+        script_policy.add_nonce(fig.html.render(), nonce),
+        fig.script.render(),
+    )
 
 
 def render_map(view: MapView, options: MapOptions) -> RenderedMap:
@@ -251,6 +262,7 @@ def render_map(view: MapView, options: MapOptions) -> RenderedMap:
         legend=legend,
         layer_titles=[layer.title for layer in layers],
         counts={layer.key: layer.count for layer in layers},
+        nonce=options.script_nonce,
     )
 
 
@@ -265,4 +277,11 @@ def render_pair(view_a: MapView, view_b: MapView, options: MapOptions) -> Render
     _populate(right, view_b, replace(options, search=True))
     SyncMaps(left, right).add_to(fig)
     header, html, script = _render(fig, options)
-    return RenderedMap(header, html, script, legend=legend, layer_titles=[layer.title for layer in layers])
+    return RenderedMap(
+        header,
+        html,
+        script,
+        legend=legend,
+        layer_titles=[layer.title for layer in layers],
+        nonce=options.script_nonce,
+    )

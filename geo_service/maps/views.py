@@ -214,10 +214,8 @@ def overview_view(conn, scope: Scope, links: Links) -> MapView:
 def check_overview_tolerance(value: str | None) -> int:
     if value is None:
         return OVERVIEW_TOLERANCE
-    try:
-        tol = int(value)
-    except ValueError:
-        tol = -1
+    # ASCII digits only: int() would also read "１００" or " 100 ".
+    tol = int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else -1
     if tol not in OVERVIEW_TOLERANCES:
         raise InvalidParameter(
             "simplify", "simplify must be one of the listed tolerances (metres).", allowed=list(OVERVIEW_TOLERANCES)

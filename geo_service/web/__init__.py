@@ -6,10 +6,11 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from geo_service.web import api, compression, embed, errors, health, pages, security_headers
+    from geo_service.web import api, compression, embed, errors, health, input_validation, pages, security_headers
     from geo_service.web.connection import init_connection_handling
 
     init_connection_handling(app)
+    input_validation.register(app)  # first: every route's path and query values are checked before it runs
     errors.register(app)
     security_headers.register(app)
     compression.register(app)

@@ -2,14 +2,16 @@
 
 Embed responses carry ``frame-ancestors`` from ``GEO_EMBED_ORIGINS`` (see security_headers),
 set no cookies, need no login, and are cacheable: ETag from data version + view, 304 on
-``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version.
+``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version. Their inline
+scripts are allowed by hash (a stored, immutable body cannot carry a per-request nonce). Every absolute
+URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.public_urls`), never from ``Host``.
 """
 
 from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
@@ -17,6 +19,8 @@ from geo_service.embeds.views import embed_scope, parse_version, parse_view
 from geo_service.maps.views import boundary_set_is_explicit
 from geo_service.scope import Scope
 from geo_service.web.connection import database, get_conn
+from geo_service.web.public_urls import public_base, public_url_for
+from geo_service.web.security_headers import allow_script_hashes
 
 bp = Blueprint("embed", __name__)
 
@@ -24,7 +28,9 @@ LIVE_MAX_AGE = 300  # seconds a browser/proxy may reuse a live embed before reva
 PINNED_MAX_AGE = 31_536_000  # a pinned snapshot never changes
 
 
-def _send(body_gzip: bytes, etag: str, cache_control: str, mimetype: str = "text/html") -> Response:
+def _send(
+    body_gzip: bytes, etag: str, cache_control: str, script_hashes: tuple[str, ...], mimetype: str = "text/html"
+) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         resp = Response(body_gzip, mimetype=mimetype, headers=headers)
@@ -32,6 +38,7 @@ def _send(body_gzip: bytes, etag: str, cache_control: str, mimetype: str = "text
     else:
         resp = Response(gzip.decompress(body_gzip), mimetype=mimetype, headers=headers)
     resp.charset = "utf-8"
+    allow_script_hashes(resp, script_hashes)
     return resp
 
 
@@ -61,8 +68,9 @@ def embed_map(scenario: str, kind: str, code: str):
         version,
         resolve=lambda conn: embed_scope(conn, view),
         render=lambda scope: render_embed(get_conn(), view, scope),
+        variant=public_base(),  # a new GEO_PUBLIC_URL renders live embeds again, with links to it
     )
-    return _send(embed.body_gzip, embed.etag, cache_control)
+    return _send(embed.body_gzip, embed.etag, cache_control, embed.script_hashes)
 
 
 @bp.get("/oembed")
@@ -70,7 +78,7 @@ def oembed():
     body = oembed_service.oembed(
         get_conn(),
         request.args.get("url", ""),
-        request.host_url,
+        public_base(),
         fmt=request.args.get("format", "json"),
         maxwidth=request.args.get("maxwidth"),
         maxheight=request.args.get("maxheight"),
@@ -87,13 +95,14 @@ def share_context(kind: str, scope: Scope, version: int, title: str) -> dict:
     code = scope.area["code"] if kind == "area" else scope.network["code"]
     boundary_set = scope.boundary_set["slug"] if boundary_set_is_explicit(scope) else None
     view = parse_view(scenario, kind, code, {"boundary_set": boundary_set} if boundary_set else {})
-    base = request.host_url
-    page_url = url_for(f"maps.{kind}_map", scenario=scenario, code=code, boundary_set=boundary_set, _external=True)
+    base = public_base()
+    page_url = public_url_for(f"maps.{kind}_map", scenario=scenario, code=code, boundary_set=boundary_set)
     return {
         "title": title,
         "version": version,
         "pinned": iframe_html(base, view, version, title),
         "live": iframe_html(base, view, None, title),
-        "preview_url": embed_url(base, view, None),
-        "oembed_url": url_for("embed.oembed", url=page_url, format="json", _external=True),
+        # Shown on our own page: relative, so it loads from wherever the page was loaded from.
+        "preview_url": embed_url("", view, None),
+        "oembed_url": public_url_for("embed.oembed", url=page_url, format="json"),
     }

@@ -2,7 +2,8 @@
 
 Each page resolves one scope per map (:func:`geo_service.maps.views.page_scope`: the scenario's date,
 dataset and extracts, the boundary set asked for or the scenario's default, canonical area/network code)
-and hands it to the view. Pages are kept per data version and scope.
+and hands it to the view. Pages are kept per data version and scope (never per ``Host``: links that leave
+the service are built on ``GEO_PUBLIC_URL``); each response gets its own CSP nonce.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from geo_service.maps.builder import MapOptions, render_map, render_pair
 from geo_service.scope import Scope
 from geo_service.web.connection import get_conn
 from geo_service.web.embed import share_context
+from geo_service.web.public_urls import public_base
+from geo_service.web.security_headers import cached_rendering, csp_nonce, with_request_nonce
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 _PLACEHOLDER = "__CODE__"
-_pages: LRUCache[str] = LRUCache(64)
+_pages: LRUCache[tuple[str, str]] = LRUCache(64)  # (nonce marker, page)
 
 
 def requested_boundary_set() -> str | None:
@@ -33,8 +36,9 @@ def requested_boundary_set() -> str | None:
 
 def cached_page(resolve):
     """Resolve the page's scope(s) with ``resolve(conn, **route values)``, then keep the rendered page per
-    (database, data version, scopes, URL, basemap): the same data, scope and URL always give the same page,
-    and a new import moves the data version. The view is called with the scopes."""
+    (database, data version, scopes, URL, public base URL, basemap): the same data, scope and URL always give
+    the same page, and a new import moves the data version. The view is called with the scopes. The page is
+    kept with a nonce marker that each response replaces with its own CSP nonce."""
 
     def decorate(view):
         @wraps(view)
@@ -45,12 +49,18 @@ def cached_page(resolve):
             key = (
                 *data_state(conn),
                 tuple(s.key() for s in scopes),
-                request.host_url,
+                public_base(),
                 request.full_path,
                 cfg.get("GEO_TILES_URL"),
                 cfg.get("GEO_TILES_ATTRIBUTION"),
             )
-            return _pages.get_or_build(key, lambda: view(*scopes))
+
+            def build() -> tuple[str, str]:
+                with cached_rendering() as marker:
+                    return marker, view(*scopes)
+
+            marker, page = _pages.get_or_build(key, build)
+            return with_request_nonce(page, marker)
 
         return wrapper
 
@@ -58,12 +68,14 @@ def cached_page(resolve):
 
 
 def map_options(**overrides) -> MapOptions:
-    """Options from settings: basemap URL and attribution (None/"none" = no basemap), our /static."""
+    """Options from settings: basemap URL and attribution (None/"none" = no basemap), our /static, the CSP
+    nonce of the page being rendered (``script_nonce=None``: none, the scripts are allowed by hash)."""
     cfg = current_app.config
     opts = MapOptions(
         tiles_url=cfg.get("GEO_TILES_URL"),
         tiles_attribution=cfg.get("GEO_TILES_ATTRIBUTION") or "",
         static_url=url_for("static", filename=""),
+        script_nonce=overrides["script_nonce"] if "script_nonce" in overrides else csp_nonce(),
     )
     return MapOptions(**{**opts.__dict__, **overrides})
 

@@ -1,7 +1,9 @@
 """Headless Chromium from Debian (/usr/bin/chromium) driven by Playwright; never a downloaded browser.
 
 ``browser_page`` gives a fresh page plus a :class:`PageWatch` that records console errors,
-uncaught exceptions, dialogs (an executed XSS probe would open one) and every request URL.
+uncaught exceptions, dialogs (an executed XSS probe would open one) and every request URL. Every
+document of the context (frames too) records its Content-Security-Policy violations in
+``window.__cspViolations`` (:func:`csp_violations`).
 """
 
 from __future__ import annotations
@@ -58,9 +60,29 @@ def chromium():
         browser.close()
 
 
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    """CSP violations reported in the page and each of its loaded frames (a lazy iframe not loaded yet has no
+    document to ask: evaluating in it would wait for one)."""
+    out = []
+    for frame in page.frames:
+        if not frame.is_detached() and frame.url.startswith(("http://", "https://")):
+            out += frame.evaluate("() => window.__cspViolations || []")
+    return out
+
+
 @pytest.fixture
 def browser_page(chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(CSP_RECORDER)
     page = context.new_page()
     watch = PageWatch()
     watch.attach(page)

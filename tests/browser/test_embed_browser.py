@@ -49,6 +49,7 @@ def _frame(page, prefix: str):
 def open_app(demo_db_url):
     app = make_app(demo_db_url)
     with LiveServer(app) as live:
+        app.config["GEO_PUBLIC_URL"] = live.url  # what a deployment sets: the address the public reaches
         yield live
     app.extensions["geo_db"].close()
 

@@ -1,12 +1,14 @@
 """oEmbed per the spec (https://oembed.com §2.3.4/§2.3.6) and framing headers on every route."""
 
+import os
 from urllib.parse import quote
 
 import pytest
 
+from geo_service.config import public_base_url
 from tests.conftest import make_app
 
-HOST = "http://localhost"
+HOST = public_base_url(None, os.environ.get("PORT", 5000))  # GEO_PUBLIC_URL's default: our URLs are on it
 
 
 def test_oembed_rich_response_for_our_map_urls(demo_client):
@@ -31,6 +33,7 @@ def test_oembed_rich_response_for_our_map_urls(demo_client):
     "url",
     [
         "https://evil.example/maps/demo-as-registered/areas/ZA1",
+        "http://localhost/maps/demo-as-registered/areas/ZA1",  # the test client's Host, not the public URL
         f"{HOST}/somewhere/else",
         f"{HOST}/maps/demo-as-registered/areas/NOPE",
         f"{HOST}/maps/no-such-scenario/networks/UZ0001",
@@ -91,3 +94,16 @@ def test_html_pages_may_load_nothing_from_other_hosts_but_the_basemap(demo_db_ur
     assert rules["default-src"] == "'self'" and rules["connect-src"] == "'self'" and rules["font-src"] == "'self' data:"
     assert rules["img-src"] == "'self' data: https://*.tile.example.org"
     assert rules["frame-ancestors"] == "'self'"
+
+
+def test_oembed_404_for_embed_versions_that_do_not_exist(demo_client):
+    """An oEmbed for ``?version=N`` answers as the embed would: 404 when version N cannot be served."""
+    page = f"{HOST}/maps/demo-as-registered/areas/ZA1"
+    current = demo_client.get("/embed/demo-as-registered/areas/ZA1")
+    version = int(current.get_data(as_text=True).split('data-data-version="')[1].split('"')[0])
+    ok = demo_client.get(f"/oembed?url={quote(f'{page}?version={version}', safe='')}")
+    assert ok.status_code == 200 and f"version={version}" in ok.get_json()["html"]
+    for missing in (version + 1000, 0):
+        assert demo_client.get(f"/embed/demo-as-registered/areas/ZA1?version={missing}").status_code == 404
+        resp = demo_client.get(f"/oembed?url={quote(f'{page}?version={missing}', safe='')}")
+        assert resp.status_code == 404 and resp.headers["Content-Type"] == "application/problem+json"

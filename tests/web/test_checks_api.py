@@ -111,7 +111,7 @@ def test_compare(demo_client):
         ("/api/v1/scenarios/nope/checks", 404, "scenario", "No scenario with slug 'nope'"),
         (f"/api/v1/scenarios/{REGISTERED}/checks?boundary_set=nope", 404, "boundary_set", "No boundary set"),
         (f"/api/v1/scenarios/{REGISTERED}/checks?area=ZZ9", 404, "area", "No area with ODS or GSS code 'ZZ9'"),
-        (f"/api/v1/scenarios/{REGISTERED}/checks?area=ZA1'%20OR%20'1'='1", 404, "area", "No area"),
+        (f"/api/v1/scenarios/{REGISTERED}/checks?area=ZA1'%20OR%20'1'='1", 400, "area", "must be an ODS"),
         (f"/api/v1/scenarios/{REGISTERED}/checks?min=60000", 400, "min", "must not be greater than 'max'"),
         (f"/api/v1/scenarios/{REGISTERED}/checks?min=40000&max=30000", 400, "min", "must not be greater"),
         (f"/api/v1/scenarios/{REGISTERED}/checks?max=lots", 400, "max", "must be a number, got 'lots'"),

@@ -88,13 +88,13 @@ def test_export_bad_format_message(demo_client):
         (
             f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&area=QQ1",
             "No area with ODS or GSS code 'QQ1' in boundary set 'demo-ccg' or any other boundary set of the synthetic"
-                " dataset.",
+            " dataset.",
         ),
         (f"/api/v1/scenarios/{REGISTERED}/export?format=gpkg&boundary_set=x", "No boundary set with slug 'x'."),
         (
             f"/api/v1/scenarios/{REGISTERED}/areas/QQ1/print.png",
             "No area with ODS or GSS code 'QQ1' in boundary set 'demo-ccg' or any other boundary set of the synthetic"
-                " dataset.",
+            " dataset.",
         ),
         (
             f"/api/v1/scenarios/{REGISTERED}/networks/U0/print.pdf",
