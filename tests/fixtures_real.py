@@ -14,21 +14,8 @@ MANIFESTS = PROJECT_ROOT / "data" / "manifests"
 
 
 def _bundle_db(maintenance_url, template_db, real_data, suffix: str, manifest: str):
-    from geo_service.db.admin import drop_database
-    from geo_service.db.pool import Database
-    from geo_service.ingest.bundle import import_bundle
-    from tests.conftest import clone_database
-
-    url = clone_database(maintenance_url, template_db, suffix)
-    db = Database(url, statement_timeout_ms=0)
-    try:
-        import_bundle(db, MANIFESTS / manifest, root=real_data)
-    except BaseException:
-        db.close()
-        drop_database(maintenance_url, url.rsplit("/", 1)[1])
-        raise
-    db.close()
-    return url
+    """A database holding one bundle."""
+    return _many_bundles_db(maintenance_url, template_db, real_data, suffix, [manifest])
 
 
 @pytest.fixture(scope="session")
