@@ -325,12 +325,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from geo_service.maps import views
+    from geo_service.scope import resolve_scope
     from geo_service.web.maps import links
 
     app, server, base = serve_app(url)
     with app.test_request_context():
         with db.connection() as conn:
-            scope = views.page_scope(conn, scenario, boundary_set, area=area)
+            scope = resolve_scope(conn, scenario, boundary_set, area=area)
             area_view = views.area_view(conn, scope, links(scope))
     cdn_files = {} if args.no_cdn_files else fetch_cdn_files()
     tmp = Path(tempfile.mkdtemp(prefix="geo_bench_maps_"))

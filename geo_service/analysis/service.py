@@ -62,10 +62,7 @@ def finding_sets(result: dict) -> dict[str, set[str]]:
     """The codes found per summary key (network, practice or area codes), from a full result."""
     out: dict[str, set[str]] = {key: set() for key in SUMMARY_KEYS}
     for r in rules.RULES:
-        for _subject, code, finding in r.findings(result["items"][r.key]):
-            target = r.counted_as.get(finding)
-            if target is not None:
-                out[target].add(code)
+        out.update(r.finding_codes(result["items"][r.key]))
     return out
 
 

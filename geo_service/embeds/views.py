@@ -13,8 +13,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from geo_service.errors import InvalidParameter
-from geo_service.maps.views import page_scope
-from geo_service.scope import Scope
+from geo_service.scope import Scope, resolve_scope
 
 KINDS = ("area", "network")
 _SWITCH = {"on": True, "1": True, "true": True, "yes": True, "off": False, "0": False, "false": False, "no": False}
@@ -124,5 +123,5 @@ def embed_scope(conn, view: EmbedView) -> Scope:
     """The embed's scope, resolved as its map page resolves it (canonical codes, default boundary set, an
     area's fallback set)."""
     if view.kind == "area":
-        return page_scope(conn, view.scenario, view.boundary_set, area=view.code)
-    return page_scope(conn, view.scenario, view.boundary_set, network=view.code)
+        return resolve_scope(conn, view.scenario, view.boundary_set, area=view.code)
+    return resolve_scope(conn, view.scenario, view.boundary_set, network=view.code)

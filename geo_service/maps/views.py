@@ -1,7 +1,8 @@
 """Map views (service layer, no Flask): which layers each page shows, built from SQL and findings.
 
-A page resolves one :class:`~geo_service.scope.Scope` (:func:`page_scope`) and hands it to a view here; every
-query of the view reads practices through that scope (its date, dataset, extracts and boundary set). A
+A page resolves one :class:`~geo_service.scope.Scope` (:func:`~geo_service.scope.resolve_scope`) and hands it to
+a view here; every query of the view reads practices through that scope (its date, dataset, extracts and
+boundary set). A
 :class:`MapView` is what a page or an embed renders: title, bounds, layers and the scope's data line. Links
 to other pages come in as URL templates (``{code}`` is filled in the browser, URL-encoded), so this module
 never imports Flask.
@@ -60,16 +61,6 @@ class MapView:
 
 
 # ---- the one scope of a page ------------------------------------------------------------------------
-
-
-def page_scope(
-    conn, scenario: str, boundary_set: str | None = None, area: str | None = None, network: str | None = None
-) -> Scope:
-    """The scope of a map page or embed: the scenario's (its date, dataset, extracts), in the boundary set
-    asked for, else the scenario's default. An area code not in the default set falls back to the newest
-    set of the same dataset holding it. Codes match case-insensitively; the scope holds the canonical ones.
-    A boundary set of another dataset is refused (InvalidParameter)."""
-    return resolve_scope(conn, scenario, boundary_set, area=area, network=network)
 
 
 def boundary_set_is_explicit(scope: Scope) -> bool:
@@ -267,9 +258,9 @@ def overview_features(conn, scope: Scope, tolerance: int) -> dict:
 def compare_scopes(conn, a: str, b: str, area: str, boundary_set: str | None = None) -> tuple[Scope, Scope]:
     """The two sides of a compare page: each scenario in its own scope (its own date and extracts), both in
     one boundary set (``a``'s, or the one asked for) and the same area."""
-    scope_a = page_scope(conn, a, boundary_set, area=area)
+    scope_a = resolve_scope(conn, a, boundary_set, area=area)
     try:
-        scope_b = page_scope(conn, b, scope_a.boundary_set["slug"], area=scope_a.area["code"])
+        scope_b = resolve_scope(conn, b, scope_a.boundary_set["slug"], area=scope_a.area["code"])
     except InvalidParameter as err:
         if err.parameter != "boundary_set":
             raise

@@ -16,7 +16,7 @@ from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
-from geo_service.scope import Scope
+from geo_service.scope import Scope, resolve_scope
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 from geo_service.web.maps import links, requested_boundary_set
@@ -64,14 +64,14 @@ def _cached(scope: Scope, build) -> Response:
 def overview_areas(scenario: str):
     """Every area of a boundary set with its number of findings (the overview map's layer)."""
     tolerance = views.check_overview_tolerance(request.args.get("simplify"))
-    scope = views.page_scope(get_conn(), scenario, requested_boundary_set())
+    scope = resolve_scope(get_conn(), scenario, requested_boundary_set())
     return _cached(scope, lambda: views.overview_features(get_conn(), scope, tolerance))
 
 
 @bp.get("/<scenario>/practices")
 def search_practices(scenario: str):
     """Practice search for the overview: ``?q=`` name fragment, ODS code or postcode prefix."""
-    scope = views.page_scope(get_conn(), scenario, requested_boundary_set())
+    scope = resolve_scope(get_conn(), scenario, requested_boundary_set())
     body = views.search_practices(get_conn(), scope, request.args.get("q", ""))
     return body, 200, {"Cache-Control": f"public, max-age={MAX_AGE}"}
 
@@ -79,7 +79,7 @@ def search_practices(scenario: str):
 @bp.get("/<scenario>/areas/<code>/layers/<key>.geojson")
 def area_layer(scenario: str, code: str, key: str):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""
-    scope = views.page_scope(get_conn(), scenario, requested_boundary_set(), area=code)
+    scope = resolve_scope(get_conn(), scenario, requested_boundary_set(), area=code)
 
     def build():
         view = views.area_view(get_conn(), scope, links(scope))

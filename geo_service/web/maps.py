@@ -1,6 +1,6 @@
 """Map pages: overview, area, network and compare (server-rendered around a Folium map).
 
-Each page resolves one scope per map (:func:`geo_service.maps.views.page_scope`: the scenario's date,
+Each page resolves one scope per map (:func:`geo_service.scope.resolve_scope`: the scenario's date,
 dataset and extracts, the boundary set asked for or the scenario's default, canonical area/network code)
 and hands it to the view. Pages are kept per data version and scope (never per ``Host``: links that leave
 the service are built on ``GEO_PUBLIC_URL``); each response gets its own CSP nonce.
@@ -18,7 +18,7 @@ from geo_service.caching import LRUCache, data_state
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
 from geo_service.maps.builder import MapOptions, render_map, render_pair
-from geo_service.scope import Scope
+from geo_service.scope import Scope, resolve_scope
 from geo_service.web.connection import get_conn
 from geo_service.web.embed import share_context
 from geo_service.web.public_urls import public_base
@@ -120,15 +120,15 @@ def _page(template: str, view: views.MapView, rendered, **context):
 
 
 def _overview_scope(conn, scenario: str):
-    return (views.page_scope(conn, scenario, requested_boundary_set()),)
+    return (resolve_scope(conn, scenario, requested_boundary_set()),)
 
 
 def _area_scope(conn, scenario: str, code: str):
-    return (views.page_scope(conn, scenario, requested_boundary_set(), area=code),)
+    return (resolve_scope(conn, scenario, requested_boundary_set(), area=code),)
 
 
 def _network_scope(conn, scenario: str, code: str):
-    return (views.page_scope(conn, scenario, requested_boundary_set(), network=code),)
+    return (resolve_scope(conn, scenario, requested_boundary_set(), network=code),)
 
 
 def _compare_scopes(conn):

@@ -3,10 +3,5 @@
 
 from __future__ import annotations
 
-from geo_service.config import PROJECT_ROOT
-
-MANIFESTS = PROJECT_ROOT / "data" / "manifests"
-BUNDLES = ("england_2019-20.toml", "england_2021-22.toml")
-
 REAL_2019, REAL_2022 = "epcn-december-2019", "epcn-april-2022"
 DEMO, DEMO_PROPOSAL = "demo-as-registered", "demo-commissioner-proposal"

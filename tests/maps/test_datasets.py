@@ -13,6 +13,7 @@ from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS
 from geo_service.db.pool import Database
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.maps import views
+from geo_service.scope import resolve_scope
 from tests.conftest import make_app
 from tests.maps.mixed_data import DEMO, DEMO_PROPOSAL, REAL_2019, REAL_2022
 
@@ -68,7 +69,7 @@ def view_codes(view) -> dict[str, set[str]]:
 )
 def test_default_boundary_set_is_the_scenarios_own(conn, client, scenario, expected):
     # Newer real sets (CCG April 2021, Sub-ICB/ICB July 2022) and the demo's set are loaded too.
-    assert views.page_scope(conn, scenario).boundary_set["slug"] == expected
+    assert resolve_scope(conn, scenario).boundary_set["slug"] == expected
     html = client.get(f"/maps/{scenario}").get_data(as_text=True)
     assert f"/api/v1/maps/{scenario}/areas.geojson" in html
     body = client.get(f"/api/v1/maps/{scenario}/areas.geojson").get_json()
@@ -84,7 +85,7 @@ def test_epcn_december_2019_overview_is_on_ccg_april_2019(client):
 
 def test_an_area_missing_from_the_default_set_falls_back_to_the_newest_set_of_the_dataset(conn, client):
     # West Kent (99J) merged into Kent and Medway by April 2021: the 2022 scenario shows it on CCG April 2019.
-    scope = views.page_scope(conn, REAL_2022, area="99j")
+    scope = resolve_scope(conn, REAL_2022, area="99j")
     assert scope.boundary_set["slug"] == "ccg-april-2019" and scope.area["code"] == "99J"
     assert scope.scenario["slug"] == REAL_2022 and scope.as_of.isoformat() == "2022-04-27"
     html = client.get(f"/maps/{REAL_2022}/areas/99j").get_data(as_text=True)
@@ -95,7 +96,7 @@ def test_an_area_missing_from_the_default_set_falls_back_to_the_newest_set_of_th
     assert client.get(f"/maps/{REAL_2019}/areas/ZA1").status_code == 404
     assert client.get(f"/maps/{DEMO}/areas/99J").status_code == 404
     with pytest.raises(NotFound):
-        views.page_scope(conn, REAL_2019, area="ZA1")
+        resolve_scope(conn, REAL_2019, area="ZA1")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_demo_overview_counts_only_demo_areas(client, demo_areas):
 
 @pytest.mark.parametrize("scenario, area", [(REAL_2019, "99J"), (REAL_2019, "15N"), (REAL_2022, "15N")])
 def test_real_area_layers_hold_no_synthetic_row(conn, demo_areas, scenario, area):
-    codes = view_codes(views.area_view(conn, views.page_scope(conn, scenario, area=area), LINKS))
+    codes = view_codes(views.area_view(conn, resolve_scope(conn, scenario, area=area), LINKS))
     assert codes["practices"] and codes["networks"]
     for key, found in codes.items():
         assert not {c for c in found if synthetic_practice(c) or c.startswith("UZ") or c in demo_areas}, key
@@ -152,7 +153,7 @@ def test_real_area_layers_hold_no_synthetic_row(conn, demo_areas, scenario, area
 
 @pytest.mark.parametrize("scenario, area", [(DEMO, "ZA1"), (DEMO, "ZA4"), (DEMO_PROPOSAL, "ZA2")])
 def test_demo_area_layers_hold_no_real_row(conn, demo_areas, scenario, area):
-    codes = view_codes(views.area_view(conn, views.page_scope(conn, scenario, area=area), LINKS))
+    codes = view_codes(views.area_view(conn, resolve_scope(conn, scenario, area=area), LINKS))
     assert codes["practices"]
     assert all(synthetic_practice(c) for c in codes["practices"] | codes["orphaned"])
     assert all(c.startswith("UZ") for c in codes["networks"])
@@ -194,7 +195,7 @@ def test_real_network_page_shows_real_members_only(client):
 
 
 def test_cross_boundary_outline_follows_the_headline_only(conn):
-    scope = views.page_scope(conn, REAL_2019, area="15N")
+    scope = resolve_scope(conn, REAL_2019, area="15N")
     view = views.area_view(conn, scope, LINKS)
     layers = {layer.key: layer for layer in view.layers}
     for f in layers["cross_boundary"].features:
@@ -212,7 +213,7 @@ def test_overview_counts_practice_findings_where_the_practice_is(conn):
     """Orphaned practices (from the engine) counted in the area holding their location, from SQL here."""
     from geo_service.analysis.service import run_checks
 
-    scope = views.page_scope(conn, REAL_2019)
+    scope = resolve_scope(conn, REAL_2019)
     per_area = views.findings_per_area(conn, scope)
     orphans = {r["code"] for r in run_checks(conn, REAL_2019, None)["items"]["orphaned_practices"]}
     assert len(orphans) == 118
@@ -269,8 +270,8 @@ def test_compare_shows_each_side_in_its_own_scope(client):
 
 def test_caches_key_on_the_scope(conn):
     """Two scenarios on one boundary set and area differ by date and extracts: their scopes' keys differ."""
-    a = views.page_scope(conn, REAL_2019, "ccg-april-2019", area="15N")
-    b = views.page_scope(conn, REAL_2022, "ccg-april-2019", area="15N")
+    a = resolve_scope(conn, REAL_2019, "ccg-april-2019", area="15N")
+    b = resolve_scope(conn, REAL_2022, "ccg-april-2019", area="15N")
     assert a.key() != b.key()
     with pytest.raises(InvalidParameter):
-        views.page_scope(conn, DEMO, "ccg-april-2019")
+        resolve_scope(conn, DEMO, "ccg-april-2019")

@@ -13,20 +13,21 @@ from geo_service.db.pool import Database
 from geo_service.demo.generator import PROPOSAL, REGISTERED, generate
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.maps import views
+from geo_service.scope import resolve_scope
 
 LINKS = views.Links(area="/a/{code}", network="/n/{code}", overview_data="/data")
 
 
 def area_view(conn, scenario, code, boundary_set=None):
-    return views.area_view(conn, views.page_scope(conn, scenario, boundary_set, area=code), LINKS)
+    return views.area_view(conn, resolve_scope(conn, scenario, boundary_set, area=code), LINKS)
 
 
 def network_view(conn, scenario, code, boundary_set=None):
-    return views.network_view(conn, views.page_scope(conn, scenario, boundary_set, network=code), LINKS)
+    return views.network_view(conn, resolve_scope(conn, scenario, boundary_set, network=code), LINKS)
 
 
 def overview_features(conn, scenario, tolerance, boundary_set=None):
-    return views.overview_features(conn, views.page_scope(conn, scenario, boundary_set), tolerance)
+    return views.overview_features(conn, resolve_scope(conn, scenario, boundary_set), tolerance)
 
 
 def compare_views(conn, a, b, area, boundary_set=None):
@@ -221,9 +222,9 @@ def test_findings_are_computed_once_per_data_version(conn, monkeypatch):
     real = service.run_checks_in
     monkeypatch.setattr(service, "run_checks_in", lambda *a, **k: calls.append(a) or real(*a, **k))
     service._FINDINGS.clear()
-    scope = views.page_scope(conn, REGISTERED, "demo-ccg", area="ZA2")
+    scope = resolve_scope(conn, REGISTERED, "demo-ccg", area="ZA2")
     first = findings.findings_for(conn, scope)
-    again = findings.findings_for(conn, views.page_scope(conn, REGISTERED, None, area="za2"))
+    again = findings.findings_for(conn, resolve_scope(conn, REGISTERED, None, area="za2"))
     assert first == again and len(calls) == 1  # one engine run for both answers, then kept
     assert first[0] == service.network_findings(conn, REGISTERED, "demo-ccg", "ZA2")
     assert first[1] == service.practice_findings(conn, REGISTERED, "demo-ccg", "ZA2")

@@ -66,14 +66,18 @@ class Rule:
     def items(self, raw: dict) -> list[dict]:
         return (self.combine or _rows_of(*self.queries))(raw)
 
-    def summary_from_items(self, items: list[dict]) -> dict[str, int]:
-        """Flat summary counts from items (the same numbers the summary SQL gives)."""
+    def finding_codes(self, items: list[dict]) -> dict[str, set[str]]:
+        """The codes found per flat summary key (distinct network, practice or area codes)."""
         found: dict[str, set[str]] = {k: set() for k in self.summary_labels}
         for _subject, code, finding in self.findings(items):
             target = self.counted_as.get(finding)
             if target is not None:
                 found[target].add(code)
-        counts = {k: len(v) for k, v in found.items()}
+        return found
+
+    def summary_from_items(self, items: list[dict]) -> dict[str, int]:
+        """Flat summary counts from items (the same numbers the summary SQL gives)."""
+        counts = {k: len(v) for k, v in self.finding_codes(items).items()}
         if self.extra_counts is not None:
             counts.update(self.extra_counts(items))
         return counts
