@@ -16,6 +16,15 @@ For each pair, in one run and the same headless Chromium (Debian's /usr/bin/chro
   layer (ours: ``GeoMaps.isReady()``; explore: the load event) and two animation frames have passed.
   Median of ``--repeat`` cold loads (fresh browser context, empty cache).
 
+``--baseline-ref REF`` (issue 11: "page weight and load-to-idle stay within 1.2x of today's") measures the same
+overview and area pages of another git commit in the same run instead of ``explore()``: the commit's files are
+exported with ``git archive`` (read-only for the repository: no worktree, index or branch changes) into
+``test-artifacts/page-weight-baseline/<ref>/`` (kept between runs), given the current ``static/vendor/`` (npm
+copies, not in git), and served by this ``.venv``'s Python from that folder on another port, on the SAME
+database; both versions are loaded alternately in one Chromium and the ratios current/baseline printed.
+
+    .venv/bin/python benchmarks/page_weight.py --baseline-ref 97ca4ef [--database-url URL] [--repeat 5]
+
 Pairs: the overview (every area, findings; layers fetched from /api/v1) against ``explore()`` of
 all areas + network polygons + practices (what the issue measured at 7.5 MB), and an area page
 against ``explore()`` of that area's layers (area, neighbours, networks, practices). Basemap off in both.
@@ -26,7 +35,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.server
+import os
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -288,6 +302,139 @@ def measure(browser, url: str, ours: bool, repeat: int, cdn_files: dict[str, Pat
     return {**weights, "ms": statistics.median(times), "all_ms": times}
 
 
+# ---- a baseline git ref, served beside the current code -------------------------------------------
+
+BASELINE_DIR = PROJECT_ROOT / "test-artifacts" / "page-weight-baseline"
+BASELINE_SERVER = """
+import sys
+from werkzeug.serving import run_simple
+from geo_service import create_app
+app = create_app({"DATABASE_URL": sys.argv[1], "GEO_TILES_URL": "none"})
+run_simple("127.0.0.1", int(sys.argv[2]), app, threaded=True)
+"""
+
+
+def export_ref(ref: str) -> Path:
+    """The files of ``ref`` (``git archive``: nothing in the repository changes), plus today's npm copies."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    target = BASELINE_DIR / commit[:12]
+    if not (target / "geo_service" / "__init__.py").is_file():
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit], cwd=PROJECT_ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    vendor = target / "static" / "vendor"
+    if not vendor.exists():
+        shutil.copytree(PROJECT_ROOT / "static" / "vendor", vendor)
+    return target
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve_ref(ref: str | None, url: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Serve ``ref``'s code (None: the current tree) on ``url``'s database in a process of its own, so that both
+    versions run alike (not one inside the measuring process); returns (process, base URL)."""
+    folder = export_ref(ref) if ref else PROJECT_ROOT
+    port = port or _free_port()
+    env = {**os.environ, "PYTHONPATH": str(folder), "GEO_TILES_URL": "none"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BASELINE_SERVER, url, str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    for _ in range(120):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{ref or 'current'} server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            return proc, base
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError(f"{ref or 'current'} server did not answer on {base}")
+
+
+def report_baseline(label: str, now: dict, then: dict, ref: str, limit: float = 1.2) -> list[str]:
+    """Print current against baseline; return the measures over ``limit`` x."""
+    print(f"\n{label}")
+    for name, r in (("current", now), (ref, then)):
+        print(
+            f"  {name:10s} {r['requests']:3d} responses  {_mb(r['raw']):>10s} raw  {_mb(r['gzip']):>10s} gzipped"
+            f"  load-to-idle {r['ms']:8.0f} ms (runs: {', '.join(f'{t:.0f}' for t in r['all_ms'])})"
+        )
+    ratios = {
+        "gzipped bytes": now["gzip"] / then["gzip"],
+        "raw bytes": now["raw"] / then["raw"],
+        "load-to-idle": now["ms"] / then["ms"],
+    }
+    print(
+        "  ratio current/"
+        + ref
+        + ": "
+        + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items())
+        + f" (limit {limit:.1f}x)"
+    )
+    return [f"{label}: {k} {v:.2f}x" for k, v in ratios.items() if v > limit]
+
+
+def measure_pair(browser, url_a: str, url_b: str, repeat: int) -> tuple[dict, dict]:
+    """Alternate the two versions' loads so that machine load falls on both alike."""
+    runs_a, runs_b = [], []
+    for _ in range(repeat):
+        runs_a.append(measure(browser, url_a, True, 1))
+        runs_b.append(measure(browser, url_b, True, 1))
+
+    def merged(runs: list[dict]) -> dict:
+        times = [r["ms"] for r in runs]
+        return {**runs[0], "ms": statistics.median(times), "all_ms": times}
+
+    return merged(runs_a), merged(runs_b)
+
+
+def run_baseline(args, url: str, scenario: str, boundary_set: str, area: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    current, base = serve_ref(None, url)
+    proc, old = serve_ref(args.baseline_ref, url, args.baseline_port)
+    over_limit: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            )
+            pages = (
+                ("Overview", f"/maps/{scenario}?boundary_set={boundary_set}"),
+                (f"Area page {area}", f"/maps/{scenario}/areas/{area}?boundary_set={boundary_set}"),
+            )
+            for _, path in pages:  # first loads: each server computes its findings once (then cached)
+                measure(browser, base + path, True, 1)
+                measure(browser, old + path, True, 1)
+            for label, path in pages:
+                now, then = measure_pair(browser, base + path, old + path, args.repeat)
+                over_limit += report_baseline(label, now, then, args.baseline_ref)
+            browser.close()
+    finally:
+        for p in (proc, current):
+            p.terminate()
+            p.wait(timeout=10)
+    print("\nwithin 1.2x of " + args.baseline_ref if not over_limit else "\nOVER 1.2x: " + "; ".join(over_limit))
+
+
 def _mb(n: int) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
 
@@ -313,6 +460,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the database this script built")
     parser.add_argument("--no-cdn-files", action="store_true", help="answer explore()'s CDN files empty")
+    parser.add_argument("--baseline-ref", help="measure against this git ref's pages (not explore())")
+    parser.add_argument("--baseline-port", type=int, help="port for the baseline server (default: a free one)")
     args = parser.parse_args()
 
     built = args.database_url is None
@@ -321,6 +470,14 @@ def main() -> None:
     db = Database(url)
     scenario, boundary_set = pick(db)
     print(f"scenario {scenario}, boundary set {boundary_set}, area {area}")
+    if args.baseline_ref:
+        try:
+            run_baseline(args, url, scenario, boundary_set, area)
+        finally:
+            db.close()
+            if built and not args.keep:
+                drop_database(with_database(url, "postgres"), url.rsplit("/", 1)[1])
+        return
 
     from playwright.sync_api import sync_playwright
 

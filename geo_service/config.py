@@ -33,6 +33,7 @@ class Settings:
     admin_token: str | None = None  # bearer token for the scenario settings API; unset: the API is read-only
     # Base of every absolute URL that leaves the service (embed links, snippets, oEmbed); never the request's Host.
     public_url: str = "http://127.0.0.1:5000"
+    cookie_secure: bool = True  # issue 12: session cookie Secure; off only for plain-http development on 127.0.0.1
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -44,6 +45,7 @@ class Settings:
             "GEO_EMBED_ORIGINS": self.embed_origins,
             "GEO_ADMIN_TOKEN": self.admin_token,
             "GEO_PUBLIC_URL": self.public_url,
+            "GEO_COOKIE_SECURE": self.cookie_secure,
             "JSON_SORT_KEYS": False,
         }
         cfg.update(self.extra)
@@ -112,6 +114,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_SECRET_KEY",
         "GEO_ADMIN_TOKEN",
         "GEO_PUBLIC_URL",
+        "GEO_COOKIE_SECURE",
     }
     return Settings(
         database_url=url,
@@ -126,5 +129,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         secret_key=merged.get("GEO_SECRET_KEY", "dev-only-not-secret"),
         admin_token=merged.get("GEO_ADMIN_TOKEN") or None,
         public_url=public_base_url(merged.get("GEO_PUBLIC_URL"), merged.get("PORT", os.environ.get("PORT", 5000))),
+        cookie_secure=str(merged.get("GEO_COOKIE_SECURE", "1")).strip().lower() not in ("0", "false", "no", "off", ""),
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

@@ -84,3 +84,24 @@ class SetupError(GeoServiceError):
 
     status = 500
     title = "Set-up error"
+
+
+class Unauthorized(GeoServiceError):
+    """No one is signed in (no session, no valid API token) for a route that needs someone (issue 12)."""
+
+    status = 401
+    title = "Sign-in required"
+
+
+class PreconditionFailed(GeoServiceError):
+    """A write sent an ``If-Match`` that is no longer the resource's version; ``current`` is its state now."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(GeoServiceError):
+    """A write to a versioned resource came without ``If-Match``."""
+
+    status = 428
+    title = "Precondition required"

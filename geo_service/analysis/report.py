@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from geo_service.analysis import rules
+from geo_service.analysis import rules, wording
 from geo_service.csv_output import csv_text
 
-CSV_COLUMNS = ["check", "finding", "code", "name", "value", "evidence"]
+# Machine columns first (stable: check, finding, code, name, value, evidence as JSON), then the same finding
+# written for people (analysis.wording): its sentence and its evidence table on one line.
+CSV_COLUMNS = ["check", "finding", "code", "name", "value", "evidence", "description", "details"]
+_TEXT_FIELDS = ("code", "name", "kind", "finding", "description", "evidence_table")
 
 
-def finding_rows(result: dict) -> list[dict[str, Any]]:
-    """One row per item of every rule (registry order): its finding key and headline value."""
+def finding_rows(result: dict, names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """One row per item of every rule (registry order): its finding key, headline value and description.
+    ``names`` (commissioner / area code -> name, ``analysis.described.names_for``) puts names beside codes."""
     rows = []
+    params = result.get("parameters")
     for rule in rules.RULES:
         for item in result["items"][rule.key]:
             finding, value = rule.headline(item)
-            evidence = {k: v for k, v in item.items() if k not in ("code", "name", "kind", "finding")}
+            evidence = {k: v for k, v in item.items() if k not in _TEXT_FIELDS}
+            text = wording.describe(rule.key, item, params, names)
             rows.append(
                 {
                     "check": rule.key,
@@ -26,14 +33,16 @@ def finding_rows(result: dict) -> list[dict[str, Any]]:
                     "name": item["name"],
                     "value": value,
                     "evidence": json.dumps(evidence, separators=(",", ":"), ensure_ascii=False),
+                    "description": text.sentence,
+                    "details": text.evidence_text(),
                 }
             )
     return rows
 
 
-def to_csv(result: dict) -> str:
+def to_csv(result: dict, names: Mapping[str, str] | None = None) -> str:
     """checks.csv: one row per finding, written by the service's one CSV writer (formula cells defused)."""
-    return csv_text(CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS] for row in finding_rows(result)))
+    return csv_text(CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS] for row in finding_rows(result, names)))
 
 
 def to_table(result: dict) -> str:

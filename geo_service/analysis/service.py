@@ -32,6 +32,7 @@ __all__ = [
     "finding_sets",
     "check_values",
     "network_detail",
+    "networks_in",
     "compare_scenarios",
     "data_version",
 ]
@@ -206,6 +207,12 @@ def practice_findings(
     return findings(conn, scenario, boundary_set, area, params)[1]
 
 
+def networks_in(conn, scope: Scope, params: dict | None = None) -> list[dict]:
+    """Every network in a resolved scope with the facts the rules judge (members, population, members without
+    a list size, largest member), from the same statement shape as the checks: pages and prints list these."""
+    return analysis_checks.network_rows(conn, check_values(scope, params)[0])
+
+
 def data_version(conn) -> int:
     """The database's data version: it changes with every transaction that changes data, so results
     keyed on it can be cached safely."""
@@ -264,11 +271,46 @@ def compare_scenarios(
         if not value:
             raise InvalidParameter(name, f"'{name}' (a scenario slug) is required.")
     scope_a = resolve_scope(conn, a, boundary_set, area)
-    scope_b = resolve_scope(conn, b, scope_a.boundary_set["slug"], area)
+    scope_b = resolve_scope(conn, b, scope_a.boundary_set["slug"], scope_a.area["code"] if scope_a.area else None)
     counts = {}
     for side, scope in (("a", scope_a), ("b", scope_b)):
-        found = finding_sets({"items": _items(conn, check_values(scope, params)[0])[0]})
-        counts[side] = {k: len(v) for k, v in found.items()}
-    out = compare.compare(conn, scope_a, scope_b, counts["a"], counts["b"])
+        counts[side] = _flat_counts(conn, scope, params)
+    change = _boundary_change(conn, scope_a, scope_b, params)
+    out = compare.compare(conn, scope_a, scope_b, counts["a"], counts["b"], change)
     out["data_version"] = meta.current_version(conn)
     return out
+
+
+def _flat_counts(conn, scope: Scope, params: dict | None) -> dict[str, int]:
+    found = finding_sets({"items": _items(conn, check_values(scope, params)[0])[0]})
+    return {k: len(v) for k, v in found.items()}
+
+
+def _boundary_change(conn, scope_a: Scope, scope_b: Scope, params: dict | None) -> dict[str, Any] | None:
+    """When the two scenarios' own boundary sets differ: what changed (areas merged/split), and each
+    scenario's cross-boundary count on its own set (in the area's successor there), so a page can show that a
+    boundary merge, not the networks, moved the count. None when both sit on the same set."""
+    own_a = resolve_scope(conn, scope_a.scenario["slug"])
+    own_b = resolve_scope(conn, scope_b.scenario["slug"])
+    if own_a.boundary_set["id"] == own_b.boundary_set["id"]:
+        return None
+    change = compare.boundary_change(conn, own_a.boundary_set, own_b.boundary_set)
+    own_counts = {}
+    common = scope_a.boundary_set
+    for side, own, scope in (("a", own_a, scope_a), ("b", own_b, scope_b)):
+        area = None
+        if scope.area:
+            area = (
+                scope.area["code"]
+                if own.boundary_set["id"] == common["id"]
+                else compare.successor_area(conn, common, own.boundary_set, scope.area["code"])
+            )
+        own_scope = resolve_scope(conn, own.scenario["slug"], own.boundary_set["slug"], area)
+        flat = _flat_counts(conn, own_scope, params)
+        own_counts[side] = {
+            "boundary_set": {k: own.boundary_set[k] for k in ("slug", "name", "level")},
+            "area": {"code": own_scope.area["code"], "name": own_scope.area["name"]} if own_scope.area else None,
+            "count": sum(flat.get(k, 0) for k in compare.CROSS_BOUNDARY_KEYS),
+        }
+    change["own_counts"] = own_counts
+    return change

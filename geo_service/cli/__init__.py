@@ -41,6 +41,7 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.export_commands", fromlist=["print_"]).print_)
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["scenario"]).scenario)
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
+    main.add_command(__import__("geo_service.cli.users_commands", fromlist=["users"]).users)  # issue 12
 
 
 _register()

@@ -39,7 +39,7 @@ def check(
     stale_days: str | None,
 ) -> None:
     """Check a scenario's networks against the planning rules."""
-    from geo_service.analysis import report, service
+    from geo_service.analysis import described, report, service
 
     params = {
         "min": min_,
@@ -54,11 +54,13 @@ def check(
     try:
         with db.connection() as conn:
             result = service.run_checks(conn, scenario, boundary_set, area, params, detail=detail, as_of=as_of)
+            # Commissioner / area names beside codes in the CSV's description columns (analysis.wording).
+            names = described.names_for(conn, result["items"]) if "items" in result else {}
     finally:
         db.close()
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(report.to_csv(result), nl=False)
+        click.echo(report.to_csv(result, names), nl=False)
     else:
         click.echo(report.to_table(result), nl=False)

@@ -63,6 +63,47 @@ def set_(slug: str, **changes) -> None:
     _print_scope(described)
 
 
+@scenario.command("territories")
+@click.argument("slug")
+@click.option(
+    "--boundary-set", default=None, help="Boundary set whose areas clip the territories (default: the scenario's)."
+)
+@click.option("--dry-run", is_flag=True, help="Compute and report; write nothing.")
+def territories(slug: str, boundary_set: str | None, dry_run: bool) -> None:
+    """Derive SLUG's network polygons from its members' locations: Voronoi cells dissolved per network, clipped
+    to the areas, no overlaps (one transaction; replaces the networks' polygons)."""
+    from geo_service.plans.territories import derive_and_save, derive_territories
+    from geo_service.scope import resolve_scope
+
+    db = database()
+    try:
+        if dry_run:
+            with db.connection(statement_timeout_ms=0) as conn:
+                scope = resolve_scope(conn, slug, boundary_set=boundary_set)
+                result = derive_territories(conn, scope)
+        else:
+            scope, result = derive_and_save(db, slug, boundary_set=boundary_set)
+    finally:
+        db.close()
+    s = result.summary()
+    verb = "would get" if dry_run else "got"
+    click.echo(
+        f"{scope.scenario['name']} on {scope.boundary_set['name']}: {s['networks_with_territory']:,} networks {verb} "
+        f"a territory in {s['areas']:,} areas ({s['seconds']:.1f} s)."
+    )
+    if s["networks_cleared"]:
+        click.echo(f"  {s['networks_cleared']:,} networks have no located member and no territory.")
+    if s["members_unlocated"]:
+        click.echo(f"  {s['members_unlocated']:,} members have no location: {', '.join(result.unlocated[:10])}")
+    if s["members_outside_areas"]:
+        click.echo(
+            f"  {s['members_outside_areas']:,} members lie outside every area of the boundary set: "
+            f"{', '.join(result.outside_areas[:10])}"
+        )
+    if s["shared_locations_split"]:
+        click.echo(f"  {s['shared_locations_split']:,} locations shared by several networks were split into wedges.")
+
+
 @click.command()
 @click.option("--dataset", type=click.Choice(["real", "synthetic"]), default=None)
 @click.option("--kind", default=None, help="practices, list_sizes, postcodes, boundaries, pcn, networks, lookups")

@@ -35,9 +35,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
+from geo_service.analysis.area_summary import Thresholds, area_summary  # noqa: E402
 from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS  # noqa: E402
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer  # noqa: E402
 from geo_service.db.repositories import export_layers as repo  # noqa: E402
+from geo_service.db.repositories import map_layers  # noqa: E402
 from geo_service.exports.formats import page_size_mm  # noqa: E402
 from geo_service.exports.layers import build_layer, finding_labels, layer_values, to_frame  # noqa: E402
 from geo_service.exports.raster import save_in_child  # noqa: E402
@@ -237,6 +239,13 @@ def render(
     """
     practices = build_layer(conn, scope, "practices", AREA_SRID)
     networks = build_layer(conn, scope, "networks", AREA_SRID)
+    # Issue 11: the sheet's counts are the checks' counts for the same scope (one source).
+    summary = area_summary(conn, scope) if scope.area is not None else None
+    practices.attrs["counts"] = summary.counts() if summary else None
+    networks.attrs["thresholds"] = summary.thresholds if summary else None
+    codes = list(networks["code"]) if len(networks) else []
+    # Touching networks never share a colour (the web map's graph colouring).
+    networks.attrs["colours"] = palette.graph_colours(codes, map_layers.network_adjacency(conn, scope.values(), codes))
     focus = build_layer(conn, scope, "areas", AREA_SRID) if scope.area is not None else None
 
     # A Figure of its own (not pyplot's global state), so that web server threads do not share one.
@@ -325,7 +334,7 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
     aspect = (map_box[2] * w_mm) / (map_box[3] * h_mm)
 
     codes = list(networks["code"]) if len(networks) else []
-    colours = palette.network_colours(codes)
+    colours = networks.attrs.get("colours") or palette.network_colours(codes)
     layers = [focus if focus is not None else networks, practices]
     extent = _extent([f for f in layers if f is not None and len(f)], aspect)
     context = _context_areas(conn, scope, extent)
@@ -494,9 +503,13 @@ def _panel_text(fs: float, col_mm: float, practices, networks, focus) -> PanelTe
     inner_mm = col_mm * 0.92
     lines = _findings_lines(practices, networks)
     population = networks["population"].sum() if len(networks) else 0
+    counts = practices.attrs.get("counts")
+    n_net = counts["networks"] if counts else len(networks)
+    n_prac = counts["practices"] if counts else len(practices)
+    where = " in the area" if counts else ""
     head = _wrap(
-        f"{len(networks)} network{'s' if len(networks) != 1 else ''} · {len(practices)} practice"
-        f"{'s' if len(practices) != 1 else ''} · {int(population):,} registered patients",
+        f"{n_net:,} network{'s' if n_net != 1 else ''} · {n_prac:,} practice"
+        f"{'s' if n_prac != 1 else ''}{where} · {int(population):,} registered patients",
         inner_mm,
         fs * 0.9,
     )
@@ -512,10 +525,15 @@ def _panel_text(fs: float, col_mm: float, practices, networks, focus) -> PanelTe
 
 
 def _table_layout(n_networks: int, landscape: bool) -> tuple[int, int]:
-    """(rows, columns) of the network list: portrait sheets use two columns from 7 networks."""
-    shown = min(n_networks, MAX_NETWORK_ROWS)
-    cols = 2 if (not landscape and shown > 6) else 1
-    return -(-shown // cols), cols
+    """(rows, columns) of the network list (every network is listed, issue 11): portrait sheets use two
+    columns from 7 networks and three from 31; landscape two from 19."""
+    shown = n_networks
+    if landscape:
+        cols = 2 if shown > MAX_NETWORK_ROWS else 1
+    else:
+        cols = 3 if shown > 30 else 2 if shown > 6 else 1
+    rows = -(-shown // cols)
+    return min(rows, MAX_NETWORK_ROWS) if rows > MAX_NETWORK_ROWS and not landscape else rows, cols
 
 
 def _row_mm(fs: float) -> float:
@@ -563,19 +581,25 @@ def _panel(fig, box, page_mm, fs, landscape, text: PanelText, networks, colours)
     at -= text.head_mm / text.findings_mm
     fax.text(0.03, at, text.body, fontsize=fs * 0.9, va="top", transform=fax.transAxes, linespacing=1.3)
 
-    _network_table(fig, table_box, page_mm, fs, landscape, networks, colours)
+    _network_table(fig, table_box, page_mm, fs, landscape, networks, colours, networks.attrs.get("thresholds"))
 
 
-def _network_table(fig, box, page_mm, fs, landscape, networks, colours) -> None:
+def _network_table(fig, box, page_mm, fs, landscape, networks, colours, thresholds=None) -> None:
+    thresholds = thresholds or Thresholds(30_000, 50_000, 0.5)
     tax = fig.add_axes(box)
     tax.axis("off")
     tax.text(0, 1, "Networks shown", fontsize=fs * 1.15, fontweight="bold", va="top", transform=tax.transAxes)
     h_mm = box[3] * page_mm[1]
-    row_mm = _row_mm(fs)
-    rows, cols = _table_layout(len(networks), landscape)
+    _rows, cols = _table_layout(len(networks), landscape)
+    rows = -(-len(networks) // cols) if len(networks) else 0
+    # Every network is listed: the rows shrink (down to 45 % of the body size) until they all fit.
+    scale = 1.0
+    while scale > 0.45 and rows and (h_mm - 3.7 * _row_mm(fs * scale)) // _row_mm(fs * scale) < rows:
+        scale -= 0.05
+    row_mm = _row_mm(fs * scale)
     rows = max(0, min(rows, int((h_mm - 3.7 * row_mm) // row_mm)))
     shown = networks.head(rows * cols) if len(networks) else networks
-    tfs = fs * 0.82
+    tfs = fs * 0.82 * scale
     col_w = 1.0 / cols
     gutter = 0.04 if cols > 1 else 0.0
     total = _chars(box[2] * page_mm[0] * (col_w - gutter) * 0.93, tfs, bold=True)  # names are often capitals
@@ -604,12 +628,26 @@ def _network_table(fig, box, page_mm, fs, landscape, networks, colours) -> None:
         )
         pop = "unknown" if pd.isna(row["population"]) else f"{int(row['population']):,}"
         stats = f"{row['member_count']} · {pop}"
-        label = f"{row['code']}  {row['name']}"
+        marks = _flag_marks(row, thresholds)
+        label = f"{marks}{row['code']}  {row['name']}"
         room = total - len(stats) - 3
         if len(label) > room:
             label = label[: max(room - 1, 6)] + "…"
         tax.text(x0 + 0.05 * col_w, ty, label, fontsize=tfs, va="center", transform=tax.transAxes)
         tax.text(x1, ty, stats, fontsize=tfs, ha="right", va="center", transform=tax.transAxes)
     if len(networks) > len(shown):
-        tax.text(0.0, y_of(rows), f"… and {len(networks) - len(shown)} more networks: see the GIS export",
+        tax.text(0.0, y_of(rows), f"{len(networks) - len(shown)} more networks did not fit: print on A3",
                  fontsize=tfs, va="center", transform=tax.transAxes)  # fmt: skip
+    tax.text(0.0, y_of(rows + (1 if len(networks) > len(shown) else 0)) - 0.2 * row_mm / h_mm,
+             f"▼ below {thresholds.min:,}  ▲ above {thresholds.max:,} patients  ◆ largest member over "
+             f"{thresholds.dominance * 100:.1f} %", fontsize=tfs, va="top", transform=tax.transAxes)  # fmt: skip
+
+
+def _flag_marks(row, thresholds) -> str:
+    """Symbols before a network's code in the list: ▼ undersized, ▲ oversized, ◆ dominated (the legend line
+    under the list states the thresholds)."""
+    marks = ""
+    for key, symbol in (("undersized", "▼"), ("oversized", "▲"), ("dominated", "◆")):
+        if key in row.index and bool(row[key]) and not pd.isna(row[key]):
+            marks += symbol
+    return marks + " " if marks else ""

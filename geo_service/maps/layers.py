@@ -57,6 +57,7 @@ class Layer:
     in_legend: bool = True
     legend_fill: str | None = None
     note: str | None = None
+    labels: dict | None = None  # permanent name labels: {"minZoom": n} (maps.js places them without overlap)
 
     @property
     def swatch_shape(self) -> str:
@@ -88,6 +89,7 @@ class Layer:
             "classes": self.classes,
             "findingLabels": self.finding_labels,
             "fit": self.fit or None,
+            "labels": self.labels,
         }
         spec.update({k: v for k, v in optional.items() if v is not None})
         return spec
@@ -166,7 +168,14 @@ def focus_area_layer(features: list[dict], title: str = "Area boundary") -> Laye
     )
 
 
-def networks_layer(features: list[dict], labels: dict, link: str | None, title: str = "Networks") -> Layer:
+# Network names show from this zoom (an area fills the screen at about 10-11); below it they would crowd.
+LABEL_MIN_ZOOM = 9
+PRACTICE_OUTLINE = "#212B32"  # a dark ring: a practice reads apart from its network's fill of the same colour
+
+
+def networks_layer(
+    features: list[dict], labels: dict, link: str | None, title: str = "Networks", labelled: bool = False
+) -> Layer:
     return Layer(
         "networks",
         title,
@@ -181,7 +190,8 @@ def networks_layer(features: list[dict], labels: dict, link: str | None, title: 
         finding_labels=labels,
         search=True,
         legend_fill=palette.NETWORK_COLOURS[0],
-        note="One colour per network: its polygon, or a hull of its members where it has none.",
+        note="One colour per network (touching networks never share one): its polygon, or a hull of its members.",
+        labels={"minZoom": LABEL_MIN_ZOOM} if labelled else None,
     )
 
 
@@ -191,14 +201,33 @@ def practices_layer(features: list[dict], labels: dict, title: str = "Practices"
         title,
         "point",
         features,
-        style={"color": "#ffffff", "weight": 1, "fillOpacity": 0.9},
+        style={"color": PRACTICE_OUTLINE, "weight": 1.5, "fillOpacity": 0.95},
         colour_by="c",
         radius={"by": "list_size", "min": 3, "max": 16, "scale": 14, "unknown": 4},
         popup=PRACTICE_POPUP,
         finding_labels=labels,
         search=True,
         legend_fill=palette.NETWORK_COLOURS[1],
-        note="Circle area grows with list size; colour is the practice's network.",
+        note="Circle area grows with list size; fill is the practice's network colour, ringed dark.",
+    )
+
+
+def outside_members_layer(features: list[dict], labels: dict) -> Layer:
+    """Current members of the area's networks located outside the area: drawn (the network is shown whole)
+    but not counted among the area's practices."""
+    return Layer(
+        "members_outside",
+        "Members located outside the area",
+        "point",
+        features,
+        style={"color": PRACTICE_OUTLINE, "weight": 1.5, "fillOpacity": 0.45, "dashArray": "2 2"},
+        colour_by="c",
+        radius={"by": "list_size", "min": 3, "max": 16, "scale": 14, "unknown": 4},
+        popup=PRACTICE_POPUP,
+        finding_labels=labels,
+        search=True,
+        legend_fill=palette.NETWORK_COLOURS[1],
+        note="Members of this area's networks that lie in another area (not counted as the area's practices).",
     )
 
 

@@ -91,6 +91,33 @@ def network_colours(codes: list[str]) -> dict[str, str]:
     return {code: NETWORK_COLOURS[i % len(NETWORK_COLOURS)] for i, code in enumerate(sorted(codes))}
 
 
+# Used only when an adjacency graph needs more colours than NETWORK_COLOURS (not seen on England's data).
+EXTRA_NETWORK_COLOURS = ("#BBBBBB", "#EE8866", "#77AADD", "#AAAA00", "#EEDD88", "#FFAABB")
+
+
+def graph_colours(codes: list[str], adjacent: list[tuple[str, str]]) -> dict[str, str]:
+    """A colour per network code such that no two adjacent networks (touching, overlapping or a few metres
+    apart) share one: DSATUR greedy colouring (Brélaz 1979) over the adjacency graph. Deterministic: ties
+    go to the higher degree, then the smaller code; each network takes the first colour its neighbours
+    do not use, so the first colours of the scheme are used most."""
+    nodes = sorted(set(codes))
+    neighbours: dict[str, set[str]] = {c: set() for c in nodes}
+    for a, b in adjacent:
+        if a in neighbours and b in neighbours and a != b:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    colours = NETWORK_COLOURS + EXTRA_NETWORK_COLOURS
+    chosen: dict[str, int] = {}
+    while len(chosen) < len(nodes):
+        best = min(
+            (c for c in nodes if c not in chosen),
+            key=lambda c: (-len({chosen[n] for n in neighbours[c] if n in chosen}), -len(neighbours[c]), c),
+        )
+        used = {chosen[n] for n in neighbours[best] if n in chosen}
+        chosen[best] = next(i for i in range(len(nodes) + 1) if i not in used)
+    return {c: colours[i % len(colours)] for c, i in chosen.items()}
+
+
 def finding_class(count: int) -> ColourClass:
     for cls in FINDING_CLASSES:
         if cls.high is None or count <= cls.high:

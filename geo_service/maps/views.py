@@ -10,12 +10,15 @@ never imports Flask.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 
 from geo_service.analysis import rules, service
+from geo_service.analysis.area_summary import area_summary
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.db.repositories import map_layers as repo
 from geo_service.db.repositories import meta
+from geo_service.db.repositories import search as search_repo
 from geo_service.errors import InvalidParameter
 from geo_service.maps import findings as findings_service
 from geo_service.maps import layers as L
@@ -28,6 +31,8 @@ NEIGHBOUR_TOLERANCE = 120.0
 NETWORK_TOLERANCE = 15.0
 OVERVIEW_TOLERANCES = (50, 100, 250, 500, 1000)
 OVERVIEW_TOLERANCE = 500  # England on one screen: 1 px is ~1.2 km at zoom 7; an area page has 15 m detail
+# Network findings whose outline layers an area map shows when it opens (the planner's first questions).
+AREA_SHOWN_FINDINGS = frozenset({"cross_boundary", "undersized", "oversized", "dominated"})
 
 
 def overview_digits(tolerance: int) -> int:
@@ -114,27 +119,71 @@ def _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links: Lin
 
 
 def area_view(conn, scope: Scope, links: Links) -> MapView:
-    """An area's map: its boundary (neighbours faint), its networks and practices, finding layers."""
+    """An area's map: its boundary (neighbours faint), its networks and practices, finding layers, and the
+    side panel's rows. Which networks and practices, and every count, come from the rule engine's one run
+    in the scope (:func:`geo_service.analysis.area_summary.area_summary`), so the map, its panel, the
+    checks API, the CSV and the print agree. Colours: graph colouring, touching networks never share one."""
     if scope.area is None:
         raise InvalidParameter("area", "An area map needs an area code.")
     area = scope.area
     values = scope.values()
-    nf, pf = findings_service.findings_for(conn, scope)
+    summary = area_summary(conn, scope)
+    nf, pf = summary.network_findings, summary.practice_findings
     labels = findings_service.labels()
     areas = repo.area_and_neighbours(conn, area["id"], AREA_TOLERANCE, NEIGHBOUR_TOLERANCE)
     neighbours = [L.area_feature(r) for r in areas if not r["is_focus"]]
     focus = [L.area_feature(r) for r in areas if r["is_focus"]]
-    net_rows = repo.network_features(conn, values, NETWORK_TOLERANCE)
+    judged = {r.code: r for r in summary.networks}
+    shapes = {r["code"]: r for r in repo.network_features(conn, values, NETWORK_TOLERANCE) if r["code"] in judged}
+    codes = sorted(judged)
+    colours = palette.graph_colours(codes, repo.network_adjacency(conn, values, codes))
+    net_features = []
+    for code in codes:
+        row = shapes.get(code)
+        if row is None or not row["geometry"]:
+            continue
+        net = judged[code]
+        f = L.network_feature(
+            {**row, "members": net.member_count, "population": net.population}, colours[code], nf.get(code, [])
+        )
+        if row.get("label_point"):
+            f["properties"]["lp"] = json.loads(row["label_point"])["coordinates"]
+        net_features.append(f)
     prac_rows = repo.practice_features(conn, values)
+    inside = [
+        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], [])) for r in prac_rows if r["in_area"]
+    ]
+    outside = [
+        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], []))
+        for r in prac_rows
+        if not r["in_area"]
+    ]
     layers = [L.neighbours_layer(neighbours, links.area), L.focus_area_layer(focus, f"{area['name']} boundary")]
-    layers += _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links)
+    layers.append(L.networks_layer(net_features, labels, links.network, labelled=True))
+    for spec in finding_layers():
+        matching = [f for f in net_features if L.network_finding_matches(spec, f["properties"]["f"])]
+        if spec.finding in AREA_SHOWN_FINDINGS:
+            spec = replace(spec, shown=True)
+        layers.append(L.network_finding_layer(spec, matching, labels))
+    layers.append(L.practices_layer(inside, labels, title="Practices in the area"))
+    if outside:
+        layers.append(L.outside_members_layer(outside, labels))
+    layers.append(L.orphans_layer([f for f in inside if "orphaned" in f["properties"]["f"]], labels))
+    drawn = {f["properties"]["code"] for f in net_features}
     return _view(
         scope,
         conn,
         title=f"{area['name']} ({area['code']})",
         bounds=_bounds(repo.area_bounds(conn, area["id"])),
         layers=layers,
-        extra={"area": dict(area)},
+        extra={
+            "area": dict(area),
+            "summary": summary,
+            "colours": colours,
+            "not_drawn": [c for c in codes if c not in drawn],
+            "practices_on_map": len(inside),
+            "members_outside": len(outside),
+        },
     )
 
 
@@ -159,11 +208,14 @@ def network_view(conn, scope: Scope, links: Links) -> MapView:
     layers += _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links)
     layers[1].title = "This network"
     layers[1].link = None
-    members = [
-        {k: m.get(k) for k in ("code", "name", "postcode", "list_size", "list_size_date", "area_name")}
-        | {"findings": [findings_service.label(k, labels) for k in m.get("findings", [])]}
-        for m in detail.get("members", [])
-    ]
+    from geo_service.maps.network_page import network_findings  # findings written for people (wording)
+
+    written = network_findings(conn, detail)
+    members = written["members"]
+    # Popups say what the page says: the network's findings as sentences (maps.js shows ``d`` when present).
+    for f in layers[1].features or []:
+        if f["properties"].get("code") == code and written["texts"]:
+            f["properties"]["d"] = [t["sentence"] for t in written["texts"]]
     explained = [{"key": k, "label": findings_service.label(k, labels)} for k in nf[code]]
     explanations = findings_service.check_explanations()
     evidence = [
@@ -186,6 +238,7 @@ def network_view(conn, scope: Scope, links: Links) -> MapView:
             "unknown_list_sizes": summary.get("unknown_sizes"),
             "findings": explained,
             "evidence": evidence,
+            "written": written,
         },
     )
 
@@ -199,6 +252,7 @@ def overview_view(conn, scope: Scope, links: Links) -> MapView:
         title=f"{bs['name']}: findings by area",
         bounds=_bounds(repo.boundary_set_extent(conn, bs["id"])),
         layers=[L.overview_layer(links.overview_data, links.area)],
+        extra={"areas": search_repo.areas_of_set(conn, bs["id"])},  # the map's areas as a text list (issue 11)
     )
 
 
@@ -282,9 +336,11 @@ def _moved_networks(value) -> list[str]:
 
 def compare_views(
     conn, scope_a: Scope, scope_b: Scope, links_a: Links, links_b: Links
-) -> tuple[MapView, MapView, list[dict], dict]:
+) -> tuple[MapView, MapView, list[dict], dict, dict]:
     """Two area views of the same area, each in its own scope, each with a layer of the practices (shown
-    on either map) whose network differs; the moves and check counts come from the engine's comparison."""
+    on either map) whose network differs; the moves, check counts and the rest of the story (networks added,
+    removed, renamed, merged, split, populations, boundary change) come from the engine's comparison, which is
+    returned last."""
     result = service.compare_scenarios(
         conn,
         scope_a.scenario["slug"],
@@ -303,6 +359,8 @@ def compare_views(
             "name": m["name"],
             "from": _moved_networks(m["from"]),
             "to": _moved_networks(m["to"]),
+            "from_named": [_named_network(n) for n in m["from_networks"]],
+            "to_named": [_named_network(n) for n in m["to_networks"]],
         }
         for m in result["practices_moved"]
         if m["code"] in feats_a or m["code"] in feats_b
@@ -312,10 +370,15 @@ def compare_views(
         moved_feats = []
         for m in moved:
             f = feats.get(m["code"]) or feats_a.get(m["code"]) or feats_b[m["code"]]
-            props = dict(f["properties"], other=", ".join(m[side]) or "none")
+            props = dict(f["properties"], other=", ".join(m[side + "_named"]) or "none")
             moved_feats.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
         view.layers.append(L.moved_layer(moved_feats, labels))
-    return view_a, view_b, moved, result["checks"]
+    return view_a, view_b, moved, result["checks"], result
+
+
+def _named_network(net: dict) -> str:
+    """ "SOUTH MAIDSTONE PCN (U92034)": a network's name beside its code."""
+    return f"{net['name']} ({net['code']})" if net.get("name") else net["code"]
 
 
 def _layer(view: MapView, key: str) -> L.Layer:

@@ -14,6 +14,18 @@ def register_web(app: Flask) -> None:
     errors.register(app)
     security_headers.register(app)
     compression.register(app)
+    from geo_service.web import access
+
+    access.register(app)  # sessions, CSRF, request ids, /sign-in: before any blueprint with write routes
+    from geo_service.web import plans as plans_web
+
+    plans_web.register(app)  # issue 12: draft/private scenarios hidden from every route; the plan editor
+    from geo_service.web import audit_views
+
+    app.register_blueprint(audit_views.bp)
+    from geo_service.web import approval
+
+    app.register_blueprint(approval.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -28,3 +40,14 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(maps.bp)
     app.register_blueprint(layers_api.bp)
+    from geo_service.web import ogc
+
+    app.register_blueprint(ogc.bp)  # issue 13: OGC API – Features and vector tiles under /ogc
+    from geo_service.web import canonical_urls
+    from geo_service.web import search as search_pages
+
+    app.register_blueprint(search_pages.bp)
+    canonical_urls.register(app)  # after input validation: codes in any case redirect to the stored spelling
+    from geo_service.web import api_docs
+
+    app.register_blueprint(api_docs.bp)  # /api/openapi.json and /api/docs

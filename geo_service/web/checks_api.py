@@ -16,11 +16,14 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
 
-from geo_service.analysis import report, service
+from geo_service.analysis import described, report, service
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache, data_state
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import checks as schemas
+from geo_service.web.schemas import common
 
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
 
@@ -77,35 +80,71 @@ def _run(slug: str, detail: str | None = None) -> dict:
 
 
 @bp.get("/scenarios/<slug>/checks")
+@operation(
+    tags=["checks"],
+    summary="Run every check on a scenario (summary counts and findings)",
+    query=schemas.ChecksQuery,
+    responses={200: common.json_response(schemas.ChecksResult), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def checks(slug: str):
-    return _cached("checks", "application/json", lambda: (_json(_run(slug)), {}))
+    # Machine fields as before; each item also carries ``description`` and ``evidence_table`` (analysis.wording).
+    return _cached("checks", "application/json", lambda: (_json(described.describe_items(get_conn(), _run(slug))), {}))
 
 
 @bp.get("/scenarios/<slug>/checks.csv")
+@operation(
+    tags=["checks"],
+    summary="Every finding of every check as CSV (one row per finding)",
+    query=schemas.ChecksCsvQuery,
+    responses={
+        200: common.content("text/csv", description="Findings, one row per finding.", binary=False),
+        304: common.NOT_MODIFIED,
+        **common.problems(400, 404),
+    },
+)
 def checks_csv(slug: str):
     def build():
         result = _run(slug, detail="full")
         name = f"checks-{result['scenario']['slug']}-{result['boundary_set']['slug']}"
         if result["area"]:
             name += f"-{result['area']['ods_code'] or result['area']['gss_code']}"
-        return report.to_csv(result).encode(), {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        names = described.names_for(get_conn(), result["items"])
+        return report.to_csv(result, names).encode(), {"Content-Disposition": f'attachment; filename="{name}.csv"'}
 
     return _cached("csv", "text/csv", build)
 
 
 @bp.get("/scenarios/<slug>/networks/<code>")
+@operation(
+    tags=["checks"],
+    summary="One network: members, population and its findings",
+    path=common.NetworkPath,
+    query=schemas.NetworkQuery,
+    responses={200: common.json_response(schemas.NetworkDetail), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def network(slug: str, code: str):
     return _cached(
         "network",
         "application/json",
         lambda: (
-            _json(service.network_detail(get_conn(), slug, code, request.args.get("boundary_set"), _params())),
+            _json(
+                described.describe_items(
+                    get_conn(),
+                    service.network_detail(get_conn(), slug, code, request.args.get("boundary_set"), _params()),
+                )
+            ),
             {},
         ),
     )
 
 
 @bp.get("/scenarios/compare")
+@operation(
+    tags=["checks"],
+    summary="Compare two scenarios: practices moved, networks changed, checks side by side",
+    query=schemas.CompareQuery,
+    responses={200: common.json_response(schemas.Comparison), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def compare():
     def build():
         result = service.compare_scenarios(

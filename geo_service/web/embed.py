@@ -19,7 +19,10 @@ from geo_service.embeds.views import embed_scope, parse_version, parse_view
 from geo_service.maps.views import boundary_set_is_explicit
 from geo_service.scope import Scope
 from geo_service.web.connection import database, get_conn
+from geo_service.web.openapi import operation
 from geo_service.web.public_urls import public_base, public_url_for
+from geo_service.web.schemas import common
+from geo_service.web.schemas import embed as schemas
 from geo_service.web.security_headers import allow_script_hashes
 
 bp = Blueprint("embed", __name__)
@@ -49,6 +52,13 @@ def _not_modified(etag: str, cache_control: str) -> Response | None:
 
 
 @bp.get("/embed/<scenario>/<kind>s/<code>")
+@operation(
+    tags=["embeds"],
+    summary="An embeddable map of an area or network (for an iframe)",
+    path=schemas.EmbedPath,
+    query=schemas.EmbedQuery,
+    responses={200: common.html("The map, for an iframe."), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def embed_map(scenario: str, kind: str, code: str):
     from geo_service.web.embed_render import render_embed
 
@@ -74,6 +84,12 @@ def embed_map(scenario: str, kind: str, code: str):
 
 
 @bp.get("/oembed")
+@operation(
+    tags=["embeds"],
+    summary="oEmbed for a map page URL",
+    query=schemas.OEmbedQuery,
+    responses={200: common.json_response(schemas.OEmbed), **common.problems(400, 404, 501)},
+)
 def oembed():
     body = oembed_service.oembed(
         get_conn(),

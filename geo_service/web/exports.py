@@ -19,6 +19,9 @@ from geo_service.exports import service
 from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
 from geo_service.exports.vector import ExportFile, ascii_line
 from geo_service.web.connection import get_conn
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import common
+from geo_service.web.schemas import exports as schemas
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
 PRINT_QUEUE = "geo_print_queue"
@@ -56,6 +59,12 @@ def _stream(export: ExportFile) -> Response:
 
 
 @bp.get("/export")
+@operation(
+    tags=["exports"],
+    summary="A layer as a GIS file: GeoPackage, GeoJSON, Shapefile (zip), KML or CSV",
+    query=schemas.ExportQuery,
+    responses={200: schemas.export_responses(), **common.problems(400, 404)},
+)
 def export(slug: str):
     args = request.args
     result = service.export_vector(
@@ -104,10 +113,30 @@ def _render_print(slug: str, kind: str, code: str, fmt: str, args) -> ExportFile
 
 
 @bp.get("/areas/<code>/print.<fmt>")
+@operation(
+    tags=["prints"],
+    summary="A print-ready map of an area (PNG or PDF)",
+    path=schemas.PrintPath,
+    query=schemas.PrintQuery,
+    responses={
+        200: common.content(*schemas.PRINT_MEDIA_TYPES, description="The map."),
+        **common.problems(400, 404, 503),
+    },
+)
 def print_area(slug: str, code: str, fmt: str):
     return _print(slug, "area", code, fmt)
 
 
 @bp.get("/networks/<code>/print.<fmt>")
+@operation(
+    tags=["prints"],
+    summary="A print-ready map of a network (PNG or PDF)",
+    path=schemas.PrintPath,
+    query=schemas.PrintQuery,
+    responses={
+        200: common.content(*schemas.PRINT_MEDIA_TYPES, description="The map."),
+        **common.problems(400, 404, 503),
+    },
+)
 def print_network(slug: str, code: str, fmt: str):
     return _print(slug, "network", code, fmt)

@@ -47,6 +47,10 @@ WHOLE = Rule(_p(r"[0-9]+"), "a whole number written with the digits 0-9", 9)
 NUMBER = Rule(_p(r"[A-Za-z0-9.,_+-]+"), "a number written with the digits 0-9", 40)
 DATE = Rule(_p(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date like 2019-12-04", 10)
 CRS = Rule(_p(r"[A-Za-z0-9:]+"), "an EPSG code such as 27700 or EPSG:27700", 20)
+# issue 13 (OGC API): CRS URIs (http://www.opengis.net/def/crs/EPSG/0/27700), bbox lists, ISO dates/intervals.
+CRS_REF = Rule(_p(r"[A-Za-z0-9:/._\[\]-]+"), "an EPSG code (EPSG:27700) or an OGC CRS URI", 100)
+BBOX = Rule(_p(r"[0-9eE.,+ -]+"), "numbers separated by commas", 200)
+DATETIME = Rule(_p(r"[0-9TZtz:.+/ -]*"), "a date, date-time or interval like 2019-04-01/2020-03-31", 60)
 LAYERS = Rule(_p(r"[A-Za-z0-9_, ]*"), "a comma-separated list of layer names", 400)
 TEXT = Rule(None, "text", 100)
 URL = Rule(None, "a URL", 2000)
@@ -77,7 +81,23 @@ RULES: dict[str, Rule] = {
     "legend": WORD,
     "download": WORD,
     "layers": LAYERS,
-    "crs": CRS,
+    "crs": CRS_REF,  # issue 13: also OGC CRS URIs; exports check the code themselves
+    "bbox-crs": CRS_REF,
+    "bbox": BBOX,
+    "datetime": DATETIME,
+    "limit": NUMBER,
+    "offset": NUMBER,
+    "f": WORD,
+    "collection_id": SLUG,
+    "feature_id": CODE,
+    "ods_code": CODE,
+    "gss_code": CODE,
+    "commissioner_code": CODE,
+    "network_code": CODE,
+    "lead_commissioner_code": CODE,
+    "finding": WORD,
+    "current": WORD,
+    "postcode": TEXT,
     "dpi": WHOLE,
     "height": WHOLE,
     "maxwidth": WHOLE,
@@ -87,6 +107,11 @@ RULES: dict[str, Rule] = {
     "as_of": DATE,
     "q": TEXT,
     "url": URL,
+    "next": PATH,  # issue 12: /sign-in?next=<local path>
+    "page": WHOLE,  # issue 12: audit pages
+    "practice": CODE,  # issue 12: /api/v1/audit?practice=<ODS>
+    "status": WORD,  # issue 12: change requests by status
+    "done": TEXT,  # issue 12: the change-requests page's confirmation
     **{name: NUMBER for name in SPECS},
 }
 

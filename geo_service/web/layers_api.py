@@ -20,6 +20,9 @@ from geo_service.scope import Scope, resolve_scope
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 from geo_service.web.maps import links, requested_boundary_set
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import common
+from geo_service.web.schemas import layers as schemas
 
 bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
 
@@ -61,6 +64,12 @@ def _cached(scope: Scope, build) -> Response:
 
 
 @bp.get("/<scenario>/areas.geojson")
+@operation(
+    tags=["map layers"],
+    summary="Every area of a boundary set with its number of findings (overview map layer)",
+    query=schemas.OverviewQuery,
+    responses={200: common.geojson_collection(), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def overview_areas(scenario: str):
     """Every area of a boundary set with its number of findings (the overview map's layer)."""
     tolerance = views.check_overview_tolerance(request.args.get("simplify"))
@@ -69,6 +78,12 @@ def overview_areas(scenario: str):
 
 
 @bp.get("/<scenario>/practices")
+@operation(
+    tags=["map layers"],
+    summary="Search practices by name, ODS code or postcode prefix",
+    query=schemas.PracticeSearchQuery,
+    responses={200: common.json_response(schemas.PracticeSearch), **common.problems(400, 404)},
+)
 def search_practices(scenario: str):
     """Practice search for the overview: ``?q=`` name fragment, ODS code or postcode prefix."""
     scope = resolve_scope(get_conn(), scenario, requested_boundary_set())
@@ -77,6 +92,12 @@ def search_practices(scenario: str):
 
 
 @bp.get("/<scenario>/areas/<code>/layers/<key>.geojson")
+@operation(
+    tags=["map layers"],
+    summary="One layer of an area map (networks, practices, orphaned, ...)",
+    query=schemas.LayerQuery,
+    responses={200: common.geojson_collection(), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+)
 def area_layer(scenario: str, code: str, key: str):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""
     scope = resolve_scope(get_conn(), scenario, requested_boundary_set(), area=code)

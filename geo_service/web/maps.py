@@ -16,12 +16,15 @@ from werkzeug.routing import BuildError
 from geo_service.analysis.findings import SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state
 from geo_service.errors import InvalidParameter
-from geo_service.maps import views
+from geo_service.maps import area_panel, views
 from geo_service.maps.builder import MapOptions, render_map, render_pair
 from geo_service.scope import Scope, resolve_scope
 from geo_service.web.connection import get_conn
 from geo_service.web.embed import share_context
+from geo_service.web.openapi import operation
 from geo_service.web.public_urls import public_base
+from geo_service.web.schemas import common
+from geo_service.web.schemas import pages as page_schemas
 from geo_service.web.security_headers import cached_rendering, csp_nonce, with_request_nonce
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
@@ -140,10 +143,19 @@ def _compare_scopes(conn):
 
 
 @bp.get("/<scenario>")
+@operation(
+    tags=["pages"],
+    summary="Overview map of a scenario (every area and its findings)",
+    query=page_schemas.MapPageQuery,
+    responses={200: common.html(), **common.problems(400, 404)},
+)
 @cached_page(_overview_scope)
 def overview(scope: Scope):
     map_links = links(scope)
     view = views.overview_view(get_conn(), scope, map_links)
+    from geo_service.maps.population_chart import distribution_for  # issue 11: populations against the band
+
+    view.extra["population_chart"] = distribution_for(get_conn(), scope)
     view.extra["search"] = {
         "label": "Search areas and practices",
         "placeholder": "Area, practice name, ODS code or postcode",
@@ -155,15 +167,34 @@ def overview(scope: Scope):
 
 
 @bp.get("/<scenario>/areas/<code>")
+@operation(
+    tags=["pages"],
+    summary="Area map: networks, practices and findings in one area",
+    query=page_schemas.MapPageQuery,
+    responses={200: common.html(), **common.problems(400, 404)},
+)
 @cached_page(_area_scope)
 def area_map(scope: Scope):
-    view = views.area_view(get_conn(), scope, links(scope))
-    rendered = render_map(view, map_options())
+    map_links = links(scope)
+    view = views.area_view(get_conn(), scope, map_links)
+    x = view.extra
+    x["panel"] = area_panel.panel(x["summary"], x["area"]["name"], x["colours"], x["not_drawn"], x["practices_on_map"])
+    # The layer list folds to Leaflet's icon: the finding layers the planner needs are on when the map opens.
+    rendered = render_map(view, map_options(layer_control_collapsed=True))
     share = share_context("area", scope, view.data_version, view.title)
-    return _page("maps/area.html", view, rendered, area=view.extra["area"], share=share)
+    return _page(
+        "maps/area.html", view, rendered, area=x["area"], share=share, network_url=map_links.network, chart_svg=None
+    )
 
 
 @bp.get("/<scenario>/networks/<code>")
+@operation(
+    tags=["pages"],
+    summary="Network map: members, polygon and findings of one network",
+    path=common.NetworkPath,
+    query=page_schemas.MapPageQuery,
+    responses={200: common.html(), **common.problems(400, 404)},
+)
 @cached_page(_network_scope)
 def network_map(scope: Scope):
     view = views.network_view(get_conn(), scope, links(scope))
@@ -173,9 +204,17 @@ def network_map(scope: Scope):
 
 
 @bp.get("/compare")
+@operation(
+    tags=["pages"],
+    summary="Two scenarios side by side in one area",
+    query=page_schemas.ComparePageQuery,
+    responses={200: common.html(), **common.problems(400, 404)},
+)
 @cached_page(_compare_scopes)
 def compare(scope_a: Scope, scope_b: Scope):
-    view_a, view_b, moved, checks = views.compare_views(get_conn(), scope_a, scope_b, links(scope_a), links(scope_b))
+    view_a, view_b, moved, checks, story = views.compare_views(
+        get_conn(), scope_a, scope_b, links(scope_a), links(scope_b)
+    )
     # Half-width maps: layer control and legend start folded so the maps stay visible.
     rendered = render_pair(view_a, view_b, map_options(layer_control_collapsed=True, legend_collapsed=True))
     check_rows = [{"key": k, "label": SUMMARY_KEYS.get(k, k), **v} for k, v in checks.items()]
@@ -186,5 +225,6 @@ def compare(scope_a: Scope, scope_b: Scope):
         view_b=view_b,
         moved=moved,
         checks=check_rows,
+        story=story,
         area=view_a.extra["area"],
     )

@@ -1,16 +1,63 @@
-"""Server-rendered HTML pages (index)."""
+"""Server-rendered HTML pages: the home page that starts the work, and the switch that the scenario and
+boundary-set pickers of every map page submit to (a plain GET form: works without JavaScript)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from geo_service import catalogue
+from geo_service.db.repositories import scope as scope_repo
+from geo_service.errors import GeoServiceError
+from geo_service.navigation import home as home_service
+from geo_service.scope import resolve_scope
 from geo_service.web.connection import get_conn
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import common
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
+@operation(tags=["pages"], summary="Home page: what is loaded, links to every map", responses={200: common.html()})
 def index():
-    summary = catalogue.overview(get_conn())
-    return render_template("index.html", summary=summary)
+    return render_template("index.html", summary=home_service.home(get_conn()))
+
+
+@bp.get("/switch")
+def switch():
+    """Go to the same kind of page in another scenario or boundary set: the area (or network) there when it
+    exists, else that scenario's overview on that boundary set."""
+    args = request.args
+    conn = get_conn()
+    scope = resolve_scope(conn, args.get("scenario") or "")
+    bs = args.get("boundary_set") or None
+    if bs:
+        row = scope_repo.boundary_set(conn, bs)
+        bs = row["slug"] if row is not None and row["dataset"] == scope.dataset else None
+    slug = scope.scenario["slug"]
+    extra = {"boundary_set": bs} if bs and bs != scope.boundary_set["slug"] else {}
+    for key, endpoint in (("area", "maps.area_map"), ("network", "maps.network_map")):
+        code = args.get(key)
+        if not code:
+            continue
+        try:
+            found = resolve_scope(conn, slug, bs, **{key: code})
+        except GeoServiceError:  # not in that scenario / boundary set: its overview instead
+            break
+        code = found.area["code"] if key == "area" else found.network["code"]
+        return redirect(url_for(endpoint, scenario=slug, code=code, **extra), code=303)
+    return redirect(url_for("maps.overview", scenario=slug, **extra), code=303)
+
+
+@bp.app_context_processor
+def switcher_context():
+    """``switcher_options(view)``: the scenarios and the boundary sets (of the view's dataset) to switch to."""
+
+    def switcher_options(view) -> dict:
+        conn = get_conn()
+        dataset = view.scenario["dataset"]
+        return {
+            "scenarios": scope_repo.scenarios(conn),
+            "boundary_sets": scope_repo.boundary_sets(conn, dataset),
+        }
+
+    return {"switcher_options": switcher_options}

@@ -78,6 +78,19 @@
     }
   }
 
+  // Phone widths (under 600 px): controls start folded.
+  GeoMaps.narrow = function () {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 599.98px)").matches);
+  };
+
+  // An open popup sits above the map's controls (legend, layers, search), which would otherwise cover it.
+  function raisePopups(map) {
+    if (map._geoRaise) return;
+    map._geoRaise = true;
+    map.on("popupopen", function () { L.DomUtil.addClass(map.getContainer(), "geo-popup-open"); });
+    map.on("popupclose", function () { L.DomUtil.removeClass(map.getContainer(), "geo-popup-open"); });
+  }
+
   GeoMaps.isReady = function () {
     return GeoMaps.ready === true;
   };
@@ -116,8 +129,13 @@
     return style;
   }
 
-  function findingsList(spec, keys) {
+  function findingsList(spec, keys, sentences) {
     var ul = node("ul", "geo-popup__findings");
+    // Findings written for people (analysis.wording), when the page sent them; else the short labels.
+    if (sentences && sentences.length) {
+      sentences.forEach(function (t) { ul.appendChild(node("li", null, t)); });
+      return ul;
+    }
     (keys || []).forEach(function (k) {
       ul.appendChild(node("li", null, (spec.findingLabels && spec.findingLabels[k]) || k));
     });
@@ -141,7 +159,7 @@
     wrap.appendChild(dl);
     if ((spec.popup || []).some(function (f) { return f[2] === "findings"; })) {
       wrap.appendChild(node("p", "geo-popup__subtitle", "Findings"));
-      wrap.appendChild(findingsList(spec, props.f));
+      wrap.appendChild(findingsList(spec, props.f, props.d));
     }
     if (spec.link) {
       var a = node("a", "geo-popup__link", spec.linkText || "Open");
@@ -173,8 +191,82 @@
     layer.feature = feature;
   }
 
+  /* Permanent network names at each feature's point on surface (props.lp), shown from spec.labels.minZoom.
+   * Placed without overlap: after every zoom or move, labels are laid out largest population first and a
+   * label that would overlap one already placed (or lie off screen) is hidden; its name stays in the
+   * tooltip, popup and the side panel. Text goes in through textContent. */
+  function labelLayer(map, spec, group) {
+    var labels = [];
+    var layer = L.layerGroup();
+    group.eachLayer(function (f) {
+      var p = f.feature.properties || {};
+      if (!p.lp) return;
+      var el = node("span", "geo-label__text", p.name);
+      var marker = L.marker([p.lp[1], p.lp[0]], {
+        icon: L.divIcon({ className: "geo-label", html: el, iconSize: null }),
+        interactive: false,
+        keyboard: false,
+      });
+      marker._geoCode = p.code;
+      marker._geoRank = Number(p.population || 0);
+      labels.push(marker);
+      layer.addLayer(marker);
+    });
+    labels.sort(function (a, b) { return b._geoRank - a._geoRank || String(a._geoCode).localeCompare(String(b._geoCode)); });
+    function place() {
+      var show = map.getZoom() >= ((spec.labels && spec.labels.minZoom) || 0);
+      var view = map.getContainer().getBoundingClientRect();
+      var taken = [];
+      labels.forEach(function (m) {
+        var el = m.getElement();
+        if (!el) return;
+        el.setAttribute("data-code", m._geoCode);
+        var visible = false;
+        if (show) {
+          el.style.visibility = "hidden";
+          el.style.display = "";
+          var r = (el.firstChild || el).getBoundingClientRect(); // the text box (the marker itself is 0×0)
+          var inside = r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
+          visible = inside && !taken.some(function (t) {
+            return r.left < t.right + 2 && r.right + 2 > t.left && r.top < t.bottom + 1 && r.bottom + 1 > t.top;
+          });
+          if (visible) taken.push(r);
+        }
+        el.style.visibility = visible ? "visible" : "hidden";
+        el.style.display = visible ? "" : "none";
+        el.setAttribute("data-placed", visible ? "true" : "false");
+      });
+    }
+    map.on("zoomend moveend resize", place);
+    group.on("add", function () { map.addLayer(layer); place(); });
+    group.on("remove", function () { map.removeLayer(layer); });
+    if (map.hasLayer(group)) { map.addLayer(layer); }
+    map.whenReady(function () { setTimeout(place, 0); });
+    group._geoLabels = layer;
+    GeoMaps.placeLabels = place;
+    return layer;
+  }
+
+  /* Focus one feature of a layer by code: fit it, open its popup (the side panel's rows call this). */
+  GeoMaps.focusFeature = function (map, key, code) {
+    var groups = GeoMaps.layers[mapName(map)] || [];
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i]._geoSpec.key !== key) continue;
+      var hit = null;
+      groups[i].eachLayer(function (layer) {
+        if (!hit && layer.feature && layer.feature.properties.code === code) hit = layer;
+      });
+      if (hit) {
+        focusOn(map, { layer: hit, spec: groups[i]._geoSpec, group: groups[i] });
+        return true;
+      }
+    }
+    return false;
+  };
+
   GeoMaps.featureLayer = function (map, spec, data) {
     var name = mapName(map);
+    raisePopups(map);
     var group = L.geoJSON(null, {
       style: function (f) { return styleFor(spec, f); },
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleFor(spec, f)); },
@@ -185,6 +277,7 @@
     if (data) {
       group.addData(data);
       setCount(map, spec, data.features.length);
+      if (spec.labels) labelLayer(map, spec, group);
     } else if (spec.url) {
       pending += 1;
       // Same request as the page's <link rel="preload" as="fetch" crossorigin>, so the preloaded body is used.
@@ -246,7 +339,7 @@
     var control = L.control({ position: (options && options.position) || "bottomleft" });
     control.onAdd = function () {
       var box = node("details", "geo-legend leaflet-bar");
-      box.open = !(options && options.collapsed);
+      box.open = !(options && options.collapsed) && !GeoMaps.narrow();
       box.appendChild(node("summary", "geo-legend__title", (options && options.title) || "Legend"));
       var list = node("ul", "geo-legend__list");
       entries.forEach(function (entry) {
@@ -298,7 +391,10 @@
   GeoMaps.search = function (map, options) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
-      var box = node("div", "geo-search leaflet-bar");
+      // A <details> box: open on wide screens, folded to its title under 600 px (phone).
+      var box = node("details", "geo-search leaflet-bar");
+      box.open = !GeoMaps.narrow();
+      box.appendChild(node("summary", "geo-search__toggle", options.label || "Search"));
       var id = mapName(map) + "-search";
       var label = node("label", "geo-search__label", options.label || "Search");
       label.setAttribute("for", id);
@@ -309,6 +405,7 @@
       input.setAttribute("autocomplete", "off");
       var results = node("ul", "geo-search__results");
       results.setAttribute("role", "listbox");
+      results.setAttribute("aria-label", (options.label || "Search") + ": results");
       box.appendChild(label);
       box.appendChild(input);
       box.appendChild(results);

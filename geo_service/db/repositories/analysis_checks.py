@@ -158,3 +158,21 @@ def summary_counts(conn, values: dict) -> dict:
         for part in json.loads(cur.fetchone()[0]):
             merged.update(part)
         return merged
+
+
+def network_rows(conn, values: dict) -> list[dict]:
+    """Every network in scope with the facts the rules read (the ``population`` CTE): members, population,
+    members without a list size, largest member. The area panel, map and print list exactly these networks
+    (issue 11: one source for the counts)."""
+    query = sql.SQL(
+        """WITH {ctes}
+        SELECT code, name, lead_commissioner_code, member_count, population, unknown_list_sizes,
+               largest_code, largest_name, largest_list_size
+          FROM population
+         ORDER BY code COLLATE "C"
+        """
+    ).format(ctes=_CTES)
+    with conn.cursor() as cur:
+        cur.execute(_NO_JIT + query, values)
+        columns = [d.name for d in cur.description]
+        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]

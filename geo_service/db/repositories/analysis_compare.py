@@ -13,22 +13,46 @@ _CURRENT = scope.current_membership("m")
 
 
 def current_memberships(conn, values: dict) -> list[dict]:
-    """(practice code, name, network code) for every current membership of the scope's scenario."""
+    """(practice code, name, network code and name) for every current membership of the scope's scenario, with
+    ``in_area``: the practice is in the scope's area (by location; always true without an area)."""
     with dict_cursor(conn) as cur:
         cur.execute(
             _WITH_PS
             + sql.SQL(
                 """SELECT ps.ods_code AS practice_code, ps.name AS practice_name, n.code AS network_code,
-                          n.name AS network_name
+                          n.name AS network_name, {in_area} AS in_area
                      FROM memberships m JOIN networks n ON n.id = m.network_id JOIN ps ON ps.practice_id = m.practice_id
                     WHERE m.scenario_id = %(scenario_id)s AND {current} ORDER BY 1, 3"""
-            ).format(current=_CURRENT),
+            ).format(current=_CURRENT, in_area=scope.practice_in_area("ps")),
             values,
         )
         return cur.fetchall()
 
 
+def area_overlaps(conn, from_set_id: int, to_set_id: int) -> list[dict]:
+    """How the areas of one boundary set map onto another's, measured by location: per pair of areas, the
+    number of postcode points (practice locations) that lie in both. Pairs sharing no point are absent."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """
+            SELECT fa.id AS from_id, coalesce(fa.ods_code, fa.gss_code) AS from_code, fa.name AS from_name,
+                   ta.id AS to_id, coalesce(ta.ods_code, ta.gss_code) AS to_code, ta.name AS to_name,
+                   count(*)::int AS points
+              FROM point_areas f
+              JOIN point_areas t ON t.point_id = f.point_id AND t.boundary_set_id = %(to_set)s
+              JOIN areas fa ON fa.id = f.area_id
+              JOIN areas ta ON ta.id = t.area_id
+             WHERE f.boundary_set_id = %(from_set)s
+             GROUP BY fa.id, ta.id ORDER BY 2, 5
+            """,
+            {"from_set": from_set_id, "to_set": to_set_id},
+        )
+        return cur.fetchall()
+
+
 def network_populations(conn, values: dict) -> list[dict]:
+    """Per network of the scope's scenario: current members, patients, and ``in_area`` (the network is in the
+    scope's area: led from it or with a current member located in it)."""
     with dict_cursor(conn) as cur:
         cur.execute(
             _WITH_PS
@@ -36,14 +60,15 @@ def network_populations(conn, values: dict) -> list[dict]:
                 """
             SELECT n.code, n.name, count(ps.practice_id)::int AS member_count,
                    coalesce(sum(ps.list_size), 0)::bigint AS population,
-                   count(ps.practice_id) FILTER (WHERE ps.list_size IS NULL)::int AS unknown_list_sizes
+                   count(ps.practice_id) FILTER (WHERE ps.list_size IS NULL)::int AS unknown_list_sizes,
+                   bool_or({in_area}) AS in_area
               FROM networks n
               LEFT JOIN memberships m ON m.network_id = n.id AND {current}
               LEFT JOIN ps ON ps.practice_id = m.practice_id
              WHERE n.scenario_id = %(scenario_id)s
              GROUP BY n.id ORDER BY n.code
             """
-            ).format(current=_CURRENT),
+            ).format(current=_CURRENT, in_area=scope.network_in_area("n")),
             values,
         )
         return cur.fetchall()

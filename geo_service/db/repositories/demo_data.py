@@ -113,9 +113,10 @@ def insert_networks(conn, scenario_id: int, rows: list[tuple], source_id: int) -
     with conn.cursor() as cur:
         _stage(cur, "stage_networks", rows)
         cur.execute(
-            """INSERT INTO networks (scenario_id, code, name, lead_commissioner_code, geom, geom_made_valid, source_id)
+            """INSERT INTO networks (scenario_id, code, name, lead_commissioner_code, geom, geom_made_valid, source_id,
+                                   geom_origin)
                SELECT %(sc)s, code, name, lead, ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4326)),
-                      made_valid, %(src)s
+                      made_valid, %(src)s, CASE WHEN wkb IS NULL THEN NULL ELSE 'imported' END
                  FROM stage_networks""",
             {"sc": scenario_id, "src": source_id},
         )

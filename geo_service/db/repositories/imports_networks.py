@@ -153,7 +153,7 @@ def attach_network_geoms(conn, scenario: int) -> dict[str, int]:
     with conn.cursor() as cur:
         cur.execute(
             """UPDATE networks n SET geom = ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(s.wkb, 'hex')), 4326)),
-                      geom_made_valid = s.made_valid
+                      geom_made_valid = s.made_valid, geom_origin = 'imported'
                  FROM plan_network_geoms x JOIN stage_network_geoms s ON s.n = x.n
                 WHERE x.network_id = n.id AND x.action IN ('added', 'updated')"""
         )

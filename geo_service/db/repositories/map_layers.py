@@ -22,6 +22,7 @@ _PS = scope_sql.practice_state_cte("ps")
 _CURRENT = scope_sql.current_membership("m")
 _IN_AREA = scope_sql.practice_in_area("ps")
 _NETWORK_IN_AREA = scope_sql.network_in_area("n")
+_IN_SCOPE = scope_sql.in_scope_practice("ps")
 
 
 # The area of the scope's boundary set a practice (practice-state row ``ps``) belongs to on the overview and
@@ -133,7 +134,10 @@ def network_features(
                    CASE WHEN n.geom IS NOT NULL THEN {simplified}
                         ELSE ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_ConvexHull(
                                  ST_Collect(ST_Transform(mb.location, 27700))), %(buf)s, 8), 4326), 5)
-                   END AS geometry
+                   END AS geometry,
+                   ST_AsGeoJSON(ST_PointOnSurface(coalesce(n.geom,
+                       ST_Transform(ST_ConvexHull(ST_Collect(ST_Transform(mb.location, 27700))), 4326))), 5)
+                       AS label_point
               FROM networks n LEFT JOIN members mb ON mb.network_id = n.id
              WHERE n.scenario_id = %(scenario_id)s AND {where}
              GROUP BY n.id
@@ -145,6 +149,38 @@ def network_features(
         return cur.fetchall()
 
 
+def network_adjacency(conn, values: dict, codes: list[str], gap_m: float = 50.0, hull_buffer: float = 400.0):
+    """Pairs (code, code) of the given networks whose shapes (polygon, else the buffered hull of their located
+    current members, as drawn) touch, overlap or lie within ``gap_m`` metres: the graph the map colours so
+    that neighbours never share a colour. ``gap_m`` covers what simplification for display may close."""
+    if not codes:
+        return []
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                """
+            WITH {ps},
+            shapes AS MATERIALIZED (
+                SELECT n.code,
+                       coalesce(ST_Transform(n.geom, 27700),
+                                ST_Buffer(ST_ConvexHull(ST_Collect(ST_Transform(ps.location, 27700))), %(buf)s, 8))
+                           AS g
+                  FROM networks n
+                  LEFT JOIN memberships m ON m.network_id = n.id AND n.geom IS NULL AND {current}
+                  LEFT JOIN ps ON ps.practice_id = m.practice_id
+                 WHERE n.scenario_id = %(scenario_id)s AND n.code = ANY(%(codes)s)
+                 GROUP BY n.id
+            )
+            SELECT a.code, b.code FROM shapes a JOIN shapes b ON a.code < b.code AND ST_DWithin(a.g, b.g, %(gap)s)
+             WHERE a.g IS NOT NULL AND b.g IS NOT NULL
+             ORDER BY 1, 2
+            """
+            ).format(ps=_PS, current=_CURRENT),
+            {**values, "codes": list(codes), "gap": gap_m, "buf": hull_buffer},
+        )
+        return [(a, b) for a, b in cur.fetchall()]
+
+
 def practice_features(conn, values: dict, network_id: int | None = None) -> list[dict]:
     """Active located practices of the scope's area (commissioned by it, located in it, or current members
     of one of its networks), or the current members of the network ``network_id``; each with its current
@@ -153,11 +189,11 @@ def practice_features(conn, values: dict, network_id: int | None = None) -> list
         where = sql.SQL("ps.practice_id IN (SELECT c.practice_id FROM cur c WHERE c.network_id = %(network_id)s)")
     else:
         where = sql.SQL(
-            """({in_area}
+            """(({in_scope} AND {in_area})
                 OR ps.practice_id IN (SELECT c.practice_id FROM cur c
                                         JOIN networks n ON n.id = c.network_id
                                        WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}))"""
-        ).format(in_area=_IN_AREA, network_in_area=_NETWORK_IN_AREA)
+        ).format(in_scope=_IN_SCOPE, in_area=_IN_AREA, network_in_area=_NETWORK_IN_AREA)
     with dict_cursor(conn) as cur:
         cur.execute(
             sql.SQL(
@@ -171,7 +207,8 @@ def practice_features(conn, values: dict, network_id: int | None = None) -> list
                    ps.commissioner_code AS commissioner,
                    coalesce(nets.codes, ARRAY[]::text[]) AS networks,
                    coalesce(nets.names, ARRAY[]::text[]) AS network_names,
-                   ST_X(ps.location) AS lon, ST_Y(ps.location) AS lat
+                   ST_X(ps.location) AS lon, ST_Y(ps.location) AS lat,
+                   ({in_scope} AND {in_area}) AS in_area
               FROM ps
               LEFT JOIN LATERAL (
                    SELECT array_agg(n.code ORDER BY n.code) AS codes, array_agg(n.name ORDER BY n.code) AS names
@@ -180,7 +217,7 @@ def practice_features(conn, values: dict, network_id: int | None = None) -> list
              WHERE ps.status = 'active' AND ps.location IS NOT NULL AND {where}
              ORDER BY ps.ods_code
             """
-            ).format(ps=_PS, current=_CURRENT, where=where),
+            ).format(ps=_PS, current=_CURRENT, where=where, in_scope=_IN_SCOPE, in_area=_IN_AREA),
             {**values, "network_id": network_id},
         )
         return cur.fetchall()

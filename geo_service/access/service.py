@@ -1,0 +1,161 @@
+"""Users, roles, passwords and API tokens. Called by the web layer and the ``geo-service users`` CLI.
+
+Passwords are hashed with argon2id (argon2-cffi's memory-hard default). API tokens are
+``secrets.token_urlsafe(32)`` (256 random bits): only their sha256 is stored, since a random token of that
+size cannot be brute-forced, a slow hash would add nothing but latency to every API call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from geo_service.db.repositories import users as users_repo
+from geo_service.errors import Conflict, InvalidParameter, NotFound
+
+ROLES = ("editor", "approver", "admin")
+EVERYWHERE = "*"
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
+# A hash to verify against when the user is unknown, so the answer takes as long either way.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone making a change: a signed-in user, an API token's user, or the bootstrap admin token."""
+
+    id: int | None
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    approver_for: frozenset[str]  # commissioner codes; '*' = all
+    editor_for: frozenset[str] = frozenset()  # commissioner codes an editor role is limited to; '*' = all
+    via: str = "session"  # 'session' | 'token' | 'bootstrap'
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    def has_role(self, role: str, commissioner: str | None = None) -> bool:
+        """Admins may do anything; otherwise the role, limited to ``commissioner`` when given."""
+        if self.is_admin:
+            return True
+        if role not in self.roles:
+            return False
+        if commissioner is None:
+            return True
+        scope = self.approver_for if role == "approver" else self.editor_for
+        return EVERYWHERE in scope or commissioner in scope
+
+    def may_approve(self, commissioner: str | None) -> bool:
+        return self.has_role("approver", commissioner or EVERYWHERE)
+
+
+BOOTSTRAP_ADMIN = Actor(None, "bootstrap-admin", "Bootstrap admin (GEO_ADMIN_TOKEN)", frozenset({"admin"}),
+                        frozenset({EVERYWHERE}), frozenset({EVERYWHERE}), via="bootstrap")  # fmt: skip
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.fullmatch(name):
+        raise InvalidParameter("username", "A username is 1-64 lower-case letters, digits, '.', '_' or '-'.")
+    return name
+
+
+def add_user(conn, username: str, display_name: str, password: str | None) -> int:
+    name = _check_username(username)
+    if users_repo.find_user(conn, name):
+        raise Conflict(f"User '{name}' already exists.")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidParameter("password", f"A password needs at least {MIN_PASSWORD} characters.")
+    return users_repo.insert_user(conn, name, display_name or name, hash_password(password) if password else None)
+
+
+def user(conn, username: str) -> dict:
+    row = users_repo.find_user(conn, username)
+    if row is None:
+        raise NotFound(f"No user '{username}'.")
+    return row
+
+
+def actor_for_user(conn, row: dict, via: str = "session") -> Actor:
+    roles = users_repo.roles_of(conn, row["id"])
+    names = frozenset(r["role"] for r in roles)
+    approver_for = frozenset(r["commissioner_code"] or EVERYWHERE for r in roles if r["role"] == "approver")
+    editor_for = frozenset(r["commissioner_code"] or EVERYWHERE for r in roles if r["role"] == "editor")
+    return Actor(row["id"], row["username"], row["display_name"], names, approver_for, editor_for, via)
+
+
+def actor_by_id(conn, user_id: int) -> Actor | None:
+    row = users_repo.get_user(conn, user_id)
+    if row is None or row["disabled"]:
+        return None
+    return actor_for_user(conn, row)
+
+
+def authenticate(conn, username: str, password: str) -> Actor | None:
+    """The actor for a right username and password of an enabled user, else None (same time either way)."""
+    row = users_repo.find_user(conn, username.strip()) if username else None
+    stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+        ok = row is not None and stored is not _DUMMY_HASH
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row["disabled"]:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        users_repo.set_password_hash(conn, row["id"], hash_password(password))
+    return actor_for_user(conn, row)
+
+
+def set_password(conn, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidParameter("password", f"A password needs at least {MIN_PASSWORD} characters.")
+    users_repo.set_password_hash(conn, user(conn, username)["id"], hash_password(password))
+
+
+def grant(conn, username: str, role: str, commissioner: str | None = None) -> bool:
+    if role not in ROLES:
+        raise InvalidParameter("role", f"Unknown role '{role}'.", allowed=list(ROLES))
+    return users_repo.grant(conn, user(conn, username)["id"], role, commissioner)
+
+
+def revoke(conn, username: str, role: str, commissioner: str | None = None) -> bool:
+    return users_repo.revoke(conn, user(conn, username)["id"], role, commissioner)
+
+
+def disable(conn, username: str, disabled: bool = True) -> None:
+    users_repo.set_disabled(conn, user(conn, username)["id"], disabled)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(conn, username: str, label: str) -> tuple[int, str]:
+    """A new API token for the user: (id, token). The token is shown once; only its sha256 is kept."""
+    token = secrets.token_urlsafe(32)
+    return users_repo.insert_token(conn, user(conn, username)["id"], label, token_hash(token)), token
+
+
+def verify_token(conn, token: str) -> Actor | None:
+    if not token or len(token) > 200:
+        return None
+    row = users_repo.user_for_token(conn, token_hash(token))
+    return actor_for_user(conn, row, via="token") if row else None
+
+
+def revoke_token(conn, token_id: int) -> bool:
+    return users_repo.revoke_token(conn, token_id)

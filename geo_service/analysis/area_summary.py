@@ -1,0 +1,168 @@
+"""What an area holds, once, from the rule engine: the one source of the area map, its panel and its print.
+
+Issue 11: the area map, its side panel, the checks API, the CSV and the print must give the same counts for
+the same scope. Each of them reads :func:`area_summary`: one engine run in the scope (its summary counts and
+findings, :func:`geo_service.analysis.service.run_checks_in`) and the networks the engine judged
+(:func:`geo_service.analysis.service.networks_in`), kept per data state and scope. Nothing here counts
+networks or practices on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geo_service.analysis import rules, service
+from geo_service.analysis.findings import FINDING_LABELS
+from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS
+from geo_service.caching import LRUCache, data_state
+from geo_service.scope import Scope
+
+# Findings a network row of the panel flags, with the symbol shown beside the text (never colour alone).
+FLAG_SYMBOLS = {
+    "undersized": "▼",
+    "oversized": "▲",
+    "dominated": "◆",
+    "empty": "○",
+    "cross_boundary": "✕",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The population band and dominance share the checks used (the scenario's, else the defaults)."""
+
+    min: int
+    max: int
+    dominance: float
+
+    def band_text(self) -> str:
+        return f"{self.min:,}–{self.max:,} patients"
+
+    def dominance_text(self) -> str:
+        return f"largest member over {percent(self.dominance)} of the population"
+
+
+@dataclass
+class NetworkRow:
+    """One network of the area as the checks judged it."""
+
+    code: str
+    name: str
+    lead: str | None
+    member_count: int
+    population: int
+    unknown_list_sizes: int
+    largest_code: str | None
+    largest_name: str | None
+    largest_list_size: int | None
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def largest_share(self) -> float | None:
+        if not self.population or self.largest_list_size is None:
+            return None
+        return self.largest_list_size / self.population
+
+    @property
+    def flags(self) -> list[str]:
+        """Finding keys the panel and print mark (cross-boundary as one flag for its headline findings)."""
+        out = [k for k in ("undersized", "oversized", "dominated", "empty") if k in self.findings]
+        if any(k in HEADLINE_FINDINGS for k in self.findings):
+            out.append("cross_boundary")
+        return out
+
+
+@dataclass
+class AreaSummary:
+    scope: Scope
+    summary: dict
+    thresholds: Thresholds
+    networks: list[NetworkRow]
+    network_findings: dict[str, list[str]]
+    practice_findings: dict[str, list[str]]
+
+    def counts(self) -> dict[str, int]:
+        """The counts every view of the area shows (names as in the checks API summary)."""
+        s = self.summary
+        return {
+            "networks": s["networks"],
+            "practices": s["practices"],
+            "undersized_networks": s["undersized_networks"],
+            "oversized_networks": s["oversized_networks"],
+            "dominated_networks": s["dominated_networks"],
+            "empty_networks": s["empty_networks"],
+            "orphaned_practices": s["orphaned_practices"],
+            "cross_boundary_networks": len({r.code for r in self.networks if "cross_boundary" in r.flags}),
+        }
+
+    def population(self) -> int:
+        return sum(r.population for r in self.networks)
+
+    def flagged(self, flag: str) -> list[NetworkRow]:
+        return [r for r in self.networks if flag in r.flags]
+
+
+def percent(share: float | None) -> str:
+    """0.5573 → '55.7 %' (the house style for shares)."""
+    return "not known" if share is None else f"{share * 100:.1f} %"
+
+
+def flag_label(flag: str, row: NetworkRow, thresholds: Thresholds) -> str:
+    """A flag as short plain text with its threshold: 'Below 30,000', 'Largest member 55.7 %'."""
+    if flag == "undersized":
+        return f"Below {thresholds.min:,}"
+    if flag == "oversized":
+        return f"Above {thresholds.max:,}"
+    if flag == "dominated":
+        return f"Largest member {percent(row.largest_share)}"
+    if flag == "empty":
+        return "No current members"
+    if flag == "cross_boundary":
+        return "Crosses a boundary"
+    return FINDING_LABELS.get(flag, flag.replace("_", " "))
+
+
+def _findings_by(items: dict[str, list[dict]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    order = list(FINDING_LABELS)
+    found: dict[str, dict[str, set[str]]] = {"network": {}, "practice": {}}
+    for r in rules.RULES:
+        for subject, code, key in r.findings(items[r.key]):
+            if subject in found:
+                found[subject].setdefault(code, set()).add(key)
+
+    def ordered(d: dict[str, set[str]]) -> dict[str, list[str]]:
+        return {c: sorted(k, key=lambda x: order.index(x) if x in order else len(order)) for c, k in sorted(d.items())}
+
+    return ordered(found["network"]), ordered(found["practice"])
+
+
+_SUMMARIES: LRUCache[AreaSummary] = LRUCache(32)
+
+
+def area_summary(conn, scope: Scope) -> AreaSummary:
+    """The engine's view of the scope (an area, or the whole boundary set): counts, findings, every network."""
+    key = (*data_state(conn), scope.key())
+
+    def build() -> AreaSummary:
+        result = service.run_checks_in(conn, scope)
+        nf, pf = _findings_by(result["items"])
+        p = result["parameters"]
+        thresholds = Thresholds(int(p["min"]), int(p["max"]), float(p["dominance"]))
+        rows = [
+            NetworkRow(
+                code=r["code"],
+                name=r["name"],
+                lead=r["lead_commissioner_code"],
+                member_count=int(r["member_count"]),
+                population=int(r["population"] or 0),
+                unknown_list_sizes=int(r["unknown_list_sizes"] or 0),
+                largest_code=r["largest_code"],
+                largest_name=r["largest_name"],
+                largest_list_size=r["largest_list_size"],
+                findings=nf.get(r["code"], []),
+            )
+            for r in service.networks_in(conn, scope)
+        ]
+        return AreaSummary(scope, result["summary"], thresholds, rows, nf, pf)
+
+    return _SUMMARIES.get_or_build(key, build)

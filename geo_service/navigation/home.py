@@ -1,0 +1,115 @@
+"""What the home page shows (service layer, no Flask): every scenario with its dataset, date, headline
+findings (the rule engine's summary in the scenario's own scope) and the pages to go on to; every boundary
+set with its areas, each area to be opened in a scenario on that set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from geo_service import catalogue
+from geo_service.analysis import service
+from geo_service.caching import LRUCache, data_state
+from geo_service.errors import NotFound
+from geo_service.maps import views
+from geo_service.scope import day_label, resolve_scope
+
+# (summary path, label) of the headline findings, in the order a planner reads them.
+HEADLINES = (
+    (("undersized_networks",), "networks under {min:,} patients"),
+    (("oversized_networks",), "networks over {max:,} patients"),
+    (("dominated_networks",), "networks where one practice has over {dominance_pct} % of patients"),
+    (("cross_boundary_networks", "administrative"), "networks crossing a commissioner boundary"),
+    (("orphaned_practices",), "practices in no network"),
+    (("multiply_assigned_practices",), "practices in more than one network"),
+    (("empty_networks",), "networks with no current member"),
+)
+DATASET_BADGES = {"real": "Real NHS data", "synthetic": "Synthetic demo data (not real)"}
+
+_HOME: LRUCache[dict] = LRUCache(8)
+
+
+def _headlines(summary: dict, params: dict) -> list[dict]:
+    fmt = {"min": params["min"], "max": params["max"], "dominance_pct": f"{params['dominance'] * 100:g}"}
+    out = []
+    for path, label in HEADLINES:
+        value = summary
+        for key in path:
+            value = value.get(key, {}) if isinstance(value, dict) else None
+        if isinstance(value, int):
+            out.append({"key": ".".join(path), "count": value, "label": label.format(**fmt)})
+    return out
+
+
+def _busiest_area(conn, scope) -> str | None:
+    """The area of the scope's boundary set with the most findings (the compare page's sensible first area)."""
+    per_area = views.findings_per_area(conn, replace(scope, area=None))
+    return max(sorted(per_area), key=lambda code: per_area[code]) if per_area else None
+
+
+def _scenario_entry(conn, entry: dict, same_dataset: list[dict]) -> dict:
+    try:
+        scope = resolve_scope(conn, entry["slug"])
+    except NotFound:
+        return {**entry, "scope_ok": False, "headlines": [], "compare": None}
+    result = service.run_checks_in(conn, scope, detail="summary")
+    others = [s for s in same_dataset if s["slug"] != entry["slug"]]
+    compare = None
+    if others:
+        # Compare with the next scenario in time (else the one before): what changed since.
+        later = [s for s in others if s["as_of"] >= entry["as_of"]]
+        other = later[0] if later else others[-1]
+        area = _busiest_area(conn, scope)
+        if area:
+            compare = {"a": entry["slug"], "b": other["slug"], "b_name": other["name"], "area": area}
+    summary = result["summary"]
+    return {
+        **entry,
+        "scope_ok": True,
+        "as_of_label": day_label(scope.as_of),
+        "badge": DATASET_BADGES.get(scope.dataset, scope.dataset),
+        "boundary_set": scope.boundary_set,
+        "networks": summary.get("networks"),
+        "practices": summary.get("practices"),
+        "median_population": summary.get("median_population"),
+        "headlines": _headlines(summary, result["parameters"]),
+        "compare": compare,
+    }
+
+
+def _scenario_for_set(scenarios: list[dict], bs: dict) -> dict | None:
+    """The scenario to open a boundary set's areas in: one whose default it is, else the nearest in date."""
+    same = [s for s in scenarios if s["dataset"] == bs["dataset"] and s.get("scope_ok")]
+    if not same:
+        return None
+    for s in same:
+        if s["boundary_set"]["slug"] == bs["slug"]:
+            return s
+    return min(same, key=lambda s: abs((s["as_of_date"] - bs["valid_from"]).days))
+
+
+def home(conn) -> dict:
+    """The home page's content, kept per data state."""
+
+    def build() -> dict:
+        summary = catalogue.overview(conn)
+        for ds in summary["datasets"]:
+            rows = [
+                {**s, "as_of_date": resolve_scope(conn, s["slug"]).as_of if s.get("scope") else None}
+                for s in ds["scenarios"]
+            ]
+            rows.sort(key=lambda s: (s["as_of"], s["name"]))
+            ds["scenarios"] = [_scenario_entry(conn, s, rows) for s in rows]
+            for bs in ds["boundary_sets"]:
+                scen = _scenario_for_set(ds["scenarios"], bs)
+                bs["open_in"] = (
+                    {
+                        "scenario": scen["slug"],
+                        "scenario_name": scen["name"],
+                        "explicit": scen["boundary_set"]["slug"] != bs["slug"],
+                    }
+                    if scen
+                    else None
+                )
+        return summary
+
+    return _HOME.get_or_build((*data_state(conn), "home"), build)

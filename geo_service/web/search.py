@@ -1,0 +1,54 @@
+"""The one search box: ``/search?q=`` (a page, or straight to the map of one confident hit) and
+``/api/v1/search?q=`` (JSON). ``scenario`` / ``boundary_set`` say which page the search came from; its
+hits rank first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from geo_service.navigation import search as search_service
+from geo_service.plans import visibility
+from geo_service.web.access import current_actor
+from geo_service.web.connection import get_conn
+
+bp = Blueprint("search", __name__)
+
+_ENDPOINTS = {"area": "maps.area_map", "network": "maps.network_map"}
+
+
+def target_url(target: dict) -> str:
+    """The map page of a hit (its boundary set only when it is not the scenario's default)."""
+    extra = {"boundary_set": target["boundary_set"]} if target.get("boundary_set") else {}
+    return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
+
+
+def visible_scenarios(conn) -> set[str]:
+    """Slugs of the scenarios the caller may see (issue 12: draft and private plans are hidden)."""
+    actor = current_actor()
+    viewer = visibility.Viewer(user_id=actor.id, is_admin=actor.is_admin) if actor else visibility.ANONYMOUS
+    return visibility.visible_slugs(conn, viewer)
+
+
+def _run():
+    args = request.args
+    conn = get_conn()
+    return search_service.search(
+        conn, args.get("q"), args.get("scenario"), args.get("boundary_set"), visible=visible_scenarios(conn)
+    )
+
+
+@bp.get("/search")
+def search_page():
+    result = _run()
+    if result.confident is not None and request.args.get("all") is None:
+        return redirect(target_url(result.confident.target), code=303)
+    return render_template("search.html", result=result, target_url=target_url, query=result.query)
+
+
+@bp.get("/api/v1/search")
+def search_api():
+    result = _run()
+    body = result.as_dict()
+    for hit in body["hits"] + ([body["confident"]] if body["confident"] else []):
+        hit["url"] = target_url(hit["target"])
+    return body

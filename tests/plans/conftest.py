@@ -1,0 +1,86 @@
+"""A demo database with plan editors, an approver, an admin and a viewer, shared by a module's tests."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from geo_service.access import service as access
+from geo_service.db.admin import drop_database
+from geo_service.db.pool import Database
+from geo_service.demo.load import load_demo
+from tests.conftest import clone_database, make_app
+
+PASSWORD = "correct horse battery"
+USERS = {
+    "ed": [("editor", None)],
+    "ed2": [("editor", None)],
+    "appr": [("approver", None)],
+    "admin": [("admin", None)],
+    "viewer": [],
+}
+
+
+@pytest.fixture(scope="module")
+def plans_db_url(maintenance_url, template_db, request):
+    url = clone_database(maintenance_url, template_db, f"pl{os.getpid()}_{request.module.__name__.rsplit('.', 1)[1]}")
+    db = Database(url, statement_timeout_ms=0)
+    load_demo(db)
+    tokens = {}
+    with db.connection() as conn:
+        for name, roles in USERS.items():
+            access.add_user(conn, name, name.title(), PASSWORD)
+            for role, code in roles:
+                access.grant(conn, name, role, code)
+            tokens[name] = access.create_token(conn, name, "tests")[1]
+    db.close()
+    yield url, tokens
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(scope="module")
+def plans_app(plans_db_url):
+    app = make_app(plans_db_url[0], GEO_COOKIE_SECURE=False)
+    yield app
+    app.extensions["geo_db"].close()
+
+
+@pytest.fixture(scope="module")
+def tokens(plans_db_url) -> dict[str, str]:
+    return plans_db_url[1]
+
+
+@pytest.fixture
+def client(plans_app):
+    return plans_app.test_client()
+
+
+class Api:
+    """A JSON client for one user that keeps the plan's ETag it last saw, like the editor does."""
+
+    def __init__(self, client, token: str | None, session: str = "s1") -> None:
+        self.client, self.token, self.session, self.etag = client, token, session, None
+
+    def headers(self, if_match: str | None = None) -> dict:
+        h = {"X-Edit-Session": self.session}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        tag = if_match if if_match is not None else self.etag
+        if tag:
+            h["If-Match"] = tag
+        return h
+
+    def get(self, url: str):
+        resp = self.client.get(url, headers=self.headers())
+        if resp.status_code == 200 and resp.headers.get("ETag"):
+            self.etag = resp.headers["ETag"]
+        return resp
+
+    def send(self, method: str, url: str, body: dict | None = None, if_match: str | None = None):
+        resp = self.client.open(
+            url, method=method, json=body if body is not None else {}, headers=self.headers(if_match)
+        )
+        if resp.status_code in (200, 201) and resp.headers.get("ETag"):
+            self.etag = resp.headers["ETag"]
+        return resp
