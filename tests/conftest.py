@@ -15,8 +15,11 @@ import itertools
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
+import psycopg2
+import psycopg2.errors
 import pytest
 
 from geo_service.config import PROJECT_ROOT
@@ -55,10 +58,34 @@ def template_db(maintenance_url):
 
 
 def clone_database(maintenance_url: str, template: str, suffix: str) -> str:
+    """A copy of ``template``. PostgreSQL copies only a database nobody is connected to: the idle pooled
+    connections that other fixtures' apps keep open on it are ended first (pools drop dead connections)."""
     name = f"{PREFIX}_{suffix}"
     drop_database(maintenance_url, name)
-    create_database_if_missing(maintenance_url, name, template=template)
+    for attempt in range(5):
+        try:
+            create_database_if_missing(maintenance_url, name, template=template)
+            break
+        except psycopg2.errors.ObjectInUse:
+            if attempt == 4:
+                raise
+            _end_idle_sessions(maintenance_url, template)
+            time.sleep(0.2 * (attempt + 1))
     return with_database(maintenance_url, name)
+
+
+def _end_idle_sessions(maintenance_url: str, database: str) -> None:
+    conn = psycopg2.connect(maintenance_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid() AND state = 'idle'",
+                (database,),
+            )
+    finally:
+        conn.close()
 
 
 @pytest.fixture

@@ -143,7 +143,7 @@ def network_audit(scenario: str, code: str):
 
 
 @bp.get("/practices/<code>/audit")
-@operation(tags=["audit"], summary="Changes to a practice (page)", query=sch.AuditPage,
+@operation(tags=["audit"], summary="Changes to a practice (page)", query=sch.AuditPage, path=common.PracticePath,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
 def practice_audit(code: str):
     return _page_html(practice=code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect, request, url_for
 
+from geo_service.errors import DatabaseUnavailable
 from geo_service.navigation.canonical import canonical_values
 from geo_service.web.connection import get_conn
 
@@ -43,7 +44,11 @@ def redirect_to_canonical():
     if not known:
         return None
     values = {k: v for k, v in request.view_args.items() if isinstance(v, str)}
-    canonical = canonical_values(get_conn(), values, kind)
+    try:
+        canonical = canonical_values(get_conn(), values, kind)
+    except DatabaseUnavailable:
+        return None  # the route decides: a pinned embed is served from memory, the rest answer 503
+
     if canonical == values:
         return None
     url = url_for(request.endpoint, **{**request.view_args, **canonical})

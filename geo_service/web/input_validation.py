@@ -112,6 +112,10 @@ RULES: dict[str, Rule] = {
     "practice": CODE,  # issue 12: /api/v1/audit?practice=<ODS>
     "status": WORD,  # issue 12: change requests by status
     "done": TEXT,  # issue 12: the change-requests page's confirmation
+    "all": WORD,  # issue 11: /search?all=1 lists every hit
+    "z": WHOLE,  # issue 13: vector tile zoom / column / row (range checked by the tile service)
+    "x": WHOLE,
+    "y": WHOLE,
     **{name: NUMBER for name in SPECS},
 }
 

@@ -297,7 +297,7 @@ def tilejson(collection_id: str):
     return _json(tiles.tilejson(c, _base()))
 
 
-@bp.get("/collections/<collection_id>/tiles/WebMercatorQuad/<int:z>/<int:x>/<int:y>")
+@bp.get("/collections/<collection_id>/tiles/WebMercatorQuad/<z>/<x>/<y>")  # z/x/y checked by RULES (400 named)
 @operation(
     tags=["ogc"],
     summary="One Mapbox vector tile (WebMercatorQuad z/x/y)",
@@ -308,12 +308,12 @@ def tilejson(collection_id: str):
         **common.problems(400, 404),
     },
 )
-def tile(collection_id: str, z: int, x: int, y: int):
+def tile(collection_id: str, z: str, x: str, y: str):
     """One Mapbox vector tile, built by PostGIS and kept per data version (ETag; 304 on If-None-Match)."""
     _only()
     conn = get_conn()
     c = catalogue.collection(conn, collection_id)
-    body, etag = tiles.tile(conn, c, z, x, y)
+    body, etag = tiles.tile(conn, c, int(z), int(x), int(y))
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}"}
     if etag in {t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers=headers)

@@ -12,6 +12,7 @@ from geo_service.scope import resolve_scope
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.schemas import common
+from geo_service.web.schemas.search import SwitchQuery
 
 bp = Blueprint("pages", __name__)
 
@@ -23,6 +24,15 @@ def index():
 
 
 @bp.get("/switch")
+@operation(
+    tags=["pages"],
+    summary="Switch scenario or boundary set: to the same area or network there, else to that overview",
+    query=SwitchQuery,
+    responses={
+        303: {"description": "To the map page in the other scenario or boundary set."},
+        **common.problems(400, 404),
+    },
+)
 def switch():
     """Go to the same kind of page in another scenario or boundary set: the area (or network) there when it
     exists, else that scenario's overview on that boundary set."""

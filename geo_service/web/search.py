@@ -10,6 +10,9 @@ from geo_service.navigation import search as search_service
 from geo_service.plans import visibility
 from geo_service.web.access import current_actor
 from geo_service.web.connection import get_conn
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import common
+from geo_service.web.schemas.search import SearchPageQuery, SearchQuery, SearchResult
 
 bp = Blueprint("search", __name__)
 
@@ -38,6 +41,16 @@ def _run():
 
 
 @bp.get("/search")
+@operation(
+    tags=["pages"],
+    summary="Search page: areas, networks and practices; one confident hit goes straight to its map",
+    query=SearchPageQuery,
+    responses={
+        200: common.html("The hits, grouped by kind."),
+        303: {"description": "To the map of the one confident hit."},
+        **common.problems(400),
+    },
+)
 def search_page():
     result = _run()
     if result.confident is not None and request.args.get("all") is None:
@@ -46,6 +59,12 @@ def search_page():
 
 
 @bp.get("/api/v1/search")
+@operation(
+    tags=["search"],
+    summary="Search areas, networks and practices of the scenarios you may see",
+    query=SearchQuery,
+    responses={200: common.json_response(SearchResult), **common.problems(400)},
+)
 def search_api():
     result = _run()
     body = result.as_dict()

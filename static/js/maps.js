@@ -217,15 +217,24 @@
       var show = map.getZoom() >= ((spec.labels && spec.labels.minZoom) || 0);
       var view = map.getContainer().getBoundingClientRect();
       var taken = [];
-      labels.forEach(function (m) {
-        var el = m.getElement();
+      var els = labels.map(function (m) { return m.getElement(); });
+      // Writes, then every read (one layout for all labels, not one per label), then writes again.
+      els.forEach(function (el, i) {
         if (!el) return;
-        el.setAttribute("data-code", m._geoCode);
-        var visible = false;
+        el.setAttribute("data-code", labels[i]._geoCode);
         if (show) {
           el.style.visibility = "hidden";
           el.style.display = "";
-          var r = (el.firstChild || el).getBoundingClientRect(); // the text box (the marker itself is 0×0)
+        }
+      });
+      var boxes = els.map(function (el) {
+        return el && show ? (el.firstChild || el).getBoundingClientRect() : null; // the text box (marker is 0×0)
+      });
+      els.forEach(function (el, i) {
+        if (!el) return;
+        var r = boxes[i];
+        var visible = false;
+        if (r) {
           var inside = r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom;
           visible = inside && !taken.some(function (t) {
             return r.left < t.right + 2 && r.right + 2 > t.left && r.top < t.bottom + 1 && r.bottom + 1 > t.top;
@@ -463,6 +472,7 @@
         if (!hits.length) results.appendChild(node("li", "geo-search__empty", "No matches"));
       }
       input.addEventListener("input", function () {
+        map.closePopup(); // a new search: the last result's popup must not cover the list
         clearTimeout(timer);
         timer = setTimeout(run, 120);
       });
@@ -502,4 +512,25 @@
     pieces.forEach(function (text) { control.addAttribution(GeoMaps.escapeHtml(text)); });
     if (basemapHtml) control.addAttribution(basemapHtml);
   };
+
+  /* Area map side panel (#area-panel, templates/maps/area.html): a row's button (click, or Enter/Space: it is a
+   * <button>) focuses its network on the map and opens its popup. Delegated from the document, so it needs no
+   * script of its own nor to wait for the panel (one request fewer per area page). No data passes through
+   * innerHTML here. */
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("#area-panel .geo-panel__focus") : null;
+    if (!button) return;
+    var panel = document.getElementById("area-panel");
+    var el = document.querySelector("#map-frame .folium-map");
+    var map = el && window[el.id];
+    if (!panel || !map) return;
+    var rows = panel.querySelectorAll(".geo-panel__row--selected");
+    for (var i = 0; i < rows.length; i++) rows[i].classList.remove("geo-panel__row--selected");
+    var pressed = panel.querySelectorAll(".geo-panel__focus[aria-pressed]");
+    for (var j = 0; j < pressed.length; j++) pressed[j].removeAttribute("aria-pressed");
+    button.parentNode.classList.add("geo-panel__row--selected");
+    button.setAttribute("aria-pressed", "true");
+    GeoMaps.focusFeature(map, "networks", button.getAttribute("data-code"));
+    panel.setAttribute("data-focused", button.getAttribute("data-code"));
+  });
 })();

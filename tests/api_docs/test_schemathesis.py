@@ -64,5 +64,5 @@ def test_operation_conforms_to_the_document(api_schema, method, path):
         statuses = _run(st.one_of(examples), max_examples=len(examples) * 3)
         # The examples name demo data that exists: some must succeed, or only error bodies were checked.
         if path not in EXAMPLES_MAY_FAIL:
-            assert any(200 <= s < 300 for s in statuses), (path, sorted(set(statuses)))
+            assert any(200 <= s < 400 for s in statuses), (path, sorted(set(statuses)))  # a 303 page is a success
     _run(operation.as_strategy(), MAX_EXAMPLES)

@@ -36,8 +36,7 @@ WITH s AS (SELECT * FROM scenarios WHERE slug = %(scenario)s),
                LEFT JOIN postcode_points pt
                       ON pt.extract_id = s.location_extract_id AND pt.postcode_key = r.postcode_key
               WHERE r.prescribing_setting = 4 OR r.practice_id IN (SELECT practice_id FROM cur)),
-     local_p AS (SELECT reg.practice_id FROM reg, a
-                  WHERE reg.commissioner_code = a.ods_code OR ST_Intersects(reg.geom, a.geom)),
+     local_p AS (SELECT reg.practice_id FROM reg, a WHERE ST_Intersects(reg.geom, a.geom)),  -- by location
      nets AS (SELECT n.id, n.code FROM networks n, a, s
                WHERE n.scenario_id = s.id
                  AND (n.lead_commissioner_code = a.ods_code
@@ -45,9 +44,12 @@ WITH s AS (SELECT * FROM scenarios WHERE slug = %(scenario)s),
 SELECT (SELECT array_agg(code) FROM nets) AS network_codes,
        (SELECT array_agg(reg.ods_code) FROM reg
          WHERE reg.status = 'active' AND reg.geom IS NOT NULL
-           AND (reg.practice_id IN (SELECT practice_id FROM local_p)
-                OR reg.practice_id IN (SELECT practice_id FROM cur WHERE network_id IN (SELECT id FROM nets))))
-           AS practice_codes,
+           AND reg.practice_id IN (SELECT practice_id FROM local_p)) AS practice_codes,
+       (SELECT array_agg(reg.ods_code) FROM reg
+         WHERE reg.status = 'active' AND reg.geom IS NOT NULL
+           AND reg.practice_id NOT IN (SELECT practice_id FROM local_p)
+           AND reg.practice_id IN (SELECT practice_id FROM cur WHERE network_id IN (SELECT id FROM nets)))
+           AS outside_codes,
        (SELECT count(*) FROM areas n, a
          WHERE n.boundary_set_id = a.boundary_set_id AND n.id <> a.id AND ST_Intersects(n.geom, a.geom)) AS neighbours
 """
@@ -60,7 +62,7 @@ def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: st
     try:
         with db.connection() as conn, conn.cursor() as cur:
             cur.execute(AREA_SQL, {"bs": boundary_set, "code": code, "scenario": scenario})
-            nets, pracs, neighbours = cur.fetchone()
+            nets, pracs, outside, neighbours = cur.fetchone()
             nets, pracs = set(nets or []), set(pracs or [])
             area_code = code
             nf = analysis_service.network_findings(conn, scenario, boundary_set, area_code)
@@ -71,7 +73,7 @@ def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: st
     def nets_with(pred) -> int:
         return sum(1 for n in nets if pred(nf.get(n, [])))
 
-    return {
+    counts = {
         "area": 1,
         "neighbours": neighbours,
         "networks": len(nets),
@@ -84,6 +86,9 @@ def expected_area_counts(db_url: str, scenario: str, boundary_set: str, code: st
         "dominated": nets_with(lambda keys: "dominated" in keys),
         "extended_hours_gap": nets_with(lambda keys: "extended_hours_gap" in keys),
     }
+    if outside:  # members of the area's networks located elsewhere: their own layer, drawn only when there are any
+        counts["members_outside"] = len(outside)
+    return counts
 
 
 def scalar(db_url: str, sql: str, params: dict):

@@ -25,6 +25,10 @@ VALID = {
     "kind": "area",
     "fmt": "json",  # never png/pdf: the fuzzer must not render prints
     "filename": "css/site.css",
+    "collection_id": "demo-ccg-areas",
+    "z": "6",
+    "x": "31",
+    "y": "21",
 }
 QUERY_NAMES = ["boundary_set", "area", "a", "b", "q", "as_of", "dpi", "version", "height", "layers", "url", "min"]
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

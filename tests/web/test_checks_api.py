@@ -86,7 +86,7 @@ def test_network_detail(demo_client):
     crossers = [m for m in body["members"] if "cross_boundary_member" in m["findings"]]
     assert len(crossers) == 1 and crossers[0]["commissioner_code"] == "ZA3"
     assert {r["kind"] for r in body["items"]["cross_boundary_networks"]} == {"administrative", "member_location"}
-    other = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/uz0006").get_json()
+    other = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/uz0006", follow_redirects=True).get_json()
     assert other["network"]["unknown_list_sizes"] == 1 and "unknown_list_sizes" in other["network"]["findings"]
 
 

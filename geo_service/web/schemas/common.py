@@ -182,5 +182,11 @@ class NetworkPath(ma.Schema):
     code = rule_field("code", description="Network code (ODS code of the PCN).", example="UZ0001")
 
 
+class PracticePath(ma.Schema):
+    """``<code>`` of a practice route (an ODS practice code, not an area)."""
+
+    code = rule_field("code", description="Practice ODS code.", example="Z00001")
+
+
 class BoundarySetPath(ma.Schema):
     slug = rule_field("slug", description="Boundary set slug.", example="demo-ccg")
