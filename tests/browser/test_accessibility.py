@@ -30,6 +30,13 @@ PAGES = {
     "search results": ("nav", "/search?q=Northmere"),
     "error page": ("nav", "/maps/no-such-scenario"),
     "embed": ("area", f"/embed/{REG}/areas/{AREA}"),
+    "sign-in": ("access", "/sign-in"),
+    "plans": ("plans", "/plans"),
+    "audit": ("access", f"/scenarios/{REG}/audit"),
+    "change requests": ("access", f"/scenarios/{REG}/change-requests"),
+    "API docs": ("openapi", "/api/docs"),
+    "OGC landing": ("ogc", "/ogc?f=html"),
+    "OGC collections": ("ogc", "/ogc/collections?f=html"),
 }
 
 _REPORT: dict[str, tuple[str, str, list[dict]]] = {}
@@ -49,6 +56,8 @@ def _settle(page) -> None:
     page.wait_for_load_state("load")
     if page.evaluate("() => !!window.GeoMaps"):
         page.wait_for_function("() => GeoMaps.isReady()", timeout=60_000)
+    if page.evaluate("() => !!document.getElementById('swagger-ui')"):  # Swagger UI renders after fetching
+        page.wait_for_selector("#swagger-ui .opblock", timeout=30_000)
 
 
 @pytest.mark.parametrize("page_type", list(PAGES))
