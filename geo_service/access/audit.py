@@ -48,7 +48,9 @@ def record(
     )
 
 
-def entries(conn, by: str | None = None, value: int | None = None, page: int = 1, size: int = PAGE_SIZE):
-    """One page of entries, newest first, and the total."""
+def entries(
+    conn, by: str | None = None, value: int | None = None, page: int = 1, size: int = PAGE_SIZE, hidden_scenarios=None
+):
+    """One page of entries, newest first, and the total (without those of ``hidden_scenarios``: ids)."""
     page = max(page, 1)
-    return audit_repo.entries(conn, by, value, size, (page - 1) * size)
+    return audit_repo.entries(conn, by, value, size, (page - 1) * size, hidden_scenarios)

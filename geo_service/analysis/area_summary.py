@@ -80,6 +80,7 @@ class AreaSummary:
     networks: list[NetworkRow]
     network_findings: dict[str, list[str]]
     practice_findings: dict[str, list[str]]
+    result: dict | None = None  # the engine run itself: its items feed the written findings (analysis.wording)
 
     def counts(self) -> dict[str, int]:
         """The counts every view of the area shows (names as in the checks API summary)."""
@@ -163,6 +164,6 @@ def area_summary(conn, scope: Scope) -> AreaSummary:
             )
             for r in service.networks_in(conn, scope)
         ]
-        return AreaSummary(scope, result["summary"], thresholds, rows, nf, pf)
+        return AreaSummary(scope, result["summary"], thresholds, rows, nf, pf, result)
 
     return _SUMMARIES.get_or_build(key, build)

@@ -9,6 +9,11 @@ arrow, a findings summary box and the attribution (OGL, OS, NHS Digital). The da
 Subject and the PNG's Description. The red cross-boundary outline follows the headline cross-boundary
 findings of the rule registry (``rules.cross_boundary.HEADLINE_FINDINGS``).
 
+Issue 11: network names are placed on the map without overlap (a name that does not fit becomes its number in
+the list); every network is listed, a PDF continuing the list on further pages; flagged networks are marked
+(▼ ▲ ◆, thresholds stated); a PDF of an area ends with the findings written for people (the popups' and network
+pages' sentences, :mod:`geo_service.analysis.wording`) and the thresholds the checks used.
+
 The Figure is built here, in the caller's process and transaction; it is drawn to pixels (or PDF) in a child
 process (:mod:`geo_service.exports.raster`), so the memory of a large raster never stays with a web worker.
 How many prints run at once is bounded by the web layer (:mod:`geo_service.exports.print_queue`).
@@ -250,7 +255,25 @@ def render(
 
     # A Figure of its own (not pyplot's global state), so that web server threads do not share one.
     fig = Figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
-    _draw(conn, fig, scope, practices, networks, focus, paper, orientation, basemap)
+    listed = _draw(conn, fig, scope, practices, networks, focus, paper, orientation, basemap, more_pages=fmt == "pdf")
+    figures = [fig]
+    # Every network is listed (issue 11): a PDF continues the network list on further pages.
+    while fmt == "pdf" and listed < len(networks):
+        page = Figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
+        listed += _continuation(page, scope, networks, listed, paper, orientation, len(figures) + 1)
+        figures.append(page)
+    if fmt == "pdf" and summary is not None:
+        # The findings written for people (the popups' and network pages' sentences) and the thresholds.
+        from geo_service.analysis import wording
+        from geo_service.maps.views import written_findings
+
+        said = written_findings(conn, summary, limit=PRINT_SENTENCES)
+        order = [(c, n) for c, n in zip(networks["code"], networks["name"], strict=True)] if len(networks) else []
+        paragraphs = _findings_paragraphs(order, said, wording.thresholds((summary.result or {}).get("parameters")))
+        while paragraphs:
+            page = Figure(figsize=figure_size_in(paper, orientation, fmt, dpi), dpi=dpi)
+            paragraphs = _findings_page(page, scope, paragraphs, paper, orientation, len(figures) + 1)
+            figures.append(page)
     workdir = Path(tempfile.mkdtemp(prefix="geo-print-"))
     try:
         subject = scope.area["code"] if scope.area is not None else scope.network["code"]
@@ -261,7 +284,7 @@ def render(
             metadata = {"Title": _title(scope), "Subject": scope.data_line()}
         else:
             metadata = {"Title": _title(scope), "Software": "geo_service", "Description": scope.data_line()}
-        save_in_child(fig, path, fmt, dpi, metadata)  # the raster's memory lives and dies in a child process
+        save_in_child(figures, path, fmt, dpi, metadata)  # the raster's memory lives and dies in a child process
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -296,7 +319,10 @@ def _title(scope: Scope) -> str:
     return f"{net['name']} ({net['code']})"
 
 
-def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orientation: str, basemap) -> None:
+def _draw(
+    conn, fig: Figure, scope, practices, networks, focus, paper: str, orientation: str, basemap, more_pages=False
+) -> int:
+    """Draw the first sheet; returns how many networks its list holds (the rest go on further pages)."""
     w_mm, h_mm = page_size_mm(paper, orientation)
     fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8  # base font size grows gently with the paper
     m = 10 / w_mm  # 10 mm margin, as a fraction of the width
@@ -361,18 +387,6 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
         crossing = polys[_crossing(polys)]
         if len(crossing):
             crossing.boundary.plot(ax=ax, color=palette.CROSS_BOUNDARY, linewidth=4 * px, zorder=5)
-        for _, row in polys.iterrows():
-            pt = row.geometry.representative_point()
-            ax.annotate(
-                row["code"],
-                (pt.x, pt.y),
-                fontsize=fs * 0.85,
-                ha="center",
-                va="center",
-                color="#212B32",
-                zorder=9,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0},
-            )
     if focus is not None and len(focus):
         focus.boundary.plot(ax=ax, color=palette.FOCUS_OUTLINE, linewidth=3 * px, zorder=6)
 
@@ -412,13 +426,157 @@ def _draw(conn, fig: Figure, scope, practices, networks, focus, paper: str, orie
         spine.set_linewidth(0.8)
     _scale_bar(ax, extent, fs)
     _north_arrow(ax, extent, fs)
+    if len(networks):
+        _place_labels(fig, ax, networks[networks.geometry.notna()], _numbers(networks), fs)
 
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, panel_text, networks, colours)
+    listed = _panel(fig, panel_box, (w_mm, h_mm), fs, landscape, panel_text, networks, colours, more_pages)
 
     fig.text(m, mh, _wrap(credit, text_w, fs * 0.72), fontsize=fs * 0.72, va="bottom", color="#4C6272",
              linespacing=1.3)  # fmt: skip
+    return listed
+
+
+PRINT_SENTENCES = 6  # written findings per network or practice on the findings pages (the last may say how many more)
+
+
+def _findings_paragraphs(order, said, threshold_rows) -> list[tuple[str, str]]:
+    """(style, text) paragraphs of the findings pages: thresholds first, then each network with findings (in
+    the list's order) and its sentences, then practices' findings."""
+    out: list[tuple[str, str]] = [("heading", "Thresholds the checks used")]
+    out += [("item", f"{label}: {value}") for label, value in threshold_rows]
+    out.append(("heading", "Findings, network by network"))
+    any_network = False
+    for code, name in order:
+        sentences = said.get("network", {}).get(code)
+        if sentences:
+            any_network = True
+            out.append(("subject", f"{name} ({code})"))
+            out += [("item", t) for t in sentences]
+    if not any_network:
+        out.append(("item", "No network of the area has a finding."))
+    practices = said.get("practice", {})
+    if practices:
+        out.append(("heading", "Findings about practices"))
+        for code in sorted(practices):
+            out += [("item", t) for t in practices[code]]
+    return out
+
+
+def _findings_page(fig: Figure, scope, paragraphs, paper: str, orientation: str, page_no: int) -> list:
+    """One sheet of written findings; returns the paragraphs that did not fit (for the next sheet)."""
+    w_mm, h_mm = page_size_mm(paper, orientation)
+    fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8
+    m, mh = 10 / w_mm, 10 / h_mm
+    text_w = w_mm - 20
+    title = _wrap(f"{_title(scope)}: findings (page {page_no})", text_w, fs * 1.5, bold=True)
+    fig.text(m, 1 - mh, title, fontsize=fs * 1.5, fontweight="bold", va="top", color="#212B32")
+    y_mm = 10 + _height_mm(title, fs * 1.5, 1.2) + 2
+    subtitle = _wrap(caption(scope), text_w, fs * 1.05)
+    fig.text(m, 1 - y_mm / h_mm, subtitle, fontsize=fs * 1.05, va="top", color="#4C6272", linespacing=1.3)
+    y_mm += _height_mm(subtitle, fs * 1.05) + 4
+    credit = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
+    fig.text(m, mh, credit, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
+    floor_mm = h_mm - 10 - _height_mm(credit, fs * 0.72) - 4
+    styles = {
+        "heading": (fs * 1.15, "bold", 0.0, 2.5),
+        "subject": (fs, "bold", 0.0, 1.5),
+        "item": (fs * 0.9, None, 4.0, 0.6),
+    }
+    rest = list(paragraphs)
+    while rest:
+        style, text = rest[0]
+        size, weight, indent, before = styles[style]
+        body = _wrap(("• " if style == "item" else "") + text, text_w - indent, size, bold=weight == "bold")
+        if style == "item":
+            body = body.replace("\n", "\n   ")
+        need = before + _height_mm(body, size)
+        if y_mm + need > floor_mm and y_mm > 40:
+            break
+        y_mm += before
+        fig.text(m + indent / w_mm, 1 - y_mm / h_mm, body, fontsize=size, fontweight=weight or "normal", va="top",
+                 color="#212B32", linespacing=1.3)  # fmt: skip
+        y_mm += _height_mm(body, size)
+        rest.pop(0)
+    return rest
+
+
+def _continuation(fig: Figure, scope, networks, start: int, paper: str, orientation: str, page_no: int) -> int:
+    """A further sheet of the network list (same paper, same columns and marks); returns how many it holds."""
+    w_mm, h_mm = page_size_mm(paper, orientation)
+    fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8
+    m, mh = 10 / w_mm, 10 / h_mm
+    text_w = w_mm - 20
+    title = _wrap(f"{_title(scope)} (continued, page {page_no})", text_w, fs * 1.5, bold=True)
+    fig.text(m, 1 - mh, title, fontsize=fs * 1.5, fontweight="bold", va="top", color="#212B32")
+    y_mm = 10 + _height_mm(title, fs * 1.5, 1.2) + 2
+    subtitle = _wrap(caption(scope), text_w, fs * 1.05)
+    fig.text(m, 1 - y_mm / h_mm, subtitle, fontsize=fs * 1.05, va="top", color="#4C6272", linespacing=1.3)
+    y_mm += _height_mm(subtitle, fs * 1.05) + 4
+    credit = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
+    bottom = mh + (_height_mm(credit, fs * 0.72) + 3) / h_mm
+    fig.text(m, mh, credit, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
+    box = (m, bottom, 1 - 2 * m, 1 - y_mm / h_mm - bottom)
+    colours = networks.attrs.get("colours") or palette.network_colours(list(networks["code"]))
+    rest = networks.iloc[start:]
+    rest.attrs = networks.attrs
+    return _network_table(fig, box, (w_mm, h_mm), fs, orientation == "landscape", rest, colours,
+                          networks.attrs.get("thresholds"), more_pages=True, first=start + 1)  # fmt: skip
+
+
+def _numbers(networks) -> dict[str, int]:
+    """Each network's number in the sheet's list (1, 2, ...): the key of a map label too long to place."""
+    return {code: i + 1 for i, code in enumerate(networks["code"])}
+
+
+def _place_labels(fig, ax, polys, numbers: dict[str, int], fs: float) -> None:
+    """Network names on the map without overlap (issue 11): largest population first, each name (two lines at
+    most) at its polygon's representative point; a name that would overlap one already placed or leave the map
+    becomes its number in the list (a numbered key); a number that would overlap too is left out (the list
+    still has the network). Measured with an Agg renderer at 72 dpi."""
+    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    # Measured at 72 dpi (sizes scale with dpi, overlaps do not): a renderer at the sheet's own dpi would hold
+    # the whole raster (278 MB at A3 600 dpi) in this process, which the child-process drawing avoids.
+    dpi = fig.dpi
+    fig.set_dpi(72)
+    try:
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        ax.apply_aspect()
+        frame = ax.get_window_extent(renderer)
+        placed = []
+        style = {
+            "ha": "center",
+            "va": "center",
+            "color": "#212B32",
+            "zorder": 13,
+            "linespacing": 1.1,
+            "bbox": {"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8, "linewidth": 0},
+        }
+        order = polys.sort_values(["population", "code"], ascending=[False, True]) if "population" in polys else polys
+        for _, row in order.iterrows():
+            pt = row.geometry.representative_point()
+            name = textwrap.fill(
+                str(row["name"]),
+                max(12, (len(str(row["name"])) + 1) // 2 + 4),
+                max_lines=2,
+                placeholder="…",
+                break_long_words=False,
+            )
+            for text, size in ((name, fs * 0.72), (str(numbers.get(row["code"], "")), fs * 0.8)):
+                artist = ax.text(pt.x, pt.y, text, fontsize=size, **style)
+                box = artist.get_window_extent(renderer).expanded(1.08, 1.15)
+                inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+                if inside and not any(box.overlaps(other) for other in placed):
+                    placed.append(box)
+                    artist.set_gid(f"label-{row['code']}")
+                    break
+                artist.remove()
+    finally:
+        fig.set_dpi(dpi)
+        FigureCanvasBase(fig)  # drop the measuring canvas and its buffer
 
 
 def _legend_handles(fs: float, practices, networks, focus) -> list:
@@ -540,8 +698,8 @@ def _row_mm(fs: float) -> float:
     return fs * 0.82 * 1.45 * PT_MM
 
 
-def _panel(fig, box, page_mm, fs, landscape, text: PanelText, networks, colours) -> None:
-    """Legend, findings summary box and the list of networks shown."""
+def _panel(fig, box, page_mm, fs, landscape, text: PanelText, networks, colours, more_pages=False) -> int:
+    """Legend, findings summary box and the list of networks shown; returns how many networks it lists."""
     x, y, w, h = box
     gap_mm = 4.0
 
@@ -581,20 +739,34 @@ def _panel(fig, box, page_mm, fs, landscape, text: PanelText, networks, colours)
     at -= text.head_mm / text.findings_mm
     fax.text(0.03, at, text.body, fontsize=fs * 0.9, va="top", transform=fax.transAxes, linespacing=1.3)
 
-    _network_table(fig, table_box, page_mm, fs, landscape, networks, colours, networks.attrs.get("thresholds"))
+    return _network_table(fig, table_box, page_mm, fs, landscape, networks, colours,
+                          networks.attrs.get("thresholds"), more_pages=more_pages)  # fmt: skip
 
 
-def _network_table(fig, box, page_mm, fs, landscape, networks, colours, thresholds=None) -> None:
+def _network_table(
+    fig, box, page_mm, fs, landscape, networks, colours, thresholds=None, more_pages=False, first=1
+) -> int:
+    """The network list with flag marks; returns how many rows it holds. With ``more_pages`` (a PDF) the rows
+    shrink less and what does not fit goes on the next page; a PNG shrinks its rows further and says what is
+    left out. ``first`` numbers the rows on a continuation page."""
     thresholds = thresholds or Thresholds(30_000, 50_000, 0.5)
     tax = fig.add_axes(box)
     tax.axis("off")
-    tax.text(0, 1, "Networks shown", fontsize=fs * 1.15, fontweight="bold", va="top", transform=tax.transAxes)
+    heading = "Networks shown" if first == 1 else f"Networks shown (continued from no. {first - 1})"
+    tax.text(0, 1, heading, fontsize=fs * 1.15, fontweight="bold", va="top", transform=tax.transAxes)
     h_mm = box[3] * page_mm[1]
     _rows, cols = _table_layout(len(networks), landscape)
+    if more_pages and first == 1:
+        # A PDF has further pages: readable columns (one beside a landscape map, two under a portrait one)
+        # rather than more, cut-off ones.
+        cols = min(cols, 1 if landscape else 2)
+    if first > 1:  # a continuation page has the whole sheet: as many columns as the first page's table
+        cols = 2 if landscape or len(networks) > 6 else 1
     rows = -(-len(networks) // cols) if len(networks) else 0
+    floor = 0.8 if more_pages else 0.45
     # Every network is listed: the rows shrink (down to 45 % of the body size) until they all fit.
     scale = 1.0
-    while scale > 0.45 and rows and (h_mm - 3.7 * _row_mm(fs * scale)) // _row_mm(fs * scale) < rows:
+    while scale > floor and rows and (h_mm - 3.7 * _row_mm(fs * scale)) // _row_mm(fs * scale) < rows:
         scale -= 0.05
     row_mm = _row_mm(fs * scale)
     rows = max(0, min(rows, int((h_mm - 3.7 * row_mm) // row_mm)))
@@ -629,18 +801,24 @@ def _network_table(fig, box, page_mm, fs, landscape, networks, colours, threshol
         pop = "unknown" if pd.isna(row["population"]) else f"{int(row['population']):,}"
         stats = f"{row['member_count']} · {pop}"
         marks = _flag_marks(row, thresholds)
-        label = f"{marks}{row['code']}  {row['name']}"
+        label = f"{first + i}. {marks}{row['code']}  {row['name']}"
         room = total - len(stats) - 3
         if len(label) > room:
             label = label[: max(room - 1, 6)] + "…"
         tax.text(x0 + 0.05 * col_w, ty, label, fontsize=tfs, va="center", transform=tax.transAxes)
         tax.text(x1, ty, stats, fontsize=tfs, ha="right", va="center", transform=tax.transAxes)
     if len(networks) > len(shown):
-        tax.text(0.0, y_of(rows), f"{len(networks) - len(shown)} more networks did not fit: print on A3",
-                 fontsize=tfs, va="center", transform=tax.transAxes)  # fmt: skip
+        left = len(networks) - len(shown)
+        note = (
+            f"The list continues on the next page ({left} network{'s' if left != 1 else ''} more)."
+            if more_pages
+            else f"{left} more networks did not fit: print as PDF (further pages) or on A3"
+        )
+        tax.text(0.0, y_of(rows), note, fontsize=tfs, va="center", transform=tax.transAxes)
     tax.text(0.0, y_of(rows + (1 if len(networks) > len(shown) else 0)) - 0.2 * row_mm / h_mm,
              f"▼ below {thresholds.min:,}  ▲ above {thresholds.max:,} patients  ◆ largest member over "
              f"{thresholds.dominance * 100:.1f} %", fontsize=tfs, va="top", transform=tax.transAxes)  # fmt: skip
+    return len(shown)
 
 
 def _flag_marks(row, thresholds) -> str:

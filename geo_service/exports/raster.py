@@ -37,12 +37,19 @@ def _picklable(fig) -> None:
 
 
 def save_in_child(fig, path: Path, fmt: str, dpi: int, metadata: dict, timeout_s: float = RENDER_TIMEOUT_S) -> None:
-    """``fig.savefig(path, ...)`` in a child process; raises :class:`RenderFailed` when it fails or overruns."""
-    _picklable(fig)
+    """``fig.savefig(path, ...)`` in a child process; raises :class:`RenderFailed` when it fails or overruns.
+
+    ``fig`` may be a list of Figures: a PDF gets one page each (issue 11: the network list continues on further
+    pages); other formats take the first."""
+    figures = list(fig) if isinstance(fig, (list, tuple)) else [fig]
+    if fmt != "pdf":
+        figures = figures[:1]
+    for one in figures:
+        _picklable(one)
     job = Path(path).with_name(Path(path).name + ".figure.pickle")
     with open(job, "wb") as f:
         pickle.dump(
-            {"figure": fig, "path": str(path), "format": fmt, "dpi": dpi, "metadata": metadata},
+            {"figures": figures, "path": str(path), "format": fmt, "dpi": dpi, "metadata": metadata},
             f,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
@@ -71,7 +78,15 @@ def _main(job_path: str) -> None:
     matplotlib.use("Agg")
     with open(job_path, "rb") as f:
         job = pickle.load(f)  # noqa: S301 - written by our own parent process, in its private temp folder
-    job["figure"].savefig(job["path"], format=job["format"], dpi=job["dpi"], metadata=job["metadata"])
+    figures = job.get("figures") or [job["figure"]]
+    if job["format"] == "pdf" and len(figures) > 1:
+        from matplotlib.backends.backend_pdf import PdfPages
+
+        with PdfPages(job["path"], metadata=job["metadata"]) as pdf:
+            for fig in figures:
+                pdf.savefig(fig, dpi=job["dpi"])
+        return
+    figures[0].savefig(job["path"], format=job["format"], dpi=job["dpi"], metadata=job["metadata"])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ No Flask here; the template renders the dict.
 from __future__ import annotations
 
 from geo_service.analysis.area_summary import FLAG_SYMBOLS, AreaSummary, flag_label, percent
+from geo_service.charts import population_distribution_svg
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -81,4 +82,10 @@ def panel(s: AreaSummary, area_name: str, colours: dict[str, str], not_drawn: li
         },
         "counts": s.counts(),
         "sentences": summary_sentences(s, area_name, not_drawn, practices_on_map),
+        # The same networks and band as the rows, drawn on the server (readable without colour).
+        "chart_svg": population_distribution_svg(
+            [r.population for r in s.networks if r.member_count],
+            (t.min, t.max),
+            f"Network populations in {area_name} against the {t.min:,}–{t.max:,} band",
+        ),
     }

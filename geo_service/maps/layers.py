@@ -108,7 +108,8 @@ def area_feature(row: dict, **extra) -> dict:
     return feature(row["geometry"], {"code": row["code"], "name": row["name"], **extra})
 
 
-def network_feature(row: dict, colour: str, findings: list[str]) -> dict:
+def network_feature(row: dict, colour: str, findings: list[str], sentences: list[str] | None = None) -> dict:
+    """A network's feature; ``sentences`` (its findings written for people) go in ``d``, which the popup shows."""
     return feature(
         row["geometry"],
         {
@@ -120,11 +121,13 @@ def network_feature(row: dict, colour: str, findings: list[str]) -> dict:
             "shape": "network polygon" if row["has_polygon"] else "hull of its members (no polygon)",
             "c": colour,
             "f": findings,
+            **({"d": list(sentences)} if sentences else {}),
         },
     )
 
 
-def practice_feature(row: dict, colour: str, findings: list[str]) -> dict:
+def practice_feature(row: dict, colour: str, findings: list[str], sentences: list[str] | None = None) -> dict:
+    """A practice's feature; ``sentences`` (its findings written for people) go in ``d`` for the popup."""
     return feature(
         {"type": "Point", "coordinates": [round(row["lon"], 5), round(row["lat"], 5)]},
         {
@@ -137,6 +140,7 @@ def practice_feature(row: dict, colour: str, findings: list[str]) -> dict:
             or "none",
             "c": colour,
             "f": findings,
+            **({"d": list(sentences)} if sentences else {}),
         },
     )
 

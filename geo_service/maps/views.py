@@ -118,6 +118,30 @@ def _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links: Lin
 # ---- views ------------------------------------------------------------------------------------------
 
 
+POPUP_SENTENCES = 3  # at most this many written findings in one map popup (the last may say how many more)
+
+
+def written_findings(conn, summary, limit: int | None = None) -> dict[str, dict[str, list[str]]]:
+    """{"network" | "practice" | "area": {code: [sentences]}} of the area summary's engine run, names beside codes
+    (commissioner names looked up once): the popups' and the print's text."""
+    from geo_service.analysis import described, wording
+
+    result = summary.result or {}
+    if not result.get("items"):
+        return {"network": {}, "practice": {}, "area": {}}
+    names = described.names_for(conn, result["items"], summary.scope.boundary_set["id"])
+    said = wording.sentences_by_subject(result, names)
+    # A popup is read on the map: the first few sentences, then where the rest are (keeps the page light).
+    limit = limit or POPUP_SENTENCES
+    for subject in ("network", "practice"):
+        for code, sentences in said.get(subject, {}).items():
+            if len(sentences) > limit:
+                more = len(sentences) - limit + 1
+                where = "on the network page" if subject == "network" else "in the area checks"
+                said[subject][code] = [*sentences[: limit - 1], f"{more} more findings {where}."]
+    return said
+
+
 def area_view(conn, scope: Scope, links: Links) -> MapView:
     """An area's map: its boundary (neighbours faint), its networks and practices, finding layers, and the
     side panel's rows. Which networks and practices, and every count, come from the rule engine's one run
@@ -134,6 +158,8 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
     neighbours = [L.area_feature(r) for r in areas if not r["is_focus"]]
     focus = [L.area_feature(r) for r in areas if r["is_focus"]]
     judged = {r.code: r for r in summary.networks}
+    # Popups say what the panel, network page and print say: each finding as a sentence (analysis.wording).
+    said = written_findings(conn, summary)
     shapes = {r["code"]: r for r in repo.network_features(conn, values, NETWORK_TOLERANCE) if r["code"] in judged}
     codes = sorted(judged)
     colours = palette.graph_colours(codes, repo.network_adjacency(conn, values, codes))
@@ -144,17 +170,22 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
             continue
         net = judged[code]
         f = L.network_feature(
-            {**row, "members": net.member_count, "population": net.population}, colours[code], nf.get(code, [])
+            {**row, "members": net.member_count, "population": net.population},
+            colours[code],
+            nf.get(code, []),
+            said["network"].get(code),
         )
         if row.get("label_point"):
             f["properties"]["lp"] = json.loads(row["label_point"])["coordinates"]
         net_features.append(f)
     prac_rows = repo.practice_features(conn, values)
     inside = [
-        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], [])) for r in prac_rows if r["in_area"]
+        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], []), said["practice"].get(r["code"]))
+        for r in prac_rows
+        if r["in_area"]
     ]
     outside = [
-        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], []))
+        L.practice_feature(r, _practice_colour(r, colours), pf.get(r["code"], []), said["practice"].get(r["code"]))
         for r in prac_rows
         if not r["in_area"]
     ]

@@ -87,8 +87,9 @@ def _scenario_for_set(scenarios: list[dict], bs: dict) -> dict | None:
     return min(same, key=lambda s: abs((s["as_of_date"] - bs["valid_from"]).days))
 
 
-def home(conn) -> dict:
-    """The home page's content, kept per data state."""
+def home(conn, hidden: frozenset[str] = frozenset()) -> dict:
+    """The home page's content, kept per data state and per set of ``hidden`` scenario slugs (lower case: the
+    draft / private plans the viewer may not see, issue 12), which are left out of every list and link."""
 
     def build() -> dict:
         summary = catalogue.overview(conn)
@@ -96,6 +97,7 @@ def home(conn) -> dict:
             rows = [
                 {**s, "as_of_date": resolve_scope(conn, s["slug"]).as_of if s.get("scope") else None}
                 for s in ds["scenarios"]
+                if s["slug"].lower() not in hidden
             ]
             rows.sort(key=lambda s: (s["as_of"], s["name"]))
             ds["scenarios"] = [_scenario_entry(conn, s, rows) for s in rows]
@@ -112,4 +114,4 @@ def home(conn) -> dict:
                 )
         return summary
 
-    return _HOME.get_or_build((*data_state(conn), "home"), build)
+    return _HOME.get_or_build((*data_state(conn), "home", tuple(sorted(hidden))), build)

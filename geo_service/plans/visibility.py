@@ -54,3 +54,90 @@ def filter_visible(conn, rows: list[dict], viewer: Viewer, key: str = "slug") ->
     """``rows`` (dicts with a scenario slug under ``key``) without those ``viewer`` may not see."""
     allowed = visible_slugs(conn, viewer)
     return [r for r in rows if r.get(key) in allowed]
+
+
+def viewer_of(actor) -> Viewer:
+    """The viewer an access ``Actor`` (or None: anonymous) stands for."""
+    if actor is None:
+        return ANONYMOUS
+    return Viewer(user_id=actor.id, is_admin=actor.is_admin)
+
+
+def restricted_rows(conn) -> list[dict]:
+    """Every draft or private scenario (few): the only ones a list may have to leave out."""
+    return [r for r in repo.plans(conn) if restricted(r)]
+
+
+def hidden_slugs(conn, viewer: Viewer) -> frozenset[str]:
+    """Lower-cased slugs of the scenarios ``viewer`` may NOT see: what every scenario list leaves out.
+
+    Lists (home page, /api/v1/scenarios, OGC collections, switchers, compare pickers) are built and cached for
+    everyone and filtered with this set afterwards, so no cache ever holds one viewer's list for another."""
+    if viewer.is_admin:
+        return frozenset()
+    return frozenset(r["slug"].lower() for r in restricted_rows(conn) if not can_view(conn, r, viewer))
+
+
+def hidden_scenario_ids(conn, viewer: Viewer) -> list[int]:
+    """Ids of the scenarios ``viewer`` may NOT see (for lists keyed by id, such as the audit log)."""
+    if viewer.is_admin:
+        return []
+    return sorted(r["id"] for r in restricted_rows(conn) if not can_view(conn, r, viewer))
+
+
+def is_hidden(slug: str | None, hidden: frozenset[str]) -> bool:
+    """True when ``slug`` (any case) is one of ``hidden``."""
+    return bool(slug) and slug.lower() in hidden
+
+
+def without_hidden(rows: list[dict], hidden: frozenset[str], key: str = "slug") -> list[dict]:
+    """``rows`` (dicts with a scenario slug under ``key``) without the hidden ones; order kept."""
+    if not hidden:
+        return list(rows)
+    return [r for r in rows if not is_hidden(r.get(key), hidden)]
+
+
+# ---- sharing ------------------------------------------------------------------------------------------------
+
+
+def shares(conn, plan: dict) -> list[dict]:
+    """Who ``plan`` is shared with: username and display name, for the sharing form and the API."""
+    from geo_service.db.repositories import plan_shares
+
+    return [
+        {"username": r["username"], "display_name": r["display_name"], "shared_at": r["shared_at"].isoformat()}
+        for r in plan_shares.shares(conn, plan["id"])
+    ]
+
+
+def may_share(plan: dict, user_id: int | None, is_admin: bool) -> bool:
+    """Only the plan's owner and admins decide who else sees it."""
+    return is_admin or (user_id is not None and plan.get("owner_id") == user_id)
+
+
+def set_shared(conn, plan: dict, username: str, shared: bool, if_match: str | None) -> tuple[list[str], list[str]]:
+    """Share (``shared``) or unshare ``plan`` with ``username`` after the ``If-Match`` check; bumps the plan's
+    version. Returns the usernames shared with before → after. The caller checked :func:`may_share`."""
+    from geo_service.db.repositories import plan_shares, users
+    from geo_service.errors import InvalidParameter, PreconditionFailed
+    from geo_service.plans import service
+
+    if not isinstance(username, str) or not username.strip():
+        raise InvalidParameter("username", "Give the username of the person to share the plan with.")
+    version = service.version_from_if_match(plan, if_match)
+    user = users.find_user(conn, username.strip())
+    if user is None:
+        raise InvalidParameter("username", f"There is no user '{username.strip()}'.")
+    if shared and user["id"] == plan.get("owner_id"):
+        raise InvalidParameter("username", f"'{user['username']}' owns this plan: it need not be shared with them.")
+    before = [s["username"] for s in shares(conn, plan)]
+    changed = (
+        plan_shares.add_share(conn, plan["id"], user["id"])
+        if shared
+        else plan_shares.remove_share(conn, plan["id"], user["id"])
+    )
+    if not changed and not shared:
+        raise InvalidParameter("username", f"'{plan['name']}' is not shared with '{user['username']}'.")
+    if repo.bump_version(conn, plan["id"], version) is None:
+        raise PreconditionFailed("The plan changed while sharing it; reload it and try again.")
+    return before, [s["username"] for s in shares(conn, plan)]

@@ -20,6 +20,12 @@ def register_web(app: Flask) -> None:
     from geo_service.web import plans as plans_web
 
     plans_web.register(app)  # issue 12: draft/private scenarios hidden from every route; the plan editor
+    from geo_service.web import visibility_guard
+
+    visibility_guard.register(app)  # issue 12: the one read check (paths, queries, OGC ids, oEmbed URLs)
+    from geo_service.web import plan_sharing
+
+    plan_sharing.register(app)  # issue 12: share / unshare a plan (API + the form of plans/_sharing.html)
     from geo_service.web import audit_views
 
     app.register_blueprint(audit_views.bp)

@@ -17,11 +17,13 @@ from geo_service.access import audit
 from geo_service.db.repositories import scenario_versions
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import Forbidden, InvalidParameter, NotFound
+from geo_service.plans.visibility import without_hidden
 from geo_service.web.access import etag, require_if_match, write_route
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.schemas import catalogue as cat
 from geo_service.web.schemas import common
+from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -58,7 +60,8 @@ def areas(slug: str):
     responses={200: common.json_response(cat.Scenarios), **common.problems(400)},
 )
 def scenarios():
-    return jsonify({"scenarios": catalogue.scenarios(get_conn(), request.args.get("dataset"))})
+    rows = catalogue.scenarios(get_conn(), request.args.get("dataset"))
+    return jsonify({"scenarios": without_hidden(rows, hidden_for_request())})  # issue 12: draft / private plans
 
 
 @bp.get("/extracts")

@@ -18,6 +18,7 @@ from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.schemas import access as sch
 from geo_service.web.schemas import common
+from geo_service.web.visibility_guard import hidden_scenario_ids_for_request
 
 bp = Blueprint("audit", __name__)
 CSV_COLUMNS = ("id", "at", "actor_name", "request_id", "action", "resource_kind", "resource_id", "scenario_id",
@@ -63,7 +64,7 @@ def _entry(row: dict) -> dict:
 def _listing(scenario, network, practice):
     by, value, title = _target(scenario, network, practice)
     page = _page()
-    rows, total = audit.entries(get_conn(), by, value, page)
+    rows, total = audit.entries(get_conn(), by, value, page, hidden_scenarios=hidden_scenario_ids_for_request())
     pages = max(1, -(-total // audit.PAGE_SIZE))
     return title, page, pages, total, [_entry(r) for r in rows]
 
@@ -91,7 +92,7 @@ def audit_json():
 def audit_csv():
     a = request.args
     by, value, title = _target(a.get("scenario"), a.get("network"), a.get("practice"))
-    rows, _ = audit_repo.entries(get_conn(), by, value, CSV_LIMIT, 0)
+    rows, _ = audit_repo.entries(get_conn(), by, value, CSV_LIMIT, 0, hidden_scenario_ids_for_request())
     out = io.StringIO()
     import json
 

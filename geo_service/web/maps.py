@@ -26,6 +26,7 @@ from geo_service.web.public_urls import public_base
 from geo_service.web.schemas import common
 from geo_service.web.schemas import pages as page_schemas
 from geo_service.web.security_headers import cached_rendering, csp_nonce, with_request_nonce
+from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
@@ -56,6 +57,7 @@ def cached_page(resolve):
                 request.full_path,
                 cfg.get("GEO_TILES_URL"),
                 cfg.get("GEO_TILES_ATTRIBUTION"),
+                tuple(sorted(hidden_for_request())),  # issue 12: switchers list only the plans this viewer may see
             )
 
             def build() -> tuple[str, str]:

@@ -17,12 +17,14 @@ from geo_service.errors import GeoServiceError, InvalidParameter
 from geo_service.ogc import catalogue, features, tiles
 from geo_service.ogc.reference_systems import CRS84, STORAGE, URIS, bbox_in
 from geo_service.ogc.requests import parse_items_request
+from geo_service.plans.visibility import is_hidden
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.public_urls import public_base
 from geo_service.web.schemas import common
 from geo_service.web.schemas import ogc as schemas
+from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -201,7 +203,8 @@ def _collection_doc(c: catalogue.Collection, base: str) -> dict:
 def collections():
     _only("f")
     base = _base()
-    docs = [_collection_doc(c, base) for c in catalogue.collections(get_conn())]
+    hidden = hidden_for_request()  # issue 12: a draft / private plan's collections only for who may see it
+    docs = [_collection_doc(c, base) for c in catalogue.collections(get_conn()) if not is_hidden(c.scenario, hidden)]
     links = [
         _link(f"{base}/collections?f=json", "self", JSON, "Collections"),
         _link(f"{base}/collections?f=html", "alternate", "text/html", "Collections (HTML)"),

@@ -8,11 +8,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import GeoServiceError
 from geo_service.navigation import home as home_service
+from geo_service.plans.visibility import without_hidden
 from geo_service.scope import resolve_scope
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.schemas import common
 from geo_service.web.schemas.search import SwitchQuery
+from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("pages", __name__)
 
@@ -20,7 +22,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 @operation(tags=["pages"], summary="Home page: what is loaded, links to every map", responses={200: common.html()})
 def index():
-    return render_template("index.html", summary=home_service.home(get_conn()))
+    return render_template("index.html", summary=home_service.home(get_conn(), hidden_for_request()))
 
 
 @bp.get("/switch")
@@ -66,7 +68,8 @@ def switcher_context():
         conn = get_conn()
         dataset = view.scenario["dataset"]
         return {
-            "scenarios": scope_repo.scenarios(conn),
+            # issue 12: draft / private plans only for those who may see them (pages are cached per hidden set)
+            "scenarios": without_hidden(scope_repo.scenarios(conn), hidden_for_request()),
             "boundary_sets": scope_repo.boundary_sets(conn, dataset),
         }
 

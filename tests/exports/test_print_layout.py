@@ -66,3 +66,38 @@ def test_every_network_of_a_large_area_is_listed(app, england_2022_db_url, paper
     undersized = {i["code"] for i in checks["items"]["size_band"] if i["finding"] == "undersized"}
     for code in undersized:
         assert re.search(r"▼\S* " + code, flat) or f"▼ {code}" in flat, code
+
+
+def test_the_print_carries_names_on_the_map_and_the_written_findings(app):
+    """Names as labels on the map (or numbered keys), the thresholds and each finding as the sentence the popups
+    and network pages use (analysis.wording), with formatted numbers and no Python reprs."""
+    import pypdf
+
+    from geo_service.analysis import described, wording
+    from geo_service.analysis.area_summary import area_summary
+    from geo_service.scope import resolve_scope
+
+    area = "QKS"  # Kent and Medway: 40-odd networks
+    client = app.test_client()
+    resp = client.get(f"/api/v1/scenarios/{SCENARIO}/areas/{area}/print.pdf?boundary_set={BS}&paper=a4")
+    assert resp.status_code == 200
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages]
+    assert len(pages) >= 3
+    squash = re.sub(r"\s+", "", " ".join(pages))
+    with app.app_context(), app.extensions["geo_db"].connection() as conn:
+        summary = area_summary(conn, resolve_scope(conn, SCENARIO, BS, area=area))
+        names = described.names_for(conn, summary.result["items"], summary.scope.boundary_set["id"])
+        said = wording.sentences_by_subject(summary.result, names)
+    undersized = [r for r in summary.networks if "undersized" in r.findings]
+    assert undersized
+    for row in undersized:
+        sentence = next(t for t in said["network"][row.code] if "minimum" in t)
+        assert re.sub(r"\s+", "", sentence) in squash, sentence
+    for label, value in wording.thresholds(summary.result["parameters"]):
+        assert re.sub(r"\s+", "", f"{label}: {value}") in squash
+    for r in ("['", "{'", "None", "True"):
+        assert r not in " ".join(pages), r
+    # Names on the map: the first page holds most networks' names as labels (the rest as numbered keys).
+    first = re.sub(r"\s+", " ", pages[0])
+    named = [r for r in summary.networks if r.name.split(" ")[0] in first]
+    assert len(named) >= len(summary.networks) // 2

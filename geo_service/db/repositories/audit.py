@@ -40,16 +40,22 @@ def _dumps(value) -> str:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def entries(conn, by: str | None, value: int | None, limit: int, offset: int) -> tuple[list[dict], int]:
-    """Newest first, one page, and the total count. ``by`` is one of :data:`FILTER_COLUMNS` or None."""
+def entries(
+    conn, by: str | None, value: int | None, limit: int, offset: int, hidden_scenarios: list[int] | None = None
+) -> tuple[list[dict], int]:
+    """Newest first, one page, and the total count. ``by`` is one of :data:`FILTER_COLUMNS` or None.
+    ``hidden_scenarios``: ids of scenarios whose entries are left out (issue 12: private plans)."""
     where = _FILTER_SQL[by]
+    if hidden_scenarios:
+        where += (" AND " if where else "WHERE ") + "(scenario_id IS NULL OR scenario_id <> ALL(%(h)s))"
+    params = {"v": value, "h": list(hidden_scenarios or [])}
     with dict_cursor(conn) as cur:
         cur.execute(
             "SELECT * FROM audit_log " + where + " ORDER BY id DESC LIMIT %(l)s OFFSET %(o)s",  # noqa: S608
-            {"v": value, "l": limit, "o": offset},
+            {**params, "l": limit, "o": offset},
         )
         rows = cur.fetchall()
-        cur.execute("SELECT count(*) AS n FROM audit_log " + where, {"v": value})  # noqa: S608
+        cur.execute("SELECT count(*) AS n FROM audit_log " + where, params)  # noqa: S608
         total = cur.fetchone()["n"]
     return rows, total
 
