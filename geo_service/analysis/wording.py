@@ -147,7 +147,7 @@ def band(params: Any = None) -> str:
     return f"{count(_param(params, 'min'))}–{count(_param(params, 'max'))} patients"
 
 
-def _extended_hours(share: float) -> str:
+def _extended_hours_threshold(share: float) -> str:
     if share >= 1:
         return "every member practice offers extended hours (all patients covered)"
     return f"practices offering extended hours hold at least {percent(share, 0)} of the patients"
@@ -158,7 +158,7 @@ def thresholds(params: Any = None) -> list[tuple[str, str]]:
     return [
         ("Population band", band(params)),
         ("Dominant practice", f"holds at least {percent(_param(params, 'dominance'), 0)} of the patients"),
-        ("Extended hours", _extended_hours(_param(params, "extended_hours"))),
+        ("Extended hours", _extended_hours_threshold(_param(params, "extended_hours"))),
         ("Catchment spill allowed", percent(_param(params, "cross_boundary_tolerance"), 0)),
         ("List size out of date after", plural(int(_param(params, "stale_days")), "day")),
     ]
