@@ -5,9 +5,10 @@ HTTP against a real server (gunicorn, one worker, 127.0.0.1:5685). Goal: median 
     .venv/bin/python benchmarks/edit_latency.py [--repeat 30] [--root ../shared/data/real] [--area 99J]
 
 Baseline, timed in the same run: the same area's read-only checks request (``GET /api/v1/scenarios/<plan>/checks
-?area=...`` with ``Cache-Control: no-cache``, so it is computed each time). An edit runs the area's checks twice
-(before, usually a cache hit, and after), writes memberships (triggers refresh the plan's kept state), and logs
-the edit and its audit row; the ratio says what that costs over one read.
+?area=...`` with ``Cache-Control: no-cache``, so it is computed each time). An edit runs the area's checks once
+(after the write; "before" is what the previous edit left, kept under the committed data state), writes
+memberships (since migration 0047 the triggers refresh only the kept members of the changed memberships, not the
+plan's whole state), and logs the edit and its audit row; the ratio says what that costs over one read.
 
 A scratch database ``plans_bench_edit`` is created on the local cluster and loaded with the 2019/20 bundle
 once (re-used by later runs). The plan is a copy of the whole of ``epcn-december-2019`` (every network).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,6 +256,16 @@ def move_status(conn, plan: dict, to: str, role_of: dict[str, bool], if_match: s
     _bump(conn, plan, version)
     repo.update_plan(conn, plan["id"], {"status": to})
     return describe(plan), describe(repo.plan_by_id(conn, plan["id"]))
+
+
+def check_editable(plan: dict) -> None:
+    """409 unless the plan is a draft that is not archived (what every edit requires)."""
+    _editable(plan)
+
+
+def bump_version(conn, plan: dict, version: int) -> int:
+    """The plan's next version (a write made outside :func:`edit`, e.g. derived polygons)."""
+    return _bump(conn, plan, version)
 
 
 def _bump(conn, plan: dict, version: int) -> int:
@@ -526,8 +538,38 @@ def _band(plan: dict) -> tuple[int, int]:
     return checked.min, checked.max
 
 
+# Findings of an area as an edit left it, computed inside the edit's transaction: the next edit's "before" (the
+# state that transaction committed), so an edit runs the area's checks once, not twice. Keyed by the committed
+# state (data version + the id of the transaction that made it, see repo.committed_state) and the scope: an
+# entry of a transaction rolled back can never match, and any later write makes a new key. Per process, small.
+_AFTER_EDIT: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
+_AFTER_EDIT_MAX = 64
+_AFTER_EDIT_LOCK = threading.Lock()
+
+
+def _kept_findings(conn, key: tuple) -> tuple[dict, dict] | None:
+    with _AFTER_EDIT_LOCK:
+        found = _AFTER_EDIT.get(key)
+        if found is not None:
+            _AFTER_EDIT.move_to_end(key)
+        return found
+
+
+def _keep_findings(key: tuple, found: tuple[dict, dict]) -> None:
+    with _AFTER_EDIT_LOCK:
+        _AFTER_EDIT[key] = found
+        _AFTER_EDIT.move_to_end(key)
+        while len(_AFTER_EDIT) > _AFTER_EDIT_MAX:
+            _AFTER_EDIT.popitem(last=False)
+
+
 def _snapshot(conn, plan: dict, scope: Scope, codes: list[str], pids: list[int], cached: bool) -> dict:
-    """Population and flags of the touched networks (and flags of the touched practices) in the touched areas."""
+    """Population and flags of the touched networks (and flags of the touched practices) in the touched areas.
+
+    ``cached`` (before the write): the findings the previous edit left (see ``_AFTER_EDIT``), else the shared
+    findings cache. Not cached (after the write, in its transaction): the checks run, and their answer is kept
+    under the state this transaction will commit, for the next edit. Nothing that changes findings may be
+    written after this snapshot in the same transaction (the edit log and audit rows do not)."""
     pops = repo.populations(conn, plan["id"], codes)
     areas = sorted(
         set(repo.areas_of_networks(conn, plan["id"], scope.boundary_set["id"], codes))
@@ -535,13 +577,19 @@ def _snapshot(conn, plan: dict, scope: Scope, codes: list[str], pids: list[int],
     )
     net_flags: dict[str, set[str]] = {}
     prac_flags: dict[str, set[str]] = {}
+    state = (conn.dsn, *repo.committed_state(conn)) if areas else None
     for area in areas:
         area_scope = resolve_scope(conn, plan["slug"], scope.boundary_set["slug"], area)
-        if cached:
+        key = (*state, area_scope.key())
+        found = _kept_findings(conn, key) if cached else None
+        if found is not None:
+            nf, pf = found
+        elif cached:
             nf, pf = findings_in(conn, area_scope)
-        else:  # inside the writing transaction: never cache an uncommitted state
+        else:  # inside the writing transaction: not for the shared cache (keyed by data version only)
             result = run_checks_in(conn, area_scope)
             nf, pf = _network_findings_from(result), _practice_findings_from(result)
+            _keep_findings(key, (nf, pf))
         for c in codes:
             net_flags.setdefault(c, set()).update(nf.get(c, []))
         for c, keys in pf.items():
@@ -650,6 +698,47 @@ def edit(conn, plan: dict, kind: str, body: dict, editor: Editor, if_match: str 
     _editable(plan)
     summary, fwd, inv = build_edit(conn, plan, kind, body)
     return _run(conn, plan, editor, if_match, summary, fwd, inv, kind)
+
+
+def upload_polygons(conn, plan: dict, upload, editor: Editor, if_match: str | None) -> dict:
+    """Save the polygons of an uploaded file (:class:`geo_service.plans.upload.Upload`) as ONE undoable edit
+    (origin 'uploaded'), with its delta; every network named must be one of the plan's, or nothing is saved."""
+    version_from_if_match(plan, if_match)
+    _editable(plan)
+    fwd, inv = [], []
+    for code in sorted(upload.polygons):
+        net = repo.network(conn, plan["id"], code)
+        if net is None:
+            from geo_service.plans.upload import refusal
+
+            raise refusal(
+                upload.file_name,
+                f"feature {upload.first_feature.get(code)}: '{code}' is not a network of '{plan['name']}'.",
+                feature=upload.first_feature.get(code),
+                field=upload.code_field,
+            )
+        geom, report = checked_polygon(conn, upload.polygons[code], "file")
+        fwd.append({"op": "geometry", "code": net["code"], "geom": geom, "made_valid": report != "valid",
+                    "origin": "uploaded"})  # fmt: skip
+        inv.append({"op": "geometry", "code": net["code"], "geom": net.get("geom_ewkb"),
+                    "made_valid": net["geom_made_valid"], "origin": net["geom_origin"]})  # fmt: skip
+    summary = f"Polygons uploaded for {', '.join(sorted(upload.polygons))} ({upload.file_format}, {upload.crs})"
+    return _run(conn, plan, editor, if_match, summary[:300], fwd, inv, "upload")
+
+
+MAX_UNDOABLE_DERIVE = 300  # networks: above this the edit log would hold megabytes of polygons twice
+
+
+def log_polygons_replaced(conn, plan: dict, before: dict, after: dict, editor: Editor, summary: str) -> dict | None:
+    """Log polygons written outside :func:`edit` (derived from membership) as one undoable edit: geometry ops
+    per network whose polygon changed. Answers the session's undo counts, or None when not logged (too many)."""
+    changed = sorted(c for c in after if after[c] != before.get(c))
+    if not changed or len(changed) > MAX_UNDOABLE_DERIVE:
+        return None
+    fwd = [{"op": "geometry", "code": c, **after[c]} for c in changed]
+    inv = [{"op": "geometry", "code": c, **before[c]} for c in changed if c in before]
+    repo.insert_edit(conn, plan["id"], editor.session, editor.user_id, "derive", summary, fwd, inv)
+    return repo.edit_counts(conn, plan["id"], editor.session)
 
 
 def undo(conn, plan: dict, editor: Editor, if_match: str | None, redo: bool = False) -> dict:

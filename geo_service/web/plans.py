@@ -15,10 +15,13 @@ import re
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
 from geo_service.access import audit
-from geo_service.errors import Forbidden, InvalidParameter, NotFound
-from geo_service.plans import service, visibility
+from geo_service.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from geo_service.plans import service, upload, visibility
 from geo_service.web.access import check_write, current_actor, write_route
 from geo_service.web.connection import get_conn
+from geo_service.web.openapi import operation
+from geo_service.web.schemas import common
+from geo_service.web.schemas import plans as sch
 
 log = logging.getLogger(__name__)
 
@@ -32,30 +35,6 @@ def _viewer() -> visibility.Viewer:
     if actor is None:
         return visibility.ANONYMOUS
     return visibility.Viewer(user_id=actor.id, is_admin=actor.is_admin)
-
-
-def check_scenario_visible() -> None:
-    """Before every route: a scenario named in the path (``scenario``/``slug``) or query (``scenario``, ``a``,
-    ``b``) that the caller may not see answers 404, as if it did not exist."""
-    if request.endpoint is None or request.endpoint == "static":
-        return
-    named: list[str] = []
-    rule = request.url_rule.rule if request.url_rule is not None else ""
-    for key in ("scenario", "slug"):
-        value = (request.view_args or {}).get(key)
-        if isinstance(value, str) and not (key == "slug" and "boundary-sets" in rule):
-            named.append(value)
-    for key in ("scenario", "a", "b"):
-        named.extend(v for v in request.args.getlist(key) if v)
-    if not named:
-        return
-    if request.method not in ("GET", "HEAD"):
-        return  # writes: the write route's checks answer first (401 / 403), then the view's own read check
-    viewer = _viewer()
-    conn = get_conn()
-    for slug in named:
-        if not visibility.can_view_slug(conn, slug, viewer):
-            raise NotFound(f"No scenario with slug '{slug}'.", parameter="scenario")
 
 
 def _plan_for_write(slug: str):
@@ -100,6 +79,11 @@ def _reply(payload: dict, status: int = 200) -> Response:
 
 
 @bp.get("/api/v1/plans")
+@operation(
+    tags=["plans"],
+    summary="Plans and scenarios the caller may see",
+    responses={200: common.json_response(sch.PlanList)},
+)
 def list_plans():
     """Plans and scenarios the caller may see, with status and owner."""
     from geo_service.db.repositories import plans as repo
@@ -111,6 +95,13 @@ def list_plans():
 
 
 @bp.post("/api/v1/plans")
+@operation(
+    tags=["plans"],
+    summary="Create a plan, empty or as a copy of a scenario (editor)",
+    body=sch.PlanCreateBody,
+    responses={201: common.json_response(sch.Plan), **common.problems(400, 401, 403, 404, 409)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def create_plan():
     conn = get_conn()
@@ -122,6 +113,11 @@ def create_plan():
 
 
 @bp.get("/api/v1/plans/<slug>")
+@operation(
+    tags=["plans"],
+    summary="One plan (or scenario): status, owner, version (ETag)",
+    responses={200: common.json_response(sch.Plan), **common.problems(400, 404)},
+)
 def get_plan(slug: str):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
@@ -129,6 +125,13 @@ def get_plan(slug: str):
 
 
 @bp.patch("/api/v1/plans/<slug>")
+@operation(
+    tags=["plans"],
+    summary="Rename, describe, share or archive a plan (owner; If-Match)",
+    body=sch.PlanUpdateBody,
+    responses={200: common.json_response(sch.Plan), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def update_plan(slug: str):
     conn, plan, actor = _plan_for_write(slug)
@@ -138,6 +141,13 @@ def update_plan(slug: str):
 
 
 @bp.post("/api/v1/plans/<slug>/status")
+@operation(
+    tags=["plans"],
+    summary="Submit, approve or withdraw a plan (If-Match)",
+    body=sch.StatusBody,
+    responses={200: common.json_response(sch.Plan), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def move_status(slug: str):
     conn = get_conn()
@@ -155,6 +165,12 @@ def move_status(slug: str):
 
 
 @bp.get("/api/v1/plans/<slug>/editor")
+@operation(
+    tags=["plans"],
+    summary="What the map editor starts from: networks, practices, polygons",
+    query=sch.AreaQuery,
+    responses={200: common.json_response(sch.EditorState), **common.problems(400, 404)},
+)
 def editor_state(slug: str):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
@@ -162,6 +178,12 @@ def editor_state(slug: str):
 
 
 @bp.get("/api/v1/plans/<slug>/unassigned")
+@operation(
+    tags=["plans"],
+    summary="Unassigned practices with suggested networks that stay in band",
+    query=sch.AreaQuery,
+    responses={200: common.json_response(sch.Unassigned), **common.problems(400, 404)},
+)
 def unassigned(slug: str):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
@@ -188,6 +210,14 @@ def _audited_edit(conn, plan: dict, actor, out: dict, action: str) -> Response:
 
 
 @bp.post("/api/v1/plans/<slug>/edits/<kind>")
+@operation(
+    tags=["plans"],
+    summary="One edit of a draft plan, answered with its delta (If-Match)",
+    path=sch.EditPath,
+    body=sch.EditBody,
+    responses={200: common.json_response(sch.EditResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def edit(slug: str, kind: str):
     """One edit: assign, unassign, create, rename, merge, split, dissolve, geometry. Answers with the delta."""
@@ -197,6 +227,12 @@ def edit(slug: str, kind: str):
 
 
 @bp.post("/api/v1/plans/<slug>/undo")
+@operation(
+    tags=["plans"],
+    summary="Undo the editing session's latest edit (If-Match; X-Edit-Session)",
+    responses={200: common.json_response(sch.EditResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def undo(slug: str):
     conn, plan, actor = _plan_for_write(slug)
@@ -205,6 +241,12 @@ def undo(slug: str):
 
 
 @bp.post("/api/v1/plans/<slug>/redo")
+@operation(
+    tags=["plans"],
+    summary="Redo the edit undone last (If-Match; X-Edit-Session)",
+    responses={200: common.json_response(sch.EditResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def redo(slug: str):
     conn, plan, actor = _plan_for_write(slug)
@@ -213,6 +255,14 @@ def redo(slug: str):
 
 
 @bp.put("/api/v1/plans/<slug>/networks/<code>/lock")
+@operation(
+    tags=["plans"],
+    summary="Lock a network against edits (If-Match)",
+    path=sch.LockPath,
+    body=sch.LockBody,
+    responses={200: common.json_response(sch.LockResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def lock(slug: str, code: str):
     conn, plan, actor = _plan_for_write(slug)
@@ -227,6 +277,13 @@ def lock(slug: str, code: str):
 
 
 @bp.delete("/api/v1/plans/<slug>/networks/<code>/lock")
+@operation(
+    tags=["plans"],
+    summary="Unlock a network (If-Match)",
+    path=sch.LockPath,
+    responses={200: common.json_response(sch.LockResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
 @write_route(role="editor")
 def unlock(slug: str, code: str):
     conn, plan, actor = _plan_for_write(slug)
@@ -234,6 +291,82 @@ def unlock(slug: str, code: str):
     net = _network_id(conn, plan, code)
     audit.record(conn, actor, "network.unlock", "network", net, before, after, scenario_id=plan["id"], network_id=net)
     return _reply({"network": _jsonable(after), "plan": service.describe(service.get_plan(conn, slug))})
+
+
+@bp.post("/api/v1/plans/<slug>/polygons")
+@operation(
+    tags=["plans"],
+    summary="Upload network polygons: GeoJSON, KML, zipped Shapefile or GeoPackage, any CRS (If-Match)",
+    description="One network (`network`: every feature makes its polygon) or many (`code_field`, or a field "
+    "named network / code / pcn_code: each feature's network). Invalid geometry is repaired and reported in "
+    "`repaired`; a file that cannot be used is refused whole (400 naming the file, feature and field) and "
+    "nothing changes. One undoable edit; polygons get geom_origin 'uploaded'.",
+    body=sch.UploadForm,
+    body_media_type="multipart/form-data",
+    responses={200: common.json_response(sch.UploadResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
+@write_route(role="editor")
+def upload_polygons(slug: str):
+    conn, plan, actor = _plan_for_write(slug)
+    service.version_from_if_match(plan, request.headers.get("If-Match"))  # stale: 412 before reading the file
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        raise InvalidParameter("file", "Send the file in a multipart form field named 'file'.")
+    network = (request.form.get("network") or "").strip() or None
+    code_field = (request.form.get("code_field") or "").strip() or None
+    for name, value in (("network", network), ("code_field", code_field)):
+        if value is not None and (len(value) > 64 or not value.isprintable()):
+            raise InvalidParameter(name, f"'{name}' must be at most 64 printable characters.")
+    got = upload.read_polygons(sent.read(upload.MAX_BYTES + 1), sent.filename, network, code_field)
+    out = service.upload_polygons(conn, plan, got, _editor(actor), request.headers.get("If-Match"))
+    out["repaired"] = got.repaired
+    out["networks"] = [{"code": c, "feature": got.first_feature.get(c)} for c in sorted(got.polygons)]
+    out["file"] = {"name": sent.filename, "format": got.file_format, "crs": got.crs, "features": got.features}
+    out["_audit"]["after"]["file"] = out["file"]
+    out["_audit"]["after"]["repaired"] = got.repaired
+    return _audited_edit(conn, plan, actor, out, "plan.polygons.upload")
+
+
+@bp.post("/api/v1/plans/<slug>/polygons/derive")
+@operation(
+    tags=["plans"],
+    summary="Derive every network's polygon from its members (non-overlapping territories; If-Match)",
+    description="Member practices' Voronoi cells dissolved per network and clipped to the areas (EPSG:27700); "
+    "polygons get geom_origin 'derived'. Refused (409) while a network of the plan is locked. One undoable edit "
+    "(plans of at most 300 networks; `undoable` says).",
+    responses={200: common.json_response(sch.DeriveResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
+    security=[{"apiToken": []}],
+)
+@write_route(role="editor")
+def derive_polygons(slug: str):
+    from geo_service.db.repositories import plans as repo
+    from geo_service.plans import territories
+    from geo_service.web.connection import database
+
+    conn, plan, actor = _plan_for_write(slug)
+    version = service.version_from_if_match(plan, request.headers.get("If-Match"))
+    service.check_editable(plan)
+    locked = repo.locked_network_codes(conn, plan["id"])
+    if locked:
+        raise Conflict(f"Unlock {', '.join(locked)} first: deriving replaces every network's polygon.", reason="locked")
+    before = repo.polygon_origins(conn, plan["id"])
+    before_geoms = repo.network_geometries(conn, plan["id"])
+    conn.commit()  # nothing written yet; the derivation writes in its own transaction
+    _, result = territories.derive_and_save(database(), plan["slug"])
+    service.bump_version(conn, plan, version)
+    after = repo.polygon_origins(conn, plan["id"])
+    summary = result.summary()
+    derived = sorted(c for c, o in after.items() if o == "derived")
+    counts = service.log_polygons_replaced(
+        conn, plan, before_geoms, repo.network_geometries(conn, plan["id"]), _editor(actor),
+        f"Polygons derived from membership for {len(derived):,} networks",
+    )  # fmt: skip
+    fresh = service.get_plan(conn, plan["slug"])
+    audit.record(conn, actor, "plan.polygons.derive", "scenario", plan["id"], {"polygons": before},
+                 {"polygons": after, "summary": summary}, scenario_id=plan["id"])  # fmt: skip
+    return _reply({"networks": derived, "summary": summary, "undoable": counts is not None, "undo": counts,
+                   "plan": service.describe(fresh), "etag": service.etag(fresh)})  # fmt: skip
 
 
 def _network_id(conn, plan: dict, code: str) -> int | None:
@@ -251,6 +384,9 @@ def _jsonable(row: dict) -> dict:
 
 
 @bp.get("/plans")
+@operation(
+    tags=["plans"], summary="Plans page: the plans you may see, and a form to make one", responses={200: common.html()}
+)
 def plans_page():
     from geo_service.db.repositories import plans as repo
 
@@ -261,6 +397,13 @@ def plans_page():
 
 
 @bp.post("/plans")
+@operation(
+    tags=["plans"],
+    summary="Create a plan from the page form (editor; CSRF token)",
+    body=sch.PlanForm,
+    body_media_type="application/x-www-form-urlencoded",
+    responses={303: {"description": "To the new plan's editor."}, **common.problems(400, 401, 403, 404, 409)},
+)
 @write_route(role="editor")
 def create_plan_form():
     """The plans page's form: create a copy, then open it in the editor (on an area, if one was given)."""
@@ -279,15 +422,24 @@ def create_plan_form():
 
 
 @bp.get("/plans/<slug>/edit")
+@operation(
+    tags=["plans"],
+    summary="The map editor of a plan (a baseline redirects to the plans page to copy it)",
+    query=sch.AreaQuery,
+    responses={
+        200: common.html(),
+        303: {"description": "A baseline scenario: to the plans page, to copy it."},
+        **common.problems(400, 404),
+    },
+)
 def editor_page(slug: str):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
-    if plan["status"] == "baseline":
-        raise NotFound(f"'{plan['name']}' is a baseline scenario, not a plan: copy it into a plan to edit it.")
+    if plan["status"] == "baseline":  # not a plan: offer to copy it
+        return redirect(url_for("plans.plans_page", copy_from=plan["slug"]), code=303)
     return render_template("plans/editor.html", plan=service.describe(plan), area=request.args.get("area"))
 
 
 def register(app: Flask) -> None:
-    """The read check first (before any scenario route runs), then the routes."""
-    app.before_request(check_scenario_visible)
+    """The routes (the read check of every route naming a scenario is web/visibility_guard.py)."""
     app.register_blueprint(bp)

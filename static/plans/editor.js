@@ -248,6 +248,62 @@
     assign(selected, picked);
   });
 
+  function sendForm(url, form) {  // multipart: no JSON Content-Type; same CSRF, session and If-Match
+    var headers = { "X-CSRFToken": csrf, "X-Edit-Session": session, "If-Match": etag };
+    return fetch(url, { method: "POST", headers: headers, credentials: "same-origin", body: form })
+      .then(function (resp) {
+        return resp.json().then(function (data) {
+          seen(resp.headers.get("ETag"));
+          if (!resp.ok) {
+            if (data && data.etag) { seen(data.etag); }
+            throw new Error(data.detail || ("HTTP " + resp.status));
+          }
+          return data;
+        });
+      });
+  }
+
+  document.getElementById("plan-upload").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = new FormData(e.target);
+    say("Uploading…");
+    queued(function () { return sendForm(cfg.upload, form); }).then(function (out) {
+      var text = describeDelta(out);
+      if (out.repaired.length) {
+        text += " Repaired: " + out.repaired.map(function (r) {
+          return "feature " + r.feature + " (" + r.network + "): " + r.reason;
+        }).join("; ") + ".";
+      }
+      seen(out.etag);
+      updateHistory(out.undo);
+      say(text);
+      return load(false);
+    }).catch(function (err) { say("Upload refused: " + err.message); });
+  });
+
+  document.getElementById("plan-derive").addEventListener("click", function () {
+    say("Deriving polygons from membership…");
+    queued(function () { return sendForm(cfg.derive, new FormData()); }).then(function (out) {
+      seen(out.etag);
+      if (out.undo) { updateHistory(out.undo); }
+      say("Derived polygons for " + fmt.format(out.networks.length) + " networks." + (out.undoable ? "" : " (Not undoable: too many networks.)"));
+      return load(false);
+    }).catch(function (err) { say(err.message); });
+  });
+
+  function fillUploadNetworks() {
+    var sel = document.getElementById("plan-upload-network");
+    var keep = sel.value;
+    while (sel.options.length > 1) { sel.remove(1); }
+    state.networks.forEach(function (n) {
+      var o = document.createElement("option");
+      o.value = n.code;
+      o.textContent = n.name + " (" + n.code + ")";
+      sel.appendChild(o);
+    });
+    sel.value = keep;
+  }
+
   document.getElementById("plan-undo").addEventListener("click", function () { history("undo"); });
   document.getElementById("plan-redo").addEventListener("click", function () { history("redo"); });
   document.addEventListener("keydown", function (e) {
@@ -266,6 +322,7 @@
       renderUnassigned();
       var bounds = renderPractices();
       renderPolygons();
+      fillUploadNetworks();
       if (fit && bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
       if (fit) { say("Ready: " + data.networks.length + " networks, " + data.practices.length + " practices."); }
       document.body.dataset.planVersion = data.plan.version;

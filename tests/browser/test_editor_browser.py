@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -24,6 +25,7 @@ SOURCE = "epcn-december-2019"
 AREA = "99J"
 PORT = 5683  # the plans range: 5680–5689
 PASSWORD = "correct horse battery"
+FIXTURES = Path(__file__).resolve().parent.parent / "plans" / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,17 @@ def two_west_kent_networks(url: str) -> tuple[str, str, str]:
         )
         (a, member), (b, _) = cur.fetchall()
         return a, member, b
+
+
+def polygon_origin(url: str, slug: str, code: str) -> str | None:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT n.geom_origin FROM networks n JOIN scenarios s ON s.id = n.scenario_id
+                WHERE s.slug = %s AND n.code = %s AND ST_IsValid(n.geom)""",
+            (slug, code),
+        )
+        row = cur.fetchone()
+        return row[0] if row else None
 
 
 def population_shown(page, code: str) -> int:
@@ -155,6 +168,16 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     assert population_shown(page, b) == moved_b
     assert (flags_shown(page, a), flags_shown(page, b)) == flags_after_move
     assert oracle_population(url, slug, a) == moved_a
+
+    # upload a polygon for B from a KML file (the form on the page), then derive every polygon from membership
+    page.select_option("#plan-upload-network", b)
+    page.set_input_files("#plan-upload-file", str(FIXTURES / "one.kml"))
+    page.click("#plan-upload-send")
+    wait_status(page, f"^Polygons uploaded for {b} \\(KML")
+    assert polygon_origin(url, slug, b) == "uploaded"
+    page.click("#plan-derive")
+    wait_status(page, "^Derived polygons for")
+    assert polygon_origin(url, slug, b) == "derived"
 
     assert watch.page_errors == [] and watch.dialogs == []
     assert csp_violations(page) == []

@@ -171,7 +171,6 @@ def test_pinned_embed_is_served_from_memory_even_when_the_database_is_down(demo_
 
     monkeypatch.setattr(app.extensions["geo_db"], "connection", down)
     offline = client.get(pinned_url)
-    print(offline.status_code, offline.data[:400])
     assert offline.data == first.data
     assert client.get(AREA).status_code == 503  # a live embed needs the current data version
     app.extensions["geo_db"].close()

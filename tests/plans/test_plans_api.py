@@ -7,6 +7,12 @@ import psycopg2
 import pytest
 
 from tests.plans.conftest import Api
+from tests.plans.kept_state import (
+    assert_delta_matches,
+    fresh_findings,
+    kept_members_and_full_refresh,
+    merged,
+)
 
 SOURCE = "demo-commissioner-proposal"
 
@@ -339,3 +345,39 @@ def test_rename_describe_archive_and_status(client, plan, tokens, plans_db_url):
     r = appr.send("POST", f"/api/v1/plans/{slug}/status", {"status": "approved"})
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     assert audit_count(plans_db_url[0], slug) == before + 5  # rename, archive, unarchive, submit, approve
+
+
+def test_move_delta_equals_a_fresh_run_of_the_checks(client, tokens, plans_db_url):
+    """From the second move on, the delta's "before" is what the previous edit left (not re-run); both ends of
+    every move equal the rules run afresh on the same areas."""
+    url = plans_db_url[0]
+    r = Api(client, tokens["ed"]).send("POST", "/api/v1/plans", {"name": "Fresh-run oracle", "copy_from": SOURCE})
+    assert r.status_code == 201, r.get_json()
+    slug = r.get_json()["slug"]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(a.ods_code, a.gss_code) FROM areas a JOIN scenarios s ON s.boundary_set_id ="
+            " a.boundary_set_id WHERE s.slug = %s",
+            (slug,),
+        )
+        areas = [r[0] for r in cur.fetchall()]
+    assert len(areas) >= 2
+    ed = Api(client, tokens["ed"], session="fresh")
+    ed.get(f"/api/v1/plans/{slug}")
+    for target in ("UZ0001", "UZ0003", "UZ0001", "UZ0003"):
+        before = {a: fresh_findings(url, slug, [a]) for a in areas}
+        r = ed.send("POST", f"/api/v1/plans/{slug}/edits/assign", {"network": target, "practices": ["Z00009"]})
+        assert r.status_code == 200, r.get_json()
+        delta = r.get_json()["delta"]
+        assert delta["areas"] and set(delta["areas"]) <= set(areas)
+        assert {n["code"] for n in delta["networks"]} == {"UZ0001", "UZ0003"}
+        assert_delta_matches(delta, merged(before, delta["areas"]), fresh_findings(url, slug, delta["areas"]))
+    kept, full = kept_members_and_full_refresh(url, slug)
+    assert kept == full and kept
+
+
+def test_kept_members_equal_a_full_rebuild_after_every_kind_of_edit(plan, plans_db_url):
+    """Runs after the module's edits (create, rename, split, merge, dissolve, unassign, undo, redo): the kept
+    members the incremental triggers left are exactly what a full refresh builds."""
+    kept, full = kept_members_and_full_refresh(plans_db_url[0], plan["slug"])
+    assert kept == full and len(kept) > 10

@@ -13,6 +13,7 @@ from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
 from tests.conftest import clone_database, make_app
 from tests.plans.conftest import Api
+from tests.plans.kept_state import assert_delta_matches, fresh_findings, kept_members_and_full_refresh
 from tests.plans.test_plans_api import oracle_population
 
 SOURCE = "epcn-december-2019"
@@ -83,3 +84,23 @@ def test_copy_west_kent_and_move_a_practice(real_plans):
     r = api.send("POST", f"/api/v1/plans/{slug}/undo")
     assert r.status_code == 200
     assert oracle_population(url, slug, a) == pop_a
+
+
+def test_moves_on_england_equal_a_fresh_run_and_a_full_rebuild(real_plans):
+    """England 2019/20, a whole copy: every move's delta equals the rules run afresh on its areas (the second
+    move's "before" is what the first left), and the kept members equal a full rebuild of the plan's state."""
+    app, url, token = real_plans
+    api = Api(app.test_client(), token, session="oracle")
+    r = api.send("POST", "/api/v1/plans", {"name": "England oracle", "copy_from": SOURCE})
+    assert r.status_code == 201, r.get_json()
+    slug = r.get_json()["slug"]
+    (a, member, _), (b, _, _) = west_kent_networks(url, slug)[:2]
+    for target in (b, a, b):
+        before = fresh_findings(url, slug, [AREA])
+        r = api.send("POST", f"/api/v1/plans/{slug}/edits/assign", {"network": target, "practices": [member]})
+        assert r.status_code == 200, r.get_json()
+        delta = r.get_json()["delta"]
+        assert delta["areas"] == [AREA]
+        assert_delta_matches(delta, before, fresh_findings(url, slug, [AREA]))
+    kept, full = kept_members_and_full_refresh(url, slug)
+    assert kept == full and len(kept) > 6000

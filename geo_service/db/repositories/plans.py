@@ -297,6 +297,17 @@ def network_geojson(conn, scenario_id: int) -> list[dict]:
         return cur.fetchall()
 
 
+def committed_state(conn) -> tuple[int, int | None]:
+    """(data version, id of the transaction that made it): together they name one committed state of the data.
+
+    The version alone is not enough to key results computed inside a writing transaction: a transaction
+    rolled back frees its version number for the next writer; transaction ids are never given out twice."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT version, last_txid FROM data_version")
+        version, txid = cur.fetchone()
+        return int(version), (int(txid) if txid is not None else None)
+
+
 # ---- memberships ----------------------------------------------------------------------------------------
 
 
@@ -568,3 +579,35 @@ def edit_counts(conn, scenario_id: int, session_id: str) -> dict[str, int]:
         )
         done, undone = cur.fetchone()
         return {"undo": done, "redo": undone}
+
+
+def locked_network_codes(conn, scenario_id: int) -> list[str]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT code FROM networks WHERE scenario_id = %(s)s AND locked_at IS NOT NULL ORDER BY code",
+            {"s": scenario_id},
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+def polygon_origins(conn, scenario_id: int) -> dict[str, str | None]:
+    """Network code → where its polygon came from (imported / derived / drawn / uploaded; None: no polygon)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT code, CASE WHEN geom IS NULL THEN NULL ELSE geom_origin END FROM networks"
+            " WHERE scenario_id = %(s)s ORDER BY code",
+            {"s": scenario_id},
+        )
+        return dict(cur.fetchall())
+
+
+def network_geometries(conn, scenario_id: int) -> dict[str, dict]:
+    """Network code → its polygon (EWKB hex or None), whether it was made valid, and its origin: what a
+    geometry op of the edit log holds."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT code, encode(ST_AsEWKB(geom), 'hex'), geom_made_valid, geom_origin FROM networks"
+            " WHERE scenario_id = %(s)s ORDER BY code",
+            {"s": scenario_id},
+        )
+        return {c: {"geom": g, "made_valid": bool(mv), "origin": o} for c, g, mv, o in cur.fetchall()}
