@@ -102,6 +102,13 @@ def territories(slug: str, boundary_set: str | None, dry_run: bool) -> None:
         )
     if s["shared_locations_split"]:
         click.echo(f"  {s['shared_locations_split']:,} locations shared by several networks were split into wedges.")
+    if s["locations_outside_their_area"]:
+        click.echo(
+            f"  {s['locations_outside_their_area']:,} member locations lie just outside their (nearest) area, off the "
+            "generalised coastline: their territory reaches them over the sea."
+        )
+    if not s["coverage_valid"]:
+        click.echo("  Warning: the territories are not a clean coverage (GEOS found overlapping or unmatched edges).")
 
 
 @click.command()

@@ -35,16 +35,17 @@ def member_locations(conn, values: dict) -> list[dict]:
         return cur.fetchall()
 
 
-def area_shapes(conn, boundary_set_id: int, area_ids: list[int]) -> list[dict]:
-    """The areas' polygons in EPSG:27700 (WKB), valid."""
+def area_shapes(conn, boundary_set_id: int) -> list[dict]:
+    """The polygons of every area of the boundary set in EPSG:27700 (WKB), valid (all of them: a coastal
+    member's territory may reach into the sea but not into an area that holds no member)."""
     with dict_cursor(conn) as cur:
         cur.execute(
             """SELECT a.id, a.ods_code, a.gss_code, a.name,
                       ST_AsBinary(ST_MakeValid(ST_Transform(a.geom, %(srid)s))) AS wkb
                  FROM areas a
-                WHERE a.boundary_set_id = %(bs)s AND a.id = ANY(%(ids)s)
+                WHERE a.boundary_set_id = %(bs)s
                 ORDER BY a.id""",
-            {"bs": boundary_set_id, "ids": area_ids, "srid": AREA_SRID},
+            {"bs": boundary_set_id, "srid": AREA_SRID},
         )
         return cur.fetchall()
 
@@ -69,14 +70,20 @@ def save_network_shapes(conn, scenario_id: int, shapes: dict[int, bytes | None])
             [(i, None if w is None else memoryview(w)) for i, w in shapes.items()],
             page_size=500,
         )
+        # The shapes arrive as a clean coverage (shared edges have identical vertices), and ST_Transform moves
+        # each vertex on its own, so they are stored as transformed. ST_MakeValid is only a fallback for a shape
+        # the transform made invalid (none in England 2019/20), and is then flagged in geom_made_valid.
         cur.execute(
-            """UPDATE networks n
-                  SET geom = CASE WHEN t.wkb IS NULL THEN NULL ELSE
-                             ST_Multi(ST_CollectionExtract(ST_MakeValid(
-                                 ST_Transform(ST_SetSRID(ST_GeomFromWKB(t.wkb), %(srid)s), 4326)), 3)) END,
-                      geom_made_valid = false,
+            """WITH t AS (
+                   SELECT id, ST_Transform(ST_SetSRID(ST_GeomFromWKB(wkb), %(srid)s), 4326) AS g
+                     FROM derived_territories)
+               UPDATE networks n
+                  SET geom = CASE WHEN t.g IS NULL THEN NULL
+                                  WHEN ST_IsValid(t.g) THEN ST_Multi(t.g)
+                                  ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(t.g), 3)) END,
+                      geom_made_valid = t.g IS NOT NULL AND NOT ST_IsValid(t.g),
                       geom_origin = 'derived'
-                 FROM derived_territories t
+                 FROM t
                 WHERE n.id = t.id AND n.scenario_id = %(scenario)s""",
             {"srid": AREA_SRID, "scenario": scenario_id},
         )
