@@ -1,9 +1,10 @@
 """The plan editor in real headless Chromium, on England 2019/20 data: an editor signs in, copies the 2019 ePCN
 scenario into a plan, opens it on West Kent (99J), moves a practice between networks by clicking, draws a polygon
-with Leaflet-Geoman, sees the population bars and flags change, and undoes and redoes.
+with Leaflet-Geoman, sees the population bars and flags change, undoes and redoes, uploads and derives polygons,
+and finds every write in the plan's audit page.
 
-The approval half of issue 12's browser walk (an approver approves a change request on the baseline) is the
-access work's: it can continue from :func:`signed_in_editor_walk`'s result (the plan slug and the server)."""
+The approval half: the editor proposes a change request on the West Kent baseline from its map page, the West
+Kent approver approves it, the membership moves on its effective date, and the scenario's audit shows both."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ def editor_server(maintenance_url, england_2019_db_url):
     with db.connection() as conn:
         access.add_user(conn, "editor1", "Edith Editor", PASSWORD)
         access.grant(conn, "editor1", "editor")
+        access.add_user(conn, "approver1", "Abe Approver", PASSWORD)
+        access.grant(conn, "approver1", "approver", commissioner=AREA)  # approves West Kent's changes only
     db.close()
     app = make_app(url, GEO_COOKIE_SECURE=False)
     from werkzeug.serving import make_server
@@ -182,4 +185,79 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     assert watch.page_errors == [] and watch.dialogs == []
     assert csp_violations(page) == []
     assert watch.foreign_requests() == []
-    # Hook for the approval half (access): continue from here with `slug`, `live.url` and a signed-in approver.
+    # the plan's audit (a link on the editor) shows every write above, by the editor
+    page.click("#plan-history-link")
+    actions = audit_actions(page)
+    for action in ("plan.create", "plan.edit.assign", "plan.undo", "plan.redo", "plan.polygons.upload",
+                   "plan.polygons.derive"):  # fmt: skip
+        assert action in actions, (action, actions)
+    assert actions.count("plan.undo") == 2 and "editor1" in page.inner_text("#audit-table")
+    assert not watch.dialogs and not watch.page_errors and not watch.foreign_requests()
+
+
+def audit_actions(page) -> list[str]:
+    page.wait_for_selector("#audit-table")
+    return page.locator("#audit-table tbody tr td:nth-child(3)").all_inner_texts()
+
+
+def memberships_of(url: str, scenario: str, ods: str) -> list[tuple]:
+    """(network, start, end) of a practice in a scenario, read from the tables."""
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            """SELECT n.code, m.start_date::text, m.end_date::text FROM memberships m
+                 JOIN networks n ON n.id = m.network_id JOIN practices p ON p.id = m.practice_id
+                 JOIN scenarios s ON s.id = m.scenario_id
+                WHERE s.slug = %s AND p.ods_code = %s ORDER BY m.start_date NULLS FIRST, m.id""",
+            (scenario, ods),
+        )
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+def sign_in(page, base: str, username: str, next_path: str) -> None:
+    page.goto(f"{base}/sign-in?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-button")
+    page.wait_for_url(f"**{next_path}")
+
+
+def test_change_request_on_the_west_kent_baseline_is_approved_and_applies_on_its_date(editor_server, browser_page):
+    """The baseline changes only through an approved change request: the editor proposes from the area map's
+    "Change requests" link, the West Kent approver approves, the membership moves on the effective date."""
+    (live, url), (page, watch) = editor_server, browser_page
+    a, member, b = two_west_kent_networks(url)
+    before = memberships_of(url, SOURCE, member)
+    assert [r[0] for r in before if r[2] is None] == [a]
+    effective = "2020-04-01"
+
+    sign_in(page, live.url, "editor1", f"/maps/{SOURCE}/areas/{AREA}")
+    page.click("#change-requests-link")
+    page.wait_for_selector("#propose-form")
+    page.select_option("#kind", "move")
+    page.fill("#practice", member)
+    page.fill("#network", b)
+    page.fill("#effective_date", effective)
+    page.fill("#reason", "Closer to its patients <b>not bold</b>")
+    with page.expect_navigation():
+        page.locator("#propose-form button[type=submit]").click()
+    assert memberships_of(url, SOURCE, member) == before  # proposed only: the baseline has not changed
+    page.click("#sign-out-button")
+
+    sign_in(page, live.url, "approver1", f"/scenarios/{SOURCE}/change-requests")
+    row = page.locator("tr", has_text=member).filter(has=page.get_by_role("button", name="Approve")).first
+    assert "<b>not bold</b>" in row.inner_text()  # the reason is shown as text
+    row.locator("input[name=comment]").fill("Agreed at the March board")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Approve").click()
+    assert "approved" in page.inner_text("#done-message")
+
+    after = memberships_of(url, SOURCE, member)
+    assert (a, "2020-03-31") in [(r[0], r[2]) for r in after]  # the old membership ends the day before
+    assert (b, effective, None) in after  # the new one starts on the effective date
+    page.click("text=Changes to this scenario")
+    actions = audit_actions(page)
+    assert "change_request.propose" in actions and "change_request.approve" in actions, actions
+    assert "approver1" in page.inner_text("#audit-table") and "editor1" in page.inner_text("#audit-table")
+    assert not watch.dialogs and not watch.page_errors and not watch.foreign_requests()
