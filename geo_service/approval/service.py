@@ -253,3 +253,26 @@ def decide(conn, actor: Actor, request_id: int, decision: str, comment: str, ver
         network_id=req["to_network_id"] or req["from_network_id"],
     )
     return after
+
+
+def pending_sentences(conn, scenario: str) -> dict[str, str]:
+    """Practice ODS code → its pending change request(s) in one plain sentence each, for the map's popups."""
+    from geo_service.analysis import wording
+
+    out: dict[str, list[str]] = {}
+    for r in listing(conn, scenario, "pending"):
+        practice = r["practice"]
+
+        def net(n):
+            return wording.named(n["code"], n["name"]) if n else "no network"
+
+        what = {
+            "join": f"joins {net(r['to_network'])}",
+            "leave": f"leaves {net(r['from_network'])}",
+            "move": f"moves from {net(r['from_network'])} to {net(r['to_network'])}",
+        }[r["kind"]]
+        who = f", proposed by {r['proposed_by']}" if r["proposed_by"] else ""
+        out.setdefault(practice["code"], []).append(
+            f"Change request {r['id']} awaits approval: {what} from {wording.day(r['effective_date'])}{who}."
+        )
+    return {code: " ".join(texts) for code, texts in out.items()}

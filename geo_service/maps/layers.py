@@ -273,6 +273,27 @@ def orphans_layer(features: list[dict], labels: dict) -> Layer:
     )
 
 
+def pending_changes_layer(features: list[dict], labels: dict) -> Layer:
+    """Practices with a change request awaiting approval (issue 12: pending changes show on the map)."""
+    return Layer(
+        "pending_changes",
+        "Change requests awaiting approval",
+        "point",
+        features,
+        style={
+            "color": "#000000",
+            "weight": 3,
+            "fillColor": palette.MOVED,
+            "fillOpacity": 0.9,
+            "radius": 11,
+            "dashArray": "3 3",
+        },  # fmt: skip
+        popup=PRACTICE_POPUP + [["Pending change", "pending"]],
+        finding_labels=labels,
+        note="A proposed join, leave or move not yet approved: the map shows memberships as they stand.",
+    )
+
+
 def moved_layer(features: list[dict], labels: dict) -> Layer:
     return Layer(
         "moved",

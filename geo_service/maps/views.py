@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from geo_service.analysis import rules, service
 from geo_service.analysis.area_summary import area_summary
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
+from geo_service.approval import service as approval_service
 from geo_service.db.repositories import map_layers as repo
 from geo_service.db.repositories import meta
 from geo_service.db.repositories import search as search_repo
@@ -200,6 +201,14 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
     if outside:
         layers.append(L.outside_members_layer(outside, labels))
     layers.append(L.orphans_layer([f for f in inside if "orphaned" in f["properties"]["f"]], labels))
+    pending = approval_service.pending_sentences(conn, scope.scenario["slug"])
+    pending_features = [
+        {**f, "properties": {**f["properties"], "pending": pending[f["properties"]["code"]]}}
+        for f in inside + outside
+        if f["properties"]["code"] in pending
+    ]
+    if pending_features:
+        layers.append(L.pending_changes_layer(pending_features, labels))
     drawn = {f["properties"]["code"] for f in net_features}
     return _view(
         scope,

@@ -82,6 +82,13 @@ def test_approve_applies_on_the_effective_date(access_app, access_db_url, people
     assert [r["id"] for r in pending] == [cr["id"]]
     # proposing changes nothing yet
     assert _member(url, ods, date(2020, 4, 1)) == ["UZ0001"]
+    # ... but the pending change shows on the area map (a layer of its own, with the request in words)
+    shown = client.get(f"/api/v1/maps/{REGISTERED}/areas/ZA1/layers/pending_changes.geojson")
+    assert shown.status_code == 200, shown.get_data(as_text=True)
+    [feature] = shown.get_json()["features"]
+    assert feature["properties"]["code"] == ods
+    assert feature["properties"]["pending"].startswith(f"Change request {cr['id']} awaits approval: moves from ")
+    assert "(UZ0002) from 1 Apr 2020, proposed by ed." in feature["properties"]["pending"]
 
     decide = f"/api/v1/change-requests/{cr['id']}/decision"
     yes = {"decision": "approve", "comment": "Agreed at the PCN panel"}
@@ -122,6 +129,8 @@ def test_approve_applies_on_the_effective_date(access_app, access_db_url, people
     again = client.post(decide, json=yes, headers=_auth(people, "appr-za1", **{"If-Match": ok.headers["ETag"]}))
     assert again.status_code == 409
     assert client.get(LIST).get_json()["change_requests"] == []
+    gone = client.get(f"/api/v1/maps/{REGISTERED}/areas/ZA1/layers/pending_changes.geojson")
+    assert gone.status_code == 404  # decided: the layer is not drawn
     # the audit shows every step, newest first, with before → after
     log = client.get(f"/api/v1/audit?practice={ods}").get_json()["entries"]
     actions = [e["action"] for e in log]
