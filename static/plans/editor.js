@@ -37,7 +37,11 @@
   }
 
   function seen(tag) {  // replies can arrive out of order: keep the newest version seen
-    if (tag && versionOf(tag) >= versionOf(etag)) { etag = tag; }
+    if (tag && versionOf(tag) >= versionOf(etag)) {
+      etag = tag;
+      // the sharing forms on the page write with the plan's version too: keep theirs current
+      document.querySelectorAll("#plan-sharing input[name=etag]").forEach(function (i) { i.value = etag; });
+    }
   }
 
   var queue = Promise.resolve();
