@@ -36,7 +36,9 @@ import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -245,17 +247,22 @@ def save_territories(conn, scope: Scope, result: Territories) -> int:
     return repo.save_network_shapes(conn, scope.scenario["id"], shapes)
 
 
-def derive_and_save(db, scenario: str, boundary_set: str | None = None) -> tuple[Scope, Territories]:
+def derive_and_save(
+    db, scenario: str, boundary_set: str | None = None, then: Callable[[Any, Territories], Any] | None = None
+) -> tuple[Scope, Territories]:
     """Derive and write the territories of a scenario's networks in one transaction (its own connection from
     ``db``). ``scenario`` is the slug; ``boundary_set`` (slug) picks the areas that clip them, default the
     scenario's. Replaces EVERY network's polygon of the scenario (``geom_origin = 'derived'``; networks with no
     located member get none). Returns the scope and the ``Territories`` (``.summary()`` for reporting:
     unlocated members, shared locations split, coastal locations reached over the sea, ``coverage_valid``).
-    An unknown slug raises ``NotFound`` before anything is written."""
+    An unknown slug raises ``NotFound`` before anything is written. ``then(conn, territories)``, when given, runs in the
+    same transaction after the write (a plan's version bump and audit row): if it raises, nothing is kept."""
     with db.connection(statement_timeout_ms=0) as conn:
         scope = resolve_scope(conn, scenario, boundary_set=boundary_set)
         result = derive_territories(conn, scope)
         written = save_territories(conn, scope, result)
+        if then is not None:
+            then(conn, result)
     log.info(
         "territories of %s on %s: %d networks written, %s",
         scope.scenario["slug"],

@@ -352,20 +352,26 @@ def derive_polygons(slug: str):
         raise Conflict(f"Unlock {', '.join(locked)} first: deriving replaces every network's polygon.", reason="locked")
     before = repo.polygon_origins(conn, plan["id"])
     before_geoms = repo.network_geometries(conn, plan["id"])
-    conn.commit()  # nothing written yet; the derivation writes in its own transaction
-    _, result = territories.derive_and_save(database(), plan["slug"])
-    service.bump_version(conn, plan, version)
-    after = repo.polygon_origins(conn, plan["id"])
+    conn.commit()  # nothing written yet: the derivation, version bump, edit log and audit are one transaction
+    done: dict = {}
+
+    def record(write_conn, result) -> None:
+        service.bump_version(write_conn, plan, version)
+        after = repo.polygon_origins(write_conn, plan["id"])
+        derived = sorted(c for c, o in after.items() if o == "derived")
+        done["derived"] = derived
+        done["counts"] = service.log_polygons_replaced(
+            write_conn, plan, before_geoms, repo.network_geometries(write_conn, plan["id"]), _editor(actor),
+            f"Polygons derived from membership for {len(derived):,} networks",
+        )  # fmt: skip
+        audit.record(write_conn, actor, "plan.polygons.derive", "scenario", plan["id"], {"polygons": before},
+                     {"polygons": after, "summary": result.summary()}, scenario_id=plan["id"])  # fmt: skip
+
+    _, result = territories.derive_and_save(database(), plan["slug"], then=record)
     summary = result.summary()
-    derived = sorted(c for c, o in after.items() if o == "derived")
-    counts = service.log_polygons_replaced(
-        conn, plan, before_geoms, repo.network_geometries(conn, plan["id"]), _editor(actor),
-        f"Polygons derived from membership for {len(derived):,} networks",
-    )  # fmt: skip
     fresh = service.get_plan(conn, plan["slug"])
-    audit.record(conn, actor, "plan.polygons.derive", "scenario", plan["id"], {"polygons": before},
-                 {"polygons": after, "summary": summary}, scenario_id=plan["id"])  # fmt: skip
-    return _reply({"networks": derived, "summary": summary, "undoable": counts is not None, "undo": counts,
+    counts = done["counts"]
+    return _reply({"networks": done["derived"], "summary": summary, "undoable": counts is not None, "undo": counts,
                    "plan": service.describe(fresh), "etag": service.etag(fresh)})  # fmt: skip
 
 

@@ -266,6 +266,28 @@ def test_demo_derivation_is_repeatable_and_dry_run_writes_nothing(demo):
     assert polygons() == first  # deriving again gives the same polygons
 
 
+def test_a_failure_after_the_write_keeps_nothing(demo):
+    """``then`` (a plan's version bump and audit row) runs in the derivation's transaction: if it fails, the
+    polygons written before it are rolled back with it."""
+    with psycopg2.connect(demo) as conn, conn.cursor() as cur:  # a state that a derivation would change
+        cur.execute("UPDATE networks SET geom_origin = 'drawn' WHERE geom IS NOT NULL")
+    conn.close()
+    rows = "SELECT id, geom_origin, ST_AsBinary(geom) FROM networks ORDER BY id"
+    before = [(i, o, None if g is None else bytes(g)) for i, o, g in _query(demo, rows, {})]
+
+    def refuse(conn, territories) -> None:
+        assert territories.shapes  # the write has happened in this transaction
+        raise RuntimeError("the plan changed meanwhile")
+
+    db = Database(demo, statement_timeout_ms=0)
+    try:
+        with pytest.raises(RuntimeError):
+            derive_and_save(db, DEMO, None, then=refuse)
+    finally:
+        db.close()
+    assert [(i, o, None if g is None else bytes(g)) for i, o, g in _query(demo, rows, {})] == before
+
+
 def test_unknown_scenario_is_refused(demo):
     db = Database(demo, statement_timeout_ms=0)
     try:
