@@ -43,7 +43,8 @@ def _version(app) -> int:
 
 
 def _absolute_urls(text: str) -> list[str]:
-    return re.findall(r"https?://[^\s\"'<>&]+", text)
+    # XML namespace names (xmlns="http://www.w3.org/2000/svg" of an inline chart) are names, not links
+    return [u for u in re.findall(r"https?://[^\s\"'<>&]+", text) if not u.startswith("http://www.w3.org/")]
 
 
 def _full_map_link(html: str) -> str:
