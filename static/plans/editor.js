@@ -76,6 +76,11 @@
   map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false,
     drawRectangle: true, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false,
     editMode: true, dragMode: false, removalMode: false });
+  // Geoman's toolbar buttons are links with an icon only: give each the name its container's tooltip shows.
+  document.querySelectorAll("#plan-map .leaflet-buttons-control-button").forEach(function (a) {
+    var title = a.parentNode && a.parentNode.getAttribute("title");
+    if (title && !a.getAttribute("aria-label")) { a.setAttribute("aria-label", title); }
+  });
 
   function band() { return state.band; }
 

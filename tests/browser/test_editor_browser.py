@@ -18,6 +18,7 @@ import pytest
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
+from tests.browser.accessibility import blocking, run_axe, summary
 from tests.browser.conftest import csp_violations
 from tests.conftest import ServerThread, clone_database, make_app
 from tests.plans.test_plans_api import oracle_population
@@ -185,6 +186,9 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     assert watch.page_errors == [] and watch.dialogs == []
     assert csp_violations(page) == []
     assert watch.foreign_requests() == []
+    # WCAG 2.2 AA on the signed-in editor, after all of the above (axe-core from npm)
+    bad = blocking(run_axe(page))
+    assert not bad, f"plan editor:\n{summary(bad)}"
     # the plan's audit (a link on the editor) shows every write above, by the editor
     page.click("#plan-history-link")
     actions = audit_actions(page)
