@@ -259,13 +259,12 @@ def pending_sentences(conn, scenario: str) -> dict[str, str]:
     """Practice ODS code → its pending change request(s) in one plain sentence each, for the map's popups."""
     from geo_service.analysis import wording
 
+    def net(n):
+        return wording.named(n["code"], n["name"]) if n else "no network"
+
     out: dict[str, list[str]] = {}
     for r in listing(conn, scenario, "pending"):
         practice = r["practice"]
-
-        def net(n):
-            return wording.named(n["code"], n["name"]) if n else "no network"
-
         what = {
             "join": f"joins {net(r['to_network'])}",
             "leave": f"leaves {net(r['from_network'])}",

@@ -464,13 +464,27 @@ def _findings_paragraphs(order, said, threshold_rows) -> list[tuple[str, str]]:
     return out
 
 
-def _findings_page(fig: Figure, scope, paragraphs, paper: str, orientation: str, page_no: int) -> list:
-    """One sheet of written findings; returns the paragraphs that did not fit (for the next sheet)."""
+@dataclass(frozen=True)
+class _Sheet:
+    """A further sheet's frame: its size (mm), base font size, margin (figure fraction), text width (mm), where
+    the body may start (mm from the top) and the height of the credit line at its foot (mm)."""
+
+    w_mm: float
+    h_mm: float
+    fs: float
+    m: float
+    text_w: float
+    top_mm: float
+    credit_mm: float
+
+
+def _sheet(fig: Figure, scope, heading: str, paper: str, orientation: str) -> _Sheet:
+    """Draw what every further sheet (network list continued, findings) carries: title, data line, credit."""
     w_mm, h_mm = page_size_mm(paper, orientation)
     fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8
     m, mh = 10 / w_mm, 10 / h_mm
     text_w = w_mm - 20
-    title = _wrap(f"{_title(scope)}: findings (page {page_no})", text_w, fs * 1.5, bold=True)
+    title = _wrap(heading, text_w, fs * 1.5, bold=True)
     fig.text(m, 1 - mh, title, fontsize=fs * 1.5, fontweight="bold", va="top", color="#212B32")
     y_mm = 10 + _height_mm(title, fs * 1.5, 1.2) + 2
     subtitle = _wrap(caption(scope), text_w, fs * 1.05)
@@ -478,7 +492,14 @@ def _findings_page(fig: Figure, scope, paragraphs, paper: str, orientation: str,
     y_mm += _height_mm(subtitle, fs * 1.05) + 4
     credit = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
     fig.text(m, mh, credit, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
-    floor_mm = h_mm - 10 - _height_mm(credit, fs * 0.72) - 4
+    return _Sheet(w_mm, h_mm, fs, m, text_w, y_mm, _height_mm(credit, fs * 0.72))
+
+
+def _findings_page(fig: Figure, scope, paragraphs, paper: str, orientation: str, page_no: int) -> list:
+    """One sheet of written findings; returns the paragraphs that did not fit (for the next sheet)."""
+    sheet = _sheet(fig, scope, f"{_title(scope)}: findings (page {page_no})", paper, orientation)
+    w_mm, h_mm, fs, m, text_w, y_mm = sheet.w_mm, sheet.h_mm, sheet.fs, sheet.m, sheet.text_w, sheet.top_mm
+    floor_mm = h_mm - 10 - sheet.credit_mm - 4
     styles = {
         "heading": (fs * 1.15, "bold", 0.0, 2.5),
         "subject": (fs, "bold", 0.0, 1.5),
@@ -504,20 +525,10 @@ def _findings_page(fig: Figure, scope, paragraphs, paper: str, orientation: str,
 
 def _continuation(fig: Figure, scope, networks, start: int, paper: str, orientation: str, page_no: int) -> int:
     """A further sheet of the network list (same paper, same columns and marks); returns how many it holds."""
-    w_mm, h_mm = page_size_mm(paper, orientation)
-    fs = 8.5 * (min(w_mm, h_mm) / 210) ** 0.8
-    m, mh = 10 / w_mm, 10 / h_mm
-    text_w = w_mm - 20
-    title = _wrap(f"{_title(scope)} (continued, page {page_no})", text_w, fs * 1.5, bold=True)
-    fig.text(m, 1 - mh, title, fontsize=fs * 1.5, fontweight="bold", va="top", color="#212B32")
-    y_mm = 10 + _height_mm(title, fs * 1.5, 1.2) + 2
-    subtitle = _wrap(caption(scope), text_w, fs * 1.05)
-    fig.text(m, 1 - y_mm / h_mm, subtitle, fontsize=fs * 1.05, va="top", color="#4C6272", linespacing=1.3)
-    y_mm += _height_mm(subtitle, fs * 1.05) + 4
-    credit = _wrap(f"Printed {date.today().isoformat()} with geo_service. {ATTRIBUTION}", text_w, fs * 0.72)
-    bottom = mh + (_height_mm(credit, fs * 0.72) + 3) / h_mm
-    fig.text(m, mh, credit, fontsize=fs * 0.72, va="bottom", color="#4C6272", linespacing=1.3)
-    box = (m, bottom, 1 - 2 * m, 1 - y_mm / h_mm - bottom)
+    sheet = _sheet(fig, scope, f"{_title(scope)} (continued, page {page_no})", paper, orientation)
+    w_mm, h_mm, fs, m = sheet.w_mm, sheet.h_mm, sheet.fs, sheet.m
+    bottom = 10 / h_mm + (sheet.credit_mm + 3) / h_mm
+    box = (m, bottom, 1 - 2 * m, 1 - sheet.top_mm / h_mm - bottom)
     colours = networks.attrs.get("colours") or palette.network_colours(list(networks["code"]))
     rest = networks.iloc[start:]
     rest.attrs = networks.attrs

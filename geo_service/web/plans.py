@@ -30,19 +30,12 @@ bp = Blueprint("plans", __name__)
 SESSION_HEADER = "X-Edit-Session"
 
 
-def _viewer() -> visibility.Viewer:
-    actor = current_actor()
-    if actor is None:
-        return visibility.ANONYMOUS
-    return visibility.Viewer(user_id=actor.id, is_admin=actor.is_admin)
-
-
 def _plan_for_write(slug: str):
     """The plan, checked for the caller: owner, a user it is shared with, or an admin."""
     conn = get_conn()
     plan = service.get_plan(conn, slug)
     actor = check_write("editor")
-    if not visibility.can_view(conn, plan, visibility.Viewer(actor.id, actor.is_admin)):
+    if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
         raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
     if not actor.is_admin and plan["owner_id"] != actor.id:
         from geo_service.db.repositories import plans as repo
@@ -89,7 +82,7 @@ def list_plans():
     from geo_service.db.repositories import plans as repo
 
     conn = get_conn()
-    viewer = _viewer()
+    viewer = visibility.viewer_of(current_actor())
     rows = [r for r in repo.plans(conn) if visibility.can_view(conn, r, viewer)]
     return _reply({"plans": [service.describe(r) for r in rows]})
 
@@ -397,7 +390,7 @@ def plans_page():
     from geo_service.db.repositories import plans as repo
 
     conn = get_conn()
-    viewer = _viewer()
+    viewer = visibility.viewer_of(current_actor())
     rows = [r for r in repo.plans(conn) if visibility.can_view(conn, r, viewer)]
     return render_template("plans/index.html", plans=rows, signed_in=viewer.user_id is not None or viewer.is_admin)
 

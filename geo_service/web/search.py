@@ -27,9 +27,7 @@ def target_url(target: dict) -> str:
 
 def visible_scenarios(conn) -> set[str]:
     """Slugs of the scenarios the caller may see (issue 12: draft and private plans are hidden)."""
-    actor = current_actor()
-    viewer = visibility.Viewer(user_id=actor.id, is_admin=actor.is_admin) if actor else visibility.ANONYMOUS
-    return visibility.visible_slugs(conn, viewer)
+    return visibility.visible_slugs(conn, visibility.viewer_of(current_actor()))
 
 
 def _run():
