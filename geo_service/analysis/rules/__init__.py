@@ -17,7 +17,7 @@ from geo_service.analysis.rules import (
     size_band,
     unknown_list_sizes,
 )
-from geo_service.analysis.rules.base import Finding, MapLayer, Rule
+from geo_service.analysis.rules.base import DETAIL, HEADLINE, TIERS, Finding, MapLayer, Rule
 
 RULES: tuple[Rule, ...] = (
     orphaned.RULE,
@@ -32,6 +32,12 @@ RULES: tuple[Rule, ...] = (
     unknown_list_sizes.RULE,
 )
 BY_KEY: dict[str, Rule] = {r.key: r for r in RULES}
+assert all(r.tier in TIERS for r in RULES), "every rule names its tier"
+
+
+def of_tier(tier: str) -> tuple[Rule, ...]:
+    """The rules of one tier (headline or detail), in report order."""
+    return tuple(r for r in RULES if r.tier == tier)
 
 
 def all_queries() -> dict[str, str]:
@@ -63,6 +69,10 @@ def map_layers() -> tuple[MapLayer, ...]:
 __all__ = [
     "RULES",
     "BY_KEY",
+    "HEADLINE",
+    "DETAIL",
+    "TIERS",
+    "of_tier",
     "Rule",
     "MapLayer",
     "Finding",

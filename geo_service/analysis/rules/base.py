@@ -19,6 +19,12 @@ from dataclasses import dataclass, field
 # (subject, code, finding key): subject is "network", "practice" or "area".
 Finding = tuple[str, str, str]
 
+# A rule's tier: headline rules are what home, overview colours, red outlines, area panels, the top of network
+# pages and page 1 of prints count; detail rules (geometry, data gaps) are one click away.
+HEADLINE = "headline"
+DETAIL = "detail"
+TIERS = (HEADLINE, DETAIL)
+
 
 def _rows_of(*names: str) -> Callable[[dict], list[dict]]:
     def combine(raw: dict) -> list[dict]:
@@ -41,6 +47,7 @@ class MapLayer:
 @dataclass(frozen=True)
 class Rule:
     key: str  # the item key in results (``orphaned_practices``)
+    tier: str  # HEADLINE or DETAIL
     explanation: str
     queries: Mapping[str, str]
     summary: Mapping[str, str]  # query name (in queries or count_queries) -> json_build_object arguments

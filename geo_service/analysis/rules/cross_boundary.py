@@ -9,7 +9,7 @@ reported under geometry with its share, not as crossing a boundary.
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import MapLayer, Rule
+from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
 
 _ADMINISTRATIVE = """
 WITH flagged AS (
@@ -88,6 +88,7 @@ def _findings(items: list[dict]):
 
 RULE = Rule(
     key="cross_boundary_networks",
+    tier=HEADLINE,
     explanation="Networks crossing a boundary: administratively (current members' commissioners differ from "
     "each other or from the network's lead commissioner) or by member location (current members are located in "
     "more than one area). A network polygon reaching into other areas is catchment spill (see geometry).",

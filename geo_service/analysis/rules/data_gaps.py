@@ -4,7 +4,7 @@ location in the scope's postcode extract, no list size in its list-size extract,
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import Rule
+from geo_service.analysis.rules.base import DETAIL, Rule
 
 _KINDS = {
     "no_location": ("practices_without_location", "Practices without a location", "No location (postcode not found)"),
@@ -23,6 +23,7 @@ _KINDS = {
 
 RULE = Rule(
     key="data_gaps",
+    tier=DETAIL,
     explanation="Practices without a location, without a list size, whose list size is stale (older than the "
     "stale age before the scenario's date), or members missing from the register extract.",
     queries={

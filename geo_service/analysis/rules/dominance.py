@@ -3,10 +3,11 @@ pairwise picture is the largest practice beside the rest of the group."""
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import MapLayer, Rule
+from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
 
 RULE = Rule(
     key="dominance",
+    tier=HEADLINE,
     explanation="Networks where the largest member holds at least the dominance share of the population.",
     queries={
         "dominance": """

@@ -3,10 +3,11 @@ members have all left or not yet joined). Reported on their own, never as unders
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import MapLayer, Rule
+from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
 
 RULE = Rule(
     key="empty_networks",
+    tier=HEADLINE,
     explanation="Networks with no current member on the scenario's date (all members have left, or none has "
     "joined yet). They are not counted as undersized.",
     queries={

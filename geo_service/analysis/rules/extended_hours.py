@@ -3,10 +3,11 @@ offer is known) below the threshold; with a threshold of 1, any member known not
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import MapLayer, Rule
+from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
 
 RULE = Rule(
     key="extended_hours_coverage",
+    tier=HEADLINE,
     explanation="Networks where the share of patients registered at practices offering extended hours is below "
     "the threshold.",
     queries={

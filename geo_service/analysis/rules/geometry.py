@@ -5,7 +5,7 @@ tables kept by triggers (migrations 0010, 0011, 0030)."""
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import Rule
+from geo_service.analysis.rules.base import DETAIL, Rule
 
 _QUERIES = {
     "invalid_polygons": """
@@ -106,6 +106,7 @@ def _findings(items: list[dict]):
 
 RULE = Rule(
     key="geometry",
+    tier=DETAIL,
     explanation="Network polygons that were invalid (made valid on import), overlap another network of the "
     "scenario, do not contain their own members, reach beyond their main area by more than the tolerance "
     "(catchment spill), or leave parts of an area uncovered.",

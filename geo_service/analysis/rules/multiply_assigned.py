@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import Rule
+from geo_service.analysis.rules.base import HEADLINE, Rule
 
 RULE = Rule(
     key="multiply_assigned_practices",
+    tier=HEADLINE,
     explanation="Practices that are current members of more than one network of the scenario.",
     queries={
         "multiply_assigned_practices": """

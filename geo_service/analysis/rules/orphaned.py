@@ -6,10 +6,11 @@ are out of scope and counted apart, never as orphans.
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import Rule
+from geo_service.analysis.rules.base import HEADLINE, Rule
 
 RULE = Rule(
     key="orphaned_practices",
+    tier=HEADLINE,
     explanation="Active GP practices with no current membership of any network: every practice must be in a network.",
     queries={
         "orphaned_practices": """

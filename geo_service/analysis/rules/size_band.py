@@ -6,10 +6,11 @@ member are empty networks (their own rule), not undersized.
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import MapLayer, Rule
+from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
 
 RULE = Rule(
     key="size_band",
+    tier=HEADLINE,
     explanation="Networks whose population (sum of current members' list sizes) is below the minimum or above the "
     "maximum. Members without a list size are counted and reported, never treated as 0.",
     queries={

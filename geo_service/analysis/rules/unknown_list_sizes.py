@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import Rule
+from geo_service.analysis.rules.base import DETAIL, Rule
 
 RULE = Rule(
     key="unknown_list_sizes",
+    tier=DETAIL,
     explanation="Networks with at least one current member whose list size is unknown.",
     queries={
         "unknown_list_sizes": """
