@@ -9,15 +9,29 @@ BIN := .venv/bin
 VENV_STAMP := .venv/.requirements-installed
 ASSETS_STAMP := static/vendor/.installed
 
-.PHONY: run test setup setup-test system system-test venv assets db-up db-start db-stop db-status migrate demo lint bench
+.PHONY: run test test-quick test-db-up setup setup-test system system-test venv assets db-up db-start db-stop db-status migrate demo lint bench
 
 run: setup db-up
 	$(BIN)/geo-service migrate
 	$(BIN)/geo-service demo --if-empty
 	$(BIN)/geo-service serve --host 127.0.0.1 --port $(PORT)
 
-test: setup-test db-up
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The tests run on pytest-xdist workers (TEST_WORKERS, default: one per CPU) and print the 25 slowest at the end.
+# They ignore the caller's DATABASE_URL, PORT and GEO_* settings (tests/conftest.py); their databases live on the
+# project-local cluster (GEO_DB_PORT) unless TEST_DATABASE_URL names another server.
+TEST_WORKERS ?= auto
+PYTEST_XDIST := -n $(TEST_WORKERS) --dist worksteal
+
+test: setup-test test-db-up
+	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# The developer's loop: no browser, fault cluster, real data or slow subprocess servers.
+test-quick: setup-test test-db-up
+	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) -m quick $(PYTEST_ARGS)
+
+test-db-up: venv
+	@if [ -z "$$TEST_DATABASE_URL" ]; then env -u DATABASE_URL $(BIN)/geo-service db start; \
+	else echo "TEST_DATABASE_URL is set: no local cluster started"; fi
 
 setup: system venv assets
 setup-test: system-test venv assets

@@ -1,44 +1,109 @@
 """Shared fixtures: real PostGIS databases made for the test run, never the user's data.
 
-Databases live on the server of ``TEST_DATABASE_URL`` if set, else ``DATABASE_URL``,
-else the project-local cluster (started by ``make test``). Names start with
-``GEO_TEST_DB_PREFIX`` (default ``geo_service_test``), so parallel runs can use their own.
+Databases live on the server of ``TEST_DATABASE_URL`` if set, else on the project-local cluster on port
+``GEO_DB_PORT`` (default 5544; ``make test`` starts it). ``DATABASE_URL`` and every other app setting in the
+caller's environment are ignored (scrubbed below). Names start with ``GEO_TEST_DB_PREFIX`` (default
+``geo_service_test``); per-run databases also carry the xdist worker (``gw0``, ``gw1``, ``main``).
 
-* ``template_db``  (session) – migrated, empty: the template every other test DB is cloned from.
-* ``fresh_db_url`` (function) – a brand-new clone of the template, dropped afterwards: for tests that write.
-* ``demo_db_url``  (session) – a clone with the synthetic demo data loaded: read-only tests.
+* ``template_db``   (session) – migrated, empty template, kept between runs (tests/db_templates.py).
+* ``demo_template`` (session) – the same with the synthetic demo loaded.
+* ``fresh_db_url`` / ``fresh_demo_db_url`` (function) – a writable clone of one of them, dropped afterwards.
+* ``demo_db_url``   (session) – the demo, read-only in the database itself, shared by every test and worker.
+
+Markers come from the folder and the fixtures a test uses (``pytest_collection_modifyitems``): ``browser``
+(tests/browser, or anything using ``chromium``), ``faults`` (tests/faults), ``real_data`` (anything using
+``real_data``), ``slow`` (:data:`SLOW_MODULES`) and ``quick`` (none of these: ``make test-quick``).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import socket
-import threading
-import time
-from pathlib import Path
 
-import psycopg2
-import psycopg2.errors
-import pytest
+# ---- hermetic: nothing from the caller's shell reaches the app under test -----------------------------------------
+# Scrubbed before anything imports geo_service, in the controller and in every xdist worker (and so in every process
+# a test starts). Kept: TEST_DATABASE_URL (the server for test databases), GEO_DB_PORT (the project-local cluster's
+# port), GEO_TEST_DB_PREFIX (test database names) and GEO_CHROMIUM (the browser binary).
+KEPT_ENV = frozenset({"TEST_DATABASE_URL", "GEO_DB_PORT", "GEO_TEST_DB_PREFIX", "GEO_CHROMIUM"})
+SCRUBBED_ENV = frozenset(
+    {"PORT", "DATABASE_URL", "WEB_CONCURRENCY", "WEB_THREADS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PGOPTIONS", "PGTZ"}
+)
+SCRUBBED_PREFIXES = ("GEO_", "FLASK_")
 
-from geo_service.config import PROJECT_ROOT
-from geo_service.db.admin import create_database_if_missing, drop_database, with_database
-from geo_service.db.cluster import LocalCluster
-from geo_service.db.migrate import migrate
-from geo_service.db.pool import Database
+
+def scrub_environment(environ=os.environ) -> list[str]:
+    """Remove the app's settings (and make's) from ``environ``; the names removed."""
+    gone = [k for k in list(environ) if k not in KEPT_ENV and (k in SCRUBBED_ENV or k.startswith(SCRUBBED_PREFIXES))]
+    for k in gone:
+        del environ[k]
+    return gone
+
+
+SCRUBBED = scrub_environment()
+
+import itertools  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from geo_service.config import PROJECT_ROOT  # noqa: E402
+from geo_service.db.admin import drop_database, with_database  # noqa: E402
+from geo_service.db.cluster import LocalCluster  # noqa: E402
+from geo_service.db.migrate import migrate  # noqa: E402
+from geo_service.db.pool import Database  # noqa: E402
+from tests import db_templates  # noqa: E402
+from tests.db_templates import Templates, worker_id  # noqa: E402
 
 pytest_plugins = ["tests.fixtures_real"]
 
+TESTS = Path(__file__).resolve().parent
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "real"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PREFIX = os.environ.get("GEO_TEST_DB_PREFIX", "geo_service_test")
 _counter = itertools.count()
 
 
+# ---- markers: from the folder and from the fixtures a test uses ---------------------------------------------------
+FOLDER_MARKERS = {"browser": "browser", "faults": "faults"}
+# Modules that take long without needing a browser, a fault cluster or real data (subprocess servers, schemathesis,
+# package builds): outside the quick tier.
+SLOW_MODULES = {
+    "tests/test_make_run.py",
+    "tests/test_package_install.py",
+    "tests/api_docs/test_schemathesis.py",
+    "tests/security/test_gunicorn.py",
+}
+TIER_MARKERS = ("browser", "faults", "real_data", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        rel = Path(str(item.path)).resolve().relative_to(TESTS.parent)
+        folder = rel.parts[1] if len(rel.parts) > 2 else ""
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
+        if "chromium" in item.fixturenames:
+            item.add_marker("browser")
+        if "real_data" in item.fixturenames:
+            item.add_marker("real_data")
+        if rel.as_posix() in SLOW_MODULES:
+            item.add_marker("slow")
+        if not any(item.get_closest_marker(m) for m in TIER_MARKERS):
+            item.add_marker("quick")
+
+
+# ---- databases ----------------------------------------------------------------------------------------------------
+
+
 def _server_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    url = os.environ.get("TEST_DATABASE_URL")
     return url or LocalCluster(PROJECT_ROOT, port=int(os.environ.get("GEO_DB_PORT", 5544))).database_url()
+
+
+def db_name(suffix: str) -> str:
+    """A database name of this run's worker: ``<prefix>_<worker>_<suffix>``."""
+    return f"{PREFIX}_{worker_id()}_{suffix}"
 
 
 @pytest.fixture(scope="session")
@@ -47,50 +112,44 @@ def maintenance_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(maintenance_url):
-    name = f"{PREFIX}_tpl"
-    drop_database(maintenance_url, name)
-    create_database_if_missing(maintenance_url, name)
-    url = with_database(maintenance_url, name)
-    migrate(url)
-    yield name
-    drop_database(maintenance_url, name)
+def templates(maintenance_url) -> Templates:
+    return Templates(maintenance_url, PREFIX)
+
+
+@pytest.fixture(scope="session")
+def template_db(templates) -> str:
+    """The migrated, empty template (kept between runs; rebuilt when a migration changes)."""
+    return templates.template("migrated", db_templates.migrated_key(), migrate)
+
+
+@pytest.fixture(scope="session")
+def demo_template(templates, template_db) -> str:
+    """The migrated template with the synthetic demo loaded."""
+
+    def build(url: str) -> None:
+        from geo_service.demo.load import load_demo
+
+        db = Database(url, statement_timeout_ms=0)
+        try:
+            load_demo(db)
+        finally:
+            db.close()
+
+    return templates.template("demo", db_templates.demo_key(), build, source=template_db)
 
 
 def clone_database(maintenance_url: str, template: str, suffix: str) -> str:
-    """A copy of ``template``. PostgreSQL copies only a database nobody is connected to: the idle pooled
-    connections that other fixtures' apps keep open on it are ended first (pools drop dead connections)."""
-    name = f"{PREFIX}_{suffix}"
-    drop_database(maintenance_url, name)
-    for attempt in range(5):
-        try:
-            create_database_if_missing(maintenance_url, name, template=template)
-            break
-        except psycopg2.errors.ObjectInUse:
-            if attempt == 4:
-                raise
-            _end_idle_sessions(maintenance_url, template)
-            time.sleep(0.2 * (attempt + 1))
-    return with_database(maintenance_url, name)
-
-
-def _end_idle_sessions(maintenance_url: str, database: str) -> None:
-    conn = psycopg2.connect(maintenance_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid() AND state = 'idle'",
-                (database,),
-            )
-    finally:
-        conn.close()
+    """A writable copy of ``template`` for this worker, named after ``suffix``. A shared read-only database
+    (``<prefix>_ro_<kind>_<key>``) is copied from its template, which nobody is connected to."""
+    ro = f"{PREFIX}_ro_"
+    if template.startswith(ro):
+        template = f"{PREFIX}_t_{template[len(ro) :]}"
+    return db_templates.clone(maintenance_url, template, db_name(suffix))
 
 
 @pytest.fixture
 def fresh_db_url(maintenance_url, template_db):
-    url = clone_database(maintenance_url, template_db, f"f{os.getpid()}_{next(_counter)}")
+    url = clone_database(maintenance_url, template_db, f"f{next(_counter)}")
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
@@ -102,22 +161,56 @@ def fresh_db(fresh_db_url):
     db.close()
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(maintenance_url, template_db):
-    from geo_service.demo.load import load_demo
-
-    url = clone_database(maintenance_url, template_db, "demo")
-    db = Database(url)
-    load_demo(db)
-    db.close()
+@pytest.fixture
+def fresh_demo_db_url(maintenance_url, demo_template):
+    """A writable clone of the demo template, dropped afterwards."""
+    url = clone_database(maintenance_url, demo_template, f"d{next(_counter)}")
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def fresh_demo_db(fresh_demo_db_url):
+    db = Database(fresh_demo_db_url, statement_timeout_ms=0)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(templates, demo_template):
+    """The demo, read-only in the database itself, shared by every test, worker and run."""
+    return templates.shared_readonly("demo", demo_template)
+
+
+_APP_COPIES: dict[str, str] = {}
+
+
+def app_database_url(database_url: str) -> str:
+    """The database an app under test is given. The app writes even when it only serves GETs (stored embed
+    renderings), so an app is never handed a shared read-only database: it gets this worker's writable copy of
+    the template behind it (made once per worker and run, dropped at its end). Tests reading the shared database
+    directly see the same data."""
+    name = database_url.rsplit("/", 1)[1]
+    ro = f"{PREFIX}_ro_"
+    if not name.startswith(ro):
+        return database_url
+    if name not in _APP_COPIES:
+        maintenance = with_database(database_url, "postgres")
+        _APP_COPIES[name] = clone_database(maintenance, name, "app_" + name[len(ro) :])
+    return _APP_COPIES[name]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for url in _APP_COPIES.values():
+        drop_database(with_database(url, "postgres"), url.rsplit("/", 1)[1])
+    _APP_COPIES.clear()
 
 
 def make_app(database_url: str, **extra):
     from geo_service import create_app
 
-    return create_app({"DATABASE_URL": database_url, "TESTING": True, "GEO_TILES_URL": "none", **extra})
+    url = app_database_url(database_url)
+    return create_app({"DATABASE_URL": url, "TESTING": True, "GEO_TILES_URL": "none", **extra})
 
 
 @pytest.fixture(scope="session")

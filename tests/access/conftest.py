@@ -9,7 +9,6 @@ import pytest
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
 from tests.conftest import clone_database, make_app
 
 PASSWORD = "correct horse battery"
@@ -21,11 +20,10 @@ USERS = {  # username -> roles (role, commissioner)
 }
 
 
-def build_access_db(maintenance_url: str, template_db: str, suffix: str) -> tuple[str, dict[str, str]]:
-    """A demo database with the users of :data:`USERS` (password :data:`PASSWORD`) and a token each."""
-    url = clone_database(maintenance_url, template_db, f"acc{os.getpid()}_{suffix}")
+def build_access_db(maintenance_url: str, demo_template: str, suffix: str) -> tuple[str, dict[str, str]]:
+    """A clone of the demo template with the users of :data:`USERS` (password :data:`PASSWORD`) and a token each."""
+    url = clone_database(maintenance_url, demo_template, f"acc{os.getpid()}_{suffix}")
     db = Database(url, statement_timeout_ms=0)
-    load_demo(db)
     tokens = {}
     with db.connection() as conn:
         for name, roles in USERS.items():
@@ -38,8 +36,8 @@ def build_access_db(maintenance_url: str, template_db: str, suffix: str) -> tupl
 
 
 @pytest.fixture(scope="module")
-def access_db_url(maintenance_url, template_db, request):
-    url, tokens = build_access_db(maintenance_url, template_db, request.module.__name__.rsplit(".", 1)[1])
+def access_db_url(maintenance_url, demo_template, request):
+    url, tokens = build_access_db(maintenance_url, demo_template, request.module.__name__.rsplit(".", 1)[1])
     yield url, tokens
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 

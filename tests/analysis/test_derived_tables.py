@@ -8,7 +8,6 @@ import pytest
 from geo_service.analysis import service
 from geo_service.db.pool import dict_cursor
 from geo_service.demo.generator import BOUNDARY_SET, PROPOSAL, REGISTERED
-from geo_service.demo.load import load_demo
 
 BS = BOUNDARY_SET["slug"]
 SNAPSHOT = {
@@ -43,9 +42,8 @@ def _assert_same_as_rebuild(conn) -> None:
 
 
 @pytest.fixture
-def demo(fresh_db):
-    load_demo(fresh_db)
-    return fresh_db
+def demo(fresh_demo_db):
+    return fresh_demo_db
 
 
 def test_demo_load_fills_the_derived_tables(demo):

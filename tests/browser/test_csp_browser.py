@@ -61,6 +61,7 @@ def test_an_inline_script_without_the_nonce_is_blocked_and_reported(live, browse
                    document.body.appendChild(s);
                    return window.__injected === true; }"""
     )
-    page.wait_for_timeout(200)
     assert ran is False
+    # The violation event is dispatched asynchronously: wait for it (a browser that never reports it fails here).
+    page.wait_for_function("() => (window.__cspViolations || []).some((v) => v.includes('script-src'))", timeout=10_000)
     assert any("script-src" in v for v in csp_violations(page)), csp_violations(page)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import time
 
 import pytest
 
@@ -112,7 +113,11 @@ def test_embed_is_refused_by_the_browser_for_origins_not_allowed(browser_page, d
         # The same snippet, plus a plain map page (never frameable by another site).
         extra = f'<iframe id="page" src="{restricted.url}/maps/{SCENARIO}/areas/{AREA}"></iframe>'
         page.goto(f"{host.url}/{_host_page(tmp_path, restricted.url, extra)}", wait_until="load")
-        page.wait_for_timeout(1500)
+        # Wait until the browser has refused both frames (its console says so), never a fixed time.
+        deadline = time.monotonic() + 30
+        while len(_refusals(watch)) < 2 and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # lets Playwright deliver the console events while polling
+        assert len(_refusals(watch)) >= 2, watch.console_errors
         for frame in page.frames[1:]:
             has_map = (
                 frame.evaluate("() => !!document.querySelector('.folium-map')") if not frame.is_detached() else False
@@ -120,10 +125,13 @@ def test_embed_is_refused_by_the_browser_for_origins_not_allowed(browser_page, d
             assert not has_map, f"{frame.url} rendered inside a foreign page"
     app.extensions["geo_db"].close()
     assert watch.foreign_requests() == []
-    blocked = [
+    assert len(_refusals(watch)) >= 2, watch.console_errors
+
+
+def _refusals(watch) -> list[str]:
+    return [
         e for e in watch.console_errors if "frame-ancestors" in e or "X-Frame-Options" in e or "refused" in e.lower()
     ]
-    assert len(blocked) >= 2, watch.console_errors
 
 
 def test_map_page_offers_an_embed_snippet(browser_page, open_app):

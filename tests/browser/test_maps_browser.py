@@ -301,8 +301,11 @@ def test_england_overview(england, browser_page, artifacts_dir):
     assert info["drawn"] == {"areas": 191}
     assert "as of 4 Dec 2019 · register Dec 2019" in page.inner_text("#data-line")
     # The overview's practice search finds real practices only.
-    page.fill(".geo-search__input", "synthetic")
-    page.wait_for_timeout(800)
+    # Wait for the search's own answer (not a fixed time), then for the page to have shown it.
+    with page.expect_response(lambda r: "q=synthetic" in r.url) as answer:
+        page.fill(".geo-search__input", "synthetic")
+    assert answer.value.ok and answer.value.json()["results"] == []
+    page.wait_for_selector(".geo-search__empty")  # "No matches": the list was drawn for this search
     assert page.locator("a.geo-search__practice").count() == 0
 
 

@@ -31,10 +31,10 @@ def _port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(maintenance_url, template_db):
+def site(maintenance_url, demo_template):
     from werkzeug.serving import make_server
 
-    url, _tokens = build_access_db(maintenance_url, template_db, "browser")
+    url, _tokens = build_access_db(maintenance_url, demo_template, "browser")
     db = Database(url, statement_timeout_ms=0)
     with db.connection() as conn:  # a pending request for the approver, proposed by the editor
         with conn.cursor() as cur:

@@ -4,6 +4,7 @@ import pytest
 from geo_service.db import migrate as migrate_mod
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.errors import SetupError
+from tests.conftest import db_name
 
 TABLES = {
     "data_version",
@@ -28,7 +29,7 @@ def _tables(url):
 
 @pytest.fixture
 def empty_db_url(maintenance_url):
-    name = "geo_service_test_empty_migrate"
+    name = db_name("empty_migrate")
     drop_database(maintenance_url, name)
     create_database_if_missing(maintenance_url, name)
     yield with_database(maintenance_url, name)

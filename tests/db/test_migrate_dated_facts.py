@@ -9,6 +9,7 @@ import pytest
 from geo_service.analysis import service
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.db.migrate import migrate
+from tests.conftest import db_name
 
 OLD_DATA = """
 INSERT INTO sources (id, kind, file_name, sha256, extract_date) VALUES
@@ -43,7 +44,7 @@ INSERT INTO memberships (scenario_id, network_id, practice_id, start_date, sourc
 
 @pytest.fixture
 def old_db(maintenance_url):
-    name = "geo_service_test_migrate_0030"
+    name = db_name("migrate_0030")
     drop_database(maintenance_url, name)
     create_database_if_missing(maintenance_url, name)
     url = with_database(maintenance_url, name)

@@ -8,20 +8,15 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from geo_service.db.pool import Database
 from geo_service.demo.generator import REGISTERED
-from geo_service.demo.load import load_demo
 
 STATE = "SELECT practice_id, ods_code, name, in_register, active_gp FROM scenario_practice_state WHERE scenario_id = %s"
 MEMBERS = "SELECT membership_id, network_code, ods_code, practice_name FROM scenario_members WHERE scenario_id = %s"
 
 
 @pytest.fixture
-def demo_url(fresh_db_url):
-    db = Database(fresh_db_url, statement_timeout_ms=0)
-    load_demo(db)
-    db.close()
-    return fresh_db_url
+def demo_url(fresh_demo_db_url):
+    return fresh_demo_db_url
 
 
 def _kept_and_rebuilt(cur, sid: int) -> tuple[tuple, tuple]:

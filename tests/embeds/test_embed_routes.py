@@ -6,7 +6,6 @@ import psycopg2
 import pytest
 
 from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
 from geo_service.ingest.list_sizes import import_list_sizes
 from tests.conftest import make_app
 
@@ -14,10 +13,9 @@ AREA = "/embed/demo-as-registered/areas/ZA2"
 
 
 @pytest.fixture
-def demo_fresh(fresh_db_url):
-    db = Database(fresh_db_url)
-    load_demo(db)
-    yield fresh_db_url, db
+def demo_fresh(fresh_demo_db_url):
+    db = Database(fresh_demo_db_url)
+    yield fresh_demo_db_url, db
     db.close()
 
 

@@ -220,9 +220,8 @@ def _assert_refused(res, expected: str, files: list[Path]) -> None:
 def test_malformed_file_is_refused_in_one_line(corpus_db_url, corpus_db, corpus, name, importer, expected):
     files = [corpus / name]
     before = snapshot(corpus_db)
-    res, seconds = _run(corpus_db_url, importer, files)
+    res, _seconds = _run(corpus_db_url, importer, files)  # how long a refusal takes: benchmarks/harness_timings.py
     _assert_refused(res, expected, files)
-    assert seconds < 10
     assert snapshot(corpus_db) == before  # data version and every imported table unchanged
     assert "PRETTY_NAME" not in res.output  # a file outside --root is never read, so never echoed
 

@@ -146,9 +146,9 @@ def test_england_2019_acceptance_numbers(england_2019_db_url):
     assert _one(url, "SELECT count(*) FROM extracts WHERE kind = 'list_sizes' AND extract_date = '2021-01-01'")[0] == 1
 
 
-def test_england_2019_rerun_is_a_no_op(england_2019_db_url, real_data):
-    """Run the whole bundle again inside a transaction that is rolled back (the DB is shared)."""
-    conn = psycopg2.connect(england_2019_db_url)
+def test_england_2019_rerun_is_a_no_op(england_2019_writable_db_url, real_data):
+    """Run the whole bundle again (in a clone of its own, inside a transaction that is rolled back)."""
+    conn = psycopg2.connect(england_2019_writable_db_url)
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT version FROM data_version")
@@ -175,11 +175,11 @@ def _fact_counts(conn) -> dict[str, tuple]:
     return out
 
 
-def test_england_2020_bundle_shares_the_2019_files(england_2019_db_url, real_data):
+def test_england_2020_bundle_shares_the_2019_files(england_2019_writable_db_url, real_data):
     """The 2020/21 manifest names the 2019/20 register, list-size and postcode files: loaded on top of 2019/20
     (in a transaction that is rolled back), those are the same extracts, nothing is written for them, and
     its scenario is pinned to them."""
-    conn = psycopg2.connect(england_2019_db_url)
+    conn = psycopg2.connect(england_2019_writable_db_url)
     try:
         facts = _fact_counts(conn)
         reports = import_bundle(conn, MANIFESTS / "england_2020-21.toml", root=real_data)

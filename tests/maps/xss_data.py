@@ -10,13 +10,8 @@ XSS_PRACTICE = "Z00001"
 
 
 @pytest.fixture
-def xss_db_url(fresh_db_url):
-    from geo_service.db.pool import Database
-    from geo_service.demo.load import load_demo
-
-    db = Database(fresh_db_url)
-    load_demo(db)
-    db.close()
+def xss_db_url(fresh_demo_db_url):
+    fresh_db_url = fresh_demo_db_url
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
         # The practice's name in the demo scenarios' register extract (a fact, not a practice column).
         cur.execute(

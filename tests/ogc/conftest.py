@@ -1,4 +1,4 @@
-"""A real server for the OGC API tests: werkzeug on 127.0.0.1 (ports 5650-5659), stopped afterwards."""
+"""A real server for the OGC API tests: werkzeug on 127.0.0.1 (a free port per xdist worker), stopped afterwards."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import psycopg2
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import ServerThread, make_app
-
-REAL_PORT = 5650
-DEMO_PORT = 5651
+from tests.conftest import ServerThread, free_port, make_app
 
 
 def _serve(db_url: str, port: int):
@@ -22,12 +19,12 @@ def _serve(db_url: str, port: int):
 
 @pytest.fixture(scope="session")
 def real_ogc(england_2019_db_url):
-    yield from _serve(england_2019_db_url, REAL_PORT)
+    yield from _serve(england_2019_db_url, free_port())
 
 
 @pytest.fixture(scope="session")
 def demo_ogc(demo_db_url):
-    yield from _serve(demo_db_url, DEMO_PORT)
+    yield from _serve(demo_db_url, free_port())
 
 
 def sql_value(db_url: str, query: str, params: dict | None = None):

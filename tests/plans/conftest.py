@@ -9,7 +9,6 @@ import pytest
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
 from tests.conftest import clone_database, make_app
 
 PASSWORD = "correct horse battery"
@@ -23,10 +22,9 @@ USERS = {
 
 
 @pytest.fixture(scope="module")
-def plans_db_url(maintenance_url, template_db, request):
-    url = clone_database(maintenance_url, template_db, f"pl{os.getpid()}_{request.module.__name__.rsplit('.', 1)[1]}")
+def plans_db_url(maintenance_url, demo_template, request):
+    url = clone_database(maintenance_url, demo_template, f"pl{os.getpid()}_{request.module.__name__.rsplit('.', 1)[1]}")
     db = Database(url, statement_timeout_ms=0)
-    load_demo(db)
     tokens = {}
     with db.connection() as conn:
         for name, roles in USERS.items():

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from geo_service.cli import main
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
 from geo_service.errors import NotFound
 from geo_service.plans.territories import derive_and_save, derive_territories
 from geo_service.scope import resolve_scope
@@ -64,11 +63,8 @@ def england_2019(maintenance_url, england_2019_db_url):
 
 
 @pytest.fixture(scope="module")
-def demo(maintenance_url, template_db):
-    url = clone_database(maintenance_url, template_db, f"terrdemo{os.getpid()}")
-    db = Database(url, statement_timeout_ms=0)
-    load_demo(db)
-    db.close()
+def demo(maintenance_url, demo_template):
+    url = clone_database(maintenance_url, demo_template, f"terrdemo{os.getpid()}")
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 

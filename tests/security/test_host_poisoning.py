@@ -15,8 +15,6 @@ import psycopg2
 import pytest
 
 from geo_service.config import public_base_url
-from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
 from tests.conftest import make_app
 
 PUBLIC = "https://pcn.example.org"
@@ -27,11 +25,8 @@ PAGE = f"/maps/{SCENARIO}/areas/ZA2"
 
 
 @pytest.fixture
-def app(fresh_db_url):
-    db = Database(fresh_db_url)
-    load_demo(db)
-    db.close()
-    app = make_app(fresh_db_url, GEO_PUBLIC_URL=PUBLIC + "/")
+def app(fresh_demo_db_url):
+    app = make_app(fresh_demo_db_url, GEO_PUBLIC_URL=PUBLIC + "/")
     yield app
     app.extensions["geo_db"].close()
 

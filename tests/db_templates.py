@@ -1,0 +1,252 @@
+"""Template databases for the tests: built once, kept on the cluster between runs, cloned in about a second.
+
+A template's name carries a fingerprint of everything that makes it: the SQL migrations, the source of every
+``geo_service`` module its builder can import (found by reading the imports, lazy ones included), the bundle
+manifests and the size and modification time of every real data file. Change any of them and the next run builds
+a new template (and drops the stale one of that kind); change nothing and the template is reused as it is.
+
+Two pytest-xdist workers (or two runs) never build the same template: building holds a file lock, and a template
+is built under a scratch name and renamed only when complete, so a half-built one is never used.
+
+Databases that tests only read are shared copies of a template made read-only in the database itself
+(``default_transaction_read_only``), kept between runs too. A test that writes takes its own clone.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+from filelock import FileLock
+from psycopg2 import sql
+
+from geo_service.config import PROJECT_ROOT
+from geo_service.db.admin import create_database_if_missing, drop_database, with_database
+
+PACKAGE = PROJECT_ROOT / "geo_service"
+MIGRATIONS = PACKAGE / "db" / "migrations"
+MANIFESTS = PROJECT_ROOT / "data" / "manifests"
+
+
+# ---- fingerprints ---------------------------------------------------------------------------------------------
+
+
+def _module_file(name: str) -> Path | None:
+    rel = Path(*name.split("."))
+    for candidate in (PROJECT_ROOT / rel.with_suffix(".py"), PROJECT_ROOT / rel / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """Names of the ``geo_service`` modules ``path`` imports, anywhere in it (function-level imports too)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "geo_service")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "geo_service":
+                continue
+            out.add(target)
+            out.update(f"{target}.{a.name}" for a in node.names)  # ``from pkg import submodule``
+    return out
+
+
+def module_closure(*entry: str) -> list[Path]:
+    """Source files of ``entry`` and every ``geo_service`` module they can import (packages' ``__init__`` too)."""
+    seen: dict[str, Path] = {}
+    todo = list(entry)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen[name] = path
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += sorted(_imports(path, name))
+    return sorted(set(seen.values()))
+
+
+def fingerprint(files: Iterable[Path] = (), stat_files: Iterable[Path] = (), extra: Iterable[str] = ()) -> str:
+    """12 hex digits over the content of ``files``, the size and mtime of ``stat_files`` and ``extra`` strings."""
+    h = hashlib.sha256()
+    for path in sorted(set(files)):
+        h.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(set(stat_files)):
+        st = path.stat()
+        h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for text in extra:
+        h.update(text.encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def migrated_key() -> str:
+    return fingerprint([*MIGRATIONS.glob("*.sql"), *module_closure("geo_service.db.migrate")])
+
+
+def demo_key() -> str:
+    return fingerprint(module_closure("geo_service.demo.load"), extra=[migrated_key()])
+
+
+def bundles_key(steps: list[str], real_data: Path) -> str:
+    entry = ["geo_service.ingest.bundle", *(["geo_service.demo.load"] if "demo" in steps else [])]
+    manifests = [MANIFESTS / s for s in steps if s != "demo"]
+    data = [p for p in real_data.rglob("*") if p.is_file()]
+    return fingerprint([*manifests, *module_closure(*entry)], stat_files=data, extra=[migrated_key(), *steps])
+
+
+# ---- the databases ------------------------------------------------------------------------------------------------
+
+
+def _autocommit(url: str):
+    conn = psycopg2.connect(url, connect_timeout=10)
+    conn.autocommit = True
+    return conn
+
+
+def database_names(maintenance_url: str, like: str) -> list[str]:
+    conn = _autocommit(maintenance_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %(like)s", {"like": like})
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def end_sessions(maintenance_url: str, database: str, idle_only: bool = True) -> None:
+    conn = _autocommit(maintenance_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %(db)s"
+                " AND pid <> pg_backend_pid() AND (state = 'idle' OR NOT %(idle_only)s)",
+                {"db": database, "idle_only": idle_only},
+            )
+    finally:
+        conn.close()
+
+
+def clone(maintenance_url: str, template: str, name: str) -> str:
+    """A fresh copy of ``template`` named ``name`` (replacing any left by an earlier run). PostgreSQL copies only
+    a database nobody is connected to: idle pooled connections on it are ended first (pools drop dead ones)."""
+    drop_database(maintenance_url, name)
+    for attempt in range(5):
+        try:
+            create_database_if_missing(maintenance_url, name, template=template)
+            break
+        except psycopg2.errors.ObjectInUse:
+            if attempt == 4:
+                raise
+            end_sessions(maintenance_url, template)
+            time.sleep(0.2 * (attempt + 1))
+    return with_database(maintenance_url, name)
+
+
+def _execute(maintenance_url: str, statement: sql.Composable) -> None:
+    conn = _autocommit(maintenance_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+class Templates:
+    """Templates and shared read-only copies named ``<prefix>_t_<kind>_<key>`` / ``<prefix>_ro_<kind>_<key>``."""
+
+    def __init__(self, maintenance_url: str, prefix: str) -> None:
+        self.maintenance_url = maintenance_url
+        self.prefix = prefix
+        server = hashlib.sha256(maintenance_url.encode()).hexdigest()[:12]
+        self.lock_dir = Path(tempfile.gettempdir()) / "geo_service-test-locks" / server
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+
+    def _lock(self, kind: str) -> FileLock:
+        return FileLock(str(self.lock_dir / f"{self.prefix}_{kind}.lock"))
+
+    def _exists(self, name: str) -> bool:
+        return bool(database_names(self.maintenance_url, name.replace("_", r"\_")))
+
+    def _drop_stale(self, family: str, keep: str) -> None:
+        for name in database_names(self.maintenance_url, f"{self.prefix}_{family}_%".replace("_", r"\_")):
+            if name != keep:
+                _execute(
+                    self.maintenance_url, sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name))
+                )
+                drop_database(self.maintenance_url, name)
+
+    def template(self, kind: str, key: str, build: Callable[[str], None], source: str | None = None) -> str:
+        """The template ``kind`` at ``key``, built by ``build(url)`` in a copy of ``source`` if missing."""
+        name = f"{self.prefix}_t_{kind}_{key}"
+        if self._exists(name):
+            return name
+        with self._lock(kind):
+            if self._exists(name):  # another worker built it while this one waited
+                return name
+            scratch = f"{self.prefix}_b_{kind}"
+            drop_database(self.maintenance_url, scratch)
+            if source:
+                url = clone(self.maintenance_url, source, scratch)
+            else:
+                create_database_if_missing(self.maintenance_url, scratch)
+                url = with_database(self.maintenance_url, scratch)
+            try:
+                build(url)
+            except BaseException:
+                drop_database(self.maintenance_url, scratch)
+                raise
+            end_sessions(self.maintenance_url, scratch, idle_only=False)
+            _execute(
+                self.maintenance_url,
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(scratch), sql.Identifier(name)),
+            )
+            _execute(self.maintenance_url, sql.SQL("ALTER DATABASE {} IS_TEMPLATE true").format(sql.Identifier(name)))
+            self._drop_stale(f"t_{kind}", keep=name)
+        return name
+
+    def shared_readonly(self, kind: str, template: str) -> str:
+        """A copy of ``template`` that refuses writes (``default_transaction_read_only``), shared by every test,
+        worker and run until the template changes. Its URL."""
+        key = template.rsplit("_", 1)[1]
+        name = f"{self.prefix}_ro_{kind}_{key}"
+        if not self._exists(name):
+            with self._lock(f"ro_{kind}"):
+                if not self._exists(name):
+                    scratch = f"{self.prefix}_b_ro_{kind}"
+                    clone(self.maintenance_url, template, scratch)
+                    _execute(
+                        self.maintenance_url,
+                        sql.SQL("ALTER DATABASE {} SET default_transaction_read_only = on").format(
+                            sql.Identifier(scratch)
+                        ),
+                    )
+                    _execute(
+                        self.maintenance_url,
+                        sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(scratch), sql.Identifier(name)),
+                    )
+                    self._drop_stale(f"ro_{kind}", keep=name)
+        return with_database(self.maintenance_url, name)
+
+
+def worker_id() -> str:
+    """``gw0``, ``gw1``… under pytest-xdist, ``main`` otherwise: part of every per-run database name."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
