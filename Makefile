@@ -9,7 +9,7 @@ BIN := .venv/bin
 VENV_STAMP := .venv/.requirements-installed
 ASSETS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-quick test-db-up setup setup-test system system-test venv assets db-up db-start db-stop db-status migrate demo lint bench
+.PHONY: run test test-quick test-db-up test-db-clean setup setup-test system system-test venv assets db-up db-start db-stop db-status migrate demo lint bench
 
 run: setup db-up
 	$(BIN)/geo-service migrate
@@ -28,6 +28,10 @@ test: setup-test test-db-up
 # The developer's loop: no browser, fault cluster, real data or slow subprocess servers.
 test-quick: setup-test test-db-up
 	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) -m quick $(PYTEST_ARGS)
+
+# Drop every test database, the kept templates included (the next `make test` rebuilds them).
+test-db-clean: test-db-up
+	$(BIN)/python -m tests.db_templates
 
 test-db-up: venv
 	@if [ -z "$$TEST_DATABASE_URL" ]; then env -u DATABASE_URL $(BIN)/geo-service db start; \

@@ -68,7 +68,8 @@ def _imports(path: Path, module: str) -> set[str]:
 
 
 def module_closure(*entry: str) -> list[Path]:
-    """Source files of ``entry`` and every ``geo_service`` module they can import (packages' ``__init__`` too)."""
+    """Source files of ``entry`` and every ``geo_service`` module they can import (packages' ``__init__`` too;
+    the imports of the top package's ``__init__``, the app factory, are not followed)."""
     seen: dict[str, Path] = {}
     todo = list(entry)
     while todo:
@@ -81,7 +82,8 @@ def module_closure(*entry: str) -> list[Path]:
         seen[name] = path
         parts = name.split(".")
         todo += [".".join(parts[:i]) for i in range(1, len(parts))]
-        todo += sorted(_imports(path, name))
+        if name != "geo_service":  # the app factory's imports (the web app) never shape a database's content
+            todo += sorted(_imports(path, name))
     return sorted(set(seen.values()))
 
 
@@ -250,3 +252,19 @@ class Templates:
 def worker_id() -> str:
     """``gw0``, ``gw1``… under pytest-xdist, ``main`` otherwise: part of every per-run database name."""
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def drop_all(maintenance_url: str, prefix: str) -> list[str]:
+    """Drop every test database of ``prefix`` (templates included): the next run starts from nothing."""
+    names = database_names(maintenance_url, f"{prefix}\\_%")
+    for name in names:
+        _execute(maintenance_url, sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
+        drop_database(maintenance_url, name)
+    return names
+
+
+if __name__ == "__main__":  # python -m tests.db_templates  (make test-db-clean)
+    from tests.conftest import PREFIX, _server_url
+
+    dropped = drop_all(with_database(_server_url(), "postgres"), PREFIX)
+    print(f"dropped {len(dropped)} test databases of {PREFIX}")

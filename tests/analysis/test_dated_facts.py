@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from geo_service.analysis import service
+from tests.conftest import clone_database, drop_database
 from tests.oracle_raw import compute
 
 pytestmark = pytest.mark.real_data
@@ -164,10 +165,11 @@ def test_data_line_names_the_extracts(together):
     assert results["demo-as-registered"]["scope"]["data_line"].endswith("synthetic demo data")
 
 
-def test_kept_state_equals_the_state_computed_live(together):
+def test_kept_state_equals_the_state_computed_live(together, maintenance_url):
     """The state and members kept per scenario (by triggers, through every import) equal what the engine
     computes from the facts when nothing is kept."""
-    url, results = together
+    shared, results = together
+    url = clone_database(maintenance_url, shared.rsplit("/", 1)[1], "kept_state")  # it writes: a clone of its own
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
@@ -178,3 +180,4 @@ def test_kept_state_equals_the_state_computed_live(together):
     finally:
         conn.rollback()
         conn.close()
+        drop_database(maintenance_url, url.rsplit("/", 1)[1])

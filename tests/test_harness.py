@@ -1,0 +1,159 @@
+"""The test harness keeps its promises (issue 23): markers that select what they say, a suite that ignores the
+caller's environment, shared databases that refuse writes, and templates keyed by what makes them."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+import pytest
+
+from tests import conftest, db_templates
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_every_test_that_starts_chromium_is_marked_browser(request):
+    """Whatever the folder: a test whose fixtures include ``chromium`` (directly or through ``browser_page`` and
+    the like) carries the ``browser`` marker, so ``-m browser`` / ``-m "not browser"`` select it right."""
+    items = request.session.items
+    with_chromium = [i for i in items if "chromium" in i.fixturenames]
+    unmarked = [i.nodeid for i in with_chromium if i.get_closest_marker("browser") is None]
+    assert unmarked == []
+    if len(items) > 200:  # a whole-suite run (not a single file): the browser tests are among the items
+        assert len(with_chromium) >= 70, len(with_chromium)
+    tiers = [i.nodeid for i in with_chromium if i.get_closest_marker("quick")]
+    assert tiers == [], "a browser test in the quick tier"
+
+
+STARTERS = {"sync_playwright", "async_playwright"}  # what starts Playwright (its TimeoutError, expect… do not)
+LAUNCHERS = {"launch", "launch_persistent_context", "connect_over_cdp"}
+
+
+def _playwright_users() -> dict[str, list[str]]:
+    """Test files that start Playwright or launch (or connect to) a browser, and where."""
+    out = {}
+    for path in sorted(TESTS.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        hits = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("playwright"):
+                starters = [a.name for a in node.names if a.name in STARTERS or a.name == "*"]
+                if starters:
+                    hits.append(f"line {node.lineno}: from {node.module} import {', '.join(starters)}")
+            elif isinstance(node, ast.Import) and any(a.name.startswith("playwright") for a in node.names):
+                hits.append(f"line {node.lineno}: import playwright")
+            elif isinstance(node, ast.Attribute) and node.attr in LAUNCHERS:
+                hits.append(f"line {node.lineno}: .{node.attr}(")
+        if hits:
+            out[str(path.relative_to(TESTS))] = hits
+    return out
+
+
+def test_chromium_is_started_only_by_the_chromium_fixture():
+    """Scanning every module under tests/: Playwright is started and a browser launched in one place only, the
+    ``chromium`` fixture of tests/browser/conftest.py. So the fixture check above covers every Chromium test."""
+    users = _playwright_users()
+    assert set(users) == {"browser/conftest.py"}, users
+    source = (TESTS / "browser" / "conftest.py").read_text(encoding="utf-8")
+    fixture = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "chromium")
+    assert any(isinstance(n, ast.Attribute) and n.attr == "launch" for n in ast.walk(fixture)), (
+        "the launch is in the chromium fixture"
+    )
+
+
+def test_the_caller_environment_is_scrubbed():
+    for name in ("PORT", "DATABASE_URL", "GEO_PUBLIC_URL", "GEO_TILES_URL", "MAKEFLAGS"):
+        assert name not in os.environ, name
+    env = {
+        "PORT": "5598",
+        "GEO_PUBLIC_URL": "https://example.org",
+        "GEO_ADMIN_TOKEN": "x",
+        "DATABASE_URL": "postgresql://elsewhere/db",
+        "FLASK_DEBUG": "1",
+        "WEB_CONCURRENCY": "9",
+        "TEST_DATABASE_URL": "postgresql://test/db",
+        "GEO_DB_PORT": "5551",
+        "GEO_TEST_DB_PREFIX": "mine",
+        "GEO_CHROMIUM": "/usr/bin/chromium",
+        "HOME": "/root",
+    }
+    gone = conftest.scrub_environment(env)
+    assert sorted(gone) == [
+        "DATABASE_URL",
+        "FLASK_DEBUG",
+        "GEO_ADMIN_TOKEN",
+        "GEO_PUBLIC_URL",
+        "PORT",
+        "WEB_CONCURRENCY",
+    ]
+    assert set(env) == {"TEST_DATABASE_URL", "GEO_DB_PORT", "GEO_TEST_DB_PREFIX", "GEO_CHROMIUM", "HOME"}
+
+
+def test_the_shared_demo_database_refuses_writes(demo_db_url):
+    conn = psycopg2.connect(demo_db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM practices")
+            assert cur.fetchone()[0] > 0
+            with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+                cur.execute("UPDATE data_version SET version = version + 1")
+    finally:
+        conn.close()
+
+
+def test_an_app_gets_a_writable_copy_of_a_shared_database(demo_db_url):
+    url = conftest.app_database_url(demo_db_url)
+    assert url != demo_db_url
+    assert conftest.app_database_url(demo_db_url) == url  # one copy per worker and run
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_setting('default_transaction_read_only')")
+            assert cur.fetchone()[0] == "off"
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_a_clone_of_a_template_is_writable_and_its_own(fresh_demo_db_url, demo_db_url):
+    conn = psycopg2.connect(fresh_demo_db_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("UPDATE networks SET name = 'changed' WHERE code = 'UZ0001'")
+            assert cur.rowcount >= 1
+    finally:
+        conn.close()
+    conn = psycopg2.connect(demo_db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT name FROM networks WHERE code = 'UZ0001'")
+            names = [r[0] for r in cur.fetchall()]
+            assert names and "changed" not in names
+    finally:
+        conn.close()
+
+
+def test_templates_are_keyed_by_what_makes_them(tmp_path):
+    demo = {
+        p.relative_to(db_templates.PACKAGE).as_posix() for p in db_templates.module_closure("geo_service.demo.load")
+    }
+    assert {"demo/load.py", "demo/generator.py", "db/pool.py", "__init__.py", "demo/__init__.py"} <= demo
+    assert any(p.startswith("db/repositories/") for p in demo)
+    bundle = {
+        p.relative_to(db_templates.PACKAGE).as_posix() for p in db_templates.module_closure("geo_service.ingest.bundle")
+    }
+    assert "ingest/bundle.py" in bundle and "demo/load.py" not in bundle
+    data = tmp_path / "f.csv"
+    data.write_text("a")
+    first = db_templates.fingerprint(stat_files=[data], extra=["x"])
+    assert db_templates.fingerprint(stat_files=[data], extra=["x"]) == first
+    data.write_text("ab")
+    assert db_templates.fingerprint(stat_files=[data], extra=["x"]) != first
+    assert db_templates.fingerprint(stat_files=[data], extra=["y"]) != db_templates.fingerprint(
+        stat_files=[data], extra=["x"]
+    )
+    assert db_templates.demo_key() != db_templates.migrated_key()
