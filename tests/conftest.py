@@ -73,6 +73,10 @@ SLOW_MODULES = {
     "tests/test_package_install.py",
     "tests/api_docs/test_schemathesis.py",
     "tests/security/test_gunicorn.py",
+    "tests/db/test_cluster.py",  # starts and stops PostgreSQL clusters
+    "tests/exports/test_print_map.py",  # print rendering at full size and dpi
+    "tests/exports/test_print_concurrency.py",
+    "tests/plans/test_visibility_everywhere.py",  # every route of the app, for each plan visibility
 }
 TIER_MARKERS = ("browser", "faults", "real_data", "slow")
 
