@@ -183,9 +183,7 @@ def resolve_extracts(conn, scen: dict, as_of: date) -> tuple[dict[str, dict | No
     return extracts, origin
 
 
-def judged_on(
-    conn, as_of: date, extracts: dict[str, dict | None]
-) -> tuple[str | None, dict[str, str]]:
+def judged_on(conn, as_of: date, extracts: dict[str, dict | None]) -> tuple[str | None, dict[str, str]]:
     """(which file says which practices exist on ``as_of``, the rules no loaded file can judge with why)."""
     source = repo.practice_source(conn, _id(extracts, "register"), _id(extracts, "list_sizes"), as_of)
     not_judged: dict[str, str] = {}

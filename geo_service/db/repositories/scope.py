@@ -28,8 +28,8 @@ def current_membership(alias: str = "m") -> sql.Composable:
 
 # Practice state as of the scope is defined once, in SQL: ``practice_state(scenario, register, list sizes,
 # locations, nation, as_of)`` (migrations 0031, 0050: which practices exist on the date, and each practice's
-# commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own extracts is also kept in
-# ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were built for exactly
+# commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own extracts
+# is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were built for exactly
 # the scope's extracts and nation (a one-time check), else computes the state once for the statement.
 # Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation,
 # extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id,
@@ -95,7 +95,7 @@ def practice_source(conn, register_extract_id: int | None, list_size_extract_id:
     practices with registered patients) or None (no loaded file can say)."""
     with conn.cursor() as cur:
         cur.execute(
-            """SELECT scope_practice_source(%(reg)s, %(ls)s, %(as_of)s), register_near_days(), list_sizes_near_days()""",
+            "SELECT scope_practice_source(%(reg)s, %(ls)s, %(as_of)s)",
             {"reg": register_extract_id, "ls": list_size_extract_id, "as_of": as_of},
         )
         return cur.fetchone()[0]
