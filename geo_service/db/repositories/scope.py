@@ -29,8 +29,8 @@ def current_membership(alias: str = "m") -> sql.Composable:
 # Practice state as of the scope is defined once, in SQL: ``practice_state(scenario, register, list sizes,
 # locations, nation, as_of)`` (migrations 0031, 0050: which practices exist on the date, and each practice's
 # commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own extracts
-# is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were built for exactly
-# the scope's extracts and nation (a one-time check), else computes the state once for the statement.
+# is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were
+# built for exactly the scope's extracts and nation (a one-time check), else computes the state once.
 # Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation,
 # extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id,
 # and location (the postcode point, unless ``with_location=False``).
