@@ -93,6 +93,18 @@ VINTAGES: dict[str, Vintage] = {
         register_date=dt.date(2019, 12, 1),
         mapping="practices/qof_2020-21_mapping_nhs_geographies.csv",
     ),
+    "2022-01": Vintage(
+        register="practices/epraccur_2022-03.csv.gz",
+        pcn_details=None,
+        core_partners=None,
+        list_sizes="practices/gp-reg-pat-prac-all_2022-04.csv",
+        postcodes="postcodes/practice_postcode_centroids.csv",
+        boundaries="boundaries/ccg_2021_apr_buc_en.geojson",
+        area_field="CCG21CDH",
+        as_of=dt.date(2022, 1, 1),
+        register_date=dt.date(2022, 3, 1),
+        mapping="practices/gp-reg-pat-prac-map_2022-01.csv",
+    ),
     "2021-22": Vintage(
         register="practices/epraccur_2022-03.csv.gz",
         pcn_details="practices/epcn_2022-04_pcn_details.csv",
@@ -181,6 +193,12 @@ def load_raw(vintage: str, root: Path) -> dict:
         core["end"] = _parse_yyyymmdd(core["end_text"])
     else:
         mapping = _read_csv(root / v.mapping)
+        mapping = mapping.rename(
+            columns={
+                _pick(mapping.columns, "PCN_ODS_CODE", "PCN_CODE"): "PCN_ODS_CODE",
+                _pick(mapping.columns, "CCG_ODS_CODE", "CCG_CODE"): "CCG_ODS_CODE",
+            }
+        )
         if mapping["PRACTICE_CODE"].duplicated().any():
             raise ValueError(f"{v.mapping}: a practice is listed twice")
         core = pd.DataFrame(

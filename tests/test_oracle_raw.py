@@ -181,6 +181,17 @@ def test_2020_west_kent_members_take_the_mapping_commissioner(root):
     assert not kent_pcns & r["cross_boundary_administrative"]
 
 
+def test_2022_01_mapping(root):
+    r = compute("2022-01", root)
+    assert r["practices_source"] == "register"  # Mar 2022 is 59 days away
+    mapping = pd.read_csv(root / "practices/gp-reg-pat-prac-map_2022-01.csv", dtype=str)
+    unallocated = set(mapping.loc[mapping["PCN_CODE"] == "U", "PRACTICE_CODE"])
+    assert len(unallocated) == 68
+    assert "U" not in r["networks"] and len(r["networks"]) == 1254
+    assert len(r["orphaned_practices"]) == 93
+    assert len(r["cross_boundary_administrative"]) == 11 and len(r["cross_boundary_member_location"]) == 47
+
+
 def test_headline_extras(root):
     for vintage, dominated in (("2019-20", 197), ("2021-22", 241)):
         r = compute(vintage, root)
@@ -191,7 +202,7 @@ def test_headline_extras(root):
 # ------------------------------------------------------------------------------------- shape
 
 
-@pytest.mark.parametrize("vintage", ["2019-20", "2020-21", "2021-22"])
+@pytest.mark.parametrize("vintage", ["2019-20", "2020-21", "2022-01", "2021-22"])
 def test_result_is_consistent(root, vintage):
     r = compute(vintage, root)
     with_members = set(r["populations"])

@@ -202,11 +202,22 @@ QOF_MAPPING_ALIASES = {
 }
 
 
+# NHS Digital's practice → PCN file beside the list sizes (gp-reg-pat-prac-map.csv, e.g. January 2022):
+# one row per practice with its PCN and CCG, read as core partners in the same way.
+PRACTICE_MAP_ALIASES = {
+    "practice_code": "partner_organisation_code",
+    "practice_name": "partner_name",
+    "ccg_code": "pcn_parent_ccg_code",
+}
+
+
 def _csv_sheet(path: Path) -> Sheet:
     table = read_csv(path)
     keys = [header_key(h) for h in table.header]
     if "partner_organisation_code" not in keys and {"practice_code", "pcn_ods_code"} <= set(keys):
         keys = [QOF_MAPPING_ALIASES.get(k, k) for k in keys]
+    elif "partner_organisation_code" not in keys and {"practice_code", "pcn_code", "ccg_code"} <= set(keys):
+        keys = [PRACTICE_MAP_ALIASES.get(k, k) for k in keys]
     sheet = Sheet(table.name, keys, table.rows)
     if sheet.kind() is None:
         raise InputFileError(
