@@ -435,13 +435,15 @@ def compute(
     open_ended_only: bool = False,
     active_members_only: bool = False,
 ) -> dict:
-    """Every oracle figure for ``vintage`` ("2019-20" or "2021-22") from the files under ``root``.
+    """Every oracle figure for ``vintage`` ("2019-20", "2020-21", "2022-01" or "2021-22") from the files under
+    ``root``.
 
     Keys required by the tests: ``orphaned_practices``, ``out_of_scope_practices`` (ODS practice
     codes); ``cross_boundary_administrative``, ``cross_boundary_member_location``,
     ``undersized_networks``, ``oversized_networks``, ``empty_networks`` (PCN codes);
     ``populations`` (PCN -> int, networks with >= 1 current member); ``median_population``;
-    ``as_of`` (datetime.date).
+    ``as_of`` (datetime.date); ``multiply_assigned_practices``, ``dominated_networks``; ``practices_source``
+    ('register' or 'list_sizes': which file said which practices existed).
 
     Extras: ``networks`` (every pcn_details code), ``members`` (PCN -> set of current member
     codes), ``in_scope_practices``; ``cross_boundary_member_commissioners`` (only the "members'
