@@ -330,6 +330,16 @@ def _membership_rows(partners: Sheet) -> tuple[list[tuple], list[tuple[str, str]
     return rows, [(p, c) for p, (_rank, c) in sorted(stated.items())]
 
 
+def _parked_practices(partners: Sheet) -> set[str]:
+    """Practices the file lists under the "in no network" pseudo-network."""
+    ip, ic, iname = partners.col(["partner_organisation_code"]), partners.col(["pcn_code"]), partners.col(["pcn_name"])
+    return {
+        r[ip].strip().upper()
+        for _line, r in partners.rows
+        if is_no_network(r[ic], r[iname] if iname is not None else "")
+    }
+
+
 def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: date | None = None) -> list[ImportReport]:
     """Networks and memberships of ``scenario`` (created if new) from ePCN. One transaction."""
     if not scenario or not scenario.strip():
@@ -374,10 +384,10 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         mem_report.unchanged, mem_report.closed = mcounts.get("unchanged", 0), mcounts.get("closed", 0)
         mem_report.notes["removed"] = mcounts.get("removed", 0)
         mem_report.notes["partners added"] = partners_added
-        mem_report.notes["commissioner statements"] = stated
-        mem_report.notes["in no network (U)"] = sum(
-            1 for line, r in sheets["partners"].rows if is_no_network(r[sheets["partners"].col(["pcn_code"])])
-        )
+        parked = len(_parked_practices(sheets["partners"]) - {m[1] for m in members})
+        if parked:
+            mem_report.notes["practices in no network (U)"] = parked
+        log.info("%s: %s commissioner statements written", file_names, stated)
         reports.append(mem_report)
     net_report.extract_id = mem_report.extract_id = source_id
     net_report.scenario_slug = mem_report.scenario_slug = slugify(scenario)

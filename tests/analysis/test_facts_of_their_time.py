@@ -189,7 +189,9 @@ def test_reimporting_the_mapping_changes_nothing(small_db, small_files):
     with small_db.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT version FROM data_version")
         before = cur.fetchone()[0]
-    import_pcn(small_db, [small_files["mapping"]], "Mapping 2020/21", dt.date(2021, 3, 31))
+    _nets, members = import_pcn(small_db, [small_files["mapping"]], "Mapping 2020/21", dt.date(2021, 3, 31))
+    assert not members.changed
+    assert members.notes["practices in no network (U)"] == 2
     with small_db.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT version FROM data_version")
         assert cur.fetchone()[0] == before
