@@ -9,6 +9,12 @@ Checks, maps, exports, prints and embeds all take one :class:`Scope` built here,
 * its nation (England for the NHS England files): active GP practices of other nations are out of scope;
 * the register, list-size and postcode extracts it is pinned to (set by the bundle that loaded it);
   unpinned, the extract of that kind nearest to ``as_of`` (preferring one on or before it);
+* the practices known to exist on ``as_of`` (``practices_source``): the active GP practices of its register
+  extract when that is dated within ``register_near_days`` (183 days) of ``as_of``; else the practices with
+  registered patients in its list-size extract when that is within ``list_sizes_near_days`` (548 days, the
+  stale-list-size limit); else none, and the orphan rule is *not judged* (``not_judged``);
+* each practice's commissioner on ``as_of``: the nearest dated statement among every loaded file of the dataset
+  that states one (registers, list-size files' CCG_CODE, membership files' own commissioner column);
 * a boundary set: the one asked for, else the scenario's own default, else the set in force on ``as_of``
   at the level of its commissioners (the level whose areas hold most of its lead commissioners); an area
   that set lacks falls back to the newest set of the same dataset holding it.
@@ -63,6 +69,12 @@ class Scope:
     area: dict | None = None
     network: dict | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # 'register', 'list_sizes' or None: which file says which practices exist on as_of.
+    practices_source: str | None = "register"
+    # Rules (by rule key; 'cross_boundary_networks.member_location' for the location half of the cross-boundary
+    # rule) that no loaded file can judge for this scope, with the reason in plain English. A rule listed here
+    # must be shown as "not judged: <reason>", never as a count.
+    not_judged: dict[str, str] = field(default_factory=dict)
 
     def extract_id(self, key: str) -> int | None:
         row = self.extracts.get(key)
@@ -96,9 +108,24 @@ class Scope:
             row = self.extracts.get(key)
             parts.append(f"{label} {month_label(row['extract_date']) if row else 'none loaded'}")
         parts.append(f"boundaries {month_label(self.boundary_set.get('valid_from'))}")
+        if self.practices_source == "list_sizes":
+            row = self.extracts.get("list_sizes")
+            parts.append(f"practices from list sizes {month_label(row['extract_date']) if row else ''}".rstrip())
+        elif self.practices_source is None:
+            parts.append("practices not judged")
         if self.dataset == "synthetic":
             parts.append("synthetic demo data")
         return " · ".join(parts)
+
+    def practices_from(self) -> dict[str, Any]:
+        """Which file decided which practices exist on the date, for the API."""
+        key = {"register": "register", "list_sizes": "list_sizes"}.get(self.practices_source or "")
+        row = self.extracts.get(key) if key else None
+        return {
+            "source": self.practices_source,
+            "file": row["file_name"] if row else None,
+            "extract_date": row["extract_date"].isoformat() if row and row["extract_date"] else None,
+        }
 
     def describe(self) -> dict[str, Any]:
         """The scope as JSON for API responses."""
@@ -127,6 +154,9 @@ class Scope:
                 "valid_from": self.boundary_set["valid_from"].isoformat(),
                 "chosen": self.boundary_set_origin,
             },
+            "practices_from": self.practices_from(),
+            "commissioners_from": "the nearest dated statement among every loaded file that states one",
+            "not_judged": dict(self.not_judged),
             "data_line": self.data_line(),
         }
 
@@ -151,6 +181,32 @@ def resolve_extracts(conn, scen: dict, as_of: date) -> tuple[dict[str, dict | No
         extracts[key] = repo.extract(conn, ids[kind]) if ids[kind] is not None else None
         origin[key] = "pinned" if scen.get(EXTRACT_COLUMNS[key]) is not None else "nearest"
     return extracts, origin
+
+
+def judged_on(conn, as_of: date, extracts: dict[str, dict | None]) -> tuple[str | None, dict[str, str]]:
+    """(which file says which practices exist on ``as_of``, the rules no loaded file can judge with why)."""
+    source = repo.practice_source(conn, _id(extracts, "register"), _id(extracts, "list_sizes"), as_of)
+    not_judged: dict[str, str] = {}
+    if source is None:
+        near = repo.nearness_days(conn)
+        not_judged["orphaned_practices"] = (
+            f"no register within {near['register']} days and no list-size file within {near['list_sizes']} days "
+            f"of {day_label(as_of)} says which practices existed then"
+        )
+    if extracts.get("list_sizes") is None:
+        reason = "no list-size file is loaded, so network populations are not known"
+        for key in ("size_band", "dominance", "extended_hours_coverage"):
+            not_judged[key] = reason
+    if extracts.get("locations") is None:
+        not_judged["cross_boundary_networks.member_location"] = (
+            "no postcode file is loaded, so the members' locations are not known"
+        )
+    return source, not_judged
+
+
+def _id(extracts: dict[str, dict | None], key: str) -> int | None:
+    row = extracts.get(key)
+    return row["id"] if row else None
 
 
 def default_boundary_set(conn, scen: dict, as_of: date) -> tuple[dict | None, str]:
@@ -186,6 +242,7 @@ def resolve_scope(
         raise NotFound(f"No scenario with slug '{scenario}'.", parameter="scenario")
     day = parse_date("as_of", as_of) or scen["as_of"]
     extracts, origin = resolve_extracts(conn, scen, day)
+    practices_source, not_judged = judged_on(conn, day, extracts)
     if boundary_set:
         bs = repo.boundary_set(conn, boundary_set.strip())
         if bs is None:
@@ -236,6 +293,8 @@ def resolve_scope(
         boundary_set_origin=bs_origin,
         area=area_row,
         network=network_row,
+        practices_source=practices_source,
+        not_judged=not_judged,
     )
 
 

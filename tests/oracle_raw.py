@@ -17,6 +17,18 @@ Rules, as written for the oracle (see ``compute``):
   (end empty or end >= as_of); dates are YYYYMMDD.
 * a network's current members are the practices with a current row for it; networks come
   from ``pcn_details``.
+* 2020/21 has no register of its own year and no ePCN: membership is the QOF 2020/21 mapping (one undated
+  row per practice, as at the end of the QOF year, 31 March 2021); its pseudo-PCN ``U`` "Unallocated"
+  means "in no network". The practices that existed are told by the file nearest the date: a register
+  only counts when its release is within 183 days of ``as_of`` (the Dec 2019 register is 16 months
+  away), else the practices with registered patients (> 0) in the list-size file, dated by its own
+  ``EXTRACT_DATE`` column, when within 548 days.
+* a practice's commissioner is what the file nearest to ``as_of`` says of it (the register by its
+  release date, the list-size file by its EXTRACT_DATE, the membership file by its own date: its
+  ``practice_parent_ccg_code`` / ``CCG_ODS_CODE``), a tie going to the one on or before the date,
+  then to the register. Members are always stated by their own membership file, dated ``as_of``.
+* dominance: the largest member's list size is at least half the network's population (> 0).
+* multiply assigned: a practice with current rows for two or more networks.
 
 Results are cached (``functools.lru_cache``); ``compute`` hands each caller its own copy of the
 sets and dicts, so one test mutating its result cannot disturb another.
@@ -38,13 +50,23 @@ import pandas as pd
 @dataclass(frozen=True)
 class Vintage:
     register: str
-    pcn_details: str
-    core_partners: str
+    pcn_details: str | None
+    core_partners: str | None
     list_sizes: str
     postcodes: str
     boundaries: str
     area_field: str
     as_of: dt.date
+    # The register's release (the file says only its month; the first of it is taken).
+    register_date: dt.date = dt.date(1900, 1, 1)
+    # A practice → PCN mapping without dates (QOF), read instead of pcn_details / core_partners.
+    mapping: str | None = None
+
+
+REGISTER_NEAR_DAYS = 183
+LIST_SIZES_NEAR_DAYS = 548
+NO_NETWORK = "U"
+DOMINANCE = 0.5
 
 
 VINTAGES: dict[str, Vintage] = {
@@ -57,6 +79,31 @@ VINTAGES: dict[str, Vintage] = {
         boundaries="boundaries/ccg_2019_apr_oa_dissolved_en.geojson",
         area_field="CCG19CDH",
         as_of=dt.date(2019, 12, 4),
+        register_date=dt.date(2019, 12, 1),
+    ),
+    "2020-21": Vintage(
+        register="practices/epraccur_2019-12.csv.gz",
+        pcn_details=None,
+        core_partners=None,
+        list_sizes="practices/gp-reg-pat-prac-all_2021-01.csv",
+        postcodes="postcodes/practice_postcode_centroids.csv",
+        boundaries="boundaries/ccg_2020_apr_buc_en.geojson",
+        area_field="CCG20CDH",
+        as_of=dt.date(2021, 3, 31),
+        register_date=dt.date(2019, 12, 1),
+        mapping="practices/qof_2020-21_mapping_nhs_geographies.csv",
+    ),
+    "2022-01": Vintage(
+        register="practices/epraccur_2022-03.csv.gz",
+        pcn_details=None,
+        core_partners=None,
+        list_sizes="practices/gp-reg-pat-prac-all_2022-04.csv",
+        postcodes="postcodes/practice_postcode_centroids.csv",
+        boundaries="boundaries/ccg_2021_apr_buc_en.geojson",
+        area_field="CCG21CDH",
+        as_of=dt.date(2022, 1, 1),
+        register_date=dt.date(2022, 3, 1),
+        mapping="practices/gp-reg-pat-prac-map_2022-01.csv",
     ),
     "2021-22": Vintage(
         register="practices/epraccur_2022-03.csv.gz",
@@ -67,6 +114,7 @@ VINTAGES: dict[str, Vintage] = {
         boundaries="boundaries/ccg_2021_apr_buc_en.geojson",
         area_field="CCG21CDH",
         as_of=dt.date(2022, 4, 27),
+        register_date=dt.date(2022, 3, 1),
     ),
 }
 
@@ -121,32 +169,65 @@ def load_raw(vintage: str, root: Path) -> dict:
 
     register = _read_csv(root / v.register)
 
-    pcn_details = _read_csv(root / v.pcn_details)
-    lead_col = _pick(
-        pcn_details.columns,
-        "current_clinical_commissioning_group_code",
-        "clinical_commissioning_group_code",
-        "ccg_code",
-    )
-    pcn_details = pcn_details.rename(columns={lead_col: "lead_commissioner"})
+    if v.mapping is None:
+        pcn_details = _read_csv(root / v.pcn_details)
+        lead_col = _pick(
+            pcn_details.columns,
+            "current_clinical_commissioning_group_code",
+            "clinical_commissioning_group_code",
+            "ccg_code",
+        )
+        pcn_details = pcn_details.rename(columns={lead_col: "lead_commissioner"})
 
-    core = _read_csv(root / v.core_partners)
-    core = core.rename(
-        columns={
-            _pick(core.columns, "partner_organisation_code"): "practice",
-            _pick(core.columns, "pcn_code"): "pcn",
-            _pick(core.columns, "practice_to_pcn_relationship_start_date"): "start_text",
-            _pick(core.columns, "practice_to_pcn_relationship_end_date"): "end_text",
-        }
-    )
-    core["start"] = _parse_yyyymmdd(core["start_text"])
-    core["end"] = _parse_yyyymmdd(core["end_text"])
+        core = _read_csv(root / v.core_partners)
+        core = core.rename(
+            columns={
+                _pick(core.columns, "partner_organisation_code"): "practice",
+                _pick(core.columns, "pcn_code"): "pcn",
+                _pick(core.columns, "practice_to_pcn_relationship_start_date"): "start_text",
+                _pick(core.columns, "practice_to_pcn_relationship_end_date"): "end_text",
+                _pick(core.columns, "practice_parent_ccg_code"): "stated_commissioner",
+            }
+        )
+        core["start"] = _parse_yyyymmdd(core["start_text"])
+        core["end"] = _parse_yyyymmdd(core["end_text"])
+    else:
+        mapping = _read_csv(root / v.mapping)
+        mapping = mapping.rename(
+            columns={
+                _pick(mapping.columns, "PCN_ODS_CODE", "PCN_CODE"): "PCN_ODS_CODE",
+                _pick(mapping.columns, "CCG_ODS_CODE", "CCG_CODE"): "CCG_ODS_CODE",
+            }
+        )
+        if mapping["PRACTICE_CODE"].duplicated().any():
+            raise ValueError(f"{v.mapping}: a practice is listed twice")
+        core = pd.DataFrame(
+            {
+                "practice": mapping["PRACTICE_CODE"].values,
+                "pcn": mapping["PCN_ODS_CODE"].values,
+                "stated_commissioner": mapping["CCG_ODS_CODE"].values,
+                "practice_ccg_and_pcn_ccg_match": "",
+            }
+        )
+        core["start"] = None
+        core["end"] = None
+        # A PCN's lead: its practices' CCG when they agree; otherwise any one of them (the rule then flags it
+        # whichever is taken, because its members disagree).
+        real = mapping[mapping["PCN_ODS_CODE"] != NO_NETWORK]
+        pcn_details = (
+            real.groupby("PCN_ODS_CODE")["CCG_ODS_CODE"].agg(lambda c: sorted(set(c))[0]).reset_index()
+        ).rename(columns={"PCN_ODS_CODE": "pcn_code", "CCG_ODS_CODE": "lead_commissioner"})
 
     sizes = _read_csv(root / v.list_sizes)
     sizes = sizes[(sizes["SEX"].str.upper() == "ALL") & (sizes["AGE"].str.upper() == "ALL")]
     if sizes["CODE"].duplicated().any():
         raise ValueError(f"{v.list_sizes}: a practice has two SEX=ALL/AGE=ALL rows")
     list_sizes = pd.Series(sizes["NUMBER_OF_PATIENTS"].astype(int).values, index=sizes["CODE"].values)
+    list_size_ccg = pd.Series(sizes["CCG_CODE"].values, index=sizes["CODE"].values)
+    extract_dates = set(sizes["EXTRACT_DATE"])
+    if len(extract_dates) != 1:
+        raise ValueError(f"{v.list_sizes}: {len(extract_dates)} EXTRACT_DATE values")
+    list_size_date = dt.datetime.strptime(extract_dates.pop().upper(), "%d%b%Y").date()
 
     pc = _read_csv(root / v.postcodes)
     pc["key"] = _norm_postcode(pc["postcode"])
@@ -167,6 +248,8 @@ def load_raw(vintage: str, root: Path) -> dict:
 
     return {
         "vintage": v,
+        "list_size_ccg": list_size_ccg,
+        "list_size_date": list_size_date,
         "register": register,
         "pcn_details": pcn_details,
         "core_partners": core,
@@ -217,6 +300,32 @@ def _member_areas(
     return pd.DataFrame(joined[["pcn", "practice", "area_code"]])
 
 
+def _commissioners(raw: dict, current: pd.DataFrame) -> dict[str, str]:
+    """Practice -> commissioner on ``as_of``: the statement of the file nearest the date (see the module
+    docstring). The membership file speaks for the practices it lists (its own date is ``as_of``)."""
+    v: Vintage = raw["vintage"]
+    statements: dict[str, list[tuple]] = {}
+
+    def add(codes, comms, day: dt.date, rank: int) -> None:
+        key = (abs((day - v.as_of).days), day > v.as_of, rank)
+        for code, comm in zip(codes, comms, strict=True):
+            if comm:
+                statements.setdefault(code, []).append((key, comm))
+
+    register = raw["register"]
+    add(register["organisation_code"], register["commissioner"], v.register_date, 0)
+    # Of a practice's rows in the membership file, an open-ended one with the latest start speaks for it.
+    stated = raw["core_partners"].assign(
+        _open=raw["core_partners"]["end"].isna(),
+        _start=raw["core_partners"]["start"].map(lambda d: d or dt.date.min),
+    )
+    stated = stated.sort_values(["practice", "_open", "_start"]).drop_duplicates("practice", keep="last")
+    add(stated["practice"], stated["stated_commissioner"], v.as_of, 1)
+    ccg = raw["list_size_ccg"]
+    add(ccg.index, ccg.values, raw["list_size_date"], 2)
+    return {code: min(found)[1] for code, found in statements.items()}
+
+
 @lru_cache(maxsize=32)
 def _compute_cached(
     vintage: str, root: Path, respect_dates: bool, open_ended_only: bool, active_members_only: bool
@@ -226,19 +335,32 @@ def _compute_cached(
     register: pd.DataFrame = raw["register"]
     pcn_details: pd.DataFrame = raw["pcn_details"]
 
-    # Practices in scope.
-    active = register[(register["status_code"] == "A") & (register["prescribing_setting"].astype(int) == 4)]
-    welsh = active["national_grouping"].str.upper().str.startswith("W")
-    in_scope = set(active.loc[~welsh, "organisation_code"])
-    out_of_scope = set(active.loc[welsh, "organisation_code"])
+    # Practices in scope: those the file nearest the date says existed.
+    if abs((v.register_date - v.as_of).days) <= REGISTER_NEAR_DAYS:
+        practices_source = "register"
+        active = register[(register["status_code"] == "A") & (register["prescribing_setting"].astype(int) == 4)]
+        welsh = active["national_grouping"].str.upper().str.startswith("W")
+        in_scope = set(active.loc[~welsh, "organisation_code"])
+        out_of_scope = set(active.loc[welsh, "organisation_code"])
+    elif abs((raw["list_size_date"] - v.as_of).days) <= LIST_SIZES_NEAR_DAYS:
+        practices_source = "list_sizes"
+        sizes_now = raw["list_sizes"]
+        in_scope = set(sizes_now[sizes_now > 0].index)  # the England file: no other nation in it
+        out_of_scope = set()
+    else:  # pragma: no cover - every vintage here has one or the other
+        practices_source = None
+        in_scope, out_of_scope = set(), set()
 
     # Memberships current on as_of (or chosen by the alternative rules).
     current = _current_memberships(raw["core_partners"], v.as_of, respect_dates, open_ended_only)
     if active_members_only:
         current = current[current["practice"].isin(in_scope)]
+    current = current[current["pcn"] != NO_NETWORK]  # "Unallocated": in no network
     current = current.drop_duplicates(["practice", "pcn"])
 
     orphaned = in_scope - set(current["practice"])
+    per_practice = current.groupby("practice")["pcn"].nunique()
+    multiply_assigned = set(per_practice[per_practice > 1].index)
 
     networks = set(pcn_details["pcn_code"])
     current = current[current["pcn"].isin(networks)]
@@ -252,9 +374,16 @@ def _compute_cached(
     oversized = {pcn for pcn, pop in populations.items() if pop > OVERSIZED_ABOVE}
     median_population = float(statistics.median(populations.values())) if populations else float("nan")
 
-    # Administrative cross-boundary: member commissioners (register, any status) vs each other and
-    # the lead. Members absent from the register are ignored here.
-    commissioner = dict(zip(register["organisation_code"], register["commissioner"], strict=True))
+    # Dominance: the largest member holds at least half of a (non-zero) population.
+    dominated = set()
+    for pcn, practices in members_by_pcn.items():
+        known = [sizes[p] for p in practices if p in sizes]
+        if populations[pcn] > 0 and max(known) / populations[pcn] >= DOMINANCE:
+            dominated.add(pcn)
+
+    # Administrative cross-boundary: member commissioners (the nearest file's statement) vs each other
+    # and the lead.
+    commissioner = _commissioners(raw, current)
     lead = dict(zip(pcn_details["pcn_code"], pcn_details["lead_commissioner"], strict=True))
     cross_admin, members_disagree = set(), set()
     for pcn, practices in members_by_pcn.items():
@@ -282,7 +411,10 @@ def _compute_cached(
         "members": members_by_pcn,
         "in_scope_practices": in_scope,
         "out_of_scope_practices": out_of_scope,
+        "practices_source": practices_source,
         "orphaned_practices": orphaned,
+        "multiply_assigned_practices": multiply_assigned,
+        "dominated_networks": dominated,
         "empty_networks": empty,
         "populations": populations,
         "median_population": median_population,
@@ -303,13 +435,15 @@ def compute(
     open_ended_only: bool = False,
     active_members_only: bool = False,
 ) -> dict:
-    """Every oracle figure for ``vintage`` ("2019-20" or "2021-22") from the files under ``root``.
+    """Every oracle figure for ``vintage`` ("2019-20", "2020-21", "2022-01" or "2021-22") from the files under
+    ``root``.
 
     Keys required by the tests: ``orphaned_practices``, ``out_of_scope_practices`` (ODS practice
     codes); ``cross_boundary_administrative``, ``cross_boundary_member_location``,
     ``undersized_networks``, ``oversized_networks``, ``empty_networks`` (PCN codes);
     ``populations`` (PCN -> int, networks with >= 1 current member); ``median_population``;
-    ``as_of`` (datetime.date).
+    ``as_of`` (datetime.date); ``multiply_assigned_practices``, ``dominated_networks``; ``practices_source``
+    ('register' or 'list_sizes': which file said which practices existed).
 
     Extras: ``networks`` (every pcn_details code), ``members`` (PCN -> set of current member
     codes), ``in_scope_practices``; ``cross_boundary_member_commissioners`` (only the "members'

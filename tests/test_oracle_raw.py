@@ -141,10 +141,67 @@ def test_2022_pinned_figures(root):
     assert {"B81085", "B81675", "Y02747"} <= r["members"]["U03824"]
 
 
+# ------------------------------------------------------------------------------------- 2020-21
+
+
+def test_2020_judged_on_its_own_files(root):
+    """No register within 6 months of 31 Mar 2021: the practices that existed are those with patients in the
+    Jan 2021 list-size file; the mapping's "U / Unallocated" rows are practices in no network; members'
+    commissioners are the mapping's own CCG_ODS_CODE (CCG 2020 codes), not the Dec 2019 register's."""
+    r = compute("2020-21", root)
+    assert r["as_of"] == dt.date(2021, 3, 31)
+    assert r["practices_source"] == "list_sizes"
+    assert len(r["in_scope_practices"]) == 6658
+    assert "U" not in r["networks"] and len(r["networks"]) == 1251
+    mapping = pd.read_csv(root / "practices/qof_2020-21_mapping_nhs_geographies.csv", dtype=str)
+    unallocated = set(mapping.loc[mapping["PCN_ODS_CODE"] == "U", "PRACTICE_CODE"])
+    assert len(unallocated) == 70
+    listed_not_mapped = r["in_scope_practices"] - set(mapping["PRACTICE_CODE"])
+    assert len(listed_not_mapped) == 87  # had patients in Jan 2021, gone from the mapping by Mar 2021
+    assert r["orphaned_practices"] == (unallocated & r["in_scope_practices"]) | listed_not_mapped
+    assert len(r["orphaned_practices"]) == 157
+    # Counted from its own files the cross-boundary answer is small (the engine said 624 before).
+    assert len(r["cross_boundary_administrative"]) == 10
+    assert r["cross_boundary_administrative"] == r["cross_boundary_member_commissioners"]
+    assert len(r["cross_boundary_member_location"]) == 62
+    assert len(r["undersized_networks"]) == 106 and len(r["oversized_networks"]) == 438
+    assert len(r["dominated_networks"]) == 214
+    assert r["multiply_assigned_practices"] == set() and r["empty_networks"] == set()
+    assert r["median_population"] == 44163.0
+
+
+def test_2020_west_kent_members_take_the_mapping_commissioner(root):
+    """The issue's 597 "members commissioned by 99J, lead 91Q" networks: the mapping says 91Q for both."""
+    r = compute("2020-21", root)
+    mapping = pd.read_csv(root / "practices/qof_2020-21_mapping_nhs_geographies.csv", dtype=str)
+    kent = mapping[mapping["CCG_ODS_CODE"] == "91Q"]
+    kent_pcns = set(kent["PCN_ODS_CODE"]) - {"U"}
+    assert len(kent_pcns) > 30
+    assert not kent_pcns & r["cross_boundary_administrative"]
+
+
+def test_2022_01_mapping(root):
+    r = compute("2022-01", root)
+    assert r["practices_source"] == "register"  # Mar 2022 is 59 days away
+    mapping = pd.read_csv(root / "practices/gp-reg-pat-prac-map_2022-01.csv", dtype=str)
+    unallocated = set(mapping.loc[mapping["PCN_CODE"] == "U", "PRACTICE_CODE"])
+    assert len(unallocated) == 68
+    assert "U" not in r["networks"] and len(r["networks"]) == 1254
+    assert len(r["orphaned_practices"]) == 93
+    assert len(r["cross_boundary_administrative"]) == 11 and len(r["cross_boundary_member_location"]) == 47
+
+
+def test_headline_extras(root):
+    for vintage, dominated in (("2019-20", 197), ("2021-22", 241)):
+        r = compute(vintage, root)
+        assert len(r["dominated_networks"]) == dominated, vintage
+        assert r["multiply_assigned_practices"] == set(), vintage
+
+
 # ------------------------------------------------------------------------------------- shape
 
 
-@pytest.mark.parametrize("vintage", ["2019-20", "2021-22"])
+@pytest.mark.parametrize("vintage", ["2019-20", "2020-21", "2022-01", "2021-22"])
 def test_result_is_consistent(root, vintage):
     r = compute(vintage, root)
     with_members = set(r["populations"])

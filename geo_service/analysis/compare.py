@@ -5,6 +5,11 @@ boundaries (which areas merged or split) with the cross-boundary counts read on 
 
 Rules (written out in :data:`RULES` so the API and the page can show them):
 
+* a practice that left every network is *closed* when it is not an open GP practice on the second scenario's
+  date (not known to exist then: its register, or list-size file, says so), and *orphaned* when it is still
+  open but in no network; one that joined a network from none is *opened* when it did not exist on the first
+  scenario's date. A practice whose network merged into another is *moved by a merger*, not moved;
+
 * *added* / *removed*: a network code found only in the second / first scenario;
 * *renamed*: the same network code with another name;
 * *merged*: two or more networks of the first scenario each sent more than half of their continuing members
@@ -38,6 +43,9 @@ RULES = {
         "More than half of the continuing members of each of two or more networks of the second scenario came "
         "from the same network of the first."
     ),
+    "closed": "The practice is in no network because it is no longer an open GP practice on the second date.",
+    "orphaned": "The practice is still an open GP practice on the second date but in no network.",
+    "opened": "The practice joined a network because it opened after the first date.",
     "boundaries": (
         "Areas are matched by the practice locations (postcode points) that lie in an area of each boundary set: "
         "two or more areas whose locations lie mostly in one new area merged; an area that holds most of the "
@@ -91,6 +99,7 @@ def compare(
     ]
     overlap = _overlap(mem_a, mem_b, in_area_practices)
     merged, split = _merges_and_splits(overlap, names_a, names_b)
+    _classify_moves(conn, moved, scope_a, scope_b, merged)
     networks = []
     for code in sorted(codes_a | codes_b):
         pa, pb = pop_a.get(code), pop_b.get(code)
@@ -155,6 +164,8 @@ def compare(
             "area": ({"code": area_code, "name": scope_a.area["name"]} if scope_a.area else None),
             "rules": RULES,
             "practices_moved": moved,
+            "practices_closed": [m for m in moved if m["change"] == "closed"],
+            "practices_orphaned": [m for m in moved if m["change"] == "orphaned"],
             "networks_added": added,
             "networks_removed": removed,
             "networks_renamed": renamed,
@@ -167,6 +178,36 @@ def compare(
             "boundary_change": boundary_change,
         }
     )
+
+
+def _classify_moves(conn, moved: list[dict], scope_a, scope_b, merged: list[dict]) -> None:
+    """Give each moved practice its ``change``: 'closed', 'orphaned', 'opened', 'joined', 'merged' (its network
+    merged into another) or 'moved', and ``from_status`` / ``to_status`` to show where it has no network."""
+    from geo_service.scope import day_label
+
+    codes = [m["code"] for m in moved]
+    present_a = analysis_compare.practice_presence(conn, scope_a.values(), codes)
+    present_b = analysis_compare.practice_presence(conn, scope_b.values(), codes)
+    merged_pairs = {(f["code"], m["into"]["code"]) for m in merged for f in m["from"]}
+    day_a, day_b = day_label(scope_a.as_of), day_label(scope_b.as_of)
+    for m in moved:
+        m["from_status"] = m["to_status"] = None
+        if not m["to_networks"]:
+            row = present_b.get(m["code"])
+            if row and row["exists"]:
+                m["change"], m["to_status"] = "orphaned", "in no network (orphaned)"
+            else:
+                m["change"], m["to_status"] = "closed", f"closed: not an open GP practice on {day_b}"
+        elif not m["from_networks"]:
+            row = present_a.get(m["code"])
+            if row and row["exists"]:
+                m["change"], m["from_status"] = "joined", "in no network (orphaned)"
+            else:
+                m["change"], m["from_status"] = "opened", f"not an open GP practice on {day_a}"
+        elif all((a["code"], b["code"]) in merged_pairs for a in m["from_networks"] for b in m["to_networks"]):
+            m["change"] = "merged"
+        else:
+            m["change"] = "moved"
 
 
 def boundary_change(conn, set_a: dict, set_b: dict) -> dict[str, Any]:

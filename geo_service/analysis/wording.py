@@ -171,7 +171,8 @@ def named(code: Any, name: Any = None, names: Mapping[str, str] | None = None) -
     """ "NHS West Kent CCG (99J)"; the code alone when no name is known; "not known" for no code."""
     if code in (None, ""):
         return name or NOT_KNOWN
-    name = name or (names or {}).get(str(code))
+    # The name in force on the scope's date (``names``) wins, so that a code has one name on a page.
+    name = (names or {}).get(str(code)) or name
     return f"{name} ({code})" if name and name != code else str(code)
 
 

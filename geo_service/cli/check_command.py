@@ -55,7 +55,7 @@ def check(
         with db.connection() as conn:
             result = service.run_checks(conn, scenario, boundary_set, area, params, detail=detail, as_of=as_of)
             # Commissioner / area names beside codes in the CSV's description columns (analysis.wording).
-            names = described.names_for(conn, result["items"]) if "items" in result else {}
+            names = described.names_for(conn, result["items"], scope=result.get("scope")) if "items" in result else {}
     finally:
         db.close()
     if fmt == "json":

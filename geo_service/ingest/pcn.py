@@ -3,6 +3,11 @@
 Accepts the ``.xlsx`` workbook, whose sheets are found by their header rows (not their names), or the two
 sheets saved as CSV (the QOF "mapping NHS geographies" practice → PCN file is read as core partners).
 Memberships carry start and end dates; an ended membership is kept but not current.
+
+A pseudo-network that means "in no network" (code ``U``, "Unallocated", as the QOF mapping and the January 2022
+practice-to-PCN file park the practices that have none) is not a network: its practices get no membership, so
+they are orphaned, not members of one giant cross-boundary network. Every row's own commissioner column (the
+practice's parent CCG; the QOF mapping's ``CCG_ODS_CODE``) is kept as a dated statement of the file's extract.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 
-from geo_service.db.repositories import imports_networks, imports_staging
+from geo_service.db.repositories import commissioner_statements, imports_networks, imports_staging
 from geo_service.errors import InputFileError, InvalidParameter
 from geo_service.ingest.database_refusals import refused_by_database
 from geo_service.ingest.files import (
@@ -57,6 +62,14 @@ PRACTICE_PARENT_NAMES = (
 START_NAMES = ("practice_to_pcn_relationship_start_date", "start_date")
 END_NAMES = ("practice_to_pcn_relationship_end_date", "end_date")
 _HEADER_SCAN_ROWS = 15
+# Codes and names the files use for "in no network".
+NO_NETWORK_CODES = frozenset({"U"})
+NO_NETWORK_NAMES = frozenset({"unallocated"})
+
+
+def is_no_network(code: str, name: str = "") -> bool:
+    """True for the pseudo-network that parks practices in no network (``U`` / "Unallocated")."""
+    return code.strip().upper() in NO_NETWORK_CODES or name.strip().lower() in NO_NETWORK_NAMES
 
 
 def header_key(text) -> str:
@@ -189,11 +202,22 @@ QOF_MAPPING_ALIASES = {
 }
 
 
+# NHS Digital's practice → PCN file beside the list sizes (gp-reg-pat-prac-map.csv, e.g. January 2022):
+# one row per practice with its PCN and CCG, read as core partners in the same way.
+PRACTICE_MAP_ALIASES = {
+    "practice_code": "partner_organisation_code",
+    "practice_name": "partner_name",
+    "ccg_code": "pcn_parent_ccg_code",
+}
+
+
 def _csv_sheet(path: Path) -> Sheet:
     table = read_csv(path)
     keys = [header_key(h) for h in table.header]
     if "partner_organisation_code" not in keys and {"practice_code", "pcn_ods_code"} <= set(keys):
         keys = [QOF_MAPPING_ALIASES.get(k, k) for k in keys]
+    elif "partner_organisation_code" not in keys and {"practice_code", "pcn_code", "ccg_code"} <= set(keys):
+        keys = [PRACTICE_MAP_ALIASES.get(k, k) for k in keys]
     sheet = Sheet(table.name, keys, table.rows)
     if sheet.kind() is None:
         raise InputFileError(
@@ -244,6 +268,8 @@ def _network_rows(sheets: dict[str, Sheet]) -> list[tuple]:
             name = r[iname].strip()
             if not name:
                 raise InputFileError(details.name, "empty PCN name", row=line, field="pcn_name")
+            if is_no_network(code, name):
+                continue
             lead = r[ilead].strip().upper() if ilead is not None else ""
             networks[code] = (code, name, lead or None)
     partners = sheets.get("partners")
@@ -253,6 +279,8 @@ def _network_rows(sheets: dict[str, Sheet]) -> list[tuple]:
             code = r[ic].strip().upper()
             if not code:
                 raise InputFileError(partners.name, "empty PCN code", row=line, field="pcn_code")
+            if is_no_network(code, r[iname] if iname is not None else ""):
+                continue
             if code not in networks:
                 if details is not None:
                     raise InputFileError(
@@ -264,12 +292,17 @@ def _network_rows(sheets: dict[str, Sheet]) -> list[tuple]:
     return list(networks.values())
 
 
-def _membership_rows(partners: Sheet) -> list[tuple]:
+def _membership_rows(partners: Sheet) -> tuple[list[tuple], list[tuple[str, str]]]:
+    """(memberships, the file's commissioner statements (practice, commissioner)). Rows of the "in no network"
+    pseudo-network give a statement but no membership; of a practice's rows, the one current on the latest start
+    states its commissioner."""
     ip, ic = partners.col(["partner_organisation_code"]), partners.col(["pcn_code"])
+    ipname = partners.col(["pcn_name"])
     iname, icomm = partners.col(["partner_name"]), partners.col(PRACTICE_PARENT_NAMES)
     istart, iend = partners.col(START_NAMES), partners.col(END_NAMES)
     seen = FirstLines(partners.name, "membership of", "partner_organisation_code")
     rows = []
+    stated: dict[str, tuple] = {}
     for line, r in partners.rows:
         practice = r[ip].strip().upper()
         if not practice:
@@ -287,8 +320,24 @@ def _membership_rows(partners: Sheet) -> list[tuple]:
         seen.add((network, practice, start), line, shown=f"{practice!r} in {network!r}")
         name = r[iname].strip() if iname is not None else ""
         comm = r[icomm].strip().upper() if icomm is not None else ""
+        if comm:
+            rank = (end is None, start or date.min)
+            if practice not in stated or rank >= stated[practice][0]:
+                stated[practice] = (rank, comm)
+        if is_no_network(network, r[ipname] if ipname is not None else ""):
+            continue
         rows.append((network, practice, name or practice, comm or None, start, end))
-    return rows
+    return rows, [(p, c) for p, (_rank, c) in sorted(stated.items())]
+
+
+def _parked_practices(partners: Sheet) -> set[str]:
+    """Practices the file lists under the "in no network" pseudo-network."""
+    ip, ic, iname = partners.col(["partner_organisation_code"]), partners.col(["pcn_code"]), partners.col(["pcn_name"])
+    return {
+        r[ip].strip().upper()
+        for _line, r in partners.rows
+        if is_no_network(r[ic], r[iname] if iname is not None else "")
+    }
 
 
 def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: date | None = None) -> list[ImportReport]:
@@ -299,7 +348,7 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         raise InvalidParameter("files", "give the ePCN workbook, or its one or two sheets saved as CSV")
     sheets = read_epcn(paths)
     networks = _network_rows(sheets)
-    members = _membership_rows(sheets["partners"]) if "partners" in sheets else None
+    members, statements = _membership_rows(sheets["partners"]) if "partners" in sheets else (None, [])
     file_names = ", ".join(display_name(p) for p in paths)
     net_report = ImportReport("networks", file_names)
     mem_report = ImportReport("memberships", file_names)
@@ -323,6 +372,7 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
             mcounts = imports_networks.replace_memberships(conn, scenario_id, source_id)
             if mcounts.get("added"):
                 imports_staging.refresh_statistics(conn, "memberships")
+            stated = commissioner_statements.add_statements(conn, source_id, statements)
     net_report.added, net_report.updated = counts.get("added", 0), counts.get("updated", 0)
     net_report.unchanged = counts.get("unchanged", 0)
     net_report.notes["not in file (kept)"] = counts.get("not in file", 0)
@@ -334,6 +384,10 @@ def import_pcn(target, paths: list[str | Path], scenario: str, extract_date: dat
         mem_report.unchanged, mem_report.closed = mcounts.get("unchanged", 0), mcounts.get("closed", 0)
         mem_report.notes["removed"] = mcounts.get("removed", 0)
         mem_report.notes["partners added"] = partners_added
+        parked = len(_parked_practices(sheets["partners"]) - {m[1] for m in members})
+        if parked:
+            mem_report.notes["practices in no network (U)"] = parked
+        log.info("%s: %s commissioner statements written", file_names, stated)
         reports.append(mem_report)
     net_report.extract_id = mem_report.extract_id = source_id
     net_report.scenario_slug = mem_report.scenario_slug = slugify(scenario)

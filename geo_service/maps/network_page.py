@@ -19,6 +19,7 @@ def network_findings(conn, detail: dict[str, Any]) -> dict[str, Any]:
     names = described.names_for(
         conn,
         {**items, "_members": members, "_network": [{"lead_commissioner_code": network.get("lead_commissioner_code")}]},
+        scope=detail.get("scope"),
     )
     params = detail.get("parameters")
     texts = []

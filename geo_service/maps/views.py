@@ -130,7 +130,7 @@ def written_findings(conn, summary, limit: int | None = None) -> dict[str, dict[
     result = summary.result or {}
     if not result.get("items"):
         return {"network": {}, "practice": {}, "area": {}}
-    names = described.names_for(conn, result["items"], summary.scope.boundary_set["id"])
+    names = described.names_for(conn, result["items"], summary.scope.boundary_set["id"], summary.scope)
     said = wording.sentences_by_subject(result, names)
     # A popup is read on the map: the first few sentences, then where the rest are (keeps the page light).
     limit = limit or POPUP_SENTENCES
@@ -401,6 +401,9 @@ def compare_views(
             "to": _moved_networks(m["to"]),
             "from_named": [_named_network(n) for n in m["from_networks"]],
             "to_named": [_named_network(n) for n in m["to_networks"]],
+            "change": m.get("change"),
+            "from_status": m.get("from_status"),
+            "to_status": m.get("to_status"),
         }
         for m in result["practices_moved"]
         if m["code"] in feats_a or m["code"] in feats_b

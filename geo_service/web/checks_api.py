@@ -108,7 +108,7 @@ def checks_csv(slug: str):
         name = f"checks-{result['scenario']['slug']}-{result['boundary_set']['slug']}"
         if result["area"]:
             name += f"-{result['area']['ods_code'] or result['area']['gss_code']}"
-        names = described.names_for(get_conn(), result["items"])
+        names = described.names_for(get_conn(), result["items"], scope=result.get("scope"))
         return report.to_csv(result, names).encode(), {"Content-Disposition": f'attachment; filename="{name}.csv"'}
 
     return _cached("csv", "text/csv", build)

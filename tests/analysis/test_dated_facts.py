@@ -18,7 +18,7 @@ pytestmark = pytest.mark.real_data
 
 SCENARIOS = {
     "epcn-december-2019": ("2019-20", "ccg-april-2019"),
-    "qof-pcn-mapping-2020-21": (None, "ccg-april-2020"),
+    "qof-pcn-mapping-2020-21": ("2020-21", "ccg-april-2020"),
     "epcn-april-2022": ("2021-22", "ccg-april-2021"),
 }
 DEMO = ("demo-as-registered", "demo-commissioner-proposal")
@@ -120,10 +120,12 @@ def _engine_sets(result: dict) -> dict:
         "undersized_networks": {r["code"] for r in items["size_band"] if r["finding"] == "undersized"},
         "oversized_networks": {r["code"] for r in items["size_band"] if r["finding"] == "oversized"},
         "empty_networks": {r["code"] for r in items["empty_networks"]},
+        "multiply_assigned_practices": {r["code"] for r in items["multiply_assigned_practices"]},
+        "dominated_networks": {r["code"] for r in items["dominance"]},
     }
 
 
-@pytest.mark.parametrize("slug", ["epcn-december-2019", "epcn-april-2022"])
+@pytest.mark.parametrize("slug", list(SCENARIOS))
 def test_results_equal_the_raw_file_calculation(real_data, together, slug):
     _url, results = together
     result = results[slug]
@@ -151,6 +153,11 @@ def test_headline_figures(together):
     assert s22["orphaned_practices"] == 109
     assert s22["out_of_scope_practices"] == {"total": 405, "wales": 405}
     assert s22["empty_networks"] == 59
+    # 2020/21 on its own files (issue 19): not 624 cross-boundary networks and 261 orphans.
+    s20 = results["qof-pcn-mapping-2020-21"]["summary"]
+    assert s20["orphaned_practices"] == 157
+    assert s20["cross_boundary_networks"] == {"administrative": 10, "member_location": 62}
+    assert s20["networks"] == 1251  # the "U / Unallocated" pseudo-network is no network
     # Catchment spill is geometry, reported with its share, never as crossing a boundary.
     spill = [r for r in results["epcn-december-2019"]["items"]["geometry"] if r["kind"] == "catchment_spill"]
     assert len(spill) > 500 and all(r["share_outside_main_area"] > 0.05 for r in spill)
@@ -163,6 +170,14 @@ def test_data_line_names_the_extracts(together):
     )
     assert results["epcn-april-2022"]["scope"]["data_line"].startswith("as of 27 Apr 2022 · register Mar 2022")
     assert results["demo-as-registered"]["scope"]["data_line"].endswith("synthetic demo data")
+    scope20 = results["qof-pcn-mapping-2020-21"]["scope"]
+    assert scope20["data_line"] == (
+        "as of 31 Mar 2021 · register Dec 2019 · list sizes Jan 2021 · locations Oct 2020 · boundaries Apr 2020"
+        " · practices from list sizes Jan 2021"
+    )
+    assert scope20["practices_from"]["source"] == "list_sizes"
+    assert results["epcn-december-2019"]["scope"]["practices_from"]["source"] == "register"
+    assert results["epcn-april-2022"]["scope"]["practices_from"]["source"] == "register"
 
 
 def test_kept_state_equals_the_state_computed_live(together, maintenance_url):

@@ -137,3 +137,21 @@ def network_members(conn, values: dict, network_id: int) -> list[dict]:
             {**values, "network_id": network_id},
         )
         return cur.fetchall()
+
+
+def practice_presence(conn, values: dict, codes: list[str]) -> dict[str, dict]:
+    """For these practice codes, what the scope says of them on its date: ``exists`` (an open GP practice known
+    to exist then: ``active_gp`` of the practice state), ``in_register``, ``status``. A code absent from the
+    result is not known to exist on the date (closed, or not yet open)."""
+    if not codes:
+        return {}
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            sql.SQL("WITH {ps} ").format(ps=scope.practice_state_cte("ps", with_location=False))
+            + sql.SQL(
+                """SELECT ps.ods_code, ps.active_gp AS exists, ps.in_register, ps.status, ps.in_nation
+                     FROM ps WHERE ps.ods_code = ANY (%(codes)s::text[])"""
+            ),
+            {**values, "codes": list(codes)},
+        )
+        return {r["ods_code"]: r for r in cur.fetchall()}

@@ -50,9 +50,7 @@ _PRACTICES = sql.SQL(
            SELECT string_agg(n.code, ', ' ORDER BY n.code) AS codes, string_agg(n.name, '; ' ORDER BY n.code) AS names
              FROM memberships m JOIN networks n ON n.id = m.network_id
             WHERE m.scenario_id = %(scenario_id)s AND m.practice_id = ps.practice_id AND {current}) nets ON true
-      LEFT JOIN LATERAL (
-           SELECT ca.name FROM areas ca WHERE ca.boundary_set_id = %(bs_id)s AND ca.ods_code = ps.commissioner_code
-            ORDER BY ca.id LIMIT 1) com ON true
+      LEFT JOIN names com ON com.code = ps.commissioner_code
      WHERE {in_scope}"""
 ).format(current=_CURRENT, in_scope=_IN_SCOPE)
 
@@ -76,9 +74,7 @@ _NETWORKS = sql.SQL(
              FROM memberships m JOIN ps ON ps.practice_id = m.practice_id
             WHERE m.scenario_id = %(scenario_id)s AND {current}
             GROUP BY m.network_id) mb ON mb.network_id = n.id
-      LEFT JOIN LATERAL (
-           SELECT la.name FROM areas la WHERE la.boundary_set_id = %(bs_id)s AND la.ods_code = n.lead_commissioner_code
-            ORDER BY la.id LIMIT 1) lead ON true
+      LEFT JOIN names lead ON lead.code = n.lead_commissioner_code
       LEFT JOIN (SELECT * FROM unnest(%(f_codes)s::text[], %(f_keys)s::text[]) AS u(code, keys)) fk
              ON fk.code = n.code
      WHERE n.scenario_id = %(scenario_id)s"""
@@ -179,8 +175,22 @@ DATED_KINDS = tuple(_DATETIME)
 _SORT = {"areas": "f.code", "practices": "f.ods_code", "networks": "f.code", "memberships": "f.membership_id"}
 
 
+# Commissioner names in force on the scope's date (SQL ``area_name_in_force``), once per code: the same name
+# the pages, exports and prints show (issue 19), whatever boundary set the collection is read on.
+_NAMES = sql.SQL(
+    """names AS MATERIALIZED (
+        SELECT c.code, area_name_in_force(c.code, %(dataset)s, %(as_of)s::date) AS name
+          FROM (SELECT DISTINCT ps.commissioner_code AS code FROM ps WHERE ps.commissioner_code IS NOT NULL
+                UNION
+                SELECT n.lead_commissioner_code FROM networks n
+                 WHERE n.scenario_id = %(scenario_id)s AND n.lead_commissioner_code IS NOT NULL) c)"""
+)
+
+
 def _with(kind: str) -> sql.Composable:
-    return sql.SQL("WITH {ps}, src AS NOT MATERIALIZED ({source})").format(ps=_PS, source=_SOURCES[kind])
+    return sql.SQL("WITH {ps}, {names}, src AS NOT MATERIALIZED ({source})").format(
+        ps=_PS, names=_NAMES, source=_SOURCES[kind]
+    )
 
 
 def _source(kind: str) -> sql.Composable:

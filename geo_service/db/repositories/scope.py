@@ -27,9 +27,10 @@ def current_membership(alias: str = "m") -> sql.Composable:
 
 
 # Practice state as of the scope is defined once, in SQL: ``practice_state(scenario, register, list sizes,
-# locations, nation)`` (migration 0031). Each scenario's state on its own extracts is also kept in
-# ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were built for exactly
-# the scope's extracts and nation (a one-time check), else computes the state once for the statement.
+# locations, nation, as_of)`` (migrations 0031, 0050: which practices exist on the date, and each practice's
+# commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own extracts
+# is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were
+# built for exactly the scope's extracts and nation (a one-time check), else computes the state once.
 # Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation,
 # extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id,
 # and location (the postcode point, unless ``with_location=False``).
@@ -56,7 +57,7 @@ def practice_state_cte(name: str = "ps", with_location: bool = True, materialize
     return sql.SQL(
         """{live} AS MATERIALIZED (
             SELECT * FROM practice_state(%(scenario_id)s, %(register_extract_id)s, %(list_size_extract_id)s,
-                                         %(location_extract_id)s, %(nation)s)
+                                         %(location_extract_id)s, %(nation)s, %(as_of)s)
              WHERE NOT {stored}),
         {name} AS {materialized} (
             SELECT u.*{location} FROM (
@@ -86,6 +87,43 @@ def scenario_extract_ids(conn, scenario_id: int, as_of: date) -> dict[str, int |
         )
         reg, ls, loc = cur.fetchone()
         return {"practices": reg, "list_sizes": ls, "postcodes": loc}
+
+
+def practice_source(conn, register_extract_id: int | None, list_size_extract_id: int | None, as_of: date) -> str | None:
+    """Which file says which practices exist on ``as_of`` (SQL ``scope_practice_source``): 'register' (a register
+    dated within ``register_near_days``), 'list_sizes' (else a list-size file within ``list_sizes_near_days``:
+    practices with registered patients) or None (no loaded file can say)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT scope_practice_source(%(reg)s, %(ls)s, %(as_of)s)",
+            {"reg": register_extract_id, "ls": list_size_extract_id, "as_of": as_of},
+        )
+        return cur.fetchone()[0]
+
+
+def nearness_days(conn) -> dict[str, int]:
+    """How near (days) a register or list-size file must be to the date to say which practices exist."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT register_near_days(), list_sizes_near_days()")
+        reg, ls = cur.fetchone()
+    return {"register": reg, "list_sizes": ls}
+
+
+def commissioner_sources(conn, values: dict) -> dict[str, int]:
+    """How many in-scope practices of the scope take their commissioner from each kind of file (SQL
+    ``practice_commissioners``: the nearest dated statement)."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            sql.SQL(
+                """WITH {ps}
+                SELECT coalesce(pc.source, 'none') AS source, count(*)::int AS n
+                  FROM ps LEFT JOIN practice_commissioners(%(dataset)s, %(as_of)s) pc ON pc.practice_id = ps.practice_id
+                 WHERE ps.active_gp
+                 GROUP BY 1"""
+            ).format(ps=practice_state_cte(with_location=False)),
+            values,
+        )
+        return {r["source"]: r["n"] for r in cur.fetchall()}
 
 
 def practice_in_area(alias: str = "ps") -> sql.Composable:

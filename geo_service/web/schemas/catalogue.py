@@ -59,6 +59,24 @@ class ScopeDescription(common.Body):
     nation = fields.String(allow_none=True)
     extracts = fields.Dict(required=True)
     boundary_set = fields.Dict(required=True)
+    practices_from = fields.Dict(
+        metadata={
+            "description": "Which file said which practices existed on the date: source 'register' (a register "
+            "within 183 days), 'list_sizes' (else practices with patients in a list-size file within 548 days) "
+            "or null (none: the orphan rule is not judged), with its file and extract date."
+        }
+    )
+    commissioners_from = fields.String(
+        metadata={"description": "How each practice's commissioner on the date was chosen."}
+    )
+    not_judged = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "Rules no loaded file can judge for this date (rule key, or "
+            "'cross_boundary_networks.member_location'), with the reason: shown as not judged, never a count."
+        },
+    )
     data_line = fields.String(required=True, metadata={"description": "What the data is, in words."})
 
 
