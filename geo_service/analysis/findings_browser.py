@@ -780,3 +780,23 @@ def to_geopackage(conn, view: Browse, link: Callable[[FindingRow], str | None] |
 
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+
+
+# ---- search ----------------------------------------------------------------------------------------------
+
+
+def rule_words(words: str) -> list[tuple[str, str, int]]:
+    """(rule or finding key, label, score) whose key or label holds ``words`` (lower case, spaces for '-'/'_'):
+    a rule when its own key or label matches, else each matching finding of it. Exact keys score highest."""
+    out: list[tuple[str, str, int]] = []
+    for r in rules.RULES:
+        key_words = r.key.replace("_", " ")
+        label = rule_label(r)
+        if words in key_words or words in label.lower():
+            out.append((r.key, label, 96 if words == key_words else 85))
+            continue
+        for key, finding_label in r.labels.items():
+            finding_words = key.replace("_", " ")
+            if words in finding_words or words in finding_label.lower():
+                out.append((key, f"{finding_label} ({rule_label(r).lower()})", 96 if words == finding_words else 85))
+    return out
