@@ -20,6 +20,10 @@ from geo_service.db.repositories import scope
 _SUBJECTS = sql.SQL(
     """
     WITH {ps},
+    wanted_networks AS MATERIALIZED (
+        SELECT n.id, n.code, n.name, n.lead_commissioner_code, n.geom FROM networks n
+         WHERE n.scenario_id = %(scenario_id)s AND n.code = ANY (%(network_codes)s::text[])
+    ),
     cur AS MATERIALIZED (
         SELECT m.network_id, m.practice_id FROM memberships m
          WHERE m.scenario_id = %(scenario_id)s AND {current}
@@ -28,48 +32,65 @@ _SUBJECTS = sql.SQL(
         SELECT a.id, coalesce(a.ods_code, a.gss_code) AS code, a.ods_code, a.name, a.geom
           FROM areas a WHERE a.boundary_set_id = %(bs_id)s
     ),
+    wanted_practices AS MATERIALIZED (
+        SELECT ps.practice_id FROM ps WHERE ps.ods_code = ANY (%(practice_codes)s::text[])
+    ),
     located AS MATERIALIZED (
-        -- Every practice of the scope's state with the area of its location and its commissioner's area.
+        -- The practices named, and the members of the networks named: the area of their location and their
+        -- commissioner's area.
         SELECT ps.practice_id, ps.ods_code, ps.name, ps.commissioner_code, ps.location,
                la.code AS located_area, ca.code AS commissioner_area
           FROM ps
           LEFT JOIN point_areas pa ON pa.point_id = ps.point_id AND pa.boundary_set_id = %(bs_id)s
           LEFT JOIN bs_areas la ON la.id = pa.area_id
           LEFT JOIN bs_areas ca ON ca.ods_code = ps.commissioner_code
+         WHERE ps.practice_id IN (SELECT practice_id FROM wanted_practices
+                                  UNION SELECT cur.practice_id FROM cur JOIN wanted_networks w ON w.id = cur.network_id)
     ),
-    wanted_networks AS MATERIALIZED (
-        SELECT n.id, n.code, n.name, n.lead_commissioner_code, n.geom FROM networks n
-         WHERE n.scenario_id = %(scenario_id)s AND n.code = ANY (%(network_codes)s::text[])
+    net_members AS MATERIALIZED (
+        SELECT cur.network_id, l.* FROM cur JOIN wanted_networks w ON w.id = cur.network_id
+          JOIN located l ON l.practice_id = cur.practice_id
+    ),
+    net_areas AS (
+        SELECT nm.network_id, array_agg(DISTINCT x.code) AS areas
+          FROM net_members nm CROSS JOIN LATERAL unnest(ARRAY[nm.located_area, nm.commissioner_area]) x(code)
+         WHERE x.code IS NOT NULL GROUP BY nm.network_id
+    ),
+    net_main AS (
+        SELECT DISTINCT ON (nm.network_id) nm.network_id, nm.located_area AS code
+          FROM net_members nm WHERE nm.located_area IS NOT NULL
+         GROUP BY nm.network_id, nm.located_area
+         ORDER BY nm.network_id, count(*) DESC, nm.located_area
+    ),
+    net_centre AS (
+        SELECT nm.network_id, ST_Centroid(ST_Collect(nm.location)) AS geom
+          FROM net_members nm WHERE nm.location IS NOT NULL GROUP BY nm.network_id
+    ),
+    practice_networks AS (
+        SELECT cur.practice_id,
+               json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code COLLATE "C") AS networks
+          FROM cur JOIN networks n ON n.id = cur.network_id
+         WHERE cur.practice_id IN (SELECT practice_id FROM wanted_practices)
+         GROUP BY cur.practice_id
     )
     SELECT 'practice' AS subject, l.ods_code AS code, l.name, l.commissioner_code AS commissioner,
            coalesce(l.located_area, l.commissioner_area) AS area,
            array_remove(ARRAY[l.located_area, l.commissioner_area], NULL) AS areas,
-           (SELECT json_agg(json_build_object('code', n.code, 'name', n.name) ORDER BY n.code COLLATE "C")
-              FROM cur JOIN networks n ON n.id = cur.network_id WHERE cur.practice_id = l.practice_id) AS networks,
-           ST_X(l.location) AS lon, ST_Y(l.location) AS lat
+           pn.networks, ST_X(l.location) AS lon, ST_Y(l.location) AS lat
       FROM located l
-     WHERE l.ods_code = ANY (%(practice_codes)s::text[])
+      JOIN wanted_practices wp ON wp.practice_id = l.practice_id
+      LEFT JOIN practice_networks pn ON pn.practice_id = l.practice_id
     UNION ALL
-    SELECT 'network', n.code, n.name, n.lead_commissioner_code,
-           coalesce(lead.code, (SELECT l.located_area FROM cur JOIN located l ON l.practice_id = cur.practice_id
-                                 WHERE cur.network_id = n.id AND l.located_area IS NOT NULL
-                                 GROUP BY l.located_area ORDER BY count(*) DESC, l.located_area LIMIT 1)),
-           ARRAY(SELECT DISTINCT x FROM (
-                    SELECT lead.code AS x
-                    UNION ALL SELECT l.located_area FROM cur JOIN located l ON l.practice_id = cur.practice_id
-                     WHERE cur.network_id = n.id
-                    UNION ALL SELECT l.commissioner_area FROM cur JOIN located l ON l.practice_id = cur.practice_id
-                     WHERE cur.network_id = n.id) xs WHERE x IS NOT NULL),
+    SELECT 'network', n.code, n.name, n.lead_commissioner_code, coalesce(lead.code, mn.code),
+           ARRAY(SELECT DISTINCT x FROM unnest(coalesce(na.areas, '{{}}') || lead.code) x WHERE x IS NOT NULL),
            json_build_array(json_build_object('code', n.code, 'name', n.name)),
            ST_X(p.geom), ST_Y(p.geom)
       FROM wanted_networks n
       LEFT JOIN bs_areas lead ON lead.ods_code = n.lead_commissioner_code
-      CROSS JOIN LATERAL (
-            SELECT coalesce(ST_PointOnSurface(n.geom),
-                            (SELECT ST_Centroid(ST_Collect(l.location)) FROM cur
-                               JOIN located l ON l.practice_id = cur.practice_id
-                              WHERE cur.network_id = n.id AND l.location IS NOT NULL)) AS geom
-      ) p
+      LEFT JOIN net_main mn ON mn.network_id = n.id
+      LEFT JOIN net_areas na ON na.network_id = n.id
+      LEFT JOIN net_centre nc ON nc.network_id = n.id
+      CROSS JOIN LATERAL (SELECT coalesce(ST_PointOnSurface(n.geom), nc.geom) AS geom) p
     UNION ALL
     SELECT 'area', a.code, a.name, a.ods_code, a.code, ARRAY[a.code], NULL::json,
            ST_X(ST_PointOnSurface(a.geom)), ST_Y(ST_PointOnSurface(a.geom))
@@ -80,6 +101,9 @@ _SUBJECTS = sql.SQL(
     ps=scope.practice_state_cte("ps", with_location=True),
     current=scope.current_membership("m"),
 )
+
+# Long statements cross jit_above_cost, and compiling them takes longer than running them (as in analysis_checks).
+_NO_JIT = sql.SQL("SET LOCAL jit = off; ")
 
 # Network geometry for downloads: its polygon, else the convex hull of its located current members (as the maps
 # and exports draw it).
@@ -113,7 +137,7 @@ def subjects(conn, values: dict, practice_codes: list[str], network_codes: list[
         "area_codes": sorted(set(area_codes)),
     }
     with dict_cursor(conn) as cur:
-        cur.execute(_SUBJECTS, params)
+        cur.execute(_NO_JIT + _SUBJECTS, params)
         return cur.fetchall()
 
 
@@ -145,7 +169,7 @@ def network_shapes(conn, values: dict, network_codes: list[str], hull_buffer_m: 
         return {}
     params = {**values, "network_codes": sorted(set(network_codes)), "hull_buffer": hull_buffer_m}
     with conn.cursor() as cur:
-        cur.execute(_NETWORK_SHAPES, params)
+        cur.execute(_NO_JIT + _NETWORK_SHAPES, params)
         return {code: (bytes(geom) if geom is not None else None) for code, geom in cur.fetchall()}
 
 
