@@ -229,3 +229,10 @@ def test_hostile_names_are_escaped(xss_db_url):
         assert xss_data.XSS in text  # CSV is data, not HTML; formula prefixes are defused by csv_output
     finally:
         app.extensions["geo_db"].close()
+
+
+@pytest.mark.parametrize(("rule", "selected"), [("orphaned", "orphaned_practices"), ("undersized", "undersized")])
+def test_the_form_keeps_the_rule_asked_for(demo_client, rule, selected):
+    html = demo_client.get(f"{PAGE}?rule={rule}").get_data(as_text=True)
+    select = html.split('id="filter-rule"')[1].split("</select>")[0]
+    assert f'value="{selected}" selected' in select and select.count(" selected") == 1
