@@ -34,10 +34,10 @@ class FindingsFilters(CheckParametersQuery):
             "description": "A rule (``orphaned_practices``, ``size_band``...) or one of its findings (``orphaned``, "
             "``undersized``, ``cross_boundary_administrative``...). Case and '-' for '_' do not matter.",
             "enum": _RULE_WORDS,
-            "example": "orphaned",
+            "example": "size_band",
         },
     )
-    finding = param("finding", "One finding of the rule (``undersized`` of ``size_band``).", example="undersized")
+    finding = param("finding", "One finding of the rule (``undersized`` of ``size_band``).")
     tier = _word(
         "tier",
         "Headline rules (default), detail rules (geometry, data gaps) or all; default the rule's own.",
