@@ -177,6 +177,28 @@ def _finding_rules() -> dict[str, rules.Rule]:
     return {key: r for r in rules.RULES for key in r.labels}
 
 
+def _summary_findings() -> dict[str, str]:
+    """Flat summary key (``undersized_networks``, as home and the checks summary name a count) -> finding key."""
+    return {summary: finding for r in rules.RULES for finding, summary in r.counted_as.items()}
+
+
+def _known_word(low: str) -> str | None:
+    """A rule key, finding key or summary key (also the nested ``cross_boundary_networks.administrative``) as the
+    rule or finding key it names; None when it names none."""
+    by_finding = _finding_rules()
+    by_summary = _summary_findings()
+    candidates = [low]
+    if "." in low:
+        head, _, tail = low.rpartition(".")
+        candidates += [tail, f"{head.removesuffix('_networks').removesuffix('_practices')}_{tail}"]
+    for word in candidates:
+        if word in rules.BY_KEY or word in by_finding:
+            return word
+        if word in by_summary:
+            return by_summary[word]
+    return None
+
+
 def _tier_of(rule_key: str) -> str | None:
     r = rules.BY_KEY.get(rule_key)
     return r.tier if r else None
@@ -228,13 +250,14 @@ def parse_filters(raw: Mapping[str, Any]) -> Filters:
     """Filters from query values (``rule``, ``finding``, ``tier``, ``area``, ``boundary_set``, ``network``,
     ``commissioner``, ``sort``, ``page``, ``per_page``); a bad value raises InvalidParameter naming it.
 
-    ``rule`` takes a rule key (``orphaned_practices``) or a finding key (``orphaned``, ``undersized``): the
-    words planners search for. ``tier`` defaults to the rule's own, else headline."""
+    ``rule`` takes a rule key (``orphaned_practices``), a finding key (``orphaned``, ``undersized``: the words
+    planners search for) or a summary key (``undersized_networks``, ``cross_boundary_networks.administrative``:
+    the counts home shows). ``tier`` defaults to the rule's own, else headline."""
     by_finding = _finding_rules()
     rule = _text(raw.get("rule"))
     finding = _text(raw.get("finding"))
     if rule is not None:
-        low = rule.lower().replace("-", "_")
+        low = _known_word(rule.lower().replace("-", "_")) or rule.lower()
         if low in rules.BY_KEY:
             rule = low
         elif low in by_finding:

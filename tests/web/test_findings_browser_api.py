@@ -196,6 +196,13 @@ def test_findings_url_for_other_pages(demo_app):
             f"/maps/{SCEN}/findings?rule=cross_boundary_networks&area=ZA1"
         )
         assert findings_url(SCEN, tier="detail") == f"/maps/{SCEN}/findings?tier=detail"
+        # Home's headline keys (summary keys, nested ones too) name the same lists.
+        assert (
+            findings_url(SCEN, rule="undersized_networks") == f"/maps/{SCEN}/findings?rule=size_band&finding=undersized"
+        )
+        assert findings_url(SCEN, rule="cross_boundary_networks.administrative") == (
+            f"/maps/{SCEN}/findings?rule=cross_boundary_networks&finding=cross_boundary_administrative"
+        )
         with pytest.raises(InvalidParameter):
             findings_url(SCEN, rule="nope")
 
