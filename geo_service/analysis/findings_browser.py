@@ -808,10 +808,34 @@ def to_geopackage(conn, view: Browse, link: Callable[[FindingRow], str | None] |
 # ---- search ----------------------------------------------------------------------------------------------
 
 
+_GENERIC_WORDS = frozenset(
+    {
+        "network",
+        "networks",
+        "practice",
+        "practices",
+        "area",
+        "areas",
+        "member",
+        "members",
+        "more",
+        "than",
+        "one",
+        "with",
+        "from",
+        "polygon",
+        "list",
+        "size",
+    }
+)
+
+
 def rule_words(words: str) -> list[tuple[str, str, int]]:
     """(rule or finding key, label, score) whose key or label holds ``words`` (lower case, spaces for '-'/'_'):
     a rule when its own key or label matches, else each matching finding of it. Exact keys score highest."""
     out: list[tuple[str, str, int]] = []
+    if set(words.split()) <= _GENERIC_WORDS:
+        return out  # "network", "practices", "area": names of things, not of findings
     for r in rules.RULES:
         key_words = r.key.replace("_", " ")
         label = rule_label(r)

@@ -243,3 +243,9 @@ def test_the_form_keeps_the_rule_asked_for(demo_client, rule, selected):
     html = demo_client.get(f"{PAGE}?rule={rule}").get_data(as_text=True)
     select = html.split('id="filter-rule"')[1].split("</select>")[0]
     assert f'value="{selected}" selected' in select and select.count(" selected") == 1
+
+
+@pytest.mark.parametrize("words", ["network", "Practices", "area"])
+def test_search_for_names_of_things_offers_no_findings_list(demo_client, words):
+    body = _json(demo_client, f"/api/v1/search?q={words}")
+    assert not [h for h in body["hits"] if h["kind"] == "finding"]
