@@ -164,6 +164,7 @@ class FindingRow:
             ),
             "figure": _plain(self.value),
             "figure_text": self.value_text,
+            "figure_label": figure_label(self.finding),
             "lon": self.lon,
             "lat": self.lat,
             "map": {"kind": self.map_kind, "code": self.map_code} if self.map_kind else None,
@@ -349,6 +350,41 @@ def _primary(rule: rules.Rule, item: Mapping[str, Any]) -> tuple[str, str, str] 
     return subject, str(code), key
 
 
+# What each finding's headline figure (``Rule.headline``) is, and how to write it: finding key -> (label, format).
+FIGURES: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "orphaned": ("List size", wording.count),
+    "undersized": ("Population", wording.count),
+    "oversized": ("Population", wording.count),
+    "dominated": ("Largest member's share", wording.percent),
+    "extended_hours_gap": ("Patients covered", wording.percent),
+    "multiply_assigned": ("Networks", wording.count),
+    "cross_boundary_administrative": ("Commissioners", wording.count),
+    "cross_boundary_member_location": ("Areas", wording.count),
+    "overlapping": ("Overlap", wording.km2),
+    "area_gap": ("Uncovered", wording.km2),
+    "outside_network_polygon": ("Distance outside", wording.metres),
+    "catchment_spill": ("Outside its main area", wording.percent),
+    "unknown_list_sizes": ("Members without a list size", wording.count),
+    "no_list_size": ("List size dated", wording.day),
+    "stale_list_size": ("List size dated", wording.day),
+    "no_location": ("List size dated", wording.day),
+    "not_in_register": ("List size dated", wording.day),
+}
+
+
+def figure_label(finding: str) -> str:
+    return FIGURES[finding][0] if finding in FIGURES else "Figure"
+
+
+def _figure(finding: str, value: Any) -> str:
+    if value is None or value == "" or finding == "empty":
+        return ""
+    if finding in FIGURES:
+        text = FIGURES[finding][1](value)
+        return "" if text == wording.NOT_KNOWN else text
+    return _figure_text(value)
+
+
 def _figure_text(value: Any) -> str:
     if value is None or value == "":
         return ""
@@ -447,7 +483,7 @@ def build_rows(conn, scope: Scope, params: Mapping[str, Any] | None, tier: str) 
                 commissioner_code=commissioner,
                 commissioner_name=names.get(commissioner) if commissioner else None,
                 value=value,
-                value_text=_figure_text(value),
+                value_text=_figure(key, value),
                 lon=facts.get("lon"),
                 lat=facts.get("lat"),
                 map_kind=map_kind,
@@ -495,9 +531,21 @@ def _matches(row: FindingRow, f: Filters, area_key: str | None, *, skip: str = "
     return True
 
 
+def _missing(r: FindingRow, sort: str) -> bool:
+    """Rows without the value sorted on: they go last whichever the direction."""
+    value = {
+        "name": r.name,
+        "area": r.area_name,
+        "network": r.networks[0][1] if r.networks else None,
+        "commissioner": r.commissioner_name or r.commissioner_code,
+        "value": None if isinstance(r.value, bool) else r.value,
+    }.get(sort, r.code)
+    return value is None or value == ""
+
+
 def _sort_key(sort: str) -> Callable[[FindingRow], Any]:
-    def text(v: str | None) -> tuple[int, str]:
-        return (0, v.casefold()) if v else (1, "")
+    def text(v: str | None) -> str:
+        return v.casefold() if v else ""
 
     keys: dict[str, Callable[[FindingRow], Any]] = {
         "rule": lambda r: r.order,
@@ -512,11 +560,14 @@ def _sort_key(sort: str) -> Callable[[FindingRow], Any]:
 
 
 def select(rows: Iterable[FindingRow], f: Filters, area_key: str | None) -> list[FindingRow]:
-    """The rows the filters keep, sorted (None values last whichever the direction)."""
+    """The rows the filters keep, sorted; rows without the value sorted on last whichever the direction (in
+    report order)."""
     kept = [r for r in rows if _matches(r, f, area_key)]
-    key = _sort_key(f.sort)
-    kept.sort(key=key, reverse=f.descending)
-    return kept
+    present = [r for r in kept if not _missing(r, f.sort)]
+    absent = [r for r in kept if _missing(r, f.sort)]
+    present.sort(key=_sort_key(f.sort), reverse=f.descending)
+    absent.sort(key=lambda r: r.order)
+    return present + absent
 
 
 def counts(rows: Sequence[FindingRow], f: Filters, area_key: str | None, area_names: Mapping[str, str]) -> dict:

@@ -157,6 +157,11 @@ def page(scenario: str):
         "maps/findings.html",
         view=view,
         rows=[(r, link(r)) for r in view.page_rows()],
+        show_networks=any(r.networks for r in view.page_rows()),
+        show_figures=any(r.value_text for r in view.page_rows()),
+        figure_header=" / ".join(
+            dict.fromkeys(browser.figure_label(r.finding) for r in view.page_rows() if r.value_text)
+        ),
         links=_links(view),
         page_links=page_links,
         prev_url=url_for("findings_browser.page", scenario=slug, **_query(view, page=f.page - 1))

@@ -103,6 +103,11 @@ def test_paging_covers_every_finding_once_and_sorts(demo_client):
     by_value = _json(demo_client, API + "?rule=size_band&sort=-value")["findings"]
     values = [r["figure"] for r in by_value]
     assert values == sorted(values, reverse=True)
+    # Rows without the value sorted on come last, ascending or descending.
+    for sort in ("value", "-value"):
+        detail = _json(demo_client, API + f"?tier=all&per_page=500&sort={sort}")["findings"]
+        known = [r["figure"] is not None for r in detail]
+        assert known == sorted(known, reverse=True), sort
 
 
 @pytest.mark.parametrize(
