@@ -17,8 +17,8 @@ from geo_service.db.repositories import search as repo
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.scope import resolve_scope
 
-KINDS = ("area", "network", "practice")
-KIND_LABELS = {"area": "Areas", "network": "Networks", "practice": "Practices"}
+KINDS = ("finding", "area", "network", "practice")
+KIND_LABELS = {"finding": "Findings", "area": "Areas", "network": "Networks", "practice": "Practices"}
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 PER_KIND = 15
@@ -208,6 +208,36 @@ def _practice_hits(conn, text: str, scenarios: list[dict], context: dict | None)
     return hits
 
 
+def _finding_hits(text: str, scenarios: list[dict], context: dict | None) -> list[Hit]:
+    """Rule words ("orphaned", "cross-boundary", "undersized"...): the findings list of each scenario, filtered
+    by that rule (or finding), from the rule registry's keys and labels."""
+    from geo_service.analysis.findings_browser import rule_words
+
+    words = " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+    if len(words) < 4:
+        return []
+    hits = []
+    for key, label, score in rule_words(words):
+        for scen in scenarios:
+            in_context = bool(context) and scen["slug"] == context["slug"]
+            hits.append(
+                Hit(
+                    kind="finding",
+                    code=key,
+                    name=label,
+                    score=score + (CONTEXT_BOOST if in_context else 0),
+                    scenario=scen["slug"],
+                    scenario_name=scen["name"],
+                    boundary_set=None,
+                    boundary_set_name=None,
+                    target={"page": "findings", "scenario": scen["slug"], "code": key, "boundary_set": None},
+                    context=f"findings list of {scen['name']}",
+                    in_context=in_context,
+                )
+            )
+    return hits
+
+
 def suggest(conn, text: str, dataset: str | None = None, limit: int = 5, visible: set[str] | None = None) -> list[dict]:
     """Did-you-mean: area and network names or codes close to the text (difflib, case-insensitive); networks
     only of the ``visible`` scenarios (None: all)."""
@@ -249,6 +279,7 @@ def search(
     hits = _area_hits(conn, query, scenarios, context, context_set)
     hits += [h for h in _network_hits(conn, query, context, keep_set) if h.scenario in {s["slug"] for s in scenarios}]
     hits += _practice_hits(conn, query, scenarios, context)
+    hits += _finding_hits(query, scenarios, context)  # issue 19: rule words lead to the findings browser
     hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.name))
     per_kind: dict[str, int] = {}
     kept = []

@@ -53,6 +53,9 @@ def register_web(app: Flask) -> None:
     from geo_service.web import search as search_pages
 
     app.register_blueprint(search_pages.bp)
+    from geo_service.web import findings_browser
+
+    app.register_blueprint(findings_browser.bp)  # issue 19: /maps/<scenario>/findings and its API
     canonical_urls.register(app)  # after input validation: codes in any case redirect to the stored spelling
     from geo_service.web import api_docs
 

@@ -22,6 +22,8 @@ _ENDPOINTS = {"area": "maps.area_map", "network": "maps.network_map"}
 def target_url(target: dict) -> str:
     """The map page of a hit (its boundary set only when it is not the scenario's default)."""
     extra = {"boundary_set": target["boundary_set"]} if target.get("boundary_set") else {}
+    if target["page"] == "findings":  # issue 19: the findings browser, filtered by the rule searched for
+        return url_for("findings_browser.page", scenario=target["scenario"], rule=target["code"], **extra)
     return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
 
 
