@@ -145,11 +145,12 @@ def sentences(
         if f == t or t is None:
             continue
         p = practices[code]
-        why: list[str] = []
+        cause = ""
         if f is None:
-            why.append("it had no network")
+            cause = " as it had no network"
         elif home_area.get(f) not in (None, p.area):
-            why.append(f"{f} belongs to commissioner area {home_area[f]}, not {p.area}")
+            cause = f" as {f} belongs to commissioner area {home_area[f]}, not {p.area}"
+        why: list[str] = []
         if f is not None and f in pop_a and (pop_b[f] < lo or pop_b[f] > hi) and lo <= pop_a[f] <= hi:
             why.append(f"{f} comes into band ({pop_a[f]:,})")
         if t not in new_codes and t in pop_b and pop_b[t] < lo and lo <= pop_a[t] <= hi:
@@ -157,16 +158,19 @@ def sentences(
         if not why:
             in_band = [x for x in (f, t) if x is not None and x in pop_a and lo <= pop_a[x] <= hi]
             if f is not None and f not in pop_a and lo <= pop_a.get(t, 0) <= hi:
-                why.append(f"{f} is merged so the network is in band")
-            elif len(in_band) == 2 or (f is None and in_band):
+                why.append(f"{f} is merged into a network in band")
+            elif len(in_band) == 2:
                 why.append("both are in band")
+            elif in_band and t in in_band:
+                why.append(f"{t} is in band ({pop_a[t]:,})")
             else:
                 why.append("the networks come closer to the band")
         src = f"{f} ({pop_b[f]:,} patients)" if f is not None else "no network"
         dst = f"a new network {t}" if t in new_codes else f"{t} ({pop_b.get(t, 0):,})"
         near = _nearest_other(practices, members_after.get(t, []), code)
         where = f"; {near / 1000:.1f} km from its new neighbours" if near is not None else ""
-        text = f"{code} moves from {src} to {dst} so {' and '.join(why)}{where}."
+        joint = f"{cause}, and" if cause else " so"
+        text = f"{code} moves from {src} to {dst}{joint} {' and '.join(why)}{where}."
         out.append(
             {
                 "practice": code,
