@@ -55,7 +55,8 @@ def run_one(db) -> bool:
 
     def progress(i: int, n: int, code: str) -> None:
         with db.connection() as pconn:
-            repo.job_progress(pconn, job["id"], i, f"area {code} ({i}/{n})" if code != "done" else "writing the plan")
+            message = f"area {code} ({i + 1} of {n})" if code != "done" else "writing the plan"
+            repo.job_progress(pconn, job["id"], i, n, message)
 
     try:
         body = dict(job["request"])

@@ -311,9 +311,10 @@ def _plan_name(conn, comp: Computation) -> tuple[str, str]:
     scen = comp.scope.scenario
     where = comp.scope.area["name"] if comp.scope.area else comp.scope.boundary_set["name"]
     base = f"Suggested networks: {where}, from {scen['name']}"[:180]
+    base_slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:72].strip("-")
     for n in range(1, 1000):
         name = base if n == 1 else f"{base} ({n})"
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80].strip("-")
+        slug = base_slug if n == 1 else f"{base_slug}-{n}"
         slug_used, name_used = plans_repo.slug_taken(conn, slug, name)
         if not slug_used and not name_used:
             return name, slug

@@ -183,12 +183,12 @@ def claim_job(conn, stale_seconds: int) -> dict | None:
         return cur.fetchone()
 
 
-def job_progress(conn, job_id: int, progress: int, message: str) -> None:
+def job_progress(conn, job_id: int, progress: int, total: int, message: str) -> None:
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE suggest_jobs SET progress = %(p)s, message = %(m)s, heartbeat_at = now()
+            """UPDATE suggest_jobs SET progress = %(p)s, total = %(t)s, message = %(m)s, heartbeat_at = now()
                 WHERE id = %(id)s""",
-            {"id": job_id, "p": progress, "m": message},
+            {"id": job_id, "p": progress, "t": total, "m": message},
         )
 
 
