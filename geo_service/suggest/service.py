@@ -395,24 +395,26 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
     fwd.append({"op": "set_members", "targets": targets})
     inv.append({"op": "set_members", "targets": old})
     touched = sorted(({x for cs in targets.values() for x in cs} | {x for cs in old.values() for x in cs}) & present)
-    cleared = []
-    for code in touched:  # a polygon drawn for the old members no longer fits: the map draws the members' hull
-        net = plans_repo.network(conn, plan["id"], code)
-        if net is not None and net["has_polygon"] and code not in comp.locked:
-            cleared.append({"op": "geometry", "code": code, "geom": net["geom_ewkb"],
-                            "made_valid": net["geom_made_valid"], "origin": net["geom_origin"]})  # fmt: skip
+    # A polygon drawn for the old members no longer fits: the map draws the members' hull until polygons are
+    # derived again. Written in bulk (the tables' triggers run once per statement); the same operations are
+    # logged as one undoable edit.
+    kept = repo.polygons(conn, plan["id"], [c for c in touched if c not in comp.locked])
+    cleared = [{"op": "geometry", "code": c, **kept[c]} for c in sorted(kept)]
+    repo.insert_networks(conn, plan["id"], created)
+    plans_repo.set_practice_networks(conn, plan["id"], plan["as_of"], {int(p): cs for p, cs in targets.items()})
+    repo.clear_polygons(conn, plan["id"], sorted(kept))
     fwd.extend(
         {"op": "geometry", "code": g["code"], "geom": None, "made_valid": False, "origin": None} for g in cleared
     )
-    plans.apply_ops(conn, plan, fwd)
     emptied = [c for c in repo.empty_networks(conn, plan["id"], plan["as_of"], touched) if c not in comp.locked]
-    deleted = []
-    for code in emptied:
-        net = plans_repo.network(conn, plan["id"], code)
-        attrs = {"code": code, "name": net["name"], "lead": net["lead_commissioner_code"], "geom": None,
-                 "made_valid": False, "origin": None, "locked_at": None, "lock_reason": None}  # fmt: skip
-        deleted.append({"op": "delete_network", "attrs": attrs})
-    plans.apply_ops(conn, plan, deleted)
+    deleted = [
+        {
+            "op": "delete_network",
+            "attrs": {**n, "geom": None, "made_valid": False, "origin": None, "locked_at": None, "lock_reason": None},
+        }  # fmt: skip
+        for n in repo.network_rows(conn, plan["id"], emptied)
+    ]
+    repo.delete_networks(conn, plan["id"], emptied)
     fwd.extend(deleted)
     inv = (
         [{"op": "create_network", "attrs": d["attrs"]} for d in deleted]
@@ -420,8 +422,10 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
         + cleared
         + [{"op": "delete_network", "attrs": a} for a in reversed(created)]
     )
-    for code in sorted(comp.locked & repo.codes_in_use(conn, plan["id"])):
-        plans_repo.set_lock(conn, plan["id"], code, True, owner_id, "kept whole by the suggestion")
+    repo.lock_networks(
+        conn, plan["id"], sorted(comp.locked & repo.codes_in_use(conn, plan["id"])), owner_id,
+        "kept whole by the suggestion",
+    )  # fmt: skip
     lo, hi = comp.band
     if (plan["min_population"], plan["max_population"]) != (lo, hi) and (lo, hi) != (30_000, 50_000):
         repo.set_band(conn, plan["id"], lo, hi)

@@ -201,3 +201,77 @@ def job_finished(conn, job_id: int, plan_slug: str | None, error: str | None) ->
                 WHERE id = %(id)s""",
             {"id": job_id, "slug": plan_slug, "e": error},
         )
+
+
+# ---- writing a suggestion in bulk (the tables' triggers run once per statement, not once per network) ------
+
+
+def polygons(conn, scenario_id: int, codes: list[str]) -> dict[str, dict]:
+    """Code → EWKB hex, made-valid flag and origin of those of ``codes`` that have a polygon."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """SELECT code, encode(ST_AsEWKB(geom), 'hex') AS geom, geom_made_valid AS made_valid,
+                      geom_origin AS origin
+                 FROM networks WHERE scenario_id = %(s)s AND code = ANY (%(c)s) AND geom IS NOT NULL""",
+            {"s": scenario_id, "c": codes},
+        )
+        return {r["code"]: dict(r) for r in cur.fetchall()}
+
+
+def clear_polygons(conn, scenario_id: int, codes: list[str]) -> None:
+    if not codes:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE networks SET geom = NULL, geom_made_valid = false, geom_origin = NULL
+                WHERE scenario_id = %(s)s AND code = ANY (%(c)s) AND geom IS NOT NULL""",
+            {"s": scenario_id, "c": codes},
+        )
+
+
+def insert_networks(conn, scenario_id: int, rows: list[dict]) -> None:
+    """New networks without polygons: ``rows`` of code, name, lead."""
+    if not rows:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO networks (scenario_id, code, name, lead_commissioner_code)
+               SELECT %(s)s, x.code, x.name, x.lead
+                 FROM unnest(%(codes)s::text[], %(names)s::text[], %(leads)s::text[]) x (code, name, lead)""",
+            {
+                "s": scenario_id,
+                "codes": [r["code"] for r in rows],
+                "names": [r["name"] for r in rows],
+                "leads": [r.get("lead") for r in rows],
+            },
+        )
+
+
+def delete_networks(conn, scenario_id: int, codes: list[str]) -> None:
+    if not codes:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            "DELETE FROM networks WHERE scenario_id = %(s)s AND code = ANY (%(c)s)", {"s": scenario_id, "c": codes}
+        )
+
+
+def network_rows(conn, scenario_id: int, codes: list[str]) -> list[dict]:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """SELECT code, name, lead_commissioner_code AS lead FROM networks
+                WHERE scenario_id = %(s)s AND code = ANY (%(c)s) ORDER BY code""",
+            {"s": scenario_id, "c": codes},
+        )
+        return cur.fetchall()
+
+
+def lock_networks(conn, scenario_id: int, codes: list[str], user_id: int | None, reason: str) -> None:
+    if not codes:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE networks SET locked_at = now(), locked_by = %(u)s, lock_reason = %(r)s
+                WHERE scenario_id = %(s)s AND code = ANY (%(c)s)""",
+            {"s": scenario_id, "c": codes, "u": user_id, "r": reason},
+        )
