@@ -132,7 +132,7 @@ def get_job(job_id: int):
 @operation(
     tags=["plans"],
     summary="The scorecard, sentences and notes of a suggested plan",
-    path=sch.SuggestPath,
+    path=sch.SuggestionPath,
     responses={200: common.json_response(sch.StoredSuggestion), **common.problems(404)},
 )
 def get_suggestion(slug: str):

@@ -14,6 +14,11 @@ class SuggestPath(ma.Schema):
     slug = rule_field("slug", description="Scenario or plan to start from.", example="demo-as-registered")
 
 
+class SuggestionPath(ma.Schema):
+    # No example: the demo data holds no suggested plan (the input-validation layer still checks the slug).
+    slug = fields.String(required=True, metadata={"description": "A plan made by a suggestion."})
+
+
 class JobPath(ma.Schema):
     job_id = fields.Integer(required=True, metadata={"description": "Job id (from the 202 answer)."})
 
