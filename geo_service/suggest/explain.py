@@ -65,7 +65,7 @@ def _measures(
         in_band += lo <= pop <= hi
         under += pop < lo
         over += pop > hi
-        if pop and len(ms) > 1 and max(practices[m].weight for m in ms) / pop >= dominance:
+        if pop and max(practices[m].weight for m in ms) / pop >= dominance:  # as the dominance rule counts
             dominated += 1
         areas = {practices[m].area for m in ms}
         crossing += len(areas) > 1
