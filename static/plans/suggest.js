@@ -3,8 +3,9 @@
    Every text from data goes in via textContent. */
 (function () {
   "use strict";
-  var button = document.getElementById("plan-suggest");
+  var button = document.getElementById("plan-suggest") || document.getElementById("plan-suggest-all");
   if (!button) { return; }
+  var everyArea = button.id === "plan-suggest-all";
   var cfg = JSON.parse(document.getElementById("plan-config").textContent);
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var box = document.getElementById("plan-suggestion");
@@ -71,16 +72,52 @@
     box.appendChild(moves);
   }
 
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (resp) {
+      return resp.json().then(function (data) {
+        if (!resp.ok) { throw new Error(data.detail || ("HTTP " + resp.status)); }
+        return data;
+      });
+    });
+  }
+
+  function follow(job) {  // a background job: show its progress until it ends, then the plan's scorecard
+    var progress = el("p", "Queued…");
+    progress.id = "plan-suggest-progress";
+    progress.setAttribute("role", "status");
+    box.textContent = "";
+    box.appendChild(progress);
+    return new Promise(function (resolve, reject) {
+      function poll() {
+        getJson(job.links.job).then(function (state) {
+          if (state.state === "done") {
+            return getJson(state.links.suggestion).then(function (found) {
+              found.plan = { name: "Suggested networks (" + state.plan + ")" };
+              show(found);
+              resolve();
+            });
+          }
+          if (state.state === "failed") { throw new Error(state.error || "The suggestion failed."); }
+          progress.textContent = state.total ? "Areas done: " + state.progress + " of " + state.total +
+            (state.message ? " (" + state.message + ")" : "") : "Queued…";
+          window.setTimeout(poll, 2000);
+        }).catch(reject);
+      }
+      poll();
+    });
+  }
+
   button.addEventListener("click", function () {
     button.disabled = true;
     box.textContent = "Working out a suggestion…";
     fetch(cfg.suggest, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify({ area: cfg.area })
+      body: JSON.stringify(everyArea ? {} : { area: cfg.area })
     }).then(function (resp) {
       return resp.json().then(function (data) {
         if (!resp.ok) { throw new Error(data.detail || ("HTTP " + resp.status)); }
+        if (resp.status === 202) { return follow(data); }
         show(data);
       });
     }).catch(function (e) { box.textContent = e.message; })

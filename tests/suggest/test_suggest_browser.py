@@ -122,3 +122,51 @@ def test_lock_a_network_then_suggest_for_west_kent(suggest_server, browser_page)
     assert watch.page_errors == [] and watch.dialogs == []
     assert csp_violations(page) == []
     assert watch.foreign_requests() == []
+
+
+@pytest.fixture(scope="module")
+def demo_suggest_server(maintenance_url, template_db):
+    from geo_service.demo.load import load_demo
+
+    url = clone_database(maintenance_url, template_db, f"sgdemo{os.getpid()}")
+    db = Database(url, statement_timeout_ms=0)
+    load_demo(db)
+    with db.connection() as conn:
+        access.add_user(conn, "planner2", "Sam Planner", PASSWORD)
+        access.grant(conn, "planner2", "editor")
+    db.close()
+    app = make_app(url, GEO_COOKIE_SECURE=False)
+    from werkzeug.serving import make_server
+
+    with ServerThread(make_server("127.0.0.1", PORT + 1, app, threaded=True)) as live:
+        yield live, url
+    worker = app.extensions.get("geo_suggest_worker")
+    if worker is not None:
+        worker.close()
+    app.extensions["geo_db"].close()
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+def test_suggest_for_every_area_shows_progress_then_the_scorecard(demo_suggest_server, browser_page):  # noqa: F811
+    (live, url), (page, watch) = demo_suggest_server, browser_page
+    page.goto(f"{live.url}/sign-in?next=/plans")
+    page.fill("#username", "planner2")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-button")
+    page.wait_for_url(re.compile(r".*/plans$"))
+    page.fill("#plan-name", "Whole demo")
+    page.select_option("#plan-copy", "demo-as-registered")
+    page.click("#plan-create")
+    page.wait_for_url(re.compile(r".*/plans/[a-z0-9-]+/edit$"))
+    page.wait_for_function("() => /^Ready/.test(document.getElementById('plan-status').textContent)")
+    page.click("#plan-suggest-all")
+    page.wait_for_selector("#plan-suggest-progress")
+    page.wait_for_selector("#plan-scorecard", timeout=120_000)
+    in_band = page.locator("#plan-scorecard tr", has_text="Networks in band").inner_text()
+    (_, _), (after_in, after_all) = re.findall(r"(\d+) of (\d+)", in_band)
+    assert after_in == after_all
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT state, progress, total FROM suggest_jobs ORDER BY id DESC LIMIT 1")
+        assert cur.fetchone() == ("done", 4, 4)
+    assert watch.page_errors == [] and watch.dialogs == []
+    assert csp_violations(page) == []
