@@ -17,7 +17,7 @@ from geo_service.errors import GeoServiceError
 
 log = logging.getLogger(__name__)
 
-STALE_SECONDS = 60  # a running job with no heartbeat for this long is taken up again
+STALE_SECONDS = 300  # a running job with no heartbeat for this long is taken up again (writing England: ~40 s)
 IDLE_SECONDS = 2.0
 
 
