@@ -220,10 +220,16 @@ def compute(conn, req: Request, optimise: bool = True, progress: Progress | None
     for p in sorted(practices.values(), key=lambda x: x.code):
         if p.area is None and (asked is None):
             notes.append(Note("—", "unplaced", f"{p.code} is in no area of {scope.boundary_set['name']}.", False))
+    no_list_size = {r["code"] for r in rows if r["list_size"] is None}
     for i, code in enumerate(targets):
         if progress:
             progress(i, len(targets), code)
         members = sorted(by_area[code], key=lambda x: x.code)
+        unknown = [p.code for p in members if p.code in no_list_size]
+        if unknown:
+            more = " …" if len(unknown) > 5 else ""
+            message = f"{len(unknown)} practice(s) without a list size, counted as 0: {', '.join(unknown[:5])}{more}."
+            notes.append(Note(code, "data_gaps", message, False))
         located = {p.code: p.xy for p in members if p.xy is not None}
         units: list[Unit] = []
         extra: list[tuple[str, str]] = []
