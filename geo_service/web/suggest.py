@@ -65,7 +65,7 @@ def _links(plan_slug: str, source: str, area: str | None) -> dict[str, str]:
     responses={
         201: common.json_response(sch.Suggestion),
         202: common.json_response(sch.Job),
-        **common.problems(400, 401, 403, 404),
+        **common.problems(400, 401, 403, 404, 409),
     },
     security=[{"apiToken": []}],
 )
