@@ -14,6 +14,7 @@ from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
 from geo_service.suggest import service
+from tests.browser.accessibility import blocking, run_axe, summary
 from tests.browser.conftest import browser_page, chromium, csp_violations  # noqa: F401 (fixtures)
 from tests.conftest import ServerThread, clone_database, make_app
 
@@ -102,6 +103,8 @@ def test_lock_a_network_then_suggest_for_west_kent(suggest_server, browser_page)
     sentences = page.locator("#plan-suggestion-moves li").all_inner_texts()
     assert sentences and all(" moves from " in s and "km from its new neighbours" in s for s in sentences)
     assert not any(locked in s for s in sentences)
+    bad = blocking(run_axe(page))  # WCAG 2.2 AA with the proposal on screen (axe-core from npm)
+    assert not bad, f"editor with a suggestion:\n{summary(bad)}"
 
     # The new draft plan: the locked network has exactly its members, and is still locked.
     href = page.locator("#plan-suggestion-plan a").first.get_attribute("href")
