@@ -9,7 +9,7 @@ from geo_service.cli.context import database
 
 
 @click.command()
-@click.option("--scenario", required=True, help="Scenario or plan slug to start from.")
+@click.option("--scenario", default=None, help="Scenario or plan slug to start from.")
 @click.option("--area", default=None, help="One commissioner area: ODS code (99J) or GSS code.")
 @click.option("--boundary-set", default=None, help="Boundary set slug [the scenario's own]; without --area: all areas.")
 @click.option("--min", "min_", type=int, default=None, help="Smallest network population [30000].")
@@ -21,8 +21,9 @@ from geo_service.cli.context import database
 @click.option("--name", default=None, help="Name of the new plan [Suggested networks: <area>, from <scenario>].")
 @click.option("--dry-run", is_flag=True, help="Print the scorecard and sentences; write nothing.")
 @click.option("--quiet", is_flag=True, help="Print only the new plan's slug.")
+@click.option("--worker", is_flag=True, help="Run the background suggestion jobs (web requests) until stopped.")
 def suggest(
-    scenario: str,
+    scenario: str | None,
     area: str | None,
     boundary_set: str | None,
     min_: int | None,
@@ -34,11 +35,17 @@ def suggest(
     name: str | None,
     dry_run: bool,
     quiet: bool,
+    worker: bool,
 ) -> None:
     """Suggest networks for an area (or every area of a boundary set): a new draft plan."""
     from geo_service.errors import InvalidParameter, NotFound
     from geo_service.suggest import service
 
+    if worker:
+        _work()
+        return
+    if not scenario:
+        raise click.UsageError("Give --scenario SLUG (or --worker).")
     if not area and not boundary_set:
         raise click.UsageError("Give --area CODE or --boundary-set SLUG.")
     pairs = []
@@ -78,6 +85,23 @@ def suggest(
                 click.echo(out["plan"]["slug"])
     except InvalidParameter:
         raise
+    finally:
+        db.close()
+
+
+def _work() -> None:
+    """Take suggestion jobs from the database until Ctrl+C (several workers share them: SKIP LOCKED)."""
+    import threading
+
+    from geo_service.suggest import jobs
+
+    db = database()
+    stop = threading.Event()
+    click.echo("suggest worker: waiting for jobs (Ctrl+C stops)", err=True)
+    try:
+        jobs.work(db, stop)
+    except KeyboardInterrupt:
+        stop.set()
     finally:
         db.close()
 
