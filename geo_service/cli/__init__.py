@@ -42,6 +42,7 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["scenario"]).scenario)
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
     main.add_command(__import__("geo_service.cli.users_commands", fromlist=["users"]).users)  # issue 12
+    main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["suggest"]).suggest)  # issue 22
 
 
 _register()

@@ -23,6 +23,9 @@ def register_web(app: Flask) -> None:
     from geo_service.web import visibility_guard
 
     visibility_guard.register(app)  # issue 12: the one read check (paths, queries, OGC ids, oEmbed URLs)
+    from geo_service.web import suggest as suggest_web
+
+    suggest_web.register(app)  # issue 22: suggested networks (draft plans) and their background jobs
     from geo_service.web import plan_sharing
 
     plan_sharing.register(app)  # issue 12: share / unshare a plan (API + the form of plans/_sharing.html)
