@@ -103,7 +103,7 @@ def suggest(slug: str):
     return _reply(out, 201, location=out["links"]["plan"])
 
 
-@bp.get("/api/v1/suggest-jobs/<int:job_id>")
+@bp.get("/api/v1/suggest-jobs/<job_id>")
 @operation(
     tags=["plans"],
     summary="A background suggestion: state, progress (areas done of all), the plan it made",
@@ -111,12 +111,12 @@ def suggest(slug: str):
     responses={200: common.json_response(sch.Job), **common.problems(401, 404)},
     security=[{"apiToken": []}],
 )
-def get_job(job_id: int):
+def get_job(job_id: str):
     actor = current_actor()
     if actor is None:
         raise Unauthorized("Sign in (or send 'Authorization: Bearer <token>') to follow a suggestion job.")
     conn = get_conn()
-    row = repo.job(conn, job_id)
+    row = repo.job(conn, int(job_id))
     if row is None or (not actor.is_admin and row["owner_id"] != actor.id):
         raise NotFound(f"No suggestion job {job_id}.", parameter="job_id")
     _worker().ensure_started()  # a restarted process takes up waiting jobs

@@ -29,6 +29,7 @@ VALID = {
     "z": "6",
     "x": "31",
     "y": "21",
+    "job_id": "1",
 }
 QUERY_NAMES = ["boundary_set", "area", "a", "b", "q", "as_of", "dpi", "version", "height", "layers", "url", "min"]
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
