@@ -66,7 +66,8 @@ def _database(args) -> tuple[str, str, str]:
     if args.database_url:
         url = args.database_url
     else:
-        maintenance = with_database(LocalCluster(PROJECT_ROOT).database_url(), "postgres")
+        port = int(os.environ.get("GEO_DB_PORT", "5544"))
+        maintenance = with_database(LocalCluster(PROJECT_ROOT, port=port).database_url(), "postgres")
         name = DEMO_DB if args.demo else ONLY_2019_DB if args.only_2019 else BENCH_DB
         create_database_if_missing(maintenance, name)
         url = with_database(maintenance, name)

@@ -7,7 +7,7 @@ scope), so a map never waits for the engine twice for one view.
 
 from __future__ import annotations
 
-from geo_service.analysis import service
+from geo_service.analysis import rules, service
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, FINDING_LABELS
 from geo_service.caching import LRUCache, data_state
 from geo_service.scope import Scope
@@ -22,6 +22,19 @@ def labels() -> dict[str, str]:
 def findings_for(conn, scope: Scope) -> tuple[dict, dict]:
     """(network code → finding keys, practice ODS code → finding keys) in the scope."""
     return service.findings_in(conn, scope)
+
+
+def headline_findings_for(conn, scope: Scope) -> tuple[dict, dict]:
+    """The headline tier of :func:`findings_for` (what overview colours, outlines and counts show; geometry and
+    data gaps are detail, one click away): codes with no headline finding are left out."""
+    keys = rules.finding_keys(rules.HEADLINE)
+    nf, pf = findings_for(conn, scope)
+
+    def keep(found: dict) -> dict:
+        out = {code: [k for k in ks if k in keys] for code, ks in found.items()}
+        return {code: ks for code, ks in out.items() if ks}
+
+    return keep(nf), keep(pf)
 
 
 def network_detail(conn, scope: Scope, code: str) -> dict:
