@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.findings import FINDING_LABELS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.scope import Scope
 
 # Flags a network row of the panel and print carries (the headline rules' ``Rule.flags``), with the symbol
@@ -135,7 +135,7 @@ _SUMMARIES: LRUCache[AreaSummary] = LRUCache(32)
 
 def area_summary(conn, scope: Scope) -> AreaSummary:
     """The engine's view of the scope (an area, or the whole boundary set): counts, findings, every network."""
-    key = (*data_state(conn), scope.key())
+    key = (*scope_state(conn, scope), scope.key())
 
     def build() -> AreaSummary:
         result = service.run_checks_in(conn, scope)

@@ -16,7 +16,7 @@ from typing import Any
 from geo_service.analysis import compare, parameters, rules
 from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.db.repositories import analysis_checks, analysis_compare, meta
 from geo_service.errors import InvalidParameter
 from geo_service.scope import Scope, resolve_scope
@@ -121,21 +121,62 @@ def run_checks(
     detail: str = "full",
     as_of: Any = None,
     rule_keys: Iterable[str] | None = None,
+    page: int | None = None,
+    per_page: int = 500,
 ) -> dict[str, Any]:
     """Run every check (or the rules named in ``rule_keys``) in the scope of (scenario, boundary set, area).
-    ``detail='summary'`` leaves out ``items`` (counts only)."""
+    ``detail='summary'`` leaves out ``items`` (counts only); ``page`` gives one page of the findings."""
     detail = parameters.check_detail(detail)
     scope = resolve_scope(conn, scenario, boundary_set, area, as_of=as_of)
-    return run_checks_in(conn, scope, params, detail, rule_keys)
+    return run_checks_in(conn, scope, params, detail, rule_keys, page=page, per_page=per_page)
+
+
+def _paged_items(
+    conn, values: dict, chosen: tuple[rules.Rule, ...], not_judged: Mapping[str, str], page: int, per_page: int
+) -> tuple[dict[str, list[dict]], dict, dict[str, Any]]:
+    """One page of findings across the chosen rules (registry order, each rule's own order): only the rows up to
+    the page end are built (the rest counted), so a page of England costs what its rows cost."""
+    run = tuple(r for r in chosen if r.key not in not_judged)
+    end = page * per_page
+    raw = analysis_checks.items(conn, values, rules.all_queries(run), limit=end)
+    totals = {r.key: sum(raw["_totals"][name] for name in r.queries) if r in run else 0 for r in chosen}
+    items: dict[str, list[dict]] = {}
+    start, seen = end - per_page, 0
+    for r in chosen:
+        rows = r.items(raw)[:end] if r in run else []
+        lo, hi = max(start - seen, 0), max(min(end - seen, totals[r.key]), 0)
+        items[r.key] = rows[lo:hi]
+        seen += totals[r.key]
+    total = sum(totals.values())
+    paging = {
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": max(1, -(-total // per_page)),
+        "totals": totals,
+    }
+    return items, raw["_counts"], paging
 
 
 def run_checks_in(
-    conn, scope: Scope, params: dict | None = None, detail: str = "full", rule_keys: Iterable[str] | None = None
+    conn,
+    scope: Scope,
+    params: dict | None = None,
+    detail: str = "full",
+    rule_keys: Iterable[str] | None = None,
+    page: int | None = None,
+    per_page: int = 500,
 ) -> dict[str, Any]:
     """Run the checks in a resolved scope: every rule, or only those named in ``rule_keys`` (e.g.
     ``["orphaned_practices"]`` for a fast page of England's orphans: only their SQL runs). The result has the
-    same shape either way, holding the chosen rules' items, summary entries and explanations."""
+    same shape either way, holding the chosen rules' items, summary entries and explanations.
+
+    ``page`` (from 1) with ``per_page`` gives one page of the findings (``items`` holds that page, across the
+    rules in registry order; ``page`` says where it is and how many there are) and the summary counts computed
+    without building the other rows; without it, every finding."""
     detail = parameters.check_detail(detail)
+    if page is not None and (page < 1 or per_page < 1 or per_page > 10_000):
+        raise InvalidParameter("page", "'page' must be 1 or more and 'per_page' between 1 and 10000.")
     chosen = _chosen(rule_keys)
     not_judged = {k: v for k, v in _not_judged(scope).items() if k in rules.BY_KEY}
     values, checked, origin = check_values(scope, params)
@@ -150,12 +191,16 @@ def run_checks_in(
             "as_of": scope.as_of.isoformat(),
             "stale_before": values["stale_before"].isoformat(),
         },
-        "data_version": meta.current_version(conn),
+        # The scenario's own data version (migration 0055): what this result reflects; edits of other
+        # scenarios leave it.
+        "data_version": meta.scenario_version(conn, int(scope.scenario["id"])),
     }
-    if detail == "summary":
+    if detail == "summary" or page is not None:
         run = tuple(r for r in chosen if r.key not in not_judged)
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
+        if page is not None and detail != "summary":
+            result["items"], _counts, result["page"] = _paged_items(conn, values, chosen, not_judged, page, per_page)
     else:
         items, scope_counts = _items(conn, values, chosen, not_judged)
         result["summary"] = _summary(_counts_from_items(items, scope_counts), chosen, not_judged)
@@ -195,8 +240,9 @@ def findings(
 
 def findings_in(conn, scope: Scope, params: dict | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Findings in a resolved scope. Maps, exports and prints ask for both for the same view, often again:
-    kept per process under the data state and the scope, so a kept answer is never stale."""
-    key = (*data_state(conn), scope.key(), tuple(sorted((params or {}).items())))
+    kept per process under the scenario's own version and the scope, so a kept answer is never stale (and an edit
+    of another scenario keeps it)."""
+    key = (*scope_state(conn, scope), scope.key(), tuple(sorted((params or {}).items())))
 
     def build():
         result = run_checks_in(conn, scope, params)

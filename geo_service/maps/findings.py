@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, FINDING_LABELS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.scope import Scope
 
 _DETAILS: LRUCache[dict] = LRUCache(64)
@@ -39,7 +39,7 @@ def headline_findings_for(conn, scope: Scope) -> tuple[dict, dict]:
 
 def network_detail(conn, scope: Scope, code: str) -> dict:
     """One network's detail (members, findings, evidence) in the scope's scenario and boundary set."""
-    key = (*data_state(conn), scope.key(), code)
+    key = (*scope_state(conn, scope), scope.key(), code)
     return _DETAILS.get_or_build(
         key, lambda: service.network_detail(conn, scope.scenario["slug"], code, scope.boundary_set["slug"])
     )

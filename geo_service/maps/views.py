@@ -85,7 +85,7 @@ def _view(scope: Scope, conn, **kwargs) -> MapView:
     return MapView(
         scenario=scope.scenario,
         boundary_set=scope.boundary_set,
-        data_version=meta.current_version(conn),
+        data_version=meta.scenario_version(conn, int(scope.scenario["id"])),  # its own (issue 19)
         data_line=scope.data_line(),
         scope=scope,
         **kwargs,
