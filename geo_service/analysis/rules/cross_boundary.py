@@ -61,6 +61,11 @@ SELECT n.code, n.name, n.lead_commissioner_code, count(*)::int AS member_area_co
 """
 )
 
+_ADMINISTRATIVE_COUNT = """
+SELECT network_id FROM members GROUP BY network_id
+HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
+"""
+
 _MEMBER_LOCATION_COUNT = """
 SELECT mb.network_id FROM members mb
   JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
@@ -153,9 +158,12 @@ RULE = Rule(
     "each other or from the network's lead commissioner) or by member location (current members are located in "
     "more than one area). A network polygon reaching into other areas is catchment spill (see geometry).",
     queries={"cross_boundary_administrative": _ADMINISTRATIVE, "cross_boundary_member_location": _MEMBER_LOCATION},
-    count_queries={"cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT},
+    count_queries={
+        "cross_boundary_administrative_count": _ADMINISTRATIVE_COUNT,
+        "cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT,
+    },
     summary={
-        "cross_boundary_administrative": "'cross_boundary_administrative', count(*)",
+        "cross_boundary_administrative_count": "'cross_boundary_administrative', count(*)",
         "cross_boundary_member_location_count": "'cross_boundary_member_location', count(*)",
     },
     summary_labels={

@@ -47,7 +47,15 @@ RULE = Rule(
          ORDER BY ps.ods_code COLLATE "C"
         """
     },
-    summary={"orphaned_practices": "'orphaned_practices', count(*)"},
+    # The count needs no area join and no order.
+    count_queries={
+        "orphaned_count": """
+        SELECT 1 FROM ps
+         WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM members mb WHERE mb.practice_id = ps.practice_id)
+           AND {in_area}
+        """
+    },
+    summary={"orphaned_count": "'orphaned_practices', count(*)"},
     summary_labels={"orphaned_practices": "Orphaned practices"},
     labels={"orphaned": "Not in any network"},
     counted_as={"orphaned": "orphaned_practices"},
