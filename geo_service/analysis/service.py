@@ -131,31 +131,22 @@ def run_checks(
     return run_checks_in(conn, scope, params, detail, rule_keys, page=page, per_page=per_page)
 
 
-def _paged_items(
-    conn, values: dict, chosen: tuple[rules.Rule, ...], not_judged: Mapping[str, str], page: int, per_page: int
-) -> tuple[dict[str, list[dict]], dict, dict[str, Any]]:
-    """One page of findings across the chosen rules (registry order, each rule's own order): only the rows up to
-    the page end are built (the rest counted), so a page of England costs what its rows cost."""
-    run = tuple(r for r in chosen if r.key not in not_judged)
-    end = page * per_page
-    raw = analysis_checks.items(conn, values, rules.all_queries(run), limit=end)
-    totals = {r.key: sum(raw["_totals"][name] for name in r.queries) if r in run else 0 for r in chosen}
-    items: dict[str, list[dict]] = {}
-    start, seen = end - per_page, 0
-    for r in chosen:
-        rows = r.items(raw)[:end] if r in run else []
-        lo, hi = max(start - seen, 0), max(min(end - seen, totals[r.key]), 0)
-        items[r.key] = rows[lo:hi]
-        seen += totals[r.key]
+def _page_of(items: dict[str, list[dict]], page: int, per_page: int) -> tuple[dict[str, list[dict]], dict[str, Any]]:
+    """One page of findings across the rules (registry order, each rule's own order) and where it is."""
+    totals = {key: len(rows) for key, rows in items.items()}
+    start, end, seen = (page - 1) * per_page, page * per_page, 0
+    out: dict[str, list[dict]] = {}
+    for key, rows in items.items():
+        out[key] = rows[max(start - seen, 0) : max(end - seen, 0)]
+        seen += len(rows)
     total = sum(totals.values())
-    paging = {
+    return out, {
         "page": page,
         "per_page": per_page,
         "total": total,
         "pages": max(1, -(-total // per_page)),
         "totals": totals,
     }
-    return items, raw["_counts"], paging
 
 
 def run_checks_in(
@@ -172,8 +163,8 @@ def run_checks_in(
     same shape either way, holding the chosen rules' items, summary entries and explanations.
 
     ``page`` (from 1) with ``per_page`` gives one page of the findings (``items`` holds that page, across the
-    rules in registry order; ``page`` says where it is and how many there are) and the summary counts computed
-    without building the other rows; without it, every finding."""
+    rules in registry order; ``page`` says where it is and how many there are): the rest are counted in the
+    summary but neither described nor sent; without it, every finding."""
     detail = parameters.check_detail(detail)
     if page is not None and (page < 1 or per_page < 1 or per_page > 10_000):
         raise InvalidParameter("page", "'page' must be 1 or more and 'per_page' between 1 and 10000.")
@@ -195,16 +186,17 @@ def run_checks_in(
         # scenarios leave it.
         "data_version": meta.scenario_version(conn, int(scope.scenario["id"])),
     }
-    if detail == "summary" or page is not None:
+    if detail == "summary":
         run = tuple(r for r in chosen if r.key not in not_judged)
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
-        if page is not None and detail != "summary":
-            result["items"], _counts, result["page"] = _paged_items(conn, values, chosen, not_judged, page, per_page)
     else:
         items, scope_counts = _items(conn, values, chosen, not_judged)
         result["summary"] = _summary(_counts_from_items(items, scope_counts), chosen, not_judged)
-        result["items"] = items
+        # A page: every finding is judged (one statement), only the page's are described and sent.
+        result["items"], paging = _page_of(items, page, per_page) if page is not None else (items, None)
+        if paging is not None:
+            result["page"] = paging
     if not_judged:
         result["not_judged"] = {k: v for k, v in not_judged.items() if k in {r.key for r in chosen}}
     result["explanations"] = {r.key: CHECK_EXPLANATIONS[r.key] for r in chosen}

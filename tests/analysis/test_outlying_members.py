@@ -2,7 +2,7 @@
 ``outlier_km`` from the nearest other current member of its network is a finding on the practice and the network.
 
 The oracle is independent of the engine: the demo generator's own practices and networks (not the database),
-distances computed here with pyproj and shapely in British National Grid.
+distances computed here with pyproj and shapely in British National Grid (the engine measures on the ellipsoid).
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def test_findings_equal_an_independent_calculation(conn, slug, km):
     for net, practices in expected.items():
         assert set(found[net]) == set(practices), net
         for code, metres in practices.items():
-            assert found[net][code] == pytest.approx(metres, abs=2), (net, code)
+            # The engine measures on the ellipsoid, the oracle on the grid: they agree within the grid's scale.
+            assert found[net][code] == pytest.approx(metres, rel=0.002), (net, code)
     sets = service.finding_sets(result)
     assert sets["outlying_members"] == {c for p in expected.values() for c in p}
     assert sets["networks_with_outlying_members"] == set(expected)

@@ -1,8 +1,8 @@
 """Outlying members: a current member located more than ``outlier_km`` from the nearest other current member
-of its network (distances in EPSG:27700, British National Grid). A network's practices work together; one far
-from all the others is worth a second look (a wrong postcode, or a practice better placed in a nearer network).
-A finding on the practice and on its network. Members without a location, and networks with one located
-member, are never outlying.
+of its network (distances on the ellipsoid, ``geography``: no reprojection of every point). A network's practices
+work together; one far from all the others is worth a second look (a wrong postcode, or a practice better placed
+in a nearer network). A finding on the practice and on its network. Members without a location, and networks
+with one located member, are never outlying.
 """
 
 from __future__ import annotations
@@ -11,26 +11,36 @@ from geo_service.analysis import wording as w
 from geo_service.analysis.parameters import Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, Rule
 
-_QUERY = """
+_LOCATED = """
 WITH located AS MATERIALIZED (
     SELECT mb.network_id, mb.network_code, mb.network_name, mb.practice_id, mb.ods_code, mb.practice_name,
-           mb.list_size, ST_Transform(pt.geom, 27700) AS g
+           mb.list_size, pt.geom::geography AS g
       FROM members mb JOIN postcode_points pt ON pt.id = mb.point_id
-), nearest AS (
-    -- Each member's nearest other member of the same network (members of one network are few: a hash join
-    -- on the network, then the pairs of each).
-    SELECT DISTINCT ON (a.network_id, a.practice_id)
-           a.network_id, a.practice_id, b.ods_code AS nearest_code, b.practice_name AS nearest_name,
-           ST_Distance(a.g, b.g) AS distance_m
-      FROM located a JOIN located b ON b.network_id = a.network_id AND b.practice_id <> a.practice_id
-     ORDER BY a.network_id, a.practice_id, ST_Distance(a.g, b.g), b.ods_code COLLATE "C"
+), outlying AS (
+    -- Members with another located member in their network and none within outlier_km of them: hash joins on
+    -- the network (members of one network are few), so no pair is sorted.
+    SELECT a.* FROM located a
+     WHERE EXISTS (SELECT 1 FROM located b WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id)
+       AND NOT EXISTS (SELECT 1 FROM located b
+                        WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id
+                          AND ST_DWithin(a.g, b.g, %(outlier_km)s * 1000))
 )
-SELECT l.ods_code AS code, l.practice_name AS name, l.network_code, l.network_name, l.list_size,
-       n.nearest_code, n.nearest_name, round(n.distance_m::numeric) AS distance_m
-  FROM nearest n JOIN located l ON l.network_id = n.network_id AND l.practice_id = n.practice_id
- WHERE n.distance_m > %(outlier_km)s * 1000
- ORDER BY l.ods_code COLLATE "C", l.network_code COLLATE "C"
 """
+
+_QUERY = (
+    _LOCATED
+    + """
+SELECT DISTINCT ON (o.ods_code COLLATE "C", o.network_code COLLATE "C")
+       o.ods_code AS code, o.practice_name AS name, o.network_code, o.network_name, o.list_size,
+       b.ods_code AS nearest_code, b.practice_name AS nearest_name, round(ST_Distance(o.g, b.g)::numeric) AS distance_m
+  FROM outlying o
+  -- The nearest other member, for the evidence (outlying members only).
+  JOIN located b ON b.network_id = o.network_id AND b.practice_id <> o.practice_id
+ ORDER BY o.ods_code COLLATE "C", o.network_code COLLATE "C", ST_Distance(o.g, b.g), b.ods_code COLLATE "C"
+"""
+)
+
+_COUNT = _LOCATED + "SELECT ods_code AS code, network_code FROM outlying"
 
 
 def _findings(items: list[dict]):
@@ -66,8 +76,9 @@ RULE = Rule(
     explanation="Practices located more than the allowed distance from the nearest other current member of "
     "their network.",
     queries={"outlying_members": _QUERY},
+    count_queries={"outlying_count": _COUNT},
     summary={
-        "outlying_members": "'outlying_members', count(DISTINCT x.code),"
+        "outlying_count": "'outlying_members', count(DISTINCT x.code),"
         " 'networks_with_outlying_members', count(DISTINCT x.network_code)"
     },
     summary_labels={

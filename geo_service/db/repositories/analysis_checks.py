@@ -125,39 +125,21 @@ _SCOPE_COUNTS = sql.SQL(
 _NO_JIT = sql.SQL("SET LOCAL jit = off; ")
 
 
-def items(conn, values: dict, queries: Mapping[str, str], limit: int | None = None) -> dict:
+def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
     """Rows of the given rule queries (name -> SELECT over the shared CTEs, the rules' SQL) as
     ``{query: [row, ...]}``, plus ``_counts`` (networks and practices in scope), in one statement: one output
-    row per query, its rows aggregated to JSON.
-
-    With ``limit`` (a page of findings), each query gives its first ``limit`` rows (in its own order) and
-    ``_totals`` holds every query's row count: the rows past the page are counted, never built into JSON."""
-    if limit is None:
-        parts = [
-            sql.SQL("SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text").format(
-                name=sql.Literal(name), query=_compose(text)
-            )
-            for name, text in queries.items()
-        ]
-    else:
-        parts = [
-            sql.SQL(
-                "SELECT {name}, json_build_object('rows', (SELECT coalesce(json_agg(x), '[]'::json) FROM "
-                "(SELECT * FROM ({query}) q LIMIT %(page_limit)s) x), 'total', (SELECT count(*) FROM ({query}) c))"
-                "::text"
-            ).format(name=sql.Literal(name), query=_compose(text))
-            for name, text in queries.items()
-        ]
-        values = {**values, "page_limit": limit}
+    row per query, its rows aggregated to JSON."""
+    parts = [
+        sql.SQL("SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text").format(
+            name=sql.Literal(name), query=_compose(text)
+        )
+        for name, text in queries.items()
+    ]
     parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
-        out = {name: json.loads(text) for name, text in cur.fetchall()}
-    if limit is None:
-        return out
-    totals = {name: out[name]["total"] for name in queries}
-    return {**{name: out[name]["rows"] for name in queries}, "_counts": out["_counts"], "_totals": totals}
+        return {name: json.loads(text) for name, text in cur.fetchall()}
 
 
 def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
