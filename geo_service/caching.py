@@ -4,6 +4,11 @@ Data only changes through writes that bump the data version (see migration 0001)
 computed from it can be kept under a key that holds the database and the data version (and the scope: each
 result is judged as of its scenario's date, so the wall clock plays no part): such an entry is never stale,
 only evicted.
+
+Results of one scenario are keyed on that scenario's own version (:func:`scenario_state`, migration 0055): an
+edit of a private plan moves the plan's version only, so the public scenarios' caches and ETags stay; an
+import (data every scenario reads) moves them all. :func:`data_state` (the whole database) is for results that
+read several scenarios (home, catalogues, search).
 """
 
 from __future__ import annotations
@@ -48,6 +53,24 @@ class LRUCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def scenario_state(conn, scenario: int | str) -> tuple[str, str, str, int]:
+    """(database, "scenario", scenario, its own version): the cache-key part of a result of one scenario (its id
+    or slug), unchanged by edits of any other scenario."""
+    key = str(scenario).lower()
+    return conn.dsn, "scenario", key, meta.scenario_version(conn, scenario)
+
+
+def scope_state(conn, scope) -> tuple[str, str, str, int]:
+    """:func:`scenario_state` of a resolved scope's scenario."""
+    return scenario_state(conn, int(scope.scenario["id"]))
+
+
+def listing_state(conn) -> str:
+    """A digest of the scenarios' listing (names, slugs, dates, visibility; not their edits): for pages that list
+    other scenarios (switchers) beside one scenario's content."""
+    return meta.scenarios_digest(conn)
 
 
 def data_state(conn) -> tuple[str, int]:

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.findings import FINDING_LABELS
-from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.scope import Scope
 
-# Findings a network row of the panel flags, with the symbol shown beside the text (never colour alone).
-FLAG_SYMBOLS = {
-    "undersized": "▼",
-    "oversized": "▲",
-    "dominated": "◆",
-    "empty": "○",
-    "cross_boundary": "✕",
-}
+# Flags a network row of the panel and print carries (the headline rules' ``Rule.flags``), with the symbol
+# shown beside the text (never colour alone).
+FLAGS: dict[str, rules.Flag] = {f.key: f for f in rules.flags()}
+FLAG_SYMBOLS = {key: f.symbol for key, f in FLAGS.items()}
+
+
+def flag_count_key(flag: rules.Flag) -> str:
+    """The counts key of a flag: the summary key it counts, else ``<flag>_networks`` (rows flagged)."""
+    return flag.counted_as or f"{flag.key}_networks"
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,10 @@ class NetworkRow:
 
     @property
     def flags(self) -> list[str]:
-        """Finding keys the panel and print mark (cross-boundary as one flag for its headline findings)."""
-        out = [k for k in ("undersized", "oversized", "dominated", "empty") if k in self.findings]
-        if any(k in HEADLINE_FINDINGS for k in self.findings):
-            out.append("cross_boundary")
-        return out
+        """Flag keys the panel and print mark (the headline rules' flags; cross-boundary as one flag for both
+        of its kinds)."""
+        found = set(self.findings)
+        return [key for key, f in FLAGS.items() if f.findings & found]
 
 
 @dataclass
@@ -83,18 +82,18 @@ class AreaSummary:
     result: dict | None = None  # the engine run itself: its items feed the written findings (analysis.wording)
 
     def counts(self) -> dict[str, int]:
-        """The counts every view of the area shows (names as in the checks API summary)."""
+        """The headline counts every view of the area shows (names as in the checks API summary): each headline
+        rule's top-level counts, and each flag's networks; detail (geometry, data gaps) is one click away."""
         s = self.summary
-        return {
-            "networks": s["networks"],
-            "practices": s["practices"],
-            "undersized_networks": s["undersized_networks"],
-            "oversized_networks": s["oversized_networks"],
-            "dominated_networks": s["dominated_networks"],
-            "empty_networks": s["empty_networks"],
-            "orphaned_practices": s["orphaned_practices"],
-            "cross_boundary_networks": len({r.code for r in self.networks if "cross_boundary" in r.flags}),
-        }
+        out: dict[str, int] = {"networks": s["networks"], "practices": s["practices"]}
+        for _rule, headline in rules.headlines():
+            if len(headline.path) == 1 and isinstance(s.get(headline.path[0]), int):
+                out[headline.path[0]] = s[headline.path[0]]
+        for f in FLAGS.values():
+            key = flag_count_key(f)
+            if key not in out:
+                out[key] = sum(1 for r in self.networks if f.key in r.flags)
+        return out
 
     def population(self) -> int:
         return sum(r.population for r in self.networks)
@@ -109,17 +108,11 @@ def percent(share: float | None) -> str:
 
 
 def flag_label(flag: str, row: NetworkRow, thresholds: Thresholds) -> str:
-    """A flag as short plain text with its threshold: 'Below 30,000', 'Largest member 55.7 %'."""
-    if flag == "undersized":
-        return f"Below {thresholds.min:,}"
-    if flag == "oversized":
-        return f"Above {thresholds.max:,}"
-    if flag == "dominated":
-        return f"Largest member {percent(row.largest_share)}"
-    if flag == "empty":
-        return "No current members"
-    if flag == "cross_boundary":
-        return "Crosses a boundary"
+    """A flag as short plain text with its threshold: 'Below 30,000', 'Largest member 55.7 %' (the rule's
+    ``Flag.text``)."""
+    f = FLAGS.get(flag)
+    if f is not None:
+        return f.text(row, thresholds)
     return FINDING_LABELS.get(flag, flag.replace("_", " "))
 
 
@@ -142,7 +135,7 @@ _SUMMARIES: LRUCache[AreaSummary] = LRUCache(32)
 
 def area_summary(conn, scope: Scope) -> AreaSummary:
     """The engine's view of the scope (an area, or the whole boundary set): counts, findings, every network."""
-    key = (*data_state(conn), scope.key())
+    key = (*scope_state(conn, scope), scope.key())
 
     def build() -> AreaSummary:
         result = service.run_checks_in(conn, scope)

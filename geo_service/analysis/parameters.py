@@ -7,7 +7,7 @@ raises :class:`InvalidParameter` naming the parameter, so the API answers 400 pr
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from geo_service.errors import InvalidParameter
@@ -24,39 +24,75 @@ class Spec:
     meaning: str
 
 
-SPECS: dict[str, Spec] = {
-    "min": Spec(int, 30_000, 0, None, "smallest acceptable network population"),
-    "max": Spec(int, 50_000, 0, None, "largest acceptable network population"),
-    "dominance": Spec(float, 0.5, 0.0, 1.0, "largest member's share of the population that counts as dominant"),
-    "extended_hours": Spec(float, 1.0, 0.0, 1.0, "share of patients that must be at practices offering extended hours"),
-    "cross_boundary_tolerance": Spec(float, 0.05, 0.0, 1.0, "share of a network polygon allowed outside its main area"),
-    "stale_days": Spec(int, 548, 0, 36_500, "age in days (before the scenario's date) at which a list size is stale"),
-    "overlap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest overlap between network polygons reported (m²)"),
-    "gap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest uncovered part of an area reported (m²)"),
-    "outside_tolerance_m": Spec(
-        float, 10.0, 0.0, 10_000.0, "distance outside its network polygon a member may sit (m)"
-    ),
-}
+def specs() -> dict[str, Spec]:
+    """Every check parameter, gathered from the rules that read them (``Rule.parameters``), in report order.
+
+    Gathered on first use rather than at import: rule modules import this module (for :class:`Spec`)."""
+    global _SPECS
+    if _SPECS is None:
+        from geo_service.analysis import rules
+
+        gathered: dict[str, Spec] = {}
+        for rule in rules.RULES:
+            for name, spec in rule.parameters.items():
+                if name in gathered and gathered[name] != spec:
+                    raise RuntimeError(f"parameter {name!r} is declared twice, differently")
+                gathered[name] = spec
+        _SPECS = gathered
+    return _SPECS
 
 
-@dataclass(frozen=True)
+_SPECS: dict[str, Spec] | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # ``from geo_service.analysis.parameters import SPECS`` keeps working: the registry's parameters.
+    if name == "SPECS":
+        return specs()
+    raise AttributeError(name)
+
+
+def default(name: str) -> int | float:
+    """A parameter's default value, typed."""
+    spec = specs()[name]
+    return spec.kind(spec.default)
+
+
 class CheckParameters:
-    min: int
-    max: int
-    dominance: float
-    extended_hours: float
-    cross_boundary_tolerance: float
-    stale_days: int
-    overlap_min_m2: float
-    gap_min_m2: float
-    outside_tolerance_m: float
+    """The validated parameters of one run, by name (``params.min``; ``as_dict()`` for JSON)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: Any) -> None:
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("CheckParameters are read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CheckParameters) and other._values == self._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items())))
+
+    def __repr__(self) -> str:
+        return f"CheckParameters({self._values!r})"
+
+    def get(self, name: str, fallback: Any = None) -> Any:
+        return self._values.get(name, fallback)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self._values)
 
 
 def _parse(name: str, raw: Any) -> int | float:
-    spec = SPECS[name]
+    spec = specs()[name]
     if isinstance(raw, bool):
         raise InvalidParameter(name, f"'{name}' must be a number, got a true/false value.")
     if isinstance(raw, str):
@@ -88,12 +124,13 @@ def resolve(params: dict[str, Any] | None, scenario: dict | None = None) -> tupl
     Returns the parameters and, per parameter, where its value came from
     (``default``, ``scenario`` or ``request``). Unknown parameter names are refused."""
     params = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
-    unknown = sorted(set(params) - set(SPECS))
+    known = specs()
+    unknown = sorted(set(params) - set(known))
     if unknown:
-        raise InvalidParameter(unknown[0], f"Unknown parameter '{unknown[0]}'.", allowed=sorted(SPECS))
+        raise InvalidParameter(unknown[0], f"Unknown parameter '{unknown[0]}'.", allowed=sorted(known))
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    for name, spec in SPECS.items():
+    for name, spec in known.items():
         values[name] = spec.kind(spec.default)
         origin[name] = "default"
     if scenario:

@@ -21,7 +21,7 @@ def finding_rows(result: dict, names: Mapping[str, str] | None = None) -> list[d
     rows = []
     params = result.get("parameters")
     for rule in rules.RULES:
-        for item in result["items"][rule.key]:
+        for item in result["items"].get(rule.key, []):
             finding, value = rule.headline(item)
             evidence = {k: v for k, v in item.items() if k not in _TEXT_FIELDS}
             text = wording.describe(rule.key, item, params, names)
@@ -43,6 +43,19 @@ def finding_rows(result: dict, names: Mapping[str, str] | None = None) -> list[d
 def to_csv(result: dict, names: Mapping[str, str] | None = None) -> str:
     """checks.csv: one row per finding, written by the service's one CSV writer (formula cells defused)."""
     return csv_text(CSV_COLUMNS, ([row[c] for c in CSV_COLUMNS] for row in finding_rows(result, names)))
+
+
+def _at(summary: dict, path: tuple[str, ...]):
+    value = summary
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _count_text(value) -> str:
+    if isinstance(value, dict) and value.get("judged") is False:
+        return "not judged"
+    return f"{value:,}" if isinstance(value, int) else "—"
 
 
 def to_table(result: dict) -> str:
@@ -68,26 +81,22 @@ def to_table(result: dict) -> str:
         head.append(f"Out of scope (other nations): {others}")
     lines = [*head, "", "Summary"]
     labels = rules.summary_labels()
-    flat = [
-        ("Orphaned practices", s["orphaned_practices"]),
-        ("Practices in more than one network", s["multiply_assigned_practices"]),
-        ("Cross-boundary networks (administrative)", s["cross_boundary_networks"]["administrative"]),
-        ("Cross-boundary networks (member location)", s["cross_boundary_networks"]["member_location"]),
-        ("Networks with no current member", s["empty_networks"]),
-        ("Undersized networks", s["undersized_networks"]),
-        ("Oversized networks", s["oversized_networks"]),
-        ("Dominated networks", s["dominated_networks"]),
-        ("Extended-hours gaps", s["extended_hours_gaps"]),
-        ("Networks with unknown list sizes", s["networks_with_unknown_list_sizes"]),
-        *[(labels.get(k, k.replace("_", " ").capitalize()), v) for k, v in s["geometry"].items()],
-        *[
-            (labels.get(k, k.replace("_", " ").capitalize()), v)
-            for k, v in s["data_gaps"].items()
-            if k != "networks_with_unknown_list_sizes"
-        ],
-    ]
-    width = max(len(label) for label, _ in flat)
-    lines += [f"  {label:<{width}}  {value:>6,}" for label, value in flat]
+    shown: set[str] = set()
+    chosen = [r for r in rules.RULES if r.key in s.get("by_tier", {}).get(r.tier, {})] or list(rules.RULES)
+    groups: list[tuple[str, list[tuple[str, object]]]] = []
+    for tier in rules.TIERS:
+        rows = []
+        for rule in (r for r in chosen if r.tier == tier):
+            for key in rule.flat_keys():
+                if key not in shown:
+                    shown.add(key)
+                    rows.append((labels.get(key, key.replace("_", " ").capitalize()), _at(s, rule.paths_of(key)[0])))
+        if rows:
+            groups.append((tier, rows))
+    width = max(len(label) for _, rows in groups for label, _ in rows)
+    for tier, rows in groups:
+        lines.append(f" {tier.capitalize()}")
+        lines += [f"  {label:<{width}}  {_count_text(value):>6}" for label, value in rows]
     if "items" in result:
         rows = finding_rows(result)
         lines += ["", "Findings"]

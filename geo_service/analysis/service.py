@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from geo_service.analysis import compare, parameters, rules
 from geo_service.analysis.evidence import plain
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, CHECKS, FINDING_LABELS, SUMMARY_KEYS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.db.repositories import analysis_checks, analysis_compare, meta
 from geo_service.errors import InvalidParameter
 from geo_service.scope import Scope, resolve_scope
@@ -48,67 +49,66 @@ def check_values(scope: Scope, params: dict | None = None) -> tuple[dict[str, An
     return {**scope.values(), **checked.as_dict(), "stale_before": stale_before}, checked, origin
 
 
-def _items(conn, values: dict) -> tuple[dict[str, list[dict]], dict]:
-    """Every rule's items (one statement, one round trip) and the counts in scope."""
-    raw = analysis_checks.items(conn, values)
-    return {r.key: r.items(raw) for r in rules.RULES}, raw["_counts"]
+def _chosen(rule_keys: Iterable[str] | None) -> tuple[rules.Rule, ...]:
+    """The rules asked for by key (all when None); an unknown key is a 400 naming it."""
+    try:
+        return rules.select(rule_keys)
+    except KeyError as e:
+        raise InvalidParameter("rules", f"Unknown rule '{e.args[0]}'.", allowed=[r.key for r in rules.RULES]) from None
+
+
+def _not_judged(scope: Scope) -> dict[str, str]:
+    """Rules the scope cannot judge for its date (rule key -> reason), when the scope says so."""
+    return dict(getattr(scope, "not_judged", None) or {})
+
+
+def _items(
+    conn, values: dict, chosen: tuple[rules.Rule, ...] | None = None, not_judged: Mapping[str, str] | None = None
+) -> tuple[dict[str, list[dict]], dict]:
+    """The chosen rules' items (one statement, one round trip; default every rule) and the counts in scope.
+    A rule that cannot be judged has no items (its SQL is not run)."""
+    chosen = rules.RULES if chosen is None else chosen
+    run = tuple(r for r in chosen if r.key not in (not_judged or {}))
+    raw = analysis_checks.items(conn, values, rules.all_queries(run))
+    return {r.key: (r.items(raw) if r in run else []) for r in chosen}, raw["_counts"]
 
 
 def _findings_of(items: dict[str, list[dict]]):
     for r in rules.RULES:
-        yield from r.findings(items[r.key])
+        if r.key in items:
+            yield from r.findings(items[r.key])
 
 
 def finding_sets(result: dict) -> dict[str, set[str]]:
     """The codes found per summary key (network, practice or area codes), from a full result."""
     out: dict[str, set[str]] = {key: set() for key in SUMMARY_KEYS}
     for r in rules.RULES:
-        out.update(r.finding_codes(result["items"][r.key]))
+        if r.key in result["items"]:
+            out.update(r.finding_codes(result["items"][r.key]))
     return out
 
 
-def _summary(n: dict[str, Any]) -> dict[str, Any]:
-    """The nested summary from flat counts (``SUMMARY_KEYS`` plus overlapping_pairs and the scope counts)."""
+def _summary(
+    n: dict[str, Any], chosen: tuple[rules.Rule, ...] | None = None, not_judged: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The nested summary from flat counts: each rule's counts where the rule places them (the registry), then
+    the scope counts, then the same counts grouped by tier (``by_tier``)."""
     out_of_scope = n.get("out_of_scope") or {}
     return {
-        "orphaned_practices": n["orphaned_practices"],
-        "multiply_assigned_practices": n["multiply_assigned_practices"],
-        "cross_boundary_networks": {
-            "administrative": n["cross_boundary_administrative"],
-            "member_location": n["cross_boundary_member_location"],
-        },
-        "empty_networks": n["empty_networks"],
-        "undersized_networks": n["undersized_networks"],
-        "oversized_networks": n["oversized_networks"],
-        "dominated_networks": n["dominated_networks"],
-        "extended_hours_gaps": n["extended_hours_gaps"],
-        "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
-        "geometry": {
-            "invalid_network_polygons": n["invalid_network_polygons"],
-            "overlapping_networks": n["overlapping_networks"],
-            "overlapping_pairs": n["overlapping_pairs"],
-            "members_outside_network_polygon": n["members_outside_network_polygon"],
-            "areas_with_gaps": n["areas_with_gaps"],
-            "catchment_spill_networks": n["catchment_spill_networks"],
-        },
-        "data_gaps": {
-            "practices_without_location": n["practices_without_location"],
-            "practices_without_list_size": n["practices_without_list_size"],
-            "practices_with_stale_list_size": n["practices_with_stale_list_size"],
-            "members_not_in_register": n["members_not_in_register"],
-            "networks_with_unknown_list_sizes": n["networks_with_unknown_list_sizes"],
-        },
+        **rules.nested_summary(n, chosen, not_judged),
         "networks": n["networks"],
         "median_population": n["median_population"],
         "practices": n["practices"],
         "out_of_scope_practices": {"total": sum(out_of_scope.values()), **out_of_scope},
+        "by_tier": rules.by_tier(n, chosen, not_judged),
     }
 
 
 def _counts_from_items(items: dict[str, list[dict]], scope_counts: dict) -> dict[str, Any]:
     n: dict[str, Any] = {}
     for r in rules.RULES:
-        n.update(r.summary_from_items(items[r.key]))
+        if r.key in items:
+            n.update(r.summary_from_items(items[r.key]))
     return {**n, **scope_counts}
 
 
@@ -120,16 +120,56 @@ def run_checks(
     params: dict | None = None,
     detail: str = "full",
     as_of: Any = None,
+    rule_keys: Iterable[str] | None = None,
+    page: int | None = None,
+    per_page: int = 500,
 ) -> dict[str, Any]:
-    """Run every check in the scope of (scenario, boundary set, area). ``detail='summary'`` leaves out
-    ``items`` (counts only)."""
+    """Run every check (or the rules named in ``rule_keys``) in the scope of (scenario, boundary set, area).
+    ``detail='summary'`` leaves out ``items`` (counts only); ``page`` gives one page of the findings."""
     detail = parameters.check_detail(detail)
-    return run_checks_in(conn, resolve_scope(conn, scenario, boundary_set, area, as_of=as_of), params, detail)
+    scope = resolve_scope(conn, scenario, boundary_set, area, as_of=as_of)
+    return run_checks_in(conn, scope, params, detail, rule_keys, page=page, per_page=per_page)
 
 
-def run_checks_in(conn, scope: Scope, params: dict | None = None, detail: str = "full") -> dict[str, Any]:
-    """Run every check in a resolved scope."""
+def _page_of(items: dict[str, list[dict]], page: int, per_page: int) -> tuple[dict[str, list[dict]], dict[str, Any]]:
+    """One page of findings across the rules (registry order, each rule's own order) and where it is."""
+    totals = {key: len(rows) for key, rows in items.items()}
+    start, end, seen = (page - 1) * per_page, page * per_page, 0
+    out: dict[str, list[dict]] = {}
+    for key, rows in items.items():
+        out[key] = rows[max(start - seen, 0) : max(end - seen, 0)]
+        seen += len(rows)
+    total = sum(totals.values())
+    return out, {
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": max(1, -(-total // per_page)),
+        "totals": totals,
+    }
+
+
+def run_checks_in(
+    conn,
+    scope: Scope,
+    params: dict | None = None,
+    detail: str = "full",
+    rule_keys: Iterable[str] | None = None,
+    page: int | None = None,
+    per_page: int = 500,
+) -> dict[str, Any]:
+    """Run the checks in a resolved scope: every rule, or only those named in ``rule_keys`` (e.g.
+    ``["orphaned_practices"]`` for a fast page of England's orphans: only their SQL runs). The result has the
+    same shape either way, holding the chosen rules' items, summary entries and explanations.
+
+    ``page`` (from 1) with ``per_page`` gives one page of the findings (``items`` holds that page, across the
+    rules in registry order; ``page`` says where it is and how many there are): the rest are counted in the
+    summary but neither described nor sent; without it, every finding."""
     detail = parameters.check_detail(detail)
+    if page is not None and (page < 1 or per_page < 1 or per_page > 10_000):
+        raise InvalidParameter("page", "'page' must be 1 or more and 'per_page' between 1 and 10000.")
+    chosen = _chosen(rule_keys)
+    not_judged = {k: v for k, v in _not_judged(scope).items() if k in rules.BY_KEY}
     values, checked, origin = check_values(scope, params)
     result: dict[str, Any] = {
         "scenario": {"slug": scope.scenario["slug"], "name": scope.scenario["name"]},
@@ -142,15 +182,24 @@ def run_checks_in(conn, scope: Scope, params: dict | None = None, detail: str = 
             "as_of": scope.as_of.isoformat(),
             "stale_before": values["stale_before"].isoformat(),
         },
-        "data_version": meta.current_version(conn),
+        # The scenario's own data version (migration 0055): what this result reflects; edits of other
+        # scenarios leave it.
+        "data_version": meta.scenario_version(conn, int(scope.scenario["id"])),
     }
     if detail == "summary":
-        result["summary"] = _summary(analysis_checks.summary_counts(conn, values))
+        run = tuple(r for r in chosen if r.key not in not_judged)
+        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
+        result["summary"] = _summary(flat, chosen, not_judged)
     else:
-        items, scope_counts = _items(conn, values)
-        result["summary"] = _summary(_counts_from_items(items, scope_counts))
-        result["items"] = items
-    result["explanations"] = dict(CHECK_EXPLANATIONS)
+        items, scope_counts = _items(conn, values, chosen, not_judged)
+        result["summary"] = _summary(_counts_from_items(items, scope_counts), chosen, not_judged)
+        # A page: every finding is judged (one statement), only the page's are described and sent.
+        result["items"], paging = _page_of(items, page, per_page) if page is not None else (items, None)
+        if paging is not None:
+            result["page"] = paging
+    if not_judged:
+        result["not_judged"] = {k: v for k, v in not_judged.items() if k in {r.key for r in chosen}}
+    result["explanations"] = {r.key: CHECK_EXPLANATIONS[r.key] for r in chosen}
     return result
 
 
@@ -183,8 +232,9 @@ def findings(
 
 def findings_in(conn, scope: Scope, params: dict | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Findings in a resolved scope. Maps, exports and prints ask for both for the same view, often again:
-    kept per process under the data state and the scope, so a kept answer is never stale."""
-    key = (*data_state(conn), scope.key(), tuple(sorted((params or {}).items())))
+    kept per process under the scenario's own version and the scope, so a kept answer is never stale (and an edit
+    of another scenario keeps it)."""
+    key = (*scope_state(conn, scope), scope.key(), tuple(sorted((params or {}).items())))
 
     def build():
         result = run_checks_in(conn, scope, params)

@@ -323,7 +323,8 @@ def generate(seed: int = SEED) -> DemoDataset:
     for code, members in proposal_members.items():
         area_geom = areas_bng[plan[code]["area"]]["geom"]
         prop_polys[code] = _multi(unary_union([cells[m] for m in members if m in cells]).intersection(area_geom))
-    # Planted overlap: UZ0011 also claims a 1.2 km disc of UZ0012 (same area, away from practices).
+    # Planted overlap: UZ0011 also claims a 5 km disc of UZ0012 (same area, away from practices): about 19 % of
+    # UZ0012, a material overlap (over the 10 % of the smaller polygon the geometry rule counts from).
     p11, p12 = prop_polys["UZ0011"], prop_polys["UZ0012"]
     shared = p11.boundary.intersection(p12.boundary)
     anchor = (
@@ -331,7 +332,7 @@ def generate(seed: int = SEED) -> DemoDataset:
         if not shared.is_empty
         else p12.centroid
     )
-    overlap = Point(anchor.x, anchor.y).buffer(1_200).intersection(p12)
+    overlap = Point(anchor.x, anchor.y).buffer(5_000).intersection(p12)
     prop_polys["UZ0011"] = _multi(unary_union([p11, overlap]))
     # Planted gap: a 900 m hole in UZ0004 that holds no practice.
     p4 = prop_polys["UZ0004"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from geo_service.db.repositories import meta
-from geo_service.embeds.snapshots import version_exists
+from geo_service.embeds.snapshots import current_version, version_exists
 from geo_service.embeds.snippet import DEFAULT_WIDTH, iframe_html
 from geo_service.embeds.views import EmbedView, embed_scope, parse_dimension, parse_version, parse_view
 from geo_service.errors import GeoServiceError, NotFound
@@ -60,7 +59,7 @@ def oembed(conn, url: str, public_base: str, fmt: str = "json", maxwidth=None, m
     scope = embed_scope(conn, view)
     subject = scope.area if view.kind == "area" else scope.network
     if version is None:
-        version = meta.current_version(conn)
+        version = current_version(conn, view)
     elif not version_exists(conn, view, version):
         raise NotFound(f"This map was not published at data version {version}.")
     width = DEFAULT_WIDTH

@@ -61,13 +61,17 @@ def scoped_key(view: EmbedView, scope: Scope, variant: str = "") -> str:
     return f"{view.key}{embed_snapshots.SCOPE_SEPARATOR}{digest}"
 
 
-def current_version(conn) -> int:
-    return meta.current_version(conn)
+def current_version(conn, view: EmbedView | None = None) -> int:
+    """The live version of a view: its scenario's own data version (issue 19: an edit of another scenario keeps
+    this embed and its ETag), or the database's when no view is given."""
+    if view is None:
+        return meta.current_version(conn)
+    return meta.scenario_version(conn, view.scenario)
 
 
 def version_exists(conn, view: EmbedView, version: int) -> bool:
     """Whether ``?version=version`` of this view can be served: the current data, or a version kept for it."""
-    return version == meta.current_version(conn) or version in embed_snapshots.versions(conn, view.key)
+    return version == current_version(conn, view) or version in embed_snapshots.versions(conn, view.key)
 
 
 def _embed(title: str, body_gzip: bytes, etag: str, version: int, pinned: bool, created_at) -> Embed:
@@ -100,7 +104,7 @@ def get_embed(
         if cached is not None:
             return replace(cached, pinned=True)
     conn = connect()
-    current = meta.current_version(conn)
+    current = current_version(conn, view)
     wanted = current if version is None else version
     cached = _cache.get((database_key, view.key, wanted))
     if cached is not None:

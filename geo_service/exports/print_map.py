@@ -40,6 +40,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 
+from geo_service.analysis import rules  # noqa: E402
 from geo_service.analysis.area_summary import Thresholds, area_summary  # noqa: E402
 from geo_service.analysis.rules.cross_boundary import HEADLINE_FINDINGS  # noqa: E402
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer  # noqa: E402
@@ -214,8 +215,10 @@ def _north_arrow(ax, extent: tuple[float, float, float, float], fs: float) -> No
 
 
 def _findings_lines(practices, networks) -> list[str]:
-    """'label: N networks/practices' for every finding present on the map, networks first."""
-    labels = finding_labels()
+    """'label: N networks/practices' for every headline finding present on the map, networks first (page 1
+    counts the headline tier; geometry and data gaps are on the findings pages and one click away online)."""
+    headline = rules.finding_keys(rules.HEADLINE)
+    labels = {k: v for k, v in finding_labels().items() if k in headline}
     lines = []
     for df, noun in ((networks, "network"), (practices, "practice")):
         if df is None or "findings" not in df.columns:
@@ -828,15 +831,31 @@ def _network_table(
         tax.text(0.0, y_of(rows), note, fontsize=tfs, va="center", transform=tax.transAxes)
     tax.text(0.0, y_of(rows + (1 if len(networks) > len(shown) else 0)) - 0.2 * row_mm / h_mm,
              f"▼ below {thresholds.min:,}  ▲ above {thresholds.max:,} patients  ◆ largest member over "
-             f"{thresholds.dominance * 100:.1f} %", fontsize=tfs, va="top", transform=tax.transAxes)  # fmt: skip
+             f"{thresholds.dominance * 100:.1f} %" + _other_flags_legend(), fontsize=tfs, va="top",
+             transform=tax.transAxes)  # fmt: skip
     return len(shown)
 
 
+_LEGEND_LINE_FLAGS = ("undersized", "oversized", "dominated", "cross_boundary")
+
+
+def _other_flags_legend() -> str:
+    """The legend line's words for the other headline flags (a rule's flag added later is explained too)."""
+    labels = finding_labels()
+    return "".join(
+        f"  {f.symbol} {labels.get(sorted(f.findings)[0], f.key).lower()}"
+        for f in rules.flags()
+        if f.key not in _LEGEND_LINE_FLAGS
+    )
+
+
 def _flag_marks(row, thresholds) -> str:
-    """Symbols before a network's code in the list: ▼ undersized, ▲ oversized, ◆ dominated (the legend line
-    under the list states the thresholds)."""
+    """Symbols before a network's code in the list: the headline rules' flags whose findings the row has
+    (▼ undersized, ▲ oversized, ◆ dominated, …; the legend line under the list states the thresholds)."""
     marks = ""
-    for key, symbol in (("undersized", "▼"), ("oversized", "▲"), ("dominated", "◆")):
-        if key in row.index and bool(row[key]) and not pd.isna(row[key]):
-            marks += symbol
+    for flag in rules.flags():
+        if flag.key == "cross_boundary":
+            continue  # drawn as the red outline, and said in the findings box
+        if any(k in row.index and not pd.isna(row[k]) and bool(row[k]) for k in flag.findings):
+            marks += flag.symbol
     return marks + " " if marks else ""

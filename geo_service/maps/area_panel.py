@@ -9,6 +9,7 @@ No Flask here; the template renders the dict.
 
 from __future__ import annotations
 
+from geo_service.analysis import rules
 from geo_service.analysis.area_summary import FLAG_SYMBOLS, AreaSummary, flag_label, percent
 from geo_service.charts import population_distribution_svg
 
@@ -35,6 +36,14 @@ def summary_sentences(s: AreaSummary, area_name: str, not_drawn: list[str], prac
         out.append(f"{_plural(c['orphaned_practices'], 'practice')} in no network.")
     if c["empty_networks"]:
         out.append(f"{_plural(c['empty_networks'], 'network')} with no current member.")
+    # Every other headline number of the registry, in its own words (a rule added later shows here too).
+    said = {"undersized_networks", "oversized_networks", "dominated_networks", "orphaned_practices", "empty_networks"}
+    params = (s.result or {}).get("parameters") or {"min": t.min, "max": t.max, "dominance": t.dominance}
+    for _rule, headline in rules.headlines():
+        key = headline.path[0] if len(headline.path) == 1 else None
+        if key is None or key in said or not c.get(key):
+            continue
+        out.append(f"{c[key]:,} {headline.label(params)}.")
     unlocated = c["practices"] - practices_on_map
     if unlocated > 0:
         out.append(f"{_plural(unlocated, 'practice')} of the area without a location, not on the map.")

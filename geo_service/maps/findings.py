@@ -7,9 +7,9 @@ scope), so a map never waits for the engine twice for one view.
 
 from __future__ import annotations
 
-from geo_service.analysis import service
+from geo_service.analysis import rules, service
 from geo_service.analysis.findings import CHECK_EXPLANATIONS, FINDING_LABELS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scope_state
 from geo_service.scope import Scope
 
 _DETAILS: LRUCache[dict] = LRUCache(64)
@@ -24,9 +24,22 @@ def findings_for(conn, scope: Scope) -> tuple[dict, dict]:
     return service.findings_in(conn, scope)
 
 
+def headline_findings_for(conn, scope: Scope) -> tuple[dict, dict]:
+    """The headline tier of :func:`findings_for` (what overview colours, outlines and counts show; geometry and
+    data gaps are detail, one click away): codes with no headline finding are left out."""
+    keys = rules.finding_keys(rules.HEADLINE)
+    nf, pf = findings_for(conn, scope)
+
+    def keep(found: dict) -> dict:
+        out = {code: [k for k in ks if k in keys] for code, ks in found.items()}
+        return {code: ks for code, ks in out.items() if ks}
+
+    return keep(nf), keep(pf)
+
+
 def network_detail(conn, scope: Scope, code: str) -> dict:
     """One network's detail (members, findings, evidence) in the scope's scenario and boundary set."""
-    key = (*data_state(conn), scope.key(), code)
+    key = (*scope_state(conn, scope), scope.key(), code)
     return _DETAILS.get_or_build(
         key, lambda: service.network_detail(conn, scope.scenario["slug"], code, scope.boundary_set["slug"])
     )

@@ -323,5 +323,6 @@ def overview_layer(url: str, link: str) -> Layer:
         click_opens_link=True,
         search=True,
         fit=False,
-        note="Click an area to open its map.",
+        note="Headline findings only (geometry and data gaps are one click away, in the area's checks). "
+        "Click an area to open its map.",
     )

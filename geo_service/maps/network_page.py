@@ -23,12 +23,14 @@ def network_findings(conn, detail: dict[str, Any]) -> dict[str, Any]:
     )
     params = detail.get("parameters")
     texts = []
-    for rule in rules.RULES:
+    # Headline findings first (issue 19: the top of the page counts the headline tier; detail follows).
+    for rule in (*rules.of_tier(rules.HEADLINE), *rules.of_tier(rules.DETAIL)):
         for item in items.get(rule.key, []):
             text = wording.describe(rule.key, item, params, names)
             texts.append(
                 {
                     "check": rule.key,
+                    "tier": rule.tier,
                     "finding": text.finding,
                     "label": wording.label(text.finding),
                     "sentence": text.sentence,

@@ -85,7 +85,7 @@ def _view(scope: Scope, conn, **kwargs) -> MapView:
     return MapView(
         scenario=scope.scenario,
         boundary_set=scope.boundary_set,
-        data_version=meta.current_version(conn),
+        data_version=meta.scenario_version(conn, int(scope.scenario["id"])),  # its own (issue 19)
         data_line=scope.data_line(),
         scope=scope,
         **kwargs,
@@ -309,11 +309,11 @@ def check_overview_tolerance(value: str | None) -> int:
 
 
 def findings_per_area(conn, scope: Scope) -> dict[str, int]:
-    """Area code → number of findings in the scope: a network's findings count in its lead commissioner's
-    area (else the area holding most of its members), a practice's in the area it is located in (else its
-    commissioner's area), all in the scope's boundary set."""
+    """Area code → number of headline findings in the scope: a network's findings count in its lead
+    commissioner's area (else the area holding most of its members), a practice's in the area it is located in
+    (else its commissioner's area), all in the scope's boundary set. Detail (geometry, data gaps) is not counted."""
     whole = replace(scope, area=None)
-    nf, pf = findings_service.findings_for(conn, whole)
+    nf, pf = findings_service.headline_findings_for(conn, whole)
     values = whole.values()
     per_area: dict[str, int] = {}
     homes = repo.network_home_areas(conn, values)

@@ -7,36 +7,38 @@ from __future__ import annotations
 from dataclasses import replace
 
 from geo_service import catalogue
-from geo_service.analysis import service
+from geo_service.analysis import rules, service
 from geo_service.caching import LRUCache, data_state
 from geo_service.errors import NotFound
 from geo_service.maps import views
 from geo_service.scope import day_label, resolve_scope
 
-# (summary path, label) of the headline findings, in the order a planner reads them.
-HEADLINES = (
-    (("undersized_networks",), "networks under {min:,} patients"),
-    (("oversized_networks",), "networks over {max:,} patients"),
-    (("dominated_networks",), "networks where one practice has over {dominance_pct} % of patients"),
-    (("cross_boundary_networks", "administrative"), "networks crossing a commissioner boundary"),
-    (("orphaned_practices",), "practices in no network"),
-    (("multiply_assigned_practices",), "practices in more than one network"),
-    (("empty_networks",), "networks with no current member"),
-)
 DATASET_BADGES = {"real": "Real NHS data", "synthetic": "Synthetic demo data (not real)"}
 
 _HOME: LRUCache[dict] = LRUCache(8)
 
 
 def _headlines(summary: dict, params: dict) -> list[dict]:
-    fmt = {"min": params["min"], "max": params["max"], "dominance_pct": f"{params['dominance'] * 100:g}"}
+    """The headline tier's numbers (``Rule.headlines`` of every headline rule, registry order). Each entry names
+    its ``rule`` and ``finding`` key, so a page can link the number to the list of those findings (the findings
+    browser: filter by rule and finding); ``link`` is left for that page to fill. A rule the scenario cannot
+    judge on its date says so (``judged`` false, ``reason``) instead of a number."""
     out = []
-    for path, label in HEADLINES:
+    for rule, headline in rules.headlines():
         value = summary
-        for key in path:
+        for key in headline.path:
             value = value.get(key, {}) if isinstance(value, dict) else None
+        entry = {
+            "key": ".".join(headline.path),
+            "rule": rule.key,
+            "finding": headline.finding,
+            "label": headline.label(params),
+            "link": None,
+        }
         if isinstance(value, int):
-            out.append({"key": ".".join(path), "count": value, "label": label.format(**fmt)})
+            out.append({**entry, "count": value, "judged": True})
+        elif isinstance(value, dict) and value.get("judged") is False:
+            out.append({**entry, "count": None, "judged": False, "reason": value.get("reason")})
     return out
 
 

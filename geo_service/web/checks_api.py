@@ -3,8 +3,9 @@ and ``/api/v1/scenarios/compare?a=&b=``. Routes parse the query string and shape
 rules live in :mod:`geo_service.analysis.service`.
 
 Each request is judged in one scope (the scenario's date and extracts; ``as_of=YYYY-MM-DD`` reads it
-as of another day). Responses are cached per process, keyed on the request and the database's data
-version: any change to the data makes a new key, so a cached body is never stale. They carry an ETag
+as of another day). Responses are cached per process, keyed on the request and the scenario's own data
+version (``caching.scenario_state``): any change to data it reads makes a new key, so a cached body is never
+stale, and an edit of another scenario keeps it. They carry an ETag
 (``If-None-Match`` → 304); ``Cache-Control: no-cache`` recomputes.
 """
 
@@ -18,7 +19,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo_service.analysis import described, report, service
 from geo_service.analysis.parameters import SPECS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, scenario_state
 from geo_service.web import precompressed
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
@@ -28,7 +29,7 @@ from geo_service.web.schemas import common
 bp = Blueprint("checks_api", __name__, url_prefix="/api/v1")
 
 CACHE_ENTRIES = 32
-_ARGS = ("boundary_set", "area", "detail", "a", "b", "as_of", *SPECS)
+_ARGS = ("boundary_set", "area", "detail", "a", "b", "as_of", "page", "per_page", *SPECS)
 
 
 def _cache() -> LRUCache[tuple[str, bytes, dict]]:
@@ -40,11 +41,15 @@ def _params() -> dict[str, str]:
 
 
 def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -> Response:
+    # Keyed on the scenario's own version (the compare route: both scenarios'), so an edit of another
+    # scenario (a private draft) leaves this body and its ETag as they were.
+    conn = get_conn()
+    slugs = [(request.view_args or {}).get("slug")] if kind != "compare" else [request.args.get(k) for k in "ab"]
     key = (
         kind,
         tuple(sorted((request.view_args or {}).items())),
         tuple((k, request.args.get(k)) for k in _ARGS),
-        *data_state(get_conn()),
+        *(scenario_state(conn, s or "") for s in slugs),
     )
     cache = _cache()
     hit = None if "no-cache" in request.headers.get("Cache-Control", "") else cache.get(key)
@@ -67,7 +72,14 @@ def _json(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _run(slug: str, detail: str | None = None) -> dict:
+def _page() -> dict:
+    """``page`` / ``per_page`` of the checks route (a page of findings), when asked for."""
+    if "page" not in request.args:
+        return {}
+    return {"page": int(request.args["page"]), "per_page": int(request.args.get("per_page") or 500)}
+
+
+def _run(slug: str, detail: str | None = None, paged: bool = False) -> dict:
     return service.run_checks(
         get_conn(),
         slug,
@@ -76,6 +88,7 @@ def _run(slug: str, detail: str | None = None) -> dict:
         _params(),
         detail=detail or request.args.get("detail", "full"),
         as_of=request.args.get("as_of"),
+        **(_page() if paged else {}),
     )
 
 
@@ -88,7 +101,9 @@ def _run(slug: str, detail: str | None = None) -> dict:
 )
 def checks(slug: str):
     # Machine fields as before; each item also carries ``description`` and ``evidence_table`` (analysis.wording).
-    return _cached("checks", "application/json", lambda: (_json(described.describe_items(get_conn(), _run(slug))), {}))
+    return _cached(
+        "checks", "application/json", lambda: (_json(described.describe_items(get_conn(), _run(slug, paged=True))), {})
+    )
 
 
 @bp.get("/scenarios/<slug>/checks.csv")

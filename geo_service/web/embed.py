@@ -67,7 +67,7 @@ def embed_map(scenario: str, kind: str, code: str):
     pinned = version is not None
     cache_control = f"public, max-age={PINNED_MAX_AGE}, immutable" if pinned else f"public, max-age={LIVE_MAX_AGE}"
     # Cheap revalidation before any rendering: the ETag only needs the data version.
-    wanted = version if pinned else snapshots.current_version(get_conn())
+    wanted = version if pinned else snapshots.current_version(get_conn(), view)
     early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
     if early is not None:
         return early

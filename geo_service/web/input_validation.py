@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "next": PATH,  # issue 12: /sign-in?next=<local path>
     "page": WHOLE,  # issue 12: audit pages
     "job_id": WHOLE,  # issue 22: background suggestion jobs
+    "per_page": WHOLE,  # issue 19: a page of findings
     "username": TEXT,  # issue 12: /api/v1/plans/<slug>/shares/<username>
     "practice": CODE,  # issue 12: /api/v1/audit?practice=<ODS>
     "status": WORD,  # issue 12: change requests by status

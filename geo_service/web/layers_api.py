@@ -52,7 +52,8 @@ def _client_etags() -> set[str]:
 
 def _cached(scope: Scope, build) -> Response:
     conn = get_conn()
-    etag = _etag(meta.current_version(conn), scope)
+    # The scenario's own version: an edit of another scenario (a private draft) keeps this layer's ETag.
+    etag = _etag(meta.scenario_version(conn, int(scope.scenario["id"])), scope)
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
     if etag in _client_etags():
         return Response(status=304, headers=headers)

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from geo_service.analysis.findings import SUMMARY_KEYS
-from geo_service.caching import LRUCache, data_state
+from geo_service.caching import LRUCache, data_state, listing_state, scope_state
 from geo_service.errors import InvalidParameter
 from geo_service.maps import area_panel, views
 from geo_service.maps.builder import MapOptions, render_map, render_pair
@@ -50,8 +50,11 @@ def cached_page(resolve):
             conn = get_conn()
             scopes = resolve(conn, **kwargs)
             cfg = current_app.config
+            # Keyed on each shown scenario's own version and on the scenario listing the switchers show
+            # (issue 19): an edit inside another scenario (a private draft) keeps this page.
             key = (
-                *data_state(conn),
+                *((scope_state(conn, s) for s in scopes) if scopes else (data_state(conn),)),
+                listing_state(conn),
                 tuple(s.key() for s in scopes),
                 public_base(),
                 request.full_path,

@@ -77,7 +77,8 @@ def test_checks_csv(demo_client):
 def test_network_detail(demo_client):
     body = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/UZ0010").get_json()
     net = body["network"]
-    assert net["code"] == "UZ0010" and net["findings"] == [
+    # The cross-boundary findings planted in the demo (a rule added later may add its own findings).
+    assert net["code"] == "UZ0010" and [k for k in net["findings"] if k.startswith("cross_boundary")] == [
         "cross_boundary_administrative",
         "cross_boundary_member_location",
     ]

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from geo_service.analysis.parameters import Spec
 
 # (subject, code, finding key): subject is "network", "practice" or "area".
 Finding = tuple[str, str, str]
@@ -45,6 +48,29 @@ class MapLayer:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A mark a network row carries on area panels and prints (symbol and short text, never colour alone)."""
+
+    key: str  # the flag's key ("undersized", "cross_boundary")
+    symbol: str
+    findings: frozenset[str]  # network finding keys that raise it
+    text: Callable[[Any, Any], str]  # (network row, thresholds) -> "Below 30,000"
+    counted_as: str | None = None  # the area counts' key this flag counts (default: the summary's own count)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number of a rule on home (and the top of pages): where it sits in the summary, its words.
+
+    ``finding`` is the finding key it counts, ``rule`` (filled by the registry) the rule's key: together they
+    name the filtered list of findings the number links to."""
+
+    path: tuple[str, ...]  # place in the nested summary
+    label: Callable[[Mapping[str, Any]], str]  # parameters -> "networks under 30,000 patients"
+    finding: str
+
+
+@dataclass(frozen=True)
 class Rule:
     key: str  # the item key in results (``orphaned_practices``)
     tier: str  # HEADLINE or DETAIL
@@ -62,6 +88,23 @@ class Rule:
     map_layers: tuple[MapLayer, ...] = ()
     practice_keys: frozenset[str] = frozenset()  # finding keys that name practices (the rest: networks)
     area_keys: frozenset[str] = frozenset()  # finding keys that name areas
+    # Where each flat summary key sits in the nested summary (one or more paths); default: at the top, as is.
+    placement: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    parameters: Mapping[str, Spec] = field(default_factory=dict)  # the parameters this rule reads, declared here
+    # parameters -> [(label, value)]: the thresholds this rule used, written for people beside its findings
+    thresholds: Callable[[Any], list[tuple[str, str]]] | None = None
+    # (item, parameters, names) -> wording.FindingText: the plain-English sentence and evidence of one item
+    describe: Callable[[Mapping[str, Any], Any, Mapping[str, str]], Any] | None = None
+    flags: tuple[Flag, ...] = ()  # marks on panel rows and print lists
+    headlines: tuple[Headline, ...] = ()  # numbers on home (headline-tier rules)
+    position: int = 1000  # where it is reported among the rules (lower first)
+
+    def flat_keys(self) -> tuple[str, ...]:
+        """Every flat summary key this rule counts (labelled ones, then extra counts it places)."""
+        return tuple(dict.fromkeys([*self.summary_labels, *self.placement]))
+
+    def paths_of(self, flat_key: str) -> tuple[tuple[str, ...], ...]:
+        return self.placement.get(flat_key, ((flat_key,),))
 
     def subject_of(self, finding: str) -> str:
         if finding in self.practice_keys:

@@ -9,7 +9,8 @@ reported under geometry with its share, not as crossing a boundary.
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
+from geo_service.analysis import wording as w
+from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
 
 _ADMINISTRATIVE = """
 WITH flagged AS (
@@ -60,6 +61,11 @@ SELECT n.code, n.name, n.lead_commissioner_code, count(*)::int AS member_area_co
 """
 )
 
+_ADMINISTRATIVE_COUNT = """
+SELECT network_id FROM members GROUP BY network_id
+HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
+"""
+
 _MEMBER_LOCATION_COUNT = """
 SELECT mb.network_id FROM members mb
   JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
@@ -86,16 +92,78 @@ def _findings(items: list[dict]):
                     yield "practice", code, "cross_boundary_member"
 
 
+def _describe(item, params, names) -> w.FindingText:
+    lead = w.named(item.get("lead_commissioner_code"), None, names)
+    if item.get("kind") == "member_location":
+        areas = item.get("member_areas") or []
+        parts = [
+            f"{w.named(a.get('area_ods_code') or a.get('area_gss_code'), a.get('area_name'), names)}: "
+            f"{w.plural(int(a.get('practice_count') or 0), 'practice')}, {w.patients(a.get('list_size'))}"
+            for a in areas
+        ]
+        main = areas[0].get("area_name") if areas else None
+        return w.FindingText(
+            "cross_boundary_member_location",
+            f"{w.subject(item)} has members in {w.plural(len(areas), 'area')}: agree which area it plans with"
+            + (f" ({main} holds most of its patients)" if main else "")
+            + " or move the practices elsewhere into a network there.",
+            [("Network", w.subject(item)), ("Lead commissioner", lead)]
+            + [(f"Area {i + 1}", p) for i, p in enumerate(parts)],
+        )
+    commissioners = [w.named(c, None, names) for c in item.get("commissioner_codes") or []]
+    differing = [
+        f"{w.named(m.get('code'), m.get('name'))}: {w.named(m.get('commissioner_code'), None, names)}"
+        for m in item.get("members") or []
+    ]
+    return w.FindingText(
+        "cross_boundary_administrative",
+        f"{w.subject(item)} has members commissioned by {w.plural(len(commissioners), 'commissioner')} "
+        f"({w.listing(commissioners)}) and its lead commissioner is {lead}: agree one lead commissioner with the "
+        "others, or move the members commissioned elsewhere.",
+        [("Network", w.subject(item)), ("Lead commissioner", lead), ("Commissioners", w.listing(commissioners, 10))]
+        + ([("Members commissioned elsewhere", w.listing(differing, 10))] if differing else []),
+    )
+
+
 RULE = Rule(
+    position=40,
+    describe=_describe,
+    placement={
+        "cross_boundary_administrative": (("cross_boundary_networks", "administrative"),),
+        "cross_boundary_member_location": (("cross_boundary_networks", "member_location"),),
+    },
+    flags=(
+        Flag(
+            "cross_boundary",
+            "✕",
+            frozenset({"cross_boundary_administrative", "cross_boundary_member_location"}),
+            lambda row, t: "Crosses a boundary",
+        ),
+    ),
+    headlines=(
+        Headline(
+            ("cross_boundary_networks", "administrative"),
+            lambda p: "networks crossing a commissioner boundary",
+            "cross_boundary_administrative",
+        ),
+        Headline(
+            ("cross_boundary_networks", "member_location"),
+            lambda p: "networks with members in more than one area",
+            "cross_boundary_member_location",
+        ),
+    ),
     key="cross_boundary_networks",
     tier=HEADLINE,
     explanation="Networks crossing a boundary: administratively (current members' commissioners differ from "
     "each other or from the network's lead commissioner) or by member location (current members are located in "
     "more than one area). A network polygon reaching into other areas is catchment spill (see geometry).",
     queries={"cross_boundary_administrative": _ADMINISTRATIVE, "cross_boundary_member_location": _MEMBER_LOCATION},
-    count_queries={"cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT},
+    count_queries={
+        "cross_boundary_administrative_count": _ADMINISTRATIVE_COUNT,
+        "cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT,
+    },
     summary={
-        "cross_boundary_administrative": "'cross_boundary_administrative', count(*)",
+        "cross_boundary_administrative_count": "'cross_boundary_administrative', count(*)",
         "cross_boundary_member_location_count": "'cross_boundary_member_location', count(*)",
     },
     summary_labels={

@@ -4,6 +4,8 @@ location in the scope's postcode extract, no list size in its list-size extract,
 
 from __future__ import annotations
 
+from geo_service.analysis import wording as w
+from geo_service.analysis.parameters import Spec
 from geo_service.analysis.rules.base import DETAIL, Rule
 
 _KINDS = {
@@ -21,7 +23,39 @@ _KINDS = {
     ),
 }
 
+
+_GAP_SENTENCES = {
+    "no_location": "has no location (its postcode is not in the postcode extract): check its postcode",
+    "no_list_size": "has no list size in the list-size extract: its patients are not counted",
+    "stale_list_size": "has a list size older than {stale} before the scenario's date: use a newer list-size extract",
+    "not_in_register": "is a member but is missing from the register extract: check its ODS code",
+}
+
+
+def _describe(item, params, names) -> w.FindingText:
+    kind = item.get("kind") or "no_location"
+    what = _GAP_SENTENCES.get(kind, "has a data gap").format(stale=w.plural(int(w.param(params, "stale_days")), "day"))
+    return w.FindingText(
+        kind,
+        f"{w.subject(item)} {what}.",
+        [
+            ("Practice", w.subject(item)),
+            ("Postcode", item.get("postcode") or w.NOT_KNOWN),
+            ("List size dated", w.day(item.get("list_size_date"))),
+        ],
+    )
+
+
 RULE = Rule(
+    position=90,
+    describe=_describe,
+    parameters={
+        "stale_days": Spec(
+            int, 548, 0, 36_500, "age in days (before the scenario's date) at which a list size is stale"
+        ),
+    },
+    thresholds=lambda params: [("List size out of date after", w.plural(int(w.param(params, "stale_days")), "day"))],
+    placement={summary_key: (("data_gaps", summary_key),) for summary_key, _, _ in _KINDS.values()},
     key="data_gaps",
     tier=DETAIL,
     explanation="Practices without a location, without a list size, whose list size is stale (older than the "

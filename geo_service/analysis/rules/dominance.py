@@ -3,9 +3,59 @@ pairwise picture is the largest practice beside the rest of the group."""
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
+from geo_service.analysis import wording as w
+from geo_service.analysis.parameters import Spec
+from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
+
+
+def _describe(item, params, names) -> w.FindingText:
+    largest = w.named(item.get("largest_practice_code"), item.get("largest_practice_name"))
+    share = w.percent(item.get("largest_share"))
+    return w.FindingText(
+        "dominated",
+        f"In {w.subject(item)}, {largest} holds {share} of the patients, at or over the "
+        f"{w.percent(w.param(params, 'dominance'), 0)} dominance threshold: check the other members have a fair say, "
+        "or add practices to balance the network.",
+        [
+            ("Network", w.subject(item)),
+            ("Largest practice", largest),
+            ("Its list size", w.patients(item.get("largest_list_size"))),
+            ("Its share", share),
+            ("Network population", w.patients(item.get("population"))),
+            (
+                "Other members",
+                f"{w.count(item.get('rest_member_count'))} with {w.patients(item.get('rest_population'))}",
+            ),
+            ("Threshold", w.percent(w.param(params, "dominance"), 0)),
+        ],
+    )
+
 
 RULE = Rule(
+    position=60,
+    describe=_describe,
+    parameters={
+        "dominance": Spec(float, 0.5, 0.0, 1.0, "largest member's share of the population that counts as dominant"),
+    },
+    thresholds=lambda params: [
+        ("Dominant practice", f"holds at least {w.percent(w.param(params, 'dominance'), 0)} of the patients")
+    ],
+    flags=(
+        Flag(
+            "dominated",
+            "◆",
+            frozenset({"dominated"}),
+            lambda row, t: f"Largest member {w.percent(row.largest_share)}",
+            "dominated_networks",
+        ),
+    ),
+    headlines=(
+        Headline(
+            ("dominated_networks",),
+            lambda p: f"networks where one practice has over {p['dominance'] * 100:g} % of patients",
+            "dominated",
+        ),
+    ),
     key="dominance",
     tier=HEADLINE,
     explanation="Networks where the largest member holds at least the dominance share of the population.",

@@ -3,9 +3,23 @@ members have all left or not yet joined). Reported on their own, never as unders
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
+from geo_service.analysis import wording as w
+from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
+
+
+def _describe(item, params, names) -> w.FindingText:
+    return w.FindingText(
+        "empty",
+        f"{w.subject(item)} has no current member: close the network or add practices to it.",
+        [("Network", w.subject(item)), ("Lead commissioner", w.named(item.get("lead_commissioner_code"), None, names))],
+    )
+
 
 RULE = Rule(
+    position=30,
+    describe=_describe,
+    flags=(Flag("empty", "○", frozenset({"empty"}), lambda row, t: "No current members", "empty_networks"),),
+    headlines=(Headline(("empty_networks",), lambda p: "networks with no current member", "empty"),),
     key="empty_networks",
     tier=HEADLINE,
     explanation="Networks with no current member on the scenario's date (all members have left, or none has "

@@ -3,9 +3,56 @@ offer is known) below the threshold; with a threshold of 1, any member known not
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import HEADLINE, MapLayer, Rule
+from geo_service.analysis import wording as w
+from geo_service.analysis.parameters import Spec
+from geo_service.analysis.rules.base import HEADLINE, Headline, MapLayer, Rule
+
+
+def _describe(item, params, names) -> w.FindingText:
+    coverage = item.get("coverage")
+    not_offering = w.codes(item.get("practices_not_offering"))
+    unknown = w.codes(item.get("practices_offer_unknown"))
+    return w.FindingText(
+        "extended_hours_gap",
+        f"In {w.subject(item)}, {w.percent(coverage) if coverage is not None else 'an unknown share'} of patients "
+        f"are at practices offering extended hours, under the {w.percent(w.param(params, 'extended_hours'), 0)} "
+        "expected: arrange extended hours for the patients of the members that do not offer them.",
+        [
+            ("Network", w.subject(item)),
+            (
+                "Patients covered",
+                f"{w.patients(item.get('covered_population'))} of {w.patients(item.get('known_hours_population'))}",
+            ),
+            ("Coverage", w.percent(coverage)),
+            ("Threshold", w.percent(w.param(params, "extended_hours"), 0)),
+            ("Members not offering", w.listing(not_offering, 10)),
+        ]
+        + ([("Members whose offer is not known", w.listing(unknown, 10))] if unknown else []),
+    )
+
+
+def _threshold(share: float) -> str:
+    if share >= 1:
+        return "every member practice offers extended hours (all patients covered)"
+    return f"practices offering extended hours hold at least {w.percent(share, 0)} of the patients"
+
 
 RULE = Rule(
+    position=70,
+    describe=_describe,
+    parameters={
+        "extended_hours": Spec(
+            float, 1.0, 0.0, 1.0, "share of patients that must be at practices offering extended hours"
+        ),
+    },
+    thresholds=lambda params: [("Extended hours", _threshold(w.param(params, "extended_hours")))],
+    headlines=(
+        Headline(
+            ("extended_hours_gaps",),
+            lambda p: "networks where not every patient has extended hours",
+            "extended_hours_gap",
+        ),
+    ),
     key="extended_hours_coverage",
     tier=HEADLINE,
     explanation="Networks where the share of patients registered at practices offering extended hours is below "

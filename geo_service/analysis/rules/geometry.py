@@ -5,14 +5,21 @@ tables kept by triggers (migrations 0010, 0011, 0030)."""
 
 from __future__ import annotations
 
+from geo_service.analysis import wording as w
+from geo_service.analysis.parameters import Spec
 from geo_service.analysis.rules.base import DETAIL, Rule
+
+# Catchment polygons overlap by nature: two polygons overlapping is a finding only when the overlap is material,
+# at least this share of the smaller polygon (and at least overlap_min_m2). Chosen on England (see README).
+OVERLAP_MIN_SHARE = 0.10
 
 _QUERIES = {
     "invalid_polygons": """
     SELECT code, name, 'invalid_polygon' AS kind FROM scoped
      WHERE has_polygon AND geom_made_valid ORDER BY code COLLATE "C"
     """,
-    # Pairs of the scenario's polygons overlapping by at least overlap_min_m2.
+    # Pairs of the scenario's polygons overlapping materially: by at least overlap_min_m2 and at least
+    # overlap_min_share of the smaller polygon.
     "overlaps": """
     SELECT a.code, a.name, 'overlap' AS kind, b.code AS other_code, b.name AS other_name,
            round(o.overlap_m2::numeric) AS overlap_m2,
@@ -24,6 +31,7 @@ _QUERIES = {
       JOIN network_geometry ga ON ga.network_id = a.id
       JOIN network_geometry gb ON gb.network_id = b.id
      WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
+       AND o.overlap_m2 >= %(overlap_min_share)s * least(ga.area_m2, gb.area_m2)
        AND (%(area_id)s::integer IS NULL
             OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
      ORDER BY a.code COLLATE "C", b.code COLLATE "C"
@@ -74,7 +82,10 @@ _QUERIES = {
 _COUNT_QUERIES = {
     "overlap_pairs": """
     SELECT o.network_a, o.network_b FROM network_overlaps o
+      JOIN network_geometry ga ON ga.network_id = o.network_a
+      JOIN network_geometry gb ON gb.network_id = o.network_b
      WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
+       AND o.overlap_m2 >= %(overlap_min_share)s * least(ga.area_m2, gb.area_m2)
        AND (%(area_id)s::integer IS NULL
             OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
     """,
@@ -104,7 +115,104 @@ def _findings(items: list[dict]):
             yield "network", r["code"], "catchment_spill"
 
 
+def _describe(item, params, names) -> w.FindingText:
+    kind = item.get("kind")
+    subject = w.subject(item)
+    if kind == "overlap":
+        other = w.named(item.get("other_code"), item.get("other_name"))
+        return w.FindingText(
+            "overlapping",
+            f"The polygons of {subject} and {other} overlap by {w.km2(item.get('overlap_m2'))}: redraw the "
+            "boundary between them so each place belongs to one network.",
+            [
+                ("Network", subject),
+                ("Overlapping network", other),
+                ("Overlap", w.km2(item.get("overlap_m2"))),
+                ("Share of this network", w.percent(item.get("share_of_network"))),
+                ("Share of the other", w.percent(item.get("share_of_other"))),
+            ],
+        )
+    if kind == "member_outside_polygon":
+        net = w.named(item.get("network_code"), item.get("network_name"))
+        return w.FindingText(
+            "outside_network_polygon",
+            f"{subject} lies {w.metres(item.get('distance_m'))} outside the polygon of its network {net}: "
+            "redraw the polygon to take it in, or check the practice's postcode.",
+            [("Practice", subject), ("Network", net), ("Distance outside", w.metres(item.get("distance_m")))],
+        )
+    if kind == "area_gap":
+        return w.FindingText(
+            "area_gap",
+            f"{w.km2(item.get('gap_m2'))} of {subject} ({w.percent(item.get('share_of_area'))}) is covered by no "
+            "network polygon: extend the neighbouring networks' polygons to cover it.",
+            [
+                ("Area", subject),
+                ("Uncovered", w.km2(item.get("gap_m2"))),
+                ("Share of the area", w.percent(item.get("share_of_area"))),
+                ("Separate parts", w.count(item.get("gap_parts"))),
+            ],
+        )
+    if kind == "catchment_spill":
+        shares = [
+            f"{w.named(a.get('area_ods_code') or a.get('area_gss_code'), a.get('area_name'), names)}: "
+            f"{w.percent(a.get('share'))}"
+            for a in item.get("polygon_areas") or []
+        ]
+        return w.FindingText(
+            "catchment_spill",
+            f"{w.percent(item.get('share_outside_main_area'))} of the polygon of {subject} lies outside its main "
+            f"area, more than the {w.percent(w.param(params, 'cross_boundary_tolerance'), 0)} allowed: check the "
+            "polygon follows the area boundary.",
+            [
+                ("Network", subject),
+                ("Outside its main area", w.percent(item.get("share_outside_main_area"))),
+                ("Allowed", w.percent(w.param(params, "cross_boundary_tolerance"), 0)),
+                ("Areas it covers", w.listing(shares, 10)),
+            ],
+        )
+    return w.FindingText(
+        "invalid_polygon",
+        f"The polygon of {subject} was invalid and was made valid on import: check its shape in the source file.",
+        [("Network", subject)],
+    )
+
+
 RULE = Rule(
+    position=80,
+    describe=_describe,
+    parameters={
+        "cross_boundary_tolerance": Spec(
+            float, 0.05, 0.0, 1.0, "share of a network polygon allowed outside its main area"
+        ),
+        "overlap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest overlap between network polygons reported (m²)"),
+        "overlap_min_share": Spec(
+            float,
+            OVERLAP_MIN_SHARE,
+            0.0,
+            1.0,
+            "share of the smaller of two network polygons their overlap must reach to be a finding",
+        ),
+        "gap_min_m2": Spec(float, 1_000.0, 0.0, None, "smallest uncovered part of an area reported (m²)"),
+        "outside_tolerance_m": Spec(
+            float, 10.0, 0.0, 10_000.0, "distance outside its network polygon a member may sit (m)"
+        ),
+    },
+    thresholds=lambda params: [
+        ("Catchment spill allowed", w.percent(w.param(params, "cross_boundary_tolerance"), 0)),
+        (
+            "Overlap counted from",
+            f"{w.percent(w.param(params, 'overlap_min_share'), 0)} of the smaller polygon "
+            f"(and at least {w.km2(w.param(params, 'overlap_min_m2'))})",
+        ),
+    ],
+    placement={
+        "invalid_network_polygons": (("geometry", "invalid_network_polygons"),),
+        "overlapping_networks": (("geometry", "overlapping_networks"),),
+        "overlapping_pairs": (("geometry", "overlapping_pairs"),),
+        "members_outside_network_polygon": (("geometry", "members_outside_network_polygon"),),
+        "areas_with_gaps": (("geometry", "areas_with_gaps"),),
+        "catchment_spill_networks": (("geometry", "catchment_spill_networks"),),
+    },
     key="geometry",
     tier=DETAIL,
     explanation="Network polygons that were invalid (made valid on import), overlap another network of the "

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from geo_service.analysis.rules.base import HEADLINE, Rule
+from geo_service.analysis import wording as w
+from geo_service.analysis.rules.base import HEADLINE, Headline, Rule
+
+
+def _describe(item, params, names) -> w.FindingText:
+    nets = w.codes(item.get("networks"))
+    return w.FindingText(
+        "multiply_assigned",
+        f"{w.subject(item)} is a current member of {w.plural(len(nets), 'network')} ({w.listing(nets)}): "
+        "keep it in one network and end its other memberships.",
+        [
+            ("Practice", w.subject(item)),
+            ("Commissioner", w.named(item.get("commissioner_code"), None, names)),
+            ("Networks", w.listing(nets, 10)),
+        ],
+    )
+
 
 RULE = Rule(
+    position=20,
+    describe=_describe,
+    headlines=(
+        Headline(("multiply_assigned_practices",), lambda p: "practices in more than one network", "multiply_assigned"),
+    ),
     key="multiply_assigned_practices",
     tier=HEADLINE,
     explanation="Practices that are current members of more than one network of the scenario.",

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+from geo_service.analysis import wording as w
 from geo_service.analysis.rules.base import DETAIL, Rule
 
+
+def _describe(item, params, names) -> w.FindingText:
+    unknown = int(item.get("unknown_list_sizes") or 0)
+    return w.FindingText(
+        "unknown_list_sizes",
+        f"{w.subject(item)} has {w.plural(unknown, 'member')} without a list size, so its population of "
+        f"{w.patients(item.get('known_population'))} is a lower bound: find their list sizes before judging its size.",
+        [
+            ("Network", w.subject(item)),
+            ("Known population", w.patients(item.get("known_population"))),
+            ("Members", w.count(item.get("member_count"))),
+            ("Without a list size", w.listing(w.codes(item.get("unknown_list_size_practices")), 10)),
+        ],
+    )
+
+
 RULE = Rule(
+    position=100,
+    describe=_describe,
+    placement={
+        "networks_with_unknown_list_sizes": (
+            ("networks_with_unknown_list_sizes",),
+            ("data_gaps", "networks_with_unknown_list_sizes"),
+        )
+    },
     key="unknown_list_sizes",
     tier=DETAIL,
     explanation="Networks with at least one current member whose list size is unknown.",

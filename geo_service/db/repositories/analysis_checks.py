@@ -1,4 +1,4 @@
-"""SQL for the rule engine: each rule's queries (from the registry) over shared CTEs, in one statement.
+"""SQL for the rule engine: the rules' queries (handed in by the service) over shared CTEs, in one statement.
 
 Shared CTEs: ``ps`` (practice state as of the scope, from :mod:`scope`), ``scoped`` (the scenario's
 networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts).
@@ -17,10 +17,10 @@ current members is in scope (``scope.network_in_area``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 
 from psycopg2 import sql
 
-from geo_service.analysis import rules
 from geo_service.db.repositories import scope
 
 _FRAGMENTS = {
@@ -125,15 +125,15 @@ _SCOPE_COUNTS = sql.SQL(
 _NO_JIT = sql.SQL("SET LOCAL jit = off; ")
 
 
-def items(conn, values: dict, names: list[str] | None = None) -> dict:
-    """Rows of the given rule queries (default all) as ``{query: [row, ...]}``, plus ``_counts`` (networks and
-    practices in scope), in one statement: one output row per query, its rows aggregated to JSON."""
-    queries = rules.all_queries()
+def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
+    """Rows of the given rule queries (name -> SELECT over the shared CTEs, the rules' SQL) as
+    ``{query: [row, ...]}``, plus ``_counts`` (networks and practices in scope), in one statement: one output
+    row per query, its rows aggregated to JSON."""
     parts = [
         sql.SQL("SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text").format(
-            name=sql.Literal(name), query=_compose(queries[name])
+            name=sql.Literal(name), query=_compose(text)
         )
-        for name in names or list(queries)
+        for name, text in queries.items()
     ]
     parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
@@ -142,11 +142,13 @@ def items(conn, values: dict, names: list[str] | None = None) -> dict:
         return {name: json.loads(text) for name, text in cur.fetchall()}
 
 
-def summary_counts(conn, values: dict) -> dict:
-    """The summary counts only (no rows leave the database), plus networks and practices in scope."""
+def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
+    """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
+    are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
+    rules' own constant SQL text (never a value)."""
     parts = [
         sql.SQL("(SELECT json_build_object({agg}) FROM ({query}) x)").format(agg=sql.SQL(agg), query=_compose(text))
-        for text, agg in rules.summary_queries()
+        for text, agg in queries
     ]
     parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(

@@ -31,6 +31,12 @@ class ChecksQuery(CheckParametersQuery):
     area = param("area", "Only this area (ODS or GSS code).", example="ZA1")
     detail = param("detail", "full (every finding) or summary (counts only).", enum=list(DETAILS))
     as_of = param("as_of", "Judge the scenario as of this date instead of its own.", example="2024-10-01")
+    page = param(
+        "page",
+        "One page of the findings (from 1; across the rules in report order) instead of all of them.",
+        type="integer",
+    )
+    per_page = param("per_page", "Findings per page (1 to 10000; default 500).", type="integer")
 
 
 class ChecksCsvQuery(CheckParametersQuery):
@@ -79,6 +85,8 @@ class ChecksResult(common.Body):
     summary = fields.Dict(required=True, metadata={"description": "Count of findings per rule."})
     items = fields.Dict(metadata={"description": "Findings per rule (detail=full)."})
     explanations = fields.Dict(metadata={"description": "What each rule means, in words."})
+    page = fields.Dict(metadata={"description": "With page=: which page of the findings, and how many in all."})
+    not_judged = fields.Dict(metadata={"description": "Rules that cannot be judged on the date, and why."})
 
 
 class NetworkDetail(common.Body):

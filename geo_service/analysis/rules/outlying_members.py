@@ -1,0 +1,125 @@
+"""Outlying members: a current member located more than ``outlier_km`` from the nearest other current member
+of its network (distances on the ellipsoid, ``geography``: no reprojection of every point). A network's practices
+work together; one far from all the others is worth a second look (a wrong postcode, or a practice better placed
+in a nearer network). A finding on the practice and on its network. Members without a location, and networks
+with one located member, are never outlying.
+"""
+
+from __future__ import annotations
+
+from geo_service.analysis import wording as w
+from geo_service.analysis.parameters import Spec
+from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, Rule
+
+_LOCATED = """
+WITH located AS MATERIALIZED (
+    SELECT mb.network_id, mb.network_code, mb.network_name, mb.practice_id, mb.ods_code, mb.practice_name,
+           mb.list_size, pt.geom::geography AS g
+      FROM members mb JOIN postcode_points pt ON pt.id = mb.point_id
+), outlying AS (
+    -- Members with another located member in their network and none within outlier_km of them: hash joins on
+    -- the network (members of one network are few), so no pair is sorted.
+    SELECT a.* FROM located a
+     WHERE EXISTS (SELECT 1 FROM located b WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id)
+       AND NOT EXISTS (SELECT 1 FROM located b
+                        WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id
+                          AND ST_DWithin(a.g, b.g, %(outlier_km)s * 1000))
+)
+"""
+
+_QUERY = (
+    _LOCATED
+    + """
+SELECT DISTINCT ON (o.ods_code COLLATE "C", o.network_code COLLATE "C")
+       o.ods_code AS code, o.practice_name AS name, o.network_code, o.network_name, o.list_size,
+       b.ods_code AS nearest_code, b.practice_name AS nearest_name, round(ST_Distance(o.g, b.g)::numeric) AS distance_m
+  FROM outlying o
+  -- The nearest other member, for the evidence (outlying members only).
+  JOIN located b ON b.network_id = o.network_id AND b.practice_id <> o.practice_id
+ ORDER BY o.ods_code COLLATE "C", o.network_code COLLATE "C", ST_Distance(o.g, b.g), b.ods_code COLLATE "C"
+"""
+)
+
+_COUNT = _LOCATED + "SELECT ods_code AS code, network_code FROM outlying"
+
+
+def _findings(items: list[dict]):
+    for r in items:
+        yield "practice", r["code"], "outlying_member"
+        yield "network", r["network_code"], "has_outlying_member"
+
+
+def _describe(item, params, names) -> w.FindingText:
+    network = w.named(item.get("network_code"), item.get("network_name"))
+    nearest = w.named(item.get("nearest_code"), item.get("nearest_name"))
+    limit = w.param(params, "outlier_km")
+    return w.FindingText(
+        "outlying_member",
+        f"{w.subject(item)} lies {w.km(item.get('distance_m'))} from {nearest}, the nearest other member of its "
+        f"network {network}, more than the {limit:g} km allowed: check its postcode, or whether a nearer "
+        "network suits it better.",
+        [
+            ("Practice", w.subject(item)),
+            ("Network", network),
+            ("Nearest other member", nearest),
+            ("Distance", w.km(item.get("distance_m"))),
+            ("Allowed", f"{limit:g} km"),
+            ("List size", w.patients(item.get("list_size"))),
+        ],
+    )
+
+
+RULE = Rule(
+    key="outlying_members",
+    tier=HEADLINE,
+    position=75,
+    explanation="Practices located more than the allowed distance from the nearest other current member of "
+    "their network.",
+    queries={"outlying_members": _QUERY},
+    count_queries={"outlying_count": _COUNT},
+    summary={
+        "outlying_count": "'outlying_members', count(DISTINCT x.code),"
+        " 'networks_with_outlying_members', count(DISTINCT x.network_code)"
+    },
+    summary_labels={
+        "outlying_members": "Practices far from the rest of their network",
+        "networks_with_outlying_members": "Networks with a member far from the rest",
+    },
+    labels={
+        "outlying_member": "Far from the other members of its network",
+        "has_outlying_member": "A member lies far from the others",
+    },
+    counted_as={"outlying_member": "outlying_members", "has_outlying_member": "networks_with_outlying_members"},
+    headline=lambda r: ("outlying_member", r["distance_m"]),
+    findings=_findings,
+    practice_keys=frozenset({"outlying_member"}),
+    parameters={
+        "outlier_km": Spec(
+            float,
+            10.0,
+            0.0,
+            1_000.0,
+            "distance (km) from the nearest other member of its network beyond which a member is outlying",
+        ),
+    },
+    thresholds=lambda params: [
+        ("Outlying member", f"over {w.param(params, 'outlier_km'):g} km from the nearest other member")
+    ],
+    describe=_describe,
+    flags=(
+        Flag(
+            "outlying",
+            "↔",
+            frozenset({"has_outlying_member"}),
+            lambda row, t: "A member far from the others",
+            "networks_with_outlying_members",
+        ),
+    ),
+    headlines=(
+        Headline(
+            ("outlying_members",),
+            lambda p: f"practices over {p.get('outlier_km', 10):g} km from the rest of their network",
+            "outlying_member",
+        ),
+    ),
+)
