@@ -92,9 +92,10 @@ def _commissioners(value: Any) -> list[str | None]:
     return list(value) or [None]
 
 
-def check_write(role: str = "editor", commissioner: str | Iterable[str] | None = None) -> Actor:
+def check_write(role: str | tuple[str, ...] = "editor", commissioner: str | Iterable[str] | None = None) -> Actor:
     """The checks of :func:`write_route`, for a view that learns the commissioner only after reading the
-    resource: 401 anonymous, 403 missing CSRF (cookie session), 403 wrong role or commissioner."""
+    resource: 401 anonymous, 403 missing CSRF (cookie session), 403 wrong role or commissioner. ``role``: one
+    role, or several of which any one will do (the view then decides what each may do)."""
     token = _bearer()
     actor = current_actor()
     if actor is None:
@@ -107,14 +108,16 @@ def check_write(role: str = "editor", commissioner: str | Iterable[str] | None =
         except CSRFError as err:
             raise Forbidden(f"The CSRF token is missing or not valid ({err.description}). Reload the page.") from None
         g.geo_csrf_checked = True
+    roles = (role,) if isinstance(role, str) else tuple(role)
     for code in _commissioners(commissioner):
-        if not actor.has_role(role, code):
+        if not any(actor.has_role(r, code) for r in roles):
             where = f" for commissioner {code}" if code else ""
-            raise Forbidden(f"This needs the '{role}' role{where}; {actor.username} does not have it.")
+            names = " or ".join(f"'{r}'" for r in roles)
+            raise Forbidden(f"This needs the {names} role{where}; {actor.username} does not have it.")
     return actor
 
 
-def write_route(role: str = "editor", commissioner: str | Callable[..., Any] | None = None):
+def write_route(role: str | tuple[str, ...] = "editor", commissioner: str | Callable[..., Any] | None = None):
     """Decorate a write view: refuse anonymous (401), missing CSRF on cookie auth (403), wrong role or
     commissioner (403). ``commissioner`` is a code, or a callable given the view's keyword arguments that
     returns a code, several codes, or None (no area limit). The view is marked ``view.write_route``."""
@@ -122,7 +125,10 @@ def write_route(role: str = "editor", commissioner: str | Callable[..., Any] | N
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            check_write(role)  # 401 / CSRF 403 / role 403 before anything is read
+            from geo_service.web.visibility_guard import check_write_request
+
+            check_write(role)  # 401 / CSRF 403 / role 403 before anything is read (the same for any resource)
+            check_write_request()  # 404 for a scenario the caller may not see, before any other check
             if commissioner is not None:
                 check_write(role, commissioner(**kwargs) if callable(commissioner) else commissioner)
             return view(*args, **kwargs)
