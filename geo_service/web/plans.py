@@ -319,7 +319,9 @@ def upload_polygons(slug: str):
     for name, value in (("network", network), ("code_field", code_field)):
         if value is not None and (len(value) > 64 or not value.isprintable()):
             raise InvalidParameter(name, f"'{name}' must be at most 64 printable characters.")
-    got = upload.read_polygons(sent.read(upload.MAX_BYTES + 1), sent.filename, network, code_field)
+    data = sent.read(upload.MAX_BYTES + 1)
+    conn.commit()  # issue 21: no transaction (nor row lock) held while the file is read; the version is rechecked
+    got = upload.read_polygons(data, sent.filename, network, code_field)
     out = service.upload_polygons(conn, plan, got, _editor(actor), request.headers.get("If-Match"))
     out["repaired"] = got.repaired
     out["networks"] = [{"code": c, "feature": got.first_feature.get(c)} for c in sorted(got.polygons)]

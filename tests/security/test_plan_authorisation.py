@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures imported from tests.security.i21_fixtures are parameters here
 """Issue 21 finding 2: the plan status route skipped the visibility check and the approver's commissioners.
 
 Before: an editor + approver (any commissioner) approved another editor's PRIVATE plan (200, with its details);
@@ -24,7 +25,7 @@ USERS = {
 
 
 @pytest.fixture(scope="module")
-def client(secure_db):  # noqa: F811
+def client(secure_db):
     from tests.conftest import make_app
 
     app = make_app(secure_db[0], GEO_COOKIE_SECURE=False)
@@ -50,7 +51,7 @@ def _approve(client, token: str, slug: str):
     )
 
 
-def test_hidden_plan_answers_404_to_every_write(client, tokens):  # noqa: F811
+def test_hidden_plan_answers_404_to_every_write(client, tokens):
     slug = _plan(client, tokens["ed"], "hidden-submitted", "private")
     assert client.get(f"/api/v1/plans/{slug}", headers=bearer(tokens["appr-za1"])).status_code == 404
     resp = _approve(client, tokens["appr-za1"], slug)
@@ -70,21 +71,21 @@ def test_hidden_plan_answers_404_to_every_write(client, tokens):  # noqa: F811
     assert owner["status"] == "submitted"
 
 
-def test_approver_for_another_commissioner_is_refused(client, tokens):  # noqa: F811
+def test_approver_for_another_commissioner_is_refused(client, tokens):
     slug = _plan(client, tokens["ed"], "za1-only-plan", "public")
     resp = _approve(client, tokens["appr-any-za2"], slug)
     assert resp.status_code == 403 and "ZA1" in resp.get_json()["detail"]
     assert client.get(f"/api/v1/plans/{slug}").get_json()["status"] == "submitted"
 
 
-def test_approver_without_editor_role_approves_in_their_area(client, tokens):  # noqa: F811
+def test_approver_without_editor_role_approves_in_their_area(client, tokens):
     slug = _plan(client, tokens["ed"], "za1-approvable", "public")
     resp = _approve(client, tokens["appr-only-za1"], slug)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert resp.get_json()["status"] == "approved"
 
 
-def test_nobody_approves_their_own_plan(client, tokens):  # noqa: F811
+def test_nobody_approves_their_own_plan(client, tokens):
     slug = _plan(client, tokens["self-appr"], "my-own-plan", "public")
     resp = _approve(client, tokens["self-appr"], slug)
     assert resp.status_code == 403 and "own plan" in resp.get_json()["detail"]

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - fixtures imported from tests.security.i21_fixtures are parameters here
 """Issue 21 finding 1 (forged admin sessions) and 9 (a weak, everlasting GEO_ADMIN_TOKEN).
 
 Before: with no ``GEO_SECRET_KEY`` the app signed sessions with the published ``dev-only-not-secret``, so a
@@ -29,7 +30,7 @@ KNOWN_KEY = "dev-only-not-secret"  # the old built-in key: published in the sour
 
 
 @pytest.fixture
-def keyless_app(secure_db, monkeypatch):  # noqa: F811
+def keyless_app(secure_db, monkeypatch):
     """The app as ``serve --prod`` used to build it: no GEO_SECRET_KEY anywhere."""
     monkeypatch.delenv("GEO_SECRET_KEY", raising=False)
     app = make_app(secure_db[0], GEO_COOKIE_SECURE=False)
@@ -63,7 +64,7 @@ def _forged_csrf(token: str) -> str:
     return URLSafeTimedSerializer(KNOWN_KEY, salt="wtf-csrf-token").dumps(token)
 
 
-def test_forged_admin_session_reads_and_writes_nothing(keyless_app, tokens):  # noqa: F811
+def test_forged_admin_session_reads_and_writes_nothing(keyless_app, tokens):
     client = keyless_app.test_client()
     plan = make_plan(client, tokens["ed"], "forged-target")
     raw = "a" * 40
@@ -79,7 +80,7 @@ def test_forged_admin_session_reads_and_writes_nothing(keyless_app, tokens):  # 
     assert owner["name"] != "Taken over"
 
 
-def test_forged_remember_cookie_signs_nobody_in(keyless_app, tokens):  # noqa: F811
+def test_forged_remember_cookie_signs_nobody_in(keyless_app, tokens):
     from flask_login.utils import encode_cookie
 
     client = keyless_app.test_client()
