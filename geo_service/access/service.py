@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from geo_service.db.repositories import sessions as sessions_repo
 from geo_service.db.repositories import users as users_repo
 from geo_service.errors import Conflict, InvalidParameter, NotFound
 
@@ -159,3 +160,46 @@ def verify_token(conn, token: str) -> Actor | None:
 
 def revoke_token(conn, token_id: int) -> bool:
     return users_repo.revoke_token(conn, token_id)
+
+
+# ---- server-side sessions (issue 21) -------------------------------------------------------------------------
+
+
+def start_session(conn, actor: Actor) -> str:
+    """A new browser session for ``actor``: the session id the cookie carries (``<user id>:<random key>``)."""
+    key = secrets.token_urlsafe(32)
+    sessions_repo.insert(conn, actor.id, token_hash(key))
+    return f"{actor.id}:{key}"
+
+
+def _session_key(session_id: str) -> tuple[int, str] | None:
+    user, _, key = str(session_id).partition(":")
+    if not user.isdigit() or not key or len(key) > 100:
+        return None
+    return int(user), key
+
+
+def session_actor(conn, session_id: str) -> Actor | None:
+    """The actor of a live session id (see :func:`start_session`); None when unknown, revoked or disabled."""
+    parsed = _session_key(session_id)
+    if parsed is None:
+        return None
+    user_id, key = parsed
+    if sessions_repo.live_user_id(conn, token_hash(key)) != user_id:
+        return None
+    return actor_by_id(conn, user_id)
+
+
+def end_session(conn, session_id: str) -> bool:
+    """Revoke the session for good (sign-out): a copy of its cookie signs nobody in afterwards."""
+    parsed = _session_key(session_id)
+    return bool(parsed) and sessions_repo.revoke(conn, token_hash(parsed[1]))
+
+
+def end_all_sessions(conn, username: str) -> int:
+    return sessions_repo.revoke_all(conn, user(conn, username)["id"])
+
+
+def bootstrap_token_usable(conn) -> bool:
+    """``GEO_ADMIN_TOKEN`` works only until a real admin user exists (the README says so)."""
+    return not sessions_repo.enabled_admin_exists(conn)

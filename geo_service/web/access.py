@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -42,20 +42,21 @@ PUBLIC_WRITES = frozenset({"access.sign_in", "access.sign_out"})
 
 
 class _SessionUser(UserMixin):
-    def __init__(self, actor: Actor) -> None:
+    """A signed-in browser user; the id Flask-Login keeps in the cookie is the server-side session id."""
+
+    def __init__(self, actor: Actor, session_id: str) -> None:
         self.actor = actor
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return str(self.actor.id)
+        return self.session_id
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    try:
-        actor = access.actor_by_id(get_conn(), int(user_id))
-    except ValueError:
-        return None
-    return _SessionUser(actor) if actor else None
+def _load_user(session_id: str):
+    """Issue 21: a cookie names a server-side session; revoked, unknown (forged) or a disabled user: nobody."""
+    actor = access.session_actor(get_conn(), session_id)
+    return _SessionUser(actor, session_id) if actor else None
 
 
 def _bearer() -> str | None:
@@ -74,7 +75,8 @@ def current_actor() -> Actor | None:
     if token is not None:
         admin = current_app.config.get("GEO_ADMIN_TOKEN")
         if admin and hmac.compare_digest(token.encode(), str(admin).encode()):
-            actor = access.BOOTSTRAP_ADMIN
+            # issue 21: only until a real admin exists; afterwards the token is refused like any unknown one
+            actor = access.BOOTSTRAP_ADMIN if access.bootstrap_token_usable(get_conn()) else None
         else:
             actor = access.verify_token(get_conn(), token)
     else:
@@ -197,7 +199,11 @@ def sign_in():
             if actor is None:
                 error, status = "The username or password is not right, or the account is disabled.", 401
             else:
-                login_user(_SessionUser(actor))
+                # issue 21: a new session (server-side id) and a new CSRF token at every sign-in, nothing kept
+                # from before (session fixation); the old session, if any, ends
+                _end_current_session()
+                session.clear()
+                login_user(_SessionUser(actor, access.start_session(get_conn(), actor)))
                 audit.record(get_conn(), actor, "sign_in", "user", actor.id, None, None)
                 return redirect(_safe_next(next_url))
     return render_template("access/sign_in.html", error=error, next_url=next_url or ""), status
@@ -214,9 +220,19 @@ def sign_out():
         csrf.protect()
     except CSRFError:
         raise Forbidden("The sign-out form had expired or was not sent by this site. Please try again.") from None
+    _end_current_session()
     logout_user()
+    session.clear()
     g.pop("geo_actor", None)
     return redirect(url_for("pages.index"))
+
+
+def _end_current_session() -> None:
+    """Revoke the signed-in session server-side (a copied cookie then signs nobody in)."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and getattr(current_user, "session_id", None):
+        access.end_session(get_conn(), current_user.session_id)
 
 
 def _actor_for_page() -> Actor | None:
