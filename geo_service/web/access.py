@@ -27,6 +27,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from geo_service.access import audit
 from geo_service.access import service as access
 from geo_service.access.service import Actor
+from geo_service.conditional import matches
 from geo_service.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
@@ -155,8 +156,7 @@ def require_if_match(current_version: Any, current_state: Any = None) -> None:
             etag=etag(current_version),
         )
     wanted = etag(current_version)
-    tags = [t.strip().removeprefix("W/") for t in given.split(",")]
-    if "*" not in tags and wanted not in tags:
+    if not matches(given, wanted):  # also the tag as compression marked it ("v5:gzip", issue 21)
         raise PreconditionFailed(
             f"Someone changed this since you read it (your version {given}, now {wanted}). "
             "Reload, re-apply your change and send it again.",
