@@ -195,7 +195,12 @@ def sign_in():
         except CSRFError:
             error, status = "The form had expired or was not sent by this site. Please try again.", 403
         else:
-            actor = access.authenticate(get_conn(), request.form.get("username", ""), request.form.get("password", ""))
+            from geo_service.web.connection import database
+
+            # no pooled connection held during the (deliberately slow) password hash: issue 21
+            actor = access.authenticate_pooled(
+                database(), request.form.get("username", ""), request.form.get("password", "")
+            )
             if actor is None:
                 error, status = "The username or password is not right, or the account is disabled.", 401
             else:
@@ -278,6 +283,11 @@ def register(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # write_route checks it, so the answer is a 403 problem, in order
         WTF_CSRF_SSL_STRICT=secure,
     )
+    hops = int(app.config.get("GEO_TRUSTED_PROXIES") or 0)
+    if hops > 0:  # issue 21: the real client address, scheme and host from that many proxies, no more
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.before_request(_start_request)
     app.after_request(_end_request)
     app.teardown_request(_reset_request_id)
