@@ -42,6 +42,8 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["scenario"]).scenario)
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
     main.add_command(__import__("geo_service.cli.users_commands", fromlist=["users"]).users)  # issue 12
+    main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["backup"]).backup)  # issue 21
+    main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["restore"]).restore)
 
 
 _register()
