@@ -16,8 +16,11 @@ in production. One Limiter per app, so apps (and tests) never share counters.
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_limiter import Limiter
+import math
+import time
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
 
 SIGN_IN_PER_CLIENT = "60 per minute"
 SIGN_IN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
@@ -45,13 +48,27 @@ def register(app: Flask) -> Limiter:
         client_address,
         app=app,
         storage_uri=app.config.get("GEO_RATELIMIT_STORAGE") or "memory://",
-        headers_enabled=True,
+        headers_enabled=False,  # Retry-After on 429 only (below): other routes set their own (prints' 503)
         application_limits=[app.config.get("GEO_AUTH_FAILURES_LIMIT", AUTH_FAILURES_PER_CLIENT)],
         application_limits_deduct_when=_failed,
         key_prefix=f"geo{id(app)}",
         strategy="moving-window",
     )
     app.extensions["geo_limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(err: RateLimitExceeded):
+        current = limiter.current_limit
+        retry = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+        detail = f"Too many requests ({err.description}): try again in {retry} seconds."
+        headers = {"Retry-After": str(retry), "Cache-Control": "no-store"}
+        if request.endpoint == "access.sign_in":  # the form again, saying why
+            page = render_template("access/sign_in.html", error=detail, next_url=request.values.get("next") or "")
+            return page, 429, headers
+        body = {"type": "about:blank", "title": "Too many requests", "status": 429, "detail": detail,
+                "retry_after": retry}  # fmt: skip
+        return jsonify(body), 429, {**headers, "Content-Type": "application/problem+json"}
+
     limits = {
         "access.sign_in": [
             limiter.limit(app.config.get("GEO_SIGN_IN_LIMIT", SIGN_IN_PER_CLIENT), methods=["POST"]),
