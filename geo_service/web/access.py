@@ -251,6 +251,16 @@ def _actor_for_page() -> Actor | None:
         return None
 
 
+def _client_identifier() -> str:
+    """What a session is bound to: the client's address and browser. Flask-Login's own reads a client-set
+    ``X-Forwarded-For`` header; here the address is ``remote_addr``, which ProxyFix sets from the trusted hops
+    only (``GEO_TRUSTED_PROXIES``)."""
+    import hashlib
+
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(f"{request.remote_addr}|{agent}".encode()).hexdigest()
+
+
 def _start_request() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
@@ -294,6 +304,7 @@ def register(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = _client_identifier  # issue 21: not a client-set header
 
     @app.context_processor
     def _actor_in_templates():

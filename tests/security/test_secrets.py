@@ -127,7 +127,7 @@ def test_production_refuses_weak_secrets(env, complaint, monkeypatch):
 def test_serve_prod_starts_with_strong_secrets(monkeypatch):
     from geo_service.cli.serve_commands import serve
 
-    monkeypatch.delenv("GEO_PRODUCTION", raising=False)
+    monkeypatch.setenv("GEO_PRODUCTION", "")  # so the teardown puts back what was there before (serve sets it)
     started = []
 
     def execv(*args):
@@ -142,7 +142,6 @@ def test_serve_prod_starts_with_strong_secrets(monkeypatch):
     import os
 
     assert os.environ.get("GEO_PRODUCTION") == "1"  # the workers' settings check the same
-    monkeypatch.delenv("GEO_PRODUCTION")
 
 
 def test_compose_and_image_hold_no_secret():
