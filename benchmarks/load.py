@@ -113,7 +113,7 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "DATABASE_URL": url, "GEO_TILES_URL": "none"}
+        env = {**os.environ, "DATABASE_URL": url, "GEO_TILES_URL": "none", "GEO_COOKIE_SECURE": "0"}  # plain http
         args = gunicorn_command("127.0.0.1", self.port, workers, threads)
         args = [a for a in args if a not in ("--access-logfile", "-")] + ["--log-level", "warning"]
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env)
