@@ -107,13 +107,21 @@ def area_codes(url: str) -> list[str]:
 class Server:
     """``geo-service serve --prod`` (gunicorn, gthread) on a free local port; stopped on exit."""
 
-    def __init__(self, url: str, workers: int, threads: int) -> None:
+    def __init__(self, url: str, workers: int, threads: int, behind_proxy: bool = False) -> None:
+        import secrets
         import socket
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "DATABASE_URL": url, "GEO_TILES_URL": "none", "GEO_COOKIE_SECURE": "0"}  # plain http
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "GEO_TILES_URL": "none",
+            "GEO_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+            "GEO_SECRET_KEY": secrets.token_urlsafe(48),  # one key for every worker (sessions, CSRF)
+            "GEO_TRUSTED_PROXIES": "1" if behind_proxy else "0",
+        }
         args = gunicorn_command("127.0.0.1", self.port, workers, threads)
         args = [a for a in args if a not in ("--access-logfile", "-")] + ["--log-level", "warning"]
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env)
@@ -285,6 +293,44 @@ class Abuse:
         self.stop_event.set()
 
 
+class Nginx:
+    """nginx with the repository's ``deploy/nginx.conf`` (upstream and port changed) in front of ``base``."""
+
+    def __init__(self, base: str) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.tmp = tempfile.mkdtemp(prefix="geo-bench-nginx-")
+        site = (ROOT / "deploy" / "nginx.conf").read_text()
+        site = site.replace("server app:5000;", f"server 127.0.0.1:{urlsplit(base).port};")
+        site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        Path(self.tmp, "site.conf").write_text(site)
+        Path(self.tmp, "nginx.conf").write_text(
+            f"pid {self.tmp}/nginx.pid;\nerror_log {self.tmp}/error.log;\nworker_processes 1;\nevents {{}}\n"
+            f"http {{ access_log off; client_body_temp_path {self.tmp}; proxy_temp_path {self.tmp}; "
+            f"include {self.tmp}/site.conf; }}\n"
+        )
+        self.proc = subprocess.Popen([nginx, "-p", self.tmp, "-c", f"{self.tmp}/nginx.conf", "-g", "daemon off;"])
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit("nginx did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url")
@@ -301,6 +347,7 @@ def main() -> int:
     parser.add_argument("--printers", type=int, default=16, help="abuse: print threads")
     parser.add_argument("--slow-clients", type=int, default=16, help="abuse: slowloris sockets")
     parser.add_argument("--base-url", help="abuse: measure this server (e.g. nginx of the compose stack)")
+    parser.add_argument("--nginx", action="store_true", help="abuse: put deploy/nginx.conf (local nginx) in front")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk (scripts/bootstrap.sh system --test installs it)")
@@ -314,7 +361,10 @@ def main() -> int:
         plan = {k: v for k, v in plan.items() if k in args.only.split(",")}
     else:
         plan.pop("abuse")
-    server = Server(url, args.workers, args.threads)
+    server = Server(url, args.workers, args.threads, behind_proxy=args.nginx)
+    proxy = Nginx(server.base) if args.nginx else None
+    if proxy is not None and not args.base_url:
+        args.base_url = proxy.base
     results = {}
     try:
         for path, headers in (r for reqs in plan.values() for r in reqs[:3]):  # every route answers first
@@ -341,6 +391,8 @@ def main() -> int:
                 flush=True,
             )
     finally:
+        if proxy is not None:
+            proxy.stop()
         server.stop()
     print(
         f"\nwrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, gunicorn {args.workers} workers × "
