@@ -12,6 +12,9 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 # --- stage 2: the app ----------------------------------------------------------------------------------
 FROM python:${PYTHON_VERSION}-slim-bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PORT=5000
+# Production: every geo-service command in the image refuses to start without a strong GEO_SECRET_KEY (and a
+# strong GEO_ADMIN_TOKEN when one is set). No secret is baked in: pass them at run time (docker-compose.yml).
+ENV GEO_PRODUCTION=1
 RUN useradd --system --create-home --home-dir /app geo
 WORKDIR /app
 COPY requirements.txt pyproject.toml ./
@@ -27,5 +30,6 @@ RUN python scripts/vendor_assets.py && rm -rf node_modules
 USER geo
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '5000'))"
-# DATABASE_URL must point at a PostGIS database (see docker-compose.yml).
+# DATABASE_URL must point at a PostGIS database; GEO_SECRET_KEY and GEO_PUBLIC_URL must be set (docker-compose.yml).
+# gunicorn listens on the container network only: publish it through the reverse proxy (deploy/nginx.conf).
 CMD ["sh", "-c", "geo-service migrate && geo-service demo --if-empty && exec geo-service serve --prod --host 0.0.0.0 --port ${PORT}"]

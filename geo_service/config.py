@@ -7,6 +7,7 @@ config dict passed to :func:`geo_service.create_app` (same names), the dict winn
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,12 @@ class Settings:
     tiles_url: str | None = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
     embed_origins: tuple[str, ...] = ("*",)
-    secret_key: str = "dev-only-not-secret"
+    # Unset: a random key per process (sessions do not outlive it, nor work across workers); production
+    # (``GEO_PRODUCTION``, set by ``serve --prod`` and the image) refuses to start without a strong one.
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    production: bool = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (ProxyFix); 0: none.
+    trusted_proxies: int = 0
     admin_token: str | None = None  # bearer token for the scenario settings API; unset: the API is read-only
     # Base of every absolute URL that leaves the service (embed links, snippets, oEmbed); never the request's Host.
     public_url: str = "http://127.0.0.1:5000"
@@ -46,6 +52,8 @@ class Settings:
             "GEO_ADMIN_TOKEN": self.admin_token,
             "GEO_PUBLIC_URL": self.public_url,
             "GEO_COOKIE_SECURE": self.cookie_secure,
+            "GEO_PRODUCTION": self.production,
+            "GEO_TRUSTED_PROXIES": self.trusted_proxies,
             "JSON_SORT_KEYS": False,
         }
         cfg.update(self.extra)
@@ -57,6 +65,44 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"setting {name} must be a whole number, got {value!r}") from exc
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "", "none")
+
+
+# Values seen in examples, documentation and earlier defaults: never accepted in production, whatever their length.
+KNOWN_SECRETS = frozenset({"dev-only-not-secret", "changeme", "change-me", "secret", "bootstrap-secret-token"})
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 12
+
+
+def secret_problem(name: str, value: str | None) -> str | None:
+    """Why ``value`` is not a strong secret (None: it is). Strong: at least 32 characters with at least 12
+    different ones, and not a value that appears in documentation: ``python -c "import secrets;
+    print(secrets.token_urlsafe(48))"`` makes one."""
+    how = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    if not value:
+        return f"{name} is not set; {how}"
+    text = str(value)
+    if text.strip().lower() in KNOWN_SECRETS or "example" in text.lower() or "change" in text.lower():
+        return f"{name} is a published example value; {how}"
+    if len(text) < MIN_SECRET_CHARS or len(set(text)) < MIN_SECRET_DISTINCT:
+        return f"{name} is too weak (at least {MIN_SECRET_CHARS} characters, {MIN_SECRET_DISTINCT} different); {how}"
+    return None
+
+
+def production_problems(merged: Mapping[str, Any]) -> list[str]:
+    """What stops this configuration being served on the internet: a weak or missing ``GEO_SECRET_KEY``
+    (anyone knowing it can forge an admin's session) and, when set, a weak ``GEO_ADMIN_TOKEN``."""
+    problems = [secret_problem("GEO_SECRET_KEY", merged.get("GEO_SECRET_KEY"))]
+    if merged.get("GEO_ADMIN_TOKEN"):
+        problems.append(secret_problem("GEO_ADMIN_TOKEN", merged.get("GEO_ADMIN_TOKEN")))
+    return [p for p in problems if p]
+
+
+class InsecureConfiguration(ValueError):
+    """Production settings that would let someone forge sessions or guess the admin token."""
 
 
 def public_base_url(value: Any, port: Any) -> str:
@@ -115,7 +161,15 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_ADMIN_TOKEN",
         "GEO_PUBLIC_URL",
         "GEO_COOKIE_SECURE",
+        "GEO_PRODUCTION",
+        "GEO_TRUSTED_PROXIES",
     }
+    production = _flag(merged.get("GEO_PRODUCTION", "0"))
+    if production:
+        problems = production_problems(merged)
+        if problems:
+            raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems))
+    key = merged.get("GEO_SECRET_KEY") or secrets.token_urlsafe(48)
     return Settings(
         database_url=url,
         project_root=root,
@@ -126,9 +180,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         tiles_url=tiles,
         tiles_attribution=merged.get("GEO_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION),
         embed_origins=tuple(origins) or ("*",),
-        secret_key=merged.get("GEO_SECRET_KEY", "dev-only-not-secret"),
+        secret_key=str(key),
+        production=production,
+        trusted_proxies=_int(merged.get("GEO_TRUSTED_PROXIES", 0), "GEO_TRUSTED_PROXIES"),
         admin_token=merged.get("GEO_ADMIN_TOKEN") or None,
         public_url=public_base_url(merged.get("GEO_PUBLIC_URL"), merged.get("PORT", os.environ.get("PORT", 5000))),
-        cookie_secure=str(merged.get("GEO_COOKIE_SECURE", "1")).strip().lower() not in ("0", "false", "no", "off", ""),
+        cookie_secure=_flag(merged.get("GEO_COOKIE_SECURE", "1")),
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

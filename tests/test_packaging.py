@@ -45,7 +45,9 @@ def test_same_port_and_a_postgis_database():
     assert f"EXPOSE {port}" in docker and f"PORT={port}" in docker
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     app, db = compose["services"]["app"], compose["services"]["db"]
-    assert app["ports"] == [f"127.0.0.1:{port}:{port}"]
+    # Issue 21: only the reverse proxy is published (on the same port); gunicorn is reached through it.
+    assert "ports" not in app and app["expose"] == [port]
+    assert compose["services"]["proxy"]["ports"] == [f"127.0.0.1:{port}:8080"]
     assert app["environment"]["PORT"] == port
     assert db["image"].startswith("postgis/postgis:15-")
     url = app["environment"]["DATABASE_URL"]

@@ -48,9 +48,25 @@ def record(
     )
 
 
+# Resource kinds of account events (sign-ins, users, roles, API tokens): shown to admins only (issue 21).
+ACCOUNT_KINDS = ("user", "api_token")
+
+
+def hidden_kinds_for(actor: Actor | None) -> list[str]:
+    """What ``actor`` may not read in the audit log: account events unless they are an admin."""
+    return [] if actor is not None and actor.is_admin else list(ACCOUNT_KINDS)
+
+
 def entries(
-    conn, by: str | None = None, value: int | None = None, page: int = 1, size: int = PAGE_SIZE, hidden_scenarios=None
+    conn,
+    by: str | None = None,
+    value: int | None = None,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+    hidden_scenarios=None,
+    hidden_kinds=None,
 ):
-    """One page of entries, newest first, and the total (without those of ``hidden_scenarios``: ids)."""
+    """One page of entries, newest first, and the total (without those of ``hidden_scenarios``: ids, and of
+    ``hidden_kinds``: resource kinds)."""
     page = max(page, 1)
-    return audit_repo.entries(conn, by, value, size, (page - 1) * size, hidden_scenarios)
+    return audit_repo.entries(conn, by, value, size, (page - 1) * size, hidden_scenarios, hidden_kinds)

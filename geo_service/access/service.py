@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from geo_service.db.repositories import sessions as sessions_repo
 from geo_service.db.repositories import users as users_repo
 from geo_service.errors import Conflict, InvalidParameter, NotFound
 
@@ -104,6 +105,26 @@ def actor_by_id(conn, user_id: int) -> Actor | None:
     return actor_for_user(conn, row)
 
 
+def authenticate_pooled(db, username: str, password: str) -> Actor | None:
+    """:func:`authenticate` for the web: the argon2 verify (64 MiB, tens of milliseconds) runs with NO pooled
+    connection held; the user's row is read, and the actor built, in two short borrows (issue 21)."""
+    with db.connection() as conn:
+        row = users_repo.find_user(conn, username.strip()) if username else None
+    stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+        ok = row is not None and stored is not _DUMMY_HASH
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row["disabled"]:
+        return None
+    rehash = hash_password(password) if _hasher.check_needs_rehash(stored) else None
+    with db.connection() as conn:
+        if rehash:
+            users_repo.set_password_hash(conn, row["id"], rehash)
+        return actor_for_user(conn, row)
+
+
 def authenticate(conn, username: str, password: str) -> Actor | None:
     """The actor for a right username and password of an enabled user, else None (same time either way)."""
     row = users_repo.find_user(conn, username.strip()) if username else None
@@ -159,3 +180,46 @@ def verify_token(conn, token: str) -> Actor | None:
 
 def revoke_token(conn, token_id: int) -> bool:
     return users_repo.revoke_token(conn, token_id)
+
+
+# ---- server-side sessions (issue 21) -------------------------------------------------------------------------
+
+
+def start_session(conn, actor: Actor) -> str:
+    """A new browser session for ``actor``: the session id the cookie carries (``<user id>:<random key>``)."""
+    key = secrets.token_urlsafe(32)
+    sessions_repo.insert(conn, actor.id, token_hash(key))
+    return f"{actor.id}:{key}"
+
+
+def _session_key(session_id: str) -> tuple[int, str] | None:
+    user, _, key = str(session_id).partition(":")
+    if not user.isdigit() or not key or len(key) > 100:
+        return None
+    return int(user), key
+
+
+def session_actor(conn, session_id: str) -> Actor | None:
+    """The actor of a live session id (see :func:`start_session`); None when unknown, revoked or disabled."""
+    parsed = _session_key(session_id)
+    if parsed is None:
+        return None
+    user_id, key = parsed
+    if sessions_repo.live_user_id(conn, token_hash(key)) != user_id:
+        return None
+    return actor_by_id(conn, user_id)
+
+
+def end_session(conn, session_id: str) -> bool:
+    """Revoke the session for good (sign-out): a copy of its cookie signs nobody in afterwards."""
+    parsed = _session_key(session_id)
+    return bool(parsed) and sessions_repo.revoke(conn, token_hash(parsed[1]))
+
+
+def end_all_sessions(conn, username: str) -> int:
+    return sessions_repo.revoke_all(conn, user(conn, username)["id"])
+
+
+def bootstrap_token_usable(conn) -> bool:
+    """``GEO_ADMIN_TOKEN`` works only until a real admin user exists (the README says so)."""
+    return not sessions_repo.enabled_admin_exists(conn)

@@ -192,6 +192,8 @@ def decide(conn, actor: Actor, request_id: int, decision: str, comment: str, ver
     if missing:
         who = ", ".join(missing) or "this area"
         raise Forbidden(f"{actor.username} is not an approver for {who}.")
+    if decision == "approve" and actor.id is not None and req.get("proposed_by") == actor.id:
+        raise Forbidden("Nobody approves their own change request: ask another approver for its commissioners.")
     if version is not None and version != req["version"]:
         raise PreconditionFailed(
             f"Change request {request_id} changed since you read it (version {version}, now {req['version']}).",

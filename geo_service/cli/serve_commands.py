@@ -36,6 +36,24 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
     ]
 
 
+def check_production(port: int) -> None:
+    """Refuse (exit 2) a production start that anyone could take over: a missing or weak ``GEO_SECRET_KEY``
+    (sessions forged with a known key), a weak ``GEO_ADMIN_TOKEN``, an unset ``GEO_PUBLIC_URL``. Sets
+    ``GEO_PRODUCTION=1`` for the workers, whose settings then refuse the same (gunicorn run by hand included)."""
+    from geo_service.config import production_problems
+
+    env = {k: v for k, v in os.environ.items() if k.startswith("GEO_")}
+    problems = production_problems(env)
+    if not env.get("GEO_PUBLIC_URL"):
+        problems.append(f"GEO_PUBLIC_URL is not set (embeds and links would point at http://127.0.0.1:{port})")
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo("refusing to serve in production; see README 'Production'.", err=True)
+        raise SystemExit(2)
+    os.environ["GEO_PRODUCTION"] = "1"
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="PORT or 5000", type=int)
@@ -56,9 +74,8 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
 def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     """Serve the web app."""
     os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
-    if prod and not os.environ.get("GEO_PUBLIC_URL"):
-        click.echo(f"warning: GEO_PUBLIC_URL is not set; embeds will link to http://127.0.0.1:{port}", err=True)
     if prod:
+        check_production(port)
         args = gunicorn_command(host, port, workers, threads)
         os.execv(args[0], args)
     from geo_service import create_app

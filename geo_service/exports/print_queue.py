@@ -6,14 +6,24 @@ of them (and ``/healthz`` behind them) times out. Here at most ``slots`` prints 
 process, at most ``waiting`` more wait (up to ``wait_s`` each) for a slot, and any further one is refused at
 once with :class:`PrintQueueFull` (503 with ``Retry-After``): a clear "come back shortly" instead of a
 timeout. Pure Python (no Flask): one queue per app, kept on ``app.extensions``.
+
+Issue 21: that bound was per process, so 2 workers × 4 threads still let 16–32 prints hold every thread. With
+``shared_key`` (the deployment's database, say) a print also needs one of ``total_slots`` machine-wide slots:
+lock files (``fcntl.flock``) in one folder that every worker of the host opens, released by the kernel even
+when a worker dies. No slot free within ``wait_s``: 503 with ``Retry-After``, like a full queue.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from geo_service.errors import GeoServiceError
 
@@ -28,8 +38,23 @@ class PrintQueueFull(GeoServiceError):
 
 
 class PrintQueue:
-    def __init__(self, slots: int = 1, waiting: int = 3, wait_s: float = 25.0, retry_after_s: int = 10) -> None:
+    def __init__(
+        self,
+        slots: int = 1,
+        waiting: int = 3,
+        wait_s: float = 25.0,
+        retry_after_s: int = 10,
+        shared_key: str | None = None,
+        total_slots: int | None = None,
+        shared_dir: str | os.PathLike | None = None,
+    ) -> None:
         self.slots = max(1, int(slots))
+        self.total_slots = max(1, int(total_slots or self.slots))
+        self._slot_dir: Path | None = None
+        if shared_key is not None:
+            digest = hashlib.sha256(shared_key.encode()).hexdigest()[:16]
+            self._slot_dir = Path(shared_dir or tempfile.gettempdir()) / f"geo-service-print-slots-{digest}"
+            self._slot_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.waiting = max(0, int(waiting))
         self.wait_s = float(wait_s)
         self.retry_after_s = int(retry_after_s)
@@ -62,11 +87,32 @@ class PrintQueue:
                     self._queued -= 1
             self._running += 1
         try:
-            yield
+            held = self._machine_slot(time.monotonic() + self.wait_s)
+            try:
+                yield
+            finally:
+                if held is not None:
+                    os.close(held)  # releases the flock
         finally:
             with self._cond:
                 self._running -= 1
                 self._cond.notify()
+
+    def _machine_slot(self, deadline: float) -> int | None:
+        """A machine-wide slot (an flock'd file descriptor), waiting until ``deadline``; None when not shared."""
+        if self._slot_dir is None:
+            return None
+        while True:
+            for number in range(self.total_slots):
+                fd = os.open(self._slot_dir / f"slot-{number}", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except BlockingIOError:
+                    os.close(fd)
+            if time.monotonic() >= deadline:
+                raise self._full(f"All {self.total_slots} print slots of this server are drawing")
+            time.sleep(0.2)
 
     def state(self) -> dict[str, int]:
         with self._cond:

@@ -65,9 +65,10 @@ def version_from_if_match(plan: dict, if_match: str | None) -> int:
         raise PreconditionRequired(
             "Send the plan's ETag in an 'If-Match' header (read it with GET first).", etag=etag(plan)
         )
-    for tag in (t.strip() for t in if_match.split(",")):
-        if tag == "*" or tag.removeprefix("W/") == etag(plan):
-            return plan["version"]
+    from geo_service.conditional import matches
+
+    if matches(if_match, etag(plan)):  # also the tag as compression marked it ("v5:gzip", issue 21)
+        return plan["version"]
     raise PreconditionFailed(
         f"The plan has changed since you read it (it is now version {plan['version']}); reload it and try again.",
         etag=etag(plan),

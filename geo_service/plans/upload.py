@@ -5,10 +5,23 @@ network: the one network named by the caller (all features together make its pol
 a property naming the network code. Invalid geometry is repaired (shapely.make_valid, polygonal parts kept) and
 reported; anything that cannot be used refuses the WHOLE file with the reason (file, feature number, field), so
 nothing is changed. No database here: the plan service saves the result as one undoable edit.
+
+Issue 21: a file is someone else's program as much as data. :func:`read_polygons` therefore reads it in a
+child process (``python -m geo_service.plans.upload``) with a CPU-time, wall-time and address-space limit, so
+a file that would take minutes or gigabytes costs at most those limits and the worker's memory is untouched.
+Inside the child, before GDAL opens anything: a GeoPackage holding SQL views or virtual tables (other than its
+R-tree spatial indexes) is refused (a recursive view would otherwise run for ever); then feature and vertex
+counts are capped BEFORE any validity check or repair; then every coordinate must lie in the UK.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -18,6 +31,10 @@ from geo_service.errors import InvalidParameter
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_FEATURES = 5000
+MAX_VERTICES = 250_000  # all features together; a detailed network boundary has a few thousand
+READ_TIMEOUT_S = 20  # wall time of the reading child
+READ_CPU_S = 20  # its CPU time
+READ_MEMORY_BYTES = 1536 * 1024 * 1024  # its address space
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "KML", ".zip": "zipped Shapefile", ".gpkg": "GeoPackage"}
 # Properties tried, in order, when the caller does not name the one holding the network code.
 CODE_FIELDS = ("network", "network_code", "pcn_code", "pcn", "code", "ods_code", "name")
@@ -68,6 +85,8 @@ def _read(data: bytes, file_name: str):
             if len(shps) != 1:
                 raise refusal(file_name, f"the zip must hold exactly one .shp file (found {len(shps)}).")
             source = f"/vsizip/{path}/{shps[0]}"
+        if suffix == ".gpkg":
+            _refuse_active_sqlite(path, file_name)
         try:
             layers = pyogrio.list_layers(source)
             polygon_layers = [str(name) for name, kind in layers if kind is None or "Polygon" in str(kind)]
@@ -102,9 +121,12 @@ def _polygonal(geom):
     return MultiPolygon(parts) if parts else None
 
 
-def read_polygons(data: bytes, file_name: str, network: str | None = None, code_field: str | None = None) -> Upload:
-    """Read the file; ``network``: one network takes every feature; else ``code_field`` (or the first of
-    :data:`CODE_FIELDS` present) names each feature's network. Refuses the whole file on the first problem."""
+def read_polygons_here(
+    data: bytes, file_name: str, network: str | None = None, code_field: str | None = None
+) -> Upload:
+    """Read the file in this process (the child of :func:`read_polygons`); ``network``: one network takes every
+    feature; else ``code_field`` (or the first of :data:`CODE_FIELDS` present) names each feature's network.
+    Refuses the whole file on the first problem."""
     from shapely import make_valid
     from shapely.geometry import mapping
     from shapely.ops import unary_union
@@ -115,6 +137,7 @@ def read_polygons(data: bytes, file_name: str, network: str | None = None, code_
         raise refusal(file_name, "the file has no features.")
     if len(frame) > MAX_FEATURES:
         raise refusal(file_name, f"the file has {len(frame):,} features; at most {MAX_FEATURES:,}.")
+    _check_size(frame, file_name)
     if frame.crs is None:
         raise refusal(file_name, "the file does not say its coordinate reference system (a Shapefile needs its .prj).")
     crs = frame.crs.to_string()
@@ -122,6 +145,7 @@ def read_polygons(data: bytes, file_name: str, network: str | None = None, code_
         frame = frame.to_crs(4326)
     except Exception as exc:  # noqa: BLE001 - pyproj's reasons
         raise refusal(file_name, f"cannot transform from {crs} to EPSG:4326 ({exc}).") from None
+    _check_in_uk(frame, file_name, crs)
     columns = [c for c in frame.columns if c != "geometry"]
     if network is None:
         if code_field is not None:
@@ -173,3 +197,137 @@ def read_polygons(data: bytes, file_name: str, network: str | None = None, code_
     return Upload(
         polygons, repaired, crs, file_format, len(frame), first, chosen if network is None else None, file_name
     )
+
+
+# ---- bounds (issue 21) ---------------------------------------------------------------------------------------
+
+
+def _refuse_active_sqlite(path: Path, file_name: str) -> None:
+    """Refuse a GeoPackage with SQL views or virtual tables (R-tree spatial indexes excepted): reading a layer
+    that is a view runs the view's SQL, which can be made to run for ever. Read with sqlite3 read-only, no GDAL."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error:
+        raise refusal(file_name, "not a readable GeoPackage (SQLite) file.") from None
+    try:
+        db.execute("PRAGMA trusted_schema = OFF")
+        rows = db.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master").fetchall()
+    except sqlite3.Error as exc:
+        raise refusal(file_name, f"not a readable GeoPackage file ({str(exc)[:100]}).") from None
+    finally:
+        db.close()
+    for kind, name, sql in rows:
+        text = " ".join(sql.split()).upper()
+        if kind == "view":
+            raise refusal(file_name, f"the GeoPackage holds an SQL view ('{name}'); send plain tables only.")
+        if text.startswith("CREATE VIRTUAL TABLE") and not (
+            str(name).startswith("rtree_") and " USING RTREE(" in text.replace(" USING RTREE (", " USING RTREE(")
+        ):
+            raise refusal(file_name, f"the GeoPackage holds a virtual table ('{name}'); send plain tables only.")
+
+
+def _check_size(frame, file_name: str) -> None:
+    """Feature and vertex caps, checked before any validity test or repair (those cost far more than reading)."""
+    import shapely
+
+    if len(frame) > MAX_FEATURES:
+        raise refusal(file_name, f"the file has {len(frame):,} features; at most {MAX_FEATURES:,}.")
+    vertices = int(shapely.get_num_coordinates(frame.geometry.values).sum())
+    if vertices > MAX_VERTICES:
+        raise refusal(
+            file_name,
+            f"the file has {vertices:,} vertices; at most {MAX_VERTICES:,}. Simplify the polygons (a tolerance of "
+            "a few metres keeps a network boundary's shape) and send it again.",
+        )
+
+
+def _check_in_uk(frame, file_name: str, crs: str) -> None:
+    """Every vertex (EPSG:4326) inside the UK with its islands, else refused naming the first feature outside:
+    catches latitude/longitude swapped and files of somewhere else entirely."""
+    import numpy as np
+    import shapely
+
+    from geo_service.ingest.coordinates import UK_LAT, UK_LON, fmt_point
+
+    for number, geom in enumerate(frame.geometry, start=1):
+        if geom is None or geom.is_empty:
+            continue
+        xy = shapely.get_coordinates(geom)
+        inside = np.isfinite(xy).all(axis=1) & (xy[:, 0] >= UK_LON[0]) & (xy[:, 0] <= UK_LON[1])
+        inside &= (xy[:, 1] >= UK_LAT[0]) & (xy[:, 1] <= UK_LAT[1])
+        if not inside.all():
+            x, y = xy[int(np.argmin(inside))]
+            swapped = UK_LON[0] <= y <= UK_LON[1] and UK_LAT[0] <= x <= UK_LAT[1]
+            hint = " (latitude and longitude look swapped)" if swapped else ""
+            raise refusal(
+                file_name,
+                f"feature {number} lies outside the UK: point {fmt_point(x, y)} in EPSG:4326 (read as {crs}){hint}.",
+                feature=number,
+            )
+
+
+def read_polygons(data: bytes, file_name: str, network: str | None = None, code_field: str | None = None) -> Upload:
+    """:func:`read_polygons_here` in a child process with time and memory limits (see the module docstring);
+    a file that overruns them is refused like any other unusable file. The caller holds no transaction."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in FORMATS:
+        raise refusal(file_name, f"unknown file type '{suffix or '(none)'}'; send {', '.join(sorted(FORMATS))}.")
+    if not data:
+        raise refusal(file_name, "the file is empty.")
+    if len(data) > MAX_BYTES:
+        raise refusal(file_name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    with tempfile.TemporaryDirectory(prefix="plan-read-") as tmp:
+        job = Path(tmp)
+        (job / "data").write_bytes(data)
+        (job / "job.json").write_text(json.dumps({"file_name": file_name, "network": network,
+                                                  "code_field": code_field}))  # fmt: skip
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "geo_service.plans.upload", str(job)],
+                capture_output=True,
+                text=True,
+                timeout=READ_TIMEOUT_S,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except subprocess.TimeoutExpired:
+            raise refusal(file_name, f"reading it took longer than {READ_TIMEOUT_S} s.") from None
+        result = job / "result.json"
+        if done.returncode != 0 or not result.exists():
+            import logging
+
+            logging.getLogger(__name__).warning("upload reader exited %s: %s", done.returncode, done.stderr[-500:])
+            raise refusal(
+                file_name,
+                f"reading it needed more than the {READ_CPU_S} s of CPU time or "
+                f"{READ_MEMORY_BYTES // (1024 * 1024):,} MB of memory allowed for one file.",
+            )
+        answer = json.loads(result.read_text())
+    if "refused" in answer:
+        err = InvalidParameter("file", answer["refused"]["detail"])
+        err.extra.update(answer["refused"]["extra"])
+        raise err
+    got = answer["ok"]
+    return Upload(
+        got["polygons"], got["repaired"], got["crs"], got["file_format"], got["features"], got["first_feature"],
+        got["code_field"], got["file_name"],
+    )  # fmt: skip
+
+
+def _child(job_dir: str) -> None:
+    """The child: limit itself, read, write ``result.json`` (the Upload or the refusal)."""
+    resource.setrlimit(resource.RLIMIT_CPU, (READ_CPU_S, READ_CPU_S + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY_BYTES, READ_MEMORY_BYTES))
+    job = Path(job_dir)
+    spec = json.loads((job / "job.json").read_text())
+    try:
+        got = read_polygons_here((job / "data").read_bytes(), spec["file_name"], spec["network"], spec["code_field"])
+        out: dict = {"ok": {k: getattr(got, k) for k in Upload.__dataclass_fields__}}
+    except InvalidParameter as err:
+        out = {"refused": {"detail": err.detail, "extra": err.extra}}
+    (job / "result.json").write_text(json.dumps(out))
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1])

@@ -97,6 +97,26 @@ def without_hidden(rows: list[dict], hidden: frozenset[str], key: str = "slug") 
     return [r for r in rows if not is_hidden(r.get(key), hidden)]
 
 
+# ---- deciding on a plan (issue 21) ---------------------------------------------------------------------------
+
+
+def status_rights(conn, plan: dict, actor) -> dict[str, bool]:
+    """Who may move ``plan``'s status, for an ``actor`` who may see it: {'editor': bool, 'approver': bool}.
+
+    * editor (submit, withdraw): the owner, or a user the plan is shared with, holding the editor role; admins.
+    * approver (approve): an approver for EVERY commissioner the plan covers (its networks' leads and its
+      practices' commissioners; a plan covering none needs an approver for everywhere), like change requests,
+      and never the plan's owner: nobody approves their own plan, admins included (four eyes)."""
+    from geo_service.db.repositories import plan_rights
+
+    is_owner = actor.id is not None and plan.get("owner_id") == actor.id
+    shared = actor.id is not None and actor.id in repo.shared_user_ids(conn, plan["id"])
+    editor = actor.is_admin or ((is_owner or shared) and actor.has_role("editor"))
+    codes = plan_rights.commissioners(conn, plan["id"]) or ["*"]
+    approver = not is_owner and all(actor.may_approve(c) for c in codes)
+    return {"editor": editor, "approver": approver, "commissioners": codes, "owner": is_owner}
+
+
 # ---- sharing ------------------------------------------------------------------------------------------------
 
 

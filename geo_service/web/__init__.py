@@ -63,3 +63,6 @@ def register_web(app: Flask) -> None:
     from geo_service.web import api_docs
 
     app.register_blueprint(api_docs.bp)  # /api/openapi.json and /api/docs
+    from geo_service.web import throttling
+
+    throttling.register(app)  # issue 21: last, so every route it limits is registered

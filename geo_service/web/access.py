@@ -20,13 +20,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from geo_service.access import audit
 from geo_service.access import service as access
 from geo_service.access.service import Actor
+from geo_service.conditional import matches
 from geo_service.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
 from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
@@ -42,20 +43,21 @@ PUBLIC_WRITES = frozenset({"access.sign_in", "access.sign_out"})
 
 
 class _SessionUser(UserMixin):
-    def __init__(self, actor: Actor) -> None:
+    """A signed-in browser user; the id Flask-Login keeps in the cookie is the server-side session id."""
+
+    def __init__(self, actor: Actor, session_id: str) -> None:
         self.actor = actor
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return str(self.actor.id)
+        return self.session_id
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    try:
-        actor = access.actor_by_id(get_conn(), int(user_id))
-    except ValueError:
-        return None
-    return _SessionUser(actor) if actor else None
+def _load_user(session_id: str):
+    """Issue 21: a cookie names a server-side session; revoked, unknown (forged) or a disabled user: nobody."""
+    actor = access.session_actor(get_conn(), session_id)
+    return _SessionUser(actor, session_id) if actor else None
 
 
 def _bearer() -> str | None:
@@ -74,7 +76,8 @@ def current_actor() -> Actor | None:
     if token is not None:
         admin = current_app.config.get("GEO_ADMIN_TOKEN")
         if admin and hmac.compare_digest(token.encode(), str(admin).encode()):
-            actor = access.BOOTSTRAP_ADMIN
+            # issue 21: only until a real admin exists; afterwards the token is refused like any unknown one
+            actor = access.BOOTSTRAP_ADMIN if access.bootstrap_token_usable(get_conn()) else None
         else:
             actor = access.verify_token(get_conn(), token)
     else:
@@ -92,9 +95,10 @@ def _commissioners(value: Any) -> list[str | None]:
     return list(value) or [None]
 
 
-def check_write(role: str = "editor", commissioner: str | Iterable[str] | None = None) -> Actor:
+def check_write(role: str | tuple[str, ...] = "editor", commissioner: str | Iterable[str] | None = None) -> Actor:
     """The checks of :func:`write_route`, for a view that learns the commissioner only after reading the
-    resource: 401 anonymous, 403 missing CSRF (cookie session), 403 wrong role or commissioner."""
+    resource: 401 anonymous, 403 missing CSRF (cookie session), 403 wrong role or commissioner. ``role``: one
+    role, or several of which any one will do (the view then decides what each may do)."""
     token = _bearer()
     actor = current_actor()
     if actor is None:
@@ -107,14 +111,16 @@ def check_write(role: str = "editor", commissioner: str | Iterable[str] | None =
         except CSRFError as err:
             raise Forbidden(f"The CSRF token is missing or not valid ({err.description}). Reload the page.") from None
         g.geo_csrf_checked = True
+    roles = (role,) if isinstance(role, str) else tuple(role)
     for code in _commissioners(commissioner):
-        if not actor.has_role(role, code):
+        if not any(actor.has_role(r, code) for r in roles):
             where = f" for commissioner {code}" if code else ""
-            raise Forbidden(f"This needs the '{role}' role{where}; {actor.username} does not have it.")
+            names = " or ".join(f"'{r}'" for r in roles)
+            raise Forbidden(f"This needs the {names} role{where}; {actor.username} does not have it.")
     return actor
 
 
-def write_route(role: str = "editor", commissioner: str | Callable[..., Any] | None = None):
+def write_route(role: str | tuple[str, ...] = "editor", commissioner: str | Callable[..., Any] | None = None):
     """Decorate a write view: refuse anonymous (401), missing CSRF on cookie auth (403), wrong role or
     commissioner (403). ``commissioner`` is a code, or a callable given the view's keyword arguments that
     returns a code, several codes, or None (no area limit). The view is marked ``view.write_route``."""
@@ -122,7 +128,10 @@ def write_route(role: str = "editor", commissioner: str | Callable[..., Any] | N
     def decorate(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            check_write(role)  # 401 / CSRF 403 / role 403 before anything is read
+            from geo_service.web.visibility_guard import check_write_request
+
+            check_write(role)  # 401 / CSRF 403 / role 403 before anything is read (the same for any resource)
+            check_write_request()  # 404 for a scenario the caller may not see, before any other check
             if commissioner is not None:
                 check_write(role, commissioner(**kwargs) if callable(commissioner) else commissioner)
             return view(*args, **kwargs)
@@ -147,8 +156,7 @@ def require_if_match(current_version: Any, current_state: Any = None) -> None:
             etag=etag(current_version),
         )
     wanted = etag(current_version)
-    tags = [t.strip().removeprefix("W/") for t in given.split(",")]
-    if "*" not in tags and wanted not in tags:
+    if not matches(given, wanted):  # also the tag as compression marked it ("v5:gzip", issue 21)
         raise PreconditionFailed(
             f"Someone changed this since you read it (your version {given}, now {wanted}). "
             "Reload, re-apply your change and send it again.",
@@ -187,11 +195,20 @@ def sign_in():
         except CSRFError:
             error, status = "The form had expired or was not sent by this site. Please try again.", 403
         else:
-            actor = access.authenticate(get_conn(), request.form.get("username", ""), request.form.get("password", ""))
+            from geo_service.web.connection import database
+
+            # no pooled connection held during the (deliberately slow) password hash: issue 21
+            actor = access.authenticate_pooled(
+                database(), request.form.get("username", ""), request.form.get("password", "")
+            )
             if actor is None:
                 error, status = "The username or password is not right, or the account is disabled.", 401
             else:
-                login_user(_SessionUser(actor))
+                # issue 21: a new session (server-side id) and a new CSRF token at every sign-in, nothing kept
+                # from before (session fixation); the old session, if any, ends
+                _end_current_session()
+                session.clear()
+                login_user(_SessionUser(actor, access.start_session(get_conn(), actor)))
                 audit.record(get_conn(), actor, "sign_in", "user", actor.id, None, None)
                 return redirect(_safe_next(next_url))
     return render_template("access/sign_in.html", error=error, next_url=next_url or ""), status
@@ -208,9 +225,19 @@ def sign_out():
         csrf.protect()
     except CSRFError:
         raise Forbidden("The sign-out form had expired or was not sent by this site. Please try again.") from None
+    _end_current_session()
     logout_user()
+    session.clear()
     g.pop("geo_actor", None)
     return redirect(url_for("pages.index"))
+
+
+def _end_current_session() -> None:
+    """Revoke the signed-in session server-side (a copied cookie then signs nobody in)."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and getattr(current_user, "session_id", None):
+        access.end_session(get_conn(), current_user.session_id)
 
 
 def _actor_for_page() -> Actor | None:
@@ -222,6 +249,16 @@ def _actor_for_page() -> Actor | None:
         return current_actor()
     except (GeoServiceError, *CONNECTION_ERRORS):
         return None
+
+
+def _client_identifier() -> str:
+    """What a session is bound to: the client's address and browser. Flask-Login's own reads a client-set
+    ``X-Forwarded-For`` header; here the address is ``remote_addr``, which ProxyFix sets from the trusted hops
+    only (``GEO_TRUSTED_PROXIES``)."""
+    import hashlib
+
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(f"{request.remote_addr}|{agent}".encode()).hexdigest()
 
 
 def _start_request() -> None:
@@ -256,12 +293,18 @@ def register(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # write_route checks it, so the answer is a 403 problem, in order
         WTF_CSRF_SSL_STRICT=secure,
     )
+    hops = int(app.config.get("GEO_TRUSTED_PROXIES") or 0)
+    if hops > 0:  # issue 21: the real client address, scheme and host from that many proxies, no more
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.before_request(_start_request)
     app.after_request(_end_request)
     app.teardown_request(_reset_request_id)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = _client_identifier  # issue 21: not a client-set header
 
     @app.context_processor
     def _actor_in_templates():

@@ -49,6 +49,13 @@ def _target(scenario: str | None, network: str | None, practice: str | None) -> 
     return None, None, "all changes"
 
 
+def _hidden_kinds() -> list[str]:
+    """Issue 21: account events (sign-ins, users, roles, token labels) are for admins only."""
+    from geo_service.web.access import current_actor
+
+    return audit.hidden_kinds_for(current_actor())
+
+
 def _page() -> int:
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdigit() else 0
@@ -64,7 +71,8 @@ def _entry(row: dict) -> dict:
 def _listing(scenario, network, practice):
     by, value, title = _target(scenario, network, practice)
     page = _page()
-    rows, total = audit.entries(get_conn(), by, value, page, hidden_scenarios=hidden_scenario_ids_for_request())
+    rows, total = audit.entries(get_conn(), by, value, page, hidden_scenarios=hidden_scenario_ids_for_request(),
+                                hidden_kinds=_hidden_kinds())  # fmt: skip
     pages = max(1, -(-total // audit.PAGE_SIZE))
     return title, page, pages, total, [_entry(r) for r in rows]
 
@@ -92,7 +100,9 @@ def audit_json():
 def audit_csv():
     a = request.args
     by, value, title = _target(a.get("scenario"), a.get("network"), a.get("practice"))
-    rows, _ = audit_repo.entries(get_conn(), by, value, CSV_LIMIT, 0, hidden_scenario_ids_for_request())
+    rows, _ = audit_repo.entries(
+        get_conn(), by, value, CSV_LIMIT, 0, hidden_scenario_ids_for_request(), _hidden_kinds()
+    )
     out = io.StringIO()
     import json
 

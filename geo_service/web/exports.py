@@ -34,8 +34,10 @@ def _make_print_queue(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupSt
         PRINT_QUEUE,
         PrintQueue(
             slots=int(cfg.get("GEO_PRINT_SLOTS", 1)),
-            waiting=int(cfg.get("GEO_PRINT_QUEUE", 3)),
+            waiting=int(cfg.get("GEO_PRINT_QUEUE", 1)),  # issue 21: waiting prints hold threads; keep few
             wait_s=float(cfg.get("GEO_PRINT_WAIT_S", 25)),
+            shared_key=str(cfg.get("DATABASE_URL")),  # issue 21: one bound for all workers of this host
+            total_slots=int(cfg.get("GEO_PRINT_SLOTS_TOTAL", cfg.get("GEO_PRINT_SLOTS", 1))),
         ),
     )
 

@@ -141,18 +141,26 @@ def update_plan(slug: str):
     responses={200: common.json_response(sch.Plan), **common.problems(400, 401, 403, 404, 409, 412, 428)},
     security=[{"apiToken": []}],
 )
-@write_route(role="editor")
+@write_route(role=("editor", "approver"))
 def move_status(slug: str):
+    """Submit or withdraw (the plan's editors) or approve (an approver for every commissioner it covers who
+    does not own it). A plan the caller may not see answers 404 before anything else (the visibility guard)."""
     conn = get_conn()
+    actor = current_actor()
     plan = service.get_plan(conn, slug)
-    actor = check_write("editor")
+    if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
+        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
     body = _json_body()
     to = body.get("status")
     if not isinstance(to, str):
         raise InvalidParameter("status", "'status' is required.", allowed=list(service.STATUSES))
-    owner = actor.is_admin or plan["owner_id"] == actor.id
-    roles = {"editor": owner, "approver": actor.is_admin or actor.has_role("approver")}
-    before, after = service.move_status(conn, plan, to, roles, request.headers.get("If-Match"))
+    rights = visibility.status_rights(conn, plan, actor)
+    if service.MOVES.get((plan["status"], to)) == "approver" and not rights["approver"]:
+        if rights["owner"]:
+            raise Forbidden("Nobody approves their own plan: ask an approver for its commissioners.")
+        codes = ", ".join(rights["commissioners"])
+        raise Forbidden(f"Approving this plan needs the approver role for {codes}; {actor.username} lacks it.")
+    before, after = service.move_status(conn, plan, to, rights, request.headers.get("If-Match"))
     audit.record(conn, actor, f"plan.status.{to}", "scenario", plan["id"], before, after, scenario_id=plan["id"])
     return _reply(after)
 
@@ -311,7 +319,9 @@ def upload_polygons(slug: str):
     for name, value in (("network", network), ("code_field", code_field)):
         if value is not None and (len(value) > 64 or not value.isprintable()):
             raise InvalidParameter(name, f"'{name}' must be at most 64 printable characters.")
-    got = upload.read_polygons(sent.read(upload.MAX_BYTES + 1), sent.filename, network, code_field)
+    data = sent.read(upload.MAX_BYTES + 1)
+    conn.commit()  # issue 21: no transaction (nor row lock) held while the file is read; the version is rechecked
+    got = upload.read_polygons(data, sent.filename, network, code_field)
     out = service.upload_polygons(conn, plan, got, _editor(actor), request.headers.get("If-Match"))
     out["repaired"] = got.repaired
     out["networks"] = [{"code": c, "feature": got.first_feature.get(c)} for c in sorted(got.polygons)]

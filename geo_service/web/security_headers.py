@@ -121,6 +121,9 @@ def register(app: Flask) -> None:
             )
         else:
             resp.headers["Content-Security-Policy"] = ancestors
+        if str(current_app.config.get("GEO_PUBLIC_URL", "")).startswith("https://"):
+            # issue 21: served on https, say so for a year: browsers never try plain http (and its cookies) again
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if embed:
             resp.headers.pop("X-Frame-Options", None)
         else:

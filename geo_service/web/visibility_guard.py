@@ -91,9 +91,23 @@ def _oembed_scenario(url: str) -> str | None:
 
 
 def check_request() -> None:
-    """Before every read route: 404 for a restricted scenario the caller may not see; mark the reply private."""
+    """Before every read route: 404 for a restricted scenario the caller may not see; mark the reply private.
+    Write routes run the same check from :func:`geo_service.web.access.write_route` (:func:`check_write_request`)."""
     if request.endpoint is None or request.endpoint == "static" or request.method not in ("GET", "HEAD"):
-        return  # writes: the write route's checks (401 / 403) come first, then the view's own read check
+        return
+    _check_named()
+
+
+def check_write_request() -> None:
+    """The same check for a write route (issue 21), called by ``write_route`` right after the checks that answer
+    the same for every scenario (401 anonymous, 403 CSRF, 403 no such role at all) and before anything else:
+    a scenario the caller may not see is 404 whatever it holds, so no 403 / 409 / 412 tells it exists."""
+    if request.endpoint is None:
+        return
+    _check_named()
+
+
+def _check_named() -> None:
     named = named_scenarios()
     try:
         restricted = restricted_slugs()

@@ -59,16 +59,16 @@ def test_scenario_settings_by_role(access_app, tokens):
     # the old ETag is stale now: a second writer holding it gets 412, not a silent overwrite
     again = _problem(client.patch(URL, json={"as_of": "2020-01-01"}, headers={**admin, "If-Match": tag}), 412)
     assert again["current"]["as_of"] == "2019-06-30"
-    # the bootstrap admin token still works
+    # the bootstrap admin token stops working once an admin user exists (issue 21 finding 9)
     boot = {"Authorization": "Bearer bootstrap-secret-token", "If-Match": ok.headers["ETag"]}
-    assert client.patch(URL, json={"as_of": "2019-07-01"}, headers=boot).status_code == 200
+    assert client.patch(URL, json={"as_of": "2019-07-01"}, headers=boot).status_code == 401
     # audit rows for both writes, with request id and before → after
     log = client.get(f"/api/v1/audit?scenario={REGISTERED}").get_json()
     first = [e for e in log["entries"] if e["request_id"] == "req-settings-1"]
     assert (
         len(first) == 1 and first[0]["before"]["as_of"] != "2019-06-30" and first[0]["after"]["as_of"] == "2019-06-30"
     )
-    assert log["entries"][0]["actor_name"] == "bootstrap-admin"
+    assert log["entries"][0]["actor_name"] == "admin"
 
 
 def test_cookie_session_needs_csrf(access_app):

@@ -31,6 +31,9 @@ def test_serve_prod_as_the_readme_writes_it_without_the_venv_on_path(demo_db_url
         "DATABASE_URL": demo_db_url,
         "GEO_TILES_URL": "none",
         "LANG": "C.UTF-8",
+        # issue 21: production refuses to start without a strong key and a public URL
+        "GEO_SECRET_KEY": "k3y-for-tests-only-aQ9xZ7pL2mN8vB4cR6tY1uI0oP5sD3fG",
+        "GEO_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     proc = subprocess.Popen(
         [str(CLI), "serve", "--prod", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],

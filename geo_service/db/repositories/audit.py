@@ -41,14 +41,23 @@ def _dumps(value) -> str:
 
 
 def entries(
-    conn, by: str | None, value: int | None, limit: int, offset: int, hidden_scenarios: list[int] | None = None
+    conn,
+    by: str | None,
+    value: int | None,
+    limit: int,
+    offset: int,
+    hidden_scenarios: list[int] | None = None,
+    hidden_kinds: list[str] | None = None,
 ) -> tuple[list[dict], int]:
     """Newest first, one page, and the total count. ``by`` is one of :data:`FILTER_COLUMNS` or None.
-    ``hidden_scenarios``: ids of scenarios whose entries are left out (issue 12: private plans)."""
+    ``hidden_scenarios``: ids of scenarios whose entries are left out (issue 12: private plans);
+    ``hidden_kinds``: resource kinds left out (issue 21: account events, for everyone but admins)."""
     where = _FILTER_SQL[by]
     if hidden_scenarios:
         where += (" AND " if where else "WHERE ") + "(scenario_id IS NULL OR scenario_id <> ALL(%(h)s))"
-    params = {"v": value, "h": list(hidden_scenarios or [])}
+    if hidden_kinds:
+        where += (" AND " if where else "WHERE ") + "resource_kind <> ALL(%(k)s)"
+    params = {"v": value, "h": list(hidden_scenarios or []), "k": list(hidden_kinds or [])}
     with dict_cursor(conn) as cur:
         cur.execute(
             "SELECT * FROM audit_log " + where + " ORDER BY id DESC LIMIT %(l)s OFFSET %(o)s",  # noqa: S608
