@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up steps shared by `make run` and `make test`. Each step skips what is already done.
-#   bootstrap.sh system [--test]   Debian packages (PostGIS, GDAL, Node; Chromium + poppler for tests)
+#   bootstrap.sh system [--test]   Debian packages (PostGIS, GDAL, Node; Chromium, poppler and nginx for tests)
 #   bootstrap.sh venv              .venv from the pinned requirements.txt, plus this package (editable)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ missing_packages() {
   if [ "${1:-}" = "--test" ]; then
     [ -x /usr/bin/chromium ] || want+=(chromium)
     command -v pdfinfo >/dev/null 2>&1 || want+=(poppler-utils)
+    [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || want+=(nginx-light)  # tests/security/test_slowloris.py: the shipped proxy
     command -v wrk >/dev/null 2>&1 || want+=(wrk)  # benchmarks/load.py, benchmarks/embed_throughput.py
   fi
   echo "${want[@]:-}"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import logging
 import math
 import tempfile
@@ -314,23 +313,9 @@ def parse_filters(raw: Mapping[str, Any]) -> Filters:
 # ---- the engine, one tier at a time -----------------------------------------------------------------------
 
 
-def _engine_takes_rules() -> bool:
-    try:
-        return "rules" in inspect.signature(service.run_checks_in).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin or wrapped callable
-        return False
-
-
 def run_rules(conn, scope: Scope, params: Mapping[str, Any] | None, wanted: Sequence[rules.Rule]) -> dict[str, Any]:
-    """The engine's full result for the ``wanted`` rules only: ``run_checks_in(..., rules=wanted)`` where the engine
-    takes a subset, else every rule, keeping the wanted rules' items."""
-    if _engine_takes_rules():
-        result = service.run_checks_in(conn, scope, dict(params or {}), "full", rules=tuple(wanted))
-    else:
-        result = service.run_checks_in(conn, scope, dict(params or {}), "full")
-    keys = {r.key for r in wanted}
-    result["items"] = {k: v for k, v in (result.get("items") or {}).items() if k in keys}
-    return result
+    """The engine's full result for the ``wanted`` rules only (only their SQL runs)."""
+    return service.run_checks_in(conn, scope, dict(params or {}), "full", rule_keys=[r.key for r in wanted])
 
 
 def rules_of(tier: str) -> tuple[rules.Rule, ...]:

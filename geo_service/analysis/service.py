@@ -169,7 +169,8 @@ def run_checks_in(
     if page is not None and (page < 1 or per_page < 1 or per_page > 10_000):
         raise InvalidParameter("page", "'page' must be 1 or more and 'per_page' between 1 and 10000.")
     chosen = _chosen(rule_keys)
-    not_judged = {k: v for k, v in _not_judged(scope).items() if k in rules.BY_KEY}
+    # A rule key, or "rule.part" for one part of a rule's summary (e.g. cross-boundary by member location).
+    not_judged = {k: v for k, v in _not_judged(scope).items() if k.split(".")[0] in rules.BY_KEY}
     values, checked, origin = check_values(scope, params)
     result: dict[str, Any] = {
         "scenario": {"slug": scope.scenario["slug"], "name": scope.scenario["name"]},
@@ -198,7 +199,7 @@ def run_checks_in(
         if paging is not None:
             result["page"] = paging
     if not_judged:
-        result["not_judged"] = {k: v for k, v in not_judged.items() if k in {r.key for r in chosen}}
+        result["not_judged"] = {k: v for k, v in not_judged.items() if k.split(".")[0] in {r.key for r in chosen}}
     result["explanations"] = {r.key: CHECK_EXPLANATIONS[r.key] for r in chosen}
     return result
 

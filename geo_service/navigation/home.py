@@ -21,8 +21,8 @@ _HOME: LRUCache[dict] = LRUCache(8)
 def _headlines(summary: dict, params: dict) -> list[dict]:
     """The headline tier's numbers (``Rule.headlines`` of every headline rule, registry order). Each entry names
     its ``rule`` and ``finding`` key, so a page can link the number to the list of those findings (the findings
-    browser: filter by rule and finding); ``link`` is left for that page to fill. A rule the scenario cannot
-    judge on its date says so (``judged`` false, ``reason``) instead of a number."""
+    browser, whose ``rule`` filter takes the entry's ``key``; home's template links each number there). A rule the
+    scenario cannot judge on its date says so (``judged`` false, ``reason``) instead of a number."""
     out = []
     for rule, headline in rules.headlines():
         value = summary
@@ -33,7 +33,6 @@ def _headlines(summary: dict, params: dict) -> list[dict]:
             "rule": rule.key,
             "finding": headline.finding,
             "label": headline.label(params),
-            "link": None,
         }
         if isinstance(value, int):
             out.append({**entry, "count": value, "judged": True})

@@ -141,11 +141,29 @@ def test_a_rule_the_scope_cannot_judge_says_so_instead_of_a_number(conn):
     assert "not judged" in report.to_table(full)
 
 
+def test_one_part_of_a_rule_the_scope_cannot_judge_says_so_and_the_other_part_counts(conn):
+    """The dated-facts scope names a part of a rule (no postcode file: member location cannot be judged)."""
+    reason = "no postcode file is loaded"
+    key = "cross_boundary_networks.member_location"
+    scope = _NotJudged(resolve_scope(conn, REGISTERED, BOUNDARY_SET["slug"]), {key: reason})
+    for detail in ("full", "summary"):
+        result = service.run_checks_in(conn, scope, detail=detail)
+        crossing = result["summary"]["cross_boundary_networks"]
+        assert crossing["member_location"] == {"judged": False, "reason": reason}
+        assert isinstance(crossing["administrative"], int) and crossing["administrative"] > 0
+        assert result["not_judged"] == {key: reason}
+        tiers = result["summary"]["by_tier"]["headline"]["cross_boundary_networks"]
+        assert tiers["cross_boundary_member_location"] == {"judged": False, "reason": reason}
+    heads = {h["key"]: h for h in _headlines(result["summary"], result["parameters"])}
+    assert heads[key]["judged"] is False and heads[key]["reason"] == reason
+    assert heads["cross_boundary_networks.administrative"]["judged"] is True
+
+
 def test_home_headlines_name_their_rule_and_finding(conn):
     result = service.run_checks(conn, REGISTERED, BOUNDARY_SET["slug"], detail="summary")
     heads = _headlines(result["summary"], result["parameters"])
     assert [h["rule"] for h in heads] == [r.key for r, _ in rules.headlines()]
-    assert all(h["finding"] and h["label"] and "link" in h for h in heads)
+    assert all(h["finding"] and h["label"] and h["key"] for h in heads)
     by_key = {h["key"]: h for h in heads}
     assert by_key["cross_boundary_networks.administrative"]["count"] == 1
     assert "geometry" not in {h["rule"] for h in heads}  # detail is not on home

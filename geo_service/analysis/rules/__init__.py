@@ -100,13 +100,15 @@ def nested_summary(
 ) -> dict[str, Any]:
     """The nested summary of the chosen rules from flat counts: each flat key at the place its rule gives it
     (``Rule.placement``). A rule that cannot be judged for the date (``not_judged``: key -> reason) shows
-    ``{"judged": false, "reason": ...}`` in place of each of its counts."""
+    ``{"judged": false, "reason": ...}`` in place of each of its counts; a key naming a place in the summary
+    (``cross_boundary_networks.member_location``) does so for that place only."""
     out: dict[str, Any] = {}
     not_judged = not_judged or {}
     for r in RULES if chosen is None else chosen:
         for key in r.flat_keys():
-            value = not_judged_entry(not_judged[r.key]) if r.key in not_judged else flat.get(key, 0)
             for path in r.paths_of(key):
+                reason = not_judged.get(r.key) or not_judged.get(".".join(path))
+                value = not_judged_entry(reason) if reason else flat.get(key, 0)
                 node = out
                 for part in path[:-1]:
                     node = node.setdefault(part, {})
@@ -124,7 +126,13 @@ def by_tier(
         if r.key in not_judged:
             out[r.tier][r.key] = not_judged_entry(not_judged[r.key])
         else:
-            out[r.tier][r.key] = {key: flat.get(key, 0) for key in r.flat_keys()}
+            out[r.tier][r.key] = {
+                key: next(
+                    (not_judged_entry(not_judged[".".join(p)]) for p in r.paths_of(key) if ".".join(p) in not_judged),
+                    flat.get(key, 0),
+                )
+                for key in r.flat_keys()
+            }
     return out
 
 
