@@ -91,3 +91,14 @@ def england_2019_writable_db_url(maintenance_url, england_2019_db_url):
     url = clone_database(maintenance_url, england_2019_db_url.rsplit("/", 1)[1], "england_2019_w")
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def england_2022_writable_db_url(maintenance_url, england_2022_db_url):
+    """A clone of England 2021/22 of the test's own, for tests that write (even in a transaction rolled back)."""
+    from geo_service.db.admin import drop_database
+    from tests.conftest import clone_database
+
+    url = clone_database(maintenance_url, england_2022_db_url.rsplit("/", 1)[1], "england_2022_w")
+    yield url
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])

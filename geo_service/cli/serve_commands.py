@@ -73,9 +73,10 @@ def check_production(port: int) -> None:
 )
 def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     """Serve the web app."""
+    if prod:
+        check_production(port)  # refuses before anything is changed (the caller's environment included)
     os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
     if prod:
-        check_production(port)
         args = gunicorn_command(host, port, workers, threads)
         os.execv(args[0], args)
     from geo_service import create_app

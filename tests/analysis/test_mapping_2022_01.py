@@ -17,10 +17,10 @@ pytestmark = pytest.mark.real_data
 MANIFEST = PROJECT_ROOT / "data" / "manifests" / "england_2022-01.toml"
 
 
-def test_january_2022_mapping_equals_the_raw_file_calculation(england_2022_db_url, real_data):
+def test_january_2022_mapping_equals_the_raw_file_calculation(england_2022_writable_db_url, real_data):
     from geo_service.ingest.bundle import import_bundle
 
-    conn = psycopg2.connect(england_2022_db_url)
+    conn = psycopg2.connect(england_2022_writable_db_url)
     try:
         before = service.run_checks(conn, "epcn-april-2022", None)["summary"]
         import_bundle(conn, MANIFEST, root=real_data)

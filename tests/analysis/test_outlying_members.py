@@ -83,8 +83,10 @@ def test_a_small_threshold_finds_more_than_the_default(conn):
     assert oracle(REGISTERED, 2)
 
 
-def test_moving_a_member_far_away_makes_it_outlying(conn):
-    """A member whose location moves 40 km away from its network becomes a finding, on it and its network."""
+def test_moving_a_member_far_away_makes_it_outlying(fresh_demo_db_url):
+    """A member whose location moves 40 km away from its network becomes a finding, on it and its network
+    (in a writable clone of the demo: the shared one is read-only)."""
+    conn = psycopg2.connect(fresh_demo_db_url)
     net = next(n for n in DEMO.scenarios[REGISTERED]["networks"] if len(n.members) >= 3)
     before = service.run_checks(conn, REGISTERED, BOUNDARY_SET["slug"], rule_keys=["outlying_members"])
     moved = net.members[0]
@@ -108,6 +110,7 @@ def test_moving_a_member_far_away_makes_it_outlying(conn):
         assert moved in sentence and net.code in sentence and "10 km" in sentence
     finally:
         conn.rollback()
+        conn.close()
 
 
 def test_outlier_km_is_validated():

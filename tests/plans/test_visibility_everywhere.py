@@ -42,6 +42,8 @@ NAMES_NO_SCENARIO = {
     "ogc.conformance",
     "health.healthz",
     "access.sign_in_page",
+    # A suggestion job is its owner's alone (404 to anyone else: tests/suggest/test_suggest_api.py).
+    "suggest.get_job",
 }
 # GET routes that name the scenario in the query string (path values are found from the rule).
 BY_QUERY = {
@@ -57,7 +59,11 @@ EXTRA_QUERY = {
     "layers_api.search_practices": {"q": "Brook"},
 }
 # What the owner gets where it is not 200.
-OWNER_STATUS = {"pages.switch": 303}
+OWNER_STATUS = {
+    "pages.switch": 303,
+    # The plan was made by hand, not suggested: 404 "no suggestion" to those who see it (after the guard).
+    "suggest.get_suggestion": 404,
+}
 # Values for the other path variables.
 FILL = {"key": "networks", "fmt": "png", "feature_id": NETWORK, "z": "0", "x": "0", "y": "0"}
 

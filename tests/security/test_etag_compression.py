@@ -30,7 +30,8 @@ def test_settings_etag_compressed_is_accepted(secure_app, tokens):
     url = "/api/v1/scenarios/demo-as-registered"
     got = client.get(url, headers={"Accept-Encoding": "gzip"})
     tag = got.headers["ETag"]
-    marked = tag[:-1] + ':gzip"'
+    # The tag as compression marks it (flask-compress marks it itself when it compressed this body).
+    marked = tag if tag.endswith(':gzip"') else tag[:-1] + ':gzip"'
     resp = client.patch(url, json={"as_of": "2019-06-30"}, headers=bearer(tokens["admin"], **{"If-Match": marked}))
     assert resp.status_code == 200, resp.get_data(as_text=True)
 

@@ -128,6 +128,7 @@ def test_serve_prod_starts_with_strong_secrets(monkeypatch):
     from geo_service.cli.serve_commands import serve
 
     monkeypatch.setenv("GEO_PRODUCTION", "")  # so the teardown puts back what was there before (serve sets it)
+    monkeypatch.setenv("PORT", "5000")  # likewise: serve sets PORT for GEO_PUBLIC_URL's default
     started = []
 
     def execv(*args):

@@ -160,9 +160,12 @@ def test_scenario_scope_and_as_of(demo_client):
     assert scope["as_of"] == "2024-10-01" and scope["dataset"] == "synthetic"
     assert scope["extracts"]["register"]["chosen"] == "pinned"
     assert scope["data_line"].startswith("as of 1 Oct 2024 · register Oct 2024")
-    # Before the memberships started (1 July 2019) every active practice is orphaned.
+    # Before the memberships started (1 July 2019) every network is empty; which practices existed then no
+    # file of the demo says (its register and list sizes are of 2024), so orphans are not judged, and say why.
     early = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/checks?detail=summary&as_of=2019-06-30").get_json()
-    assert early["summary"]["orphaned_practices"] == early["summary"]["practices"]
+    assert early["summary"]["empty_networks"] == early["summary"]["networks"] > 0
+    orphans = early["summary"]["orphaned_practices"]
+    assert orphans["judged"] is False and "30 Jun 2019" in orphans["reason"]
     assert early["parameters"]["as_of"] == "2019-06-30"
     body = _problem(demo_client.get(f"/api/v1/scenarios/{REGISTERED}/checks?as_of=yesterday"), 400, "as_of")
     assert body["detail"] == "'as_of' must be a date like 2019-12-04, got 'yesterday'."
@@ -191,7 +194,8 @@ def test_scenario_settings_need_the_admin_token(fresh_db, fresh_db_url):
         ok = client.patch(url, json={"as_of": "2019-06-30"}, headers=auth)
         assert ok.status_code == 200 and ok.get_json()["as_of"] == "2019-06-30"
         summary = client.get(f"{url}/checks?detail=summary").get_json()["summary"]
-        assert summary["orphaned_practices"] == summary["practices"]
+        assert summary["empty_networks"] == summary["networks"] > 0
+        assert summary["orphaned_practices"]["judged"] is False
     finally:
         app.extensions["geo_db"].close()
 

@@ -41,9 +41,21 @@ def test_home_lists_every_scenario_with_dataset_date_and_the_engines_headline_fi
         assert f'href="/maps/{slug}"' in row
         badge = "Synthetic demo data (not real)" if slug.startswith("demo") else "Real NHS data"
         assert badge in row
-        undersized = re.search(r'data-key="undersized_networks"><strong>([\d,]+)</strong> networks under 30,000', row)
+        # Each headline number links to the list of those findings (the findings browser, pre-filtered).
+        link = r'<a class="headline-findings-link" href="/maps/{}/findings\?rule={}">'
+        undersized = re.search(
+            r'data-key="undersized_networks">'
+            + link.format(slug, "undersized_networks")
+            + r"<strong>([\d,]+)</strong> networks under 30,000",
+            row,
+        )
         assert undersized and int(undersized.group(1).replace(",", "")) == summary["undersized_networks"]
-        cross = re.search(r'data-key="cross_boundary_networks.administrative"><strong>([\d,]+)</strong>', row)
+        cross = re.search(
+            r'data-key="cross_boundary_networks.administrative">'
+            + link.format(slug, "cross_boundary_networks.administrative")
+            + r"<strong>([\d,]+)</strong>",
+            row,
+        )
         assert int(cross.group(1).replace(",", "")) == summary["cross_boundary_networks"]["administrative"]
         assert "over 50 % of patients" in row
         assert f"Overview on {checks['boundary_set']['name']} (default)" in row
