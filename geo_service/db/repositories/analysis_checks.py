@@ -43,20 +43,31 @@ _CTES = sql.SQL(
           FROM networks n
          WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}
     ),
+    hours_paid AS MATERIALIZED (
+        -- Where the scope reads extended hours from a payments file (issue 25): a practice offered extended
+        -- hours when it was paid under the Extended Hours Access DES that year; one absent from the file is unknown.
+        SELECT pp.practice_id, pp.extended_hours_paid > 0 AS offered
+          FROM practice_payments pp
+         WHERE %(hours_from_payments)s AND pp.extract_id = %(payments_extract_id)s
+    ),
     members AS MATERIALIZED (
         -- The scenario's current members as kept for its own date and extracts, else joined here.
         SELECT sm.membership_id, sm.network_id, sm.network_code, sm.network_name, sm.lead, sm.practice_id,
-               sm.ods_code, sm.practice_name, sm.commissioner_code, sm.list_size, sm.extended_hours, sm.point_id
+               sm.ods_code, sm.practice_name, sm.commissioner_code, sm.list_size,
+               coalesce(sm.extended_hours, hp.offered) AS extended_hours, sm.point_id
           FROM scenario_members sm
+          LEFT JOIN hours_paid hp ON hp.practice_id = sm.practice_id
          WHERE sm.scenario_id = %(scenario_id)s AND {stored}
            AND (%(area_id)s::integer IS NULL OR sm.network_id IN (SELECT id FROM scoped))
         UNION ALL
         SELECT m.id AS membership_id, n.id AS network_id, n.code AS network_code, n.name AS network_name,
                n.lead_commissioner_code AS lead, ps.practice_id, ps.ods_code, ps.name AS practice_name,
-               ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
+               ps.commissioner_code, ps.list_size, coalesce(ps.extended_hours, hp.offered) AS extended_hours,
+               ps.point_id
           FROM scoped n
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
+          LEFT JOIN hours_paid hp ON hp.practice_id = ps.practice_id
          WHERE NOT {stored}
     ),
     population AS MATERIALIZED (
