@@ -14,8 +14,8 @@ CREATE TABLE practice_payments (
     contract_type       text,
     dispensing          boolean,
     rurality            text,
-    registered_patients numeric(12, 2) CHECK (registered_patients >= 0),
-    weighted_patients   numeric(12, 2) CHECK (weighted_patients >= 0),
+    registered_patients numeric CHECK (registered_patients >= 0),
+    weighted_patients   numeric CHECK (weighted_patients >= 0),
     extended_hours_paid numeric(14, 2) NOT NULL DEFAULT 0,
     network_payments    numeric(14, 2) NOT NULL DEFAULT 0,
     PRIMARY KEY (extract_id, practice_id)
