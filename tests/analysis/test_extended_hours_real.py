@@ -101,3 +101,44 @@ def test_a_year_without_the_information_is_not_judged(england_2020_db_url):
     reason = result["not_judged"]["extended_hours_coverage"]
     assert "2020/21 payments cannot" in reason and "network contract" in reason
     assert "extended_hours_coverage" not in result["items"] or result["items"]["extended_hours_coverage"] == []
+
+
+def test_size_band_and_dominance_on_weighted_population(england_2019_db_url, real_data):
+    """``population=weighted``: networks sized by their members' weighted lists (payments 2019/20, whole patients)."""
+    path = real_data / "payments" / "nhs-payments-to-general-practice_2019-20.csv"
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        weighted = {
+            r["Practice Code"]: round(float(r["Number of Weighted Patients (Last Known Figure)"]))
+            for r in csv.DictReader(fh)
+            if r["Number of Weighted Patients (Last Known Figure)"]
+        }
+    members = compute("2019-20", real_data)["members"]
+    pops = {pcn: sum(weighted.get(p, 0) for p in ps) for pcn, ps in members.items()}
+    under = {c for c, n in pops.items() if n < 30_000}
+    over = {c for c, n in pops.items() if n > 50_000}
+    dominated = {c for c, ps in members.items() if pops[c] > 0 and max(weighted.get(p, 0) for p in ps) / pops[c] >= 0.5}
+    conn = psycopg2.connect(england_2019_db_url)
+    try:
+        result = service.run_checks(conn, "epcn-december-2019", None, params={"population": "weighted"})
+        registered = service.run_checks(conn, "epcn-december-2019", None)
+    finally:
+        conn.close()
+    items = result["items"]
+    assert {r["code"] for r in items["size_band"] if r["finding"] == "undersized"} == under
+    assert {r["code"] for r in items["size_band"] if r["finding"] == "oversized"} == over
+    assert {r["code"] for r in items["dominance"]} == dominated
+    assert result["parameters"]["population"] == "weighted"
+    assert registered["parameters"]["population"] == "registered"
+    # A different count: some networks change band.
+    assert {r["code"] for r in items["size_band"]} != {r["code"] for r in registered["items"]["size_band"]}
+
+
+def test_population_parameter_is_one_of_two_words(england_2019_db_url):
+    from geo_service.errors import InvalidParameter
+
+    conn = psycopg2.connect(england_2019_db_url)
+    try:
+        with pytest.raises(InvalidParameter, match="'population' must be one of registered, weighted, got 'people'"):
+            service.run_checks(conn, "epcn-december-2019", None, params={"population": "people"})
+    finally:
+        conn.close()
