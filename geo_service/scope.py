@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from geo_service.db.repositories import profiles as profiles_repo
 from geo_service.db.repositories import scope as repo
 from geo_service.errors import InvalidParameter, NotFound
 
@@ -75,6 +76,14 @@ class Scope:
     # rule) that no loaded file can judge for this scope, with the reason in plain English. A rule listed here
     # must be shown as "not judged: <reason>", never as a count.
     not_judged: dict[str, str] = field(default_factory=dict)
+    # Practice profile extracts (issue 25): 'payments', 'deprivation', 'age_bands' → extract row or None.
+    profile_extracts: dict[str, dict | None] = field(default_factory=dict)
+    # Which file says which practices offer extended hours: 'register', 'payments' or None (not judged).
+    extended_hours_from: str | None = None
+
+    def profile_extract_id(self, key: str) -> int | None:
+        row = self.profile_extracts.get(key)
+        return row["id"] if row else None
 
     def extract_id(self, key: str) -> int | None:
         row = self.extracts.get(key)
@@ -94,6 +103,10 @@ class Scope:
             "area_id": self.area["id"] if self.area else None,
             "area_ods": self.area["ods_code"] if self.area else None,
             "network_id": self.network["id"] if self.network else None,
+            "payments_extract_id": self.profile_extract_id("payments"),
+            "deprivation_extract_id": self.profile_extract_id("deprivation"),
+            "age_band_extract_id": self.profile_extract_id("age_bands"),
+            "hours_from_payments": self.extended_hours_from == "payments",
         }
 
     def key(self) -> tuple:
@@ -204,6 +217,40 @@ def judged_on(conn, as_of: date, extracts: dict[str, dict | None]) -> tuple[str 
     return source, not_judged
 
 
+PROFILE_KINDS = ("payments", "deprivation", "age_bands")
+# Financial years whose payments file says which practices offered extended hours: the practices paid under the
+# Extended Hours Access DES. From July 2019 the service moved into the network contract (paid to networks), so
+# later files hold only residual practice payments and cannot say it.
+EXTENDED_HOURS_DES_YEARS = ("2019/20",)
+
+
+def _financial_year_of(day: date) -> str:
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def extended_hours_source(
+    conn, as_of: date, extracts: dict[str, dict | None], profiles: dict[str, dict | None]
+) -> tuple[str | None, str | None]:
+    """(which file says which practices offer extended hours on ``as_of``, else why none can)."""
+    if profiles_repo.register_states_extended_hours(conn, _id(extracts, "register")):
+        return "register", None
+    year = _financial_year_of(as_of)
+    paid = profiles.get("payments")
+    if paid is not None and paid.get("financial_year") == year and year in EXTENDED_HOURS_DES_YEARS:
+        return "payments", None
+    if year in EXTENDED_HOURS_DES_YEARS:
+        return None, (
+            f"no payments file for {year} is loaded, so which practices were paid under the Extended Hours "
+            "Access DES (offered extended hours) is not known"
+        )
+    return None, (
+        f"the register does not say which practices offer extended hours, and the {year} payments cannot: "
+        "from July 2019 extended hours moved from a practice DES into the network contract (paid to networks), "
+        f"so only {', '.join(EXTENDED_HOURS_DES_YEARS)} payments name the practices that offered them"
+    )
+
+
 def _id(extracts: dict[str, dict | None], key: str) -> int | None:
     row = extracts.get(key)
     return row["id"] if row else None
@@ -243,6 +290,10 @@ def resolve_scope(
     day = parse_date("as_of", as_of) or scen["as_of"]
     extracts, origin = resolve_extracts(conn, scen, day)
     practices_source, not_judged = judged_on(conn, day, extracts)
+    profiles = {k: profiles_repo.nearest_profile_extract(conn, k, scen["dataset"], day) for k in PROFILE_KINDS}
+    hours_from, hours_reason = extended_hours_source(conn, day, extracts, profiles)
+    if hours_reason and "extended_hours_coverage" not in not_judged:
+        not_judged["extended_hours_coverage"] = hours_reason
     if boundary_set:
         bs = repo.boundary_set(conn, boundary_set.strip())
         if bs is None:
@@ -295,6 +346,8 @@ def resolve_scope(
         network=network_row,
         practices_source=practices_source,
         not_judged=not_judged,
+        profile_extracts=profiles,
+        extended_hours_from=hours_from,
     )
 
 

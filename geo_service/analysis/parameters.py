@@ -17,11 +17,19 @@ DETAILS = ("full", "summary")
 
 @dataclass(frozen=True)
 class Spec:
-    kind: type  # int or float
-    default: float
+    kind: type  # int, float, or str (one of ``choices``)
+    default: float | str
     low: float
     high: float | None
     meaning: str
+    choices: tuple[str, ...] = ()
+
+
+# Which population size band and dominance read (issue 25): registered patients, or the weighted list (Global Sum)
+# of the payments file, because funding follows weighted patients.
+POPULATION = Spec(
+    str, "registered", 0, None, "which population size band and dominance count", ("registered", "weighted")
+)
 
 
 def specs() -> dict[str, Spec]:
@@ -91,8 +99,15 @@ class CheckParameters:
         return dict(self._values)
 
 
-def _parse(name: str, raw: Any) -> int | float:
+def _parse(name: str, raw: Any) -> int | float | str:
     spec = specs()[name]
+    if spec.kind is str:
+        text = raw.strip().lower() if isinstance(raw, str) else None
+        if text not in spec.choices:
+            raise InvalidParameter(
+                name, f"'{name}' must be one of {', '.join(spec.choices)}, got '{raw}'.", allowed=list(spec.choices)
+            )
+        return text
     if isinstance(raw, bool):
         raise InvalidParameter(name, f"'{name}' must be a number, got a true/false value.")
     if isinstance(raw, str):

@@ -157,3 +157,41 @@ def bundle(manifest, root) -> None:
 
     t = time.perf_counter()
     _echo(import_bundle(database(), manifest, root=root), t)
+
+
+@import_group.command()
+@click.argument("file", type=_file)
+@click.option("--financial-year", required=True, help="The year the file pays, e.g. 2019/20.")
+@_extract_date
+def payments(file, financial_year, extract_date) -> None:
+    """NHS Payments to General Practice, England (one financial year's CSV)."""
+    from geo_service.ingest.practice_profiles import import_payments
+
+    t = time.perf_counter()
+    _echo(import_payments(database(), file, financial_year, _day(extract_date)), t)
+
+
+@import_group.command()
+@click.argument("file", type=_file)
+@click.option(
+    "--extract-date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the scores (YYYY-MM-DD)."
+)
+def deprivation(file, extract_date) -> None:
+    """OHID Fingertips 93553: IMD score of each practice's registered population."""
+    from geo_service.ingest.practice_profiles import import_deprivation
+
+    t = time.perf_counter()
+    _echo(import_deprivation(database(), file, _day(extract_date)), t)
+
+
+@import_group.command(name="age-bands")
+@click.argument("file", type=_file)
+@click.option(
+    "--extract-date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the counts (YYYY-MM-DD)."
+)
+def age_bands(file, extract_date) -> None:
+    """Registered patients by age band (PRACTICE_CODE, TOTAL, 0_64, 65OV)."""
+    from geo_service.ingest.practice_profiles import import_age_bands
+
+    t = time.perf_counter()
+    _echo(import_age_bands(database(), file, _day(extract_date)), t)

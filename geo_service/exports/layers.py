@@ -91,6 +91,40 @@ def add_findings(df: pd.DataFrame, key_column: str, found: dict[str, list[str]],
     )
 
 
+# Network profile columns of the exports (issue 25): export column → profile key. Short names (shapefiles).
+PROFILE_COLUMNS = {
+    "registered": "registered_patients",
+    "weighted": "weighted_patients",
+    "wtd_ratio": "weighted_ratio",
+    "imd_score": "deprivation",
+    "imd_decile": "deprivation_decile",
+    "share_65": "share_aged_65_plus",
+    "rural_mem": "rural_members",
+    "gms_mem": "gms_members",
+    "pms_mem": "pms_members",
+    "apms_mem": "apms_members",
+    "disp_mem": "dispensing_members",
+    "eh_share": "extended_hours_paid_share",
+    "net_pay": "network_payments",
+    "pay_per_rg": "payments_per_registered",
+    "pay_per_wt": "payments_per_weighted",
+}
+PROFILE_SOURCES = {"src_pay": "payments", "src_imd": "deprivation", "src_ages": "age_bands"}
+
+
+def add_profiles(conn, scope: Scope, df: pd.DataFrame) -> None:
+    """The networks' profile figures as columns, and one column per source (file, date) they come from."""
+    from geo_service.analysis import profiles
+
+    by_code = {p["code"]: p for p in profiles.network_profiles(conn, scope)}
+    codes = df["code"] if "code" in df.columns else pd.Series([], dtype=object)
+    for column, key in PROFILE_COLUMNS.items():
+        df[column] = pd.array([by_code.get(c, {}).get(key) for c in codes], dtype="Float64")
+    src = profiles.sources(scope)
+    for column, kind in PROFILE_SOURCES.items():
+        df[column] = src[kind]["line"] if src.get(kind) else None
+
+
 def build_layer(conn, scope: Scope, layer: str, srid: int, with_findings: bool = True) -> pd.DataFrame:
     """One layer of the export: a GeoDataFrame (practices, networks, areas) or a DataFrame (memberships)."""
     values = layer_values(scope, srid)
@@ -102,6 +136,7 @@ def build_layer(conn, scope: Scope, layer: str, srid: int, with_findings: bool =
         df = to_frame(*repo.networks(conn, values), srid)
         if with_findings:
             add_findings(df, "code", findings(conn, scope)[0], NETWORK_FINDING_KEYS)
+        add_profiles(conn, scope, df)
     elif layer == "areas":
         df = to_frame(*repo.areas(conn, values), srid)
     elif layer == "memberships":

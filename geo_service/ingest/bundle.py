@@ -10,6 +10,9 @@ Manifest sections (file paths relative to ``--root``, default: the manifest's fo
     [list_sizes]     file
     [postcodes]      file
     [[networks]]     file, scenario [, code_field, name_field, layer]
+    [[payments]]     file, financial_year = "2019/20" [, extract_date]   (dated 1 April of the year by default)
+    [deprivation]    file, extract_date
+    [age_bands]      file, extract_date
 
 Practices, pcn, postcodes, boundaries and networks also take ``extract_date = 2019-12-01`` (a TOML date):
 those files carry no date of their own; list sizes take theirs from EXTRACT_DATE.
@@ -41,6 +44,7 @@ from geo_service.ingest.lookups import import_lookup
 from geo_service.ingest.networks import import_network_polygons
 from geo_service.ingest.pcn import import_pcn
 from geo_service.ingest.postcodes import import_postcodes
+from geo_service.ingest.practice_profiles import import_age_bands, import_deprivation, import_payments
 from geo_service.ingest.practices import import_practices
 from geo_service.ingest.report import ImportReport
 from geo_service.ingest.transaction import import_transaction
@@ -61,6 +65,9 @@ SECTIONS: dict[str, tuple[set[str], set[str], bool]] = {
     "postcodes": ({"file", "extract_date"}, {"file"}, False),
     "pcn": ({"file", "files", "scenario", "extract_date"}, {"scenario"}, False),
     "networks": ({"file", "scenario", "code_field", "name_field", "layer", "extract_date"}, {"file", "scenario"}, True),
+    "payments": ({"file", "financial_year", "extract_date"}, {"file", "financial_year"}, True),
+    "deprivation": ({"file", "extract_date"}, {"file", "extract_date"}, False),
+    "age_bands": ({"file", "extract_date"}, {"file", "extract_date"}, False),
 }
 TOP_LEVEL = {"name", "description"}
 
@@ -159,6 +166,17 @@ def read_manifest(path: str | Path, root: str | Path | None = None) -> tuple[dic
                 ),
             )
         )
+    for e in entries("payments"):
+        steps.append(
+            (
+                f"payments {e['financial_year']}",
+                lambda c, e=e: import_payments(c, f(e), e["financial_year"], e.get("extract_date")),
+            )
+        )
+    for e in entries("deprivation"):
+        steps.append(("deprivation", lambda c, e=e: import_deprivation(c, f(e), e["extract_date"])))
+    for e in entries("age_bands"):
+        steps.append(("age bands", lambda c, e=e: import_age_bands(c, f(e), e["extract_date"])))
     if not steps:
         raise InputFileError(name, "the manifest names no files")
     return manifest, steps

@@ -248,6 +248,7 @@ def network_view(conn, scope: Scope, links: Links) -> MapView:
     layers += _network_and_practice_layers(net_rows, prac_rows, nf, pf, labels, links)
     layers[1].title = "This network"
     layers[1].link = None
+    from geo_service.analysis.profiles import network_profile  # issue 25: the network's profile with sources
     from geo_service.maps.network_page import network_findings  # findings written for people (wording)
 
     written = network_findings(conn, detail)
@@ -279,6 +280,7 @@ def network_view(conn, scope: Scope, links: Links) -> MapView:
             "findings": explained,
             "evidence": evidence,
             "written": written,
+            "profile": network_profile(conn, scope),
         },
     )
 

@@ -45,7 +45,17 @@ def collection_values(conn, collection: Collection) -> dict:
         codes = sorted(network_keys)
         values["f_codes"] = codes
         values["f_keys"] = [",".join(network_keys[c]) for c in codes]
+        values["profiles"] = _profiles_json(conn, scope)
     return values
+
+
+def _profiles_json(conn, scope) -> str:
+    """The networks' profiles (issue 25) as one JSON object keyed by code, each with its sources' lines."""
+    from geo_service.analysis import profiles
+
+    src = profiles.sources(scope)
+    line = " | ".join(s["line"] for s in src.values() if s) or None
+    return json.dumps({p["code"]: {**p, "profile_sources": line} for p in profiles.network_profiles(conn, scope)})
 
 
 def _query_values(request: ItemsRequest) -> dict:

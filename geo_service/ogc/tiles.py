@@ -21,6 +21,7 @@ WORLD_M = 40_075_016.685578488  # Web Mercator world width in metres
 _TILES: LRUCache[bytes] = LRUCache(1024)
 _FIELD_TYPES = {"members": "Number", "population": "Number", "unknown_list_sizes": "Number", "list_size": "Number"}
 _FIELD_TYPES |= {"finding_count": "Number", "area_km2": "Number"}
+_FIELD_TYPES |= {k: "Number" for k, t in repo.PROFILE_PROPERTIES.items() if t != "text"}
 
 
 def check_tile(z: int, x: int, y: int) -> None:

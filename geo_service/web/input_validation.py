@@ -119,7 +119,7 @@ RULES: dict[str, Rule] = {
     "z": WHOLE,  # issue 13: vector tile zoom / column / row (range checked by the tile service)
     "x": WHOLE,
     "y": WHOLE,
-    **{name: NUMBER for name in SPECS},
+    **{name: WORD if spec.kind is str else NUMBER for name, spec in SPECS.items()},
 }
 
 

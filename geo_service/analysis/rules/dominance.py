@@ -4,7 +4,7 @@ pairwise picture is the largest practice beside the rest of the group."""
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameters import POPULATION, Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
 
 
@@ -36,6 +36,7 @@ RULE = Rule(
     describe=_describe,
     parameters={
         "dominance": Spec(float, 0.5, 0.0, 1.0, "largest member's share of the population that counts as dominant"),
+        "population": POPULATION,
     },
     thresholds=lambda params: [
         ("Dominant practice", f"holds at least {w.percent(w.param(params, 'dominance'), 0)} of the patients")

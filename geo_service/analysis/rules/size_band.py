@@ -7,7 +7,7 @@ member are empty networks (their own rule), not undersized.
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameters import POPULATION, Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
 
 
@@ -44,6 +44,7 @@ RULE = Rule(
     parameters={
         "min": Spec(int, 30_000, 0, None, "smallest acceptable network population"),
         "max": Spec(int, 50_000, 0, None, "largest acceptable network population"),
+        "population": POPULATION,
     },
     thresholds=lambda params: [("Population band", w.band(params))],
     flags=(

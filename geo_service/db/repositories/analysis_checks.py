@@ -43,20 +43,38 @@ _CTES = sql.SQL(
           FROM networks n
          WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}
     ),
+    hours_paid AS MATERIALIZED (
+        -- Where the scope reads extended hours from a payments file (issue 25): a practice offered extended
+        -- hours when it was paid under the Extended Hours Access DES that year; one absent from the file is unknown.
+        SELECT pp.practice_id, pp.extended_hours_paid > 0 AS offered
+          FROM practice_payments pp
+         WHERE %(hours_from_payments)s AND pp.extract_id = %(payments_extract_id)s
+    ),
+    weighted_lists AS MATERIALIZED (
+        -- With ``population=weighted`` (issue 25): each practice's weighted list (Global Sum) of the scope's payments
+        -- file, whole patients; size band and dominance then read it instead of the registered list size.
+        SELECT pp.practice_id, round(pp.weighted_patients)::int AS weighted
+          FROM practice_payments pp
+         WHERE %(population)s = 'weighted' AND pp.extract_id = %(payments_extract_id)s
+    ),
     members AS MATERIALIZED (
         -- The scenario's current members as kept for its own date and extracts, else joined here.
         SELECT sm.membership_id, sm.network_id, sm.network_code, sm.network_name, sm.lead, sm.practice_id,
-               sm.ods_code, sm.practice_name, sm.commissioner_code, sm.list_size, sm.extended_hours, sm.point_id
+               sm.ods_code, sm.practice_name, sm.commissioner_code, sm.list_size,
+               coalesce(sm.extended_hours, hp.offered) AS extended_hours, sm.point_id
           FROM scenario_members sm
+          LEFT JOIN hours_paid hp ON hp.practice_id = sm.practice_id
          WHERE sm.scenario_id = %(scenario_id)s AND {stored}
            AND (%(area_id)s::integer IS NULL OR sm.network_id IN (SELECT id FROM scoped))
         UNION ALL
         SELECT m.id AS membership_id, n.id AS network_id, n.code AS network_code, n.name AS network_name,
                n.lead_commissioner_code AS lead, ps.practice_id, ps.ods_code, ps.name AS practice_name,
-               ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
+               ps.commissioner_code, ps.list_size, coalesce(ps.extended_hours, hp.offered) AS extended_hours,
+               ps.point_id
           FROM scoped n
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
+          LEFT JOIN hours_paid hp ON hp.practice_id = ps.practice_id
          WHERE NOT {stored}
     ),
     population AS MATERIALIZED (
@@ -76,24 +94,27 @@ _CTES = sql.SQL(
           LEFT JOIN (
                 SELECT r.network_id,
                        count(*)::int AS member_count,
-                       coalesce(sum(r.list_size), 0)::bigint AS population,
-                       count(*) FILTER (WHERE r.list_size IS NULL)::int AS unknown_list_sizes,
-                       array_agg(r.ods_code) FILTER (WHERE r.list_size IS NULL) AS unknown_list_size_practices,
-                       max(r.list_size) AS largest_list_size,
-                       max(r.ods_code) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_code,
-                       max(r.practice_name) FILTER (WHERE r.rank = 1 AND r.list_size IS NOT NULL) AS largest_name,
-                       max(r.ods_code) FILTER (WHERE r.rank = 2 AND r.list_size IS NOT NULL) AS second_code,
-                       max(r.list_size) FILTER (WHERE r.rank = 2) AS second_list_size,
+                       coalesce(sum(r.size), 0)::bigint AS population,
+                       count(*) FILTER (WHERE r.size IS NULL)::int AS unknown_list_sizes,
+                       array_agg(r.ods_code) FILTER (WHERE r.size IS NULL) AS unknown_list_size_practices,
+                       max(r.size) AS largest_list_size,
+                       max(r.ods_code) FILTER (WHERE r.rank = 1 AND r.size IS NOT NULL) AS largest_code,
+                       max(r.practice_name) FILTER (WHERE r.rank = 1 AND r.size IS NOT NULL) AS largest_name,
+                       max(r.ods_code) FILTER (WHERE r.rank = 2 AND r.size IS NOT NULL) AS second_code,
+                       max(r.size) FILTER (WHERE r.rank = 2) AS second_list_size,
                        coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours), 0)::bigint AS covered_population,
                        coalesce(sum(r.list_size) FILTER (WHERE r.extended_hours IS NOT NULL), 0)::bigint
                            AS known_hours_population,
                        array_agg(r.ods_code) FILTER (WHERE r.extended_hours = false) AS not_offering,
                        array_agg(r.ods_code) FILTER (WHERE r.extended_hours IS NULL) AS hours_unknown
-                  FROM (SELECT mb.network_id, mb.ods_code, mb.practice_name, mb.list_size, mb.extended_hours,
-                               row_number() OVER (PARTITION BY mb.network_id
-                                                  ORDER BY mb.list_size DESC NULLS LAST, mb.ods_code COLLATE "C")
+                  FROM (SELECT z.*,
+                               row_number() OVER (PARTITION BY z.network_id
+                                                  ORDER BY z.size DESC NULLS LAST, z.ods_code COLLATE "C")
                                    AS rank
-                          FROM members mb) r
+                          FROM (SELECT mb.network_id, mb.ods_code, mb.practice_name, mb.list_size, mb.extended_hours,
+                                       CASE WHEN %(population)s = 'weighted' THEN wl.weighted ELSE mb.list_size END
+                                           AS size
+                                  FROM members mb LEFT JOIN weighted_lists wl ON wl.practice_id = mb.practice_id) z) r
                  GROUP BY r.network_id
                ) a ON a.network_id = n.id
     )

@@ -22,6 +22,11 @@ STAGES = {
     " start_date date, end_date date",
     "stage_network_geoms": "n int, code text, name text, wkb text, made_valid boolean",
     "stage_lookups": "ods text, gss text, name text",
+    "stage_payments": "ods text, financial_year text, pcn_code text, pcn_name text, ccg_code text, contract_type text,"
+    " dispensing boolean, rurality text, registered_patients numeric, weighted_patients numeric,"
+    " extended_hours_paid numeric, network_payments numeric",
+    "stage_deprivation": "ods text, imd_year smallint, score numeric",
+    "stage_age_bands": "ods text, total int, under_65 int, aged_65_plus int",
 }
 
 
@@ -73,6 +78,9 @@ _ANALYSABLE = (
     "postcode_points",
     "networks",
     "memberships",
+    "practice_payments",
+    "practice_deprivation",
+    "practice_age_bands",
 )
 
 

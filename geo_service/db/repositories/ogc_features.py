@@ -54,6 +54,27 @@ _PRACTICES = sql.SQL(
      WHERE {in_scope}"""
 ).format(current=_CURRENT, in_scope=_IN_SCOPE)
 
+# Network profile figures (issue 25), passed in as one JSON object keyed by network code (``profiles``, computed by
+# ``analysis.profiles``), with their SQL types; the sources' lines come as ``profile_sources``.
+PROFILE_PROPERTIES = {
+    "registered_patients": "float8",
+    "weighted_patients": "float8",
+    "weighted_ratio": "float8",
+    "deprivation": "float8",
+    "deprivation_decile": "int",
+    "share_aged_65_plus": "float8",
+    "rural_members": "int",
+    "gms_members": "int",
+    "pms_members": "int",
+    "apms_members": "int",
+    "dispensing_members": "int",
+    "extended_hours_paid_share": "float8",
+    "network_payments": "float8",
+    "payments_per_registered": "float8",
+    "payments_per_weighted": "float8",
+    "profile_sources": "text",
+}
+
 # Networks: the polygon, else a buffered hull of the located current members (as the maps draw them). Members
 # are aggregated once for the scenario (one pass over practice state), not per network.
 _NETWORKS = sql.SQL(
@@ -65,7 +86,8 @@ _NETWORKS = sql.SQL(
            coalesce(fk.keys, '') AS findings,
            coalesce(array_length(string_to_array(nullif(fk.keys, ''), ','), 1), 0) AS finding_count,
            CASE WHEN n.geom IS NOT NULL THEN 'polygon' WHEN mb.points IS NOT NULL THEN 'member hull' END
-               AS geometry_source
+               AS geometry_source,
+           {profile_columns}
       FROM networks n
       LEFT JOIN (
            SELECT m.network_id, count(*)::int AS members, sum(ps.list_size)::bigint AS population,
@@ -77,8 +99,17 @@ _NETWORKS = sql.SQL(
       LEFT JOIN names lead ON lead.code = n.lead_commissioner_code
       LEFT JOIN (SELECT * FROM unnest(%(f_codes)s::text[], %(f_keys)s::text[]) AS u(code, keys)) fk
              ON fk.code = n.code
+      LEFT JOIN LATERAL (SELECT %(profiles)s::jsonb -> n.code AS p) pj ON true
      WHERE n.scenario_id = %(scenario_id)s"""
-).format(current=_CURRENT)
+).format(
+    current=_CURRENT,
+    profile_columns=sql.SQL(", ").join(
+        sql.SQL("(pj.p ->> {key})::{type} AS {col}").format(
+            key=sql.Literal(key), type=sql.SQL(kind), col=sql.Identifier(key)
+        )
+        for key, kind in PROFILE_PROPERTIES.items()
+    ),
+)
 
 _MEMBERSHIPS = sql.SQL(
     """
@@ -121,6 +152,7 @@ PROPERTIES: dict[str, tuple[str, ...]] = {
         "findings",
         "finding_count",
         "geometry_source",
+        *PROFILE_PROPERTIES,
     ),
     "memberships": (
         "membership_id",
@@ -225,7 +257,7 @@ def _where(kind: str, values: dict) -> sql.Composable:
 def _binds(values: dict) -> dict:
     """Every placeholder the fragments may name, unset ones as NULL."""
     base = {"env_minx": None, "env_miny": None, "env_maxx": None, "env_maxy": None, "dt_start": None, "dt_end": None}
-    base.update({"fid": None, "f_codes": [], "f_keys": [], "bs_id": None, "scenario_id": None})
+    base.update({"fid": None, "f_codes": [], "f_keys": [], "bs_id": None, "scenario_id": None, "profiles": None})
     return {**base, **values}
 
 

@@ -14,6 +14,12 @@ def _check_parameters() -> dict[str, fields.Field]:
     return {
         name: param(
             name,
+            f"{spec.meaning[0].upper()}{spec.meaning[1:]}; default {spec.default}.",
+            enum=list(spec.choices),
+        )
+        if spec.kind is str
+        else param(
+            name,
             f"{spec.meaning[0].upper()}{spec.meaning[1:]}; default {spec.default:g}"
             + (f", {spec.low:g} to {spec.high:g}" if spec.high is not None else f", at least {spec.low:g}")
             + ".",
