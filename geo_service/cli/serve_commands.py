@@ -76,6 +76,10 @@ def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
     if prod:
         check_production(port)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # issue 26: /metrics adds up every worker's values
+            import tempfile
+
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="geo-service-metrics-")
         args = gunicorn_command(host, port, workers, threads)
         os.execv(args[0], args)
     from geo_service import create_app

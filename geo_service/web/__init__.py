@@ -66,3 +66,6 @@ def register_web(app: Flask) -> None:
     from geo_service.web import throttling
 
     throttling.register(app)  # issue 21: last, so every route it limits is registered
+    from geo_service.web import metrics as metrics_web
+
+    metrics_web.register(app)  # issue 26: /metrics (Prometheus), request counts and latency per route
