@@ -94,6 +94,9 @@ def register(app: Flask) -> None:
     from prometheus_flask_exporter import PrometheusMetrics
 
     app.config.setdefault("GEO_METRICS_TOKEN", os.environ.get("GEO_METRICS_TOKEN") or None)
+    enabled = app.config.get("GEO_METRICS", os.environ.get("GEO_METRICS", "1"))
+    if str(enabled).strip().lower() in ("0", "false", "no", "off"):
+        return  # GEO_METRICS=0: no /metrics, no per-request counting (benchmarks/metrics_cost.py's baseline)
     # The app's own registry (several apps in one process, as in the tests, each count their requests). Under
     # gunicorn (PROMETHEUS_MULTIPROC_DIR) the values live in the folder and the exporter reads them all back at
     # each scrape; this registry must then not hold a MultiProcessCollector (it would see another worker's
