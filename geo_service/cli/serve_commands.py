@@ -28,8 +28,7 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         "gthread",
         "--threads",
         str(threads),
-        "--access-logfile",
-        "-",
+        *(() if os.environ.get("GEO_LOG_FORMAT") == "json" else ("--access-logfile", "-")),  # JSON: the app's line
         "--config",  # request limits, problem+json for gunicorn's own 400/414/431, no Server header
         "python:geo_service.web.gunicorn_conf",
         "geo_service.wsgi:app",
@@ -76,6 +75,7 @@ def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
     os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
     if prod:
         check_production(port)
+        os.environ.setdefault("GEO_LOG_FORMAT", "json")  # issue 26: one JSON line per request on stderr
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # issue 26: /metrics adds up every worker's values
             import tempfile
 

@@ -27,6 +27,7 @@ def server(demo_db_url, tmp_path_factory):
         "DATABASE_URL": demo_db_url,
         "GEO_TILES_URL": "none",
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        "GEO_LOG_FORMAT": "json",
     }
     cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1)
     with open(log, "wb") as out:
@@ -43,7 +44,7 @@ def server(demo_db_url, tmp_path_factory):
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not start: " + log.read_text())
-        yield url, folder
+        yield url, folder, log
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -60,7 +61,7 @@ def _healthz_count(url: str) -> float:
 
 
 def test_one_scrape_counts_the_requests_of_every_worker(server):
-    url, folder = server
+    url, folder, log = server
     assert not (folder / "counter_stale.db").exists()
     for _ in range(30):
         urllib.request.urlopen(url + "/healthz", timeout=10).read()
@@ -68,3 +69,17 @@ def test_one_scrape_counts_the_requests_of_every_worker(server):
     assert [_healthz_count(url) for _ in range(6)] == [30.0] * 6
     pids = {name.rsplit("_", 1)[-1] for name in os.listdir(folder) if name.startswith("counter_")}
     assert len(pids) >= 2, f"one worker answered all requests ({pids}): the test proves nothing"
+
+
+def test_json_request_lines_on_stderr(server):
+    """``GEO_LOG_FORMAT=json`` under gunicorn: each request is one JSON line (gunicorn's access log is off)."""
+    url, _, log = server
+    with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
+        rid = resp.headers["X-Request-ID"]
+    time.sleep(0.2)
+    import json
+
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("request_id") == rid]
+    assert len(mine) == 1 and mine[0]["route"] == "/healthz" and mine[0]["status"] == 200
+    assert '"GET /healthz HTTP/1.1" 200' not in log.read_text()  # no second, plain access line
