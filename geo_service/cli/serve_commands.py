@@ -14,8 +14,11 @@ import sys
 import click
 
 
-def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line, run by this interpreter."""
+def gunicorn_command(host: str, port: int, workers: int, threads: int, access_log: bool | None = None) -> list[str]:
+    """The gunicorn command line, run by this interpreter. gunicorn's plain access log is off when the app writes
+    its own JSON line per request (``GEO_LOG_FORMAT=json``) unless ``access_log`` says otherwise."""
+    if access_log is None:
+        access_log = os.environ.get("GEO_LOG_FORMAT") != "json"
     return [
         sys.executable,
         "-m",
@@ -28,7 +31,7 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         "gthread",
         "--threads",
         str(threads),
-        *(() if os.environ.get("GEO_LOG_FORMAT") == "json" else ("--access-logfile", "-")),  # JSON: the app's line
+        *(("--access-logfile", "-") if access_log else ()),
         "--config",  # request limits, problem+json for gunicorn's own 400/414/431, no Server header
         "python:geo_service.web.gunicorn_conf",
         "geo_service.wsgi:app",

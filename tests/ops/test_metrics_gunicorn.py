@@ -29,7 +29,7 @@ def server(demo_db_url, tmp_path_factory):
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
         "GEO_LOG_FORMAT": "json",
     }
-    cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1)
+    cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1, access_log=False)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

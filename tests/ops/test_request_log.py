@@ -76,19 +76,23 @@ def test_request_id_in_problem_json_and_error_page(access_app, lines):
     assert [line["request_id"] for line in lines()] == [api.headers["X-Request-ID"], page.headers["X-Request-ID"]]
 
 
-def test_records_logged_inside_a_request_carry_its_id(access_app):
+def test_records_logged_inside_a_request_carry_its_id(demo_db_url):
+    from tests.conftest import make_app
+
+    app = make_app(demo_db_url, GEO_TRUSTED_PROXIES=1)  # behind a proxy: its X-Request-ID is kept
     stream = io.StringIO()
     handler = request_log.json_handler(stream)
     other = logging.getLogger("geo_service.some_module")
     other.addHandler(handler)
     other.setLevel(logging.WARNING)
     try:
-        with access_app.test_request_context("/", headers={"X-Request-ID": "abc-123"}):
-            access_app.preprocess_request()
+        with app.test_request_context("/", headers={"X-Request-ID": "abc-123"}):
+            app.preprocess_request()
             other.warning("something odd")
         other.warning("outside a request")
     finally:
         other.removeHandler(handler)
+        app.extensions["geo_db"].close()
     inside, outside = (json.loads(line) for line in stream.getvalue().splitlines())
     assert inside["request_id"] == "abc-123" and inside["message"] == "something odd"
     assert outside["request_id"] == "-"
