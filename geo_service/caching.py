@@ -13,11 +13,13 @@ read several scenarios (home, catalogues, search).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from geo_service import metrics
 from geo_service.db.repositories import meta
 
 V = TypeVar("V")
@@ -26,8 +28,10 @@ V = TypeVar("V")
 class LRUCache(Generic[V]):
     """A small thread-safe least-recently-used map. Values are built outside the lock."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, name: str | None = None) -> None:
         self.size = size
+        # The metrics label (issue 26): the module that made the cache unless named.
+        self.name = name or sys._getframe(1).f_globals.get("__name__", "cache").rsplit(".", 1)[-1]
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -36,7 +40,8 @@ class LRUCache(Generic[V]):
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
-            return value
+        metrics.cache_lookup(self.name, value is not None)
+        return value
 
     def put(self, key: Hashable, value: V) -> V:
         with self._lock:

@@ -47,4 +47,24 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["restore"]).restore)
 
 
+def _time_imports(group: click.Group) -> None:
+    """Issue 26: every ``import`` subcommand observes ``geo_import_duration_seconds`` (kind = its name; outcome ok
+    or failed). With ``PROMETHEUS_MULTIPROC_DIR`` shared with the app, ``/metrics`` reports it."""
+    import functools
+
+    from geo_service import metrics
+
+    for name, command in group.commands.items():
+        if command.callback is None or getattr(command.callback, "__geo_timed__", False):
+            continue
+
+        def timed(*args, __kind=name, __run=command.callback, **kwargs):
+            with metrics.timed_import(__kind):
+                return __run(*args, **kwargs)
+
+        command.callback = functools.update_wrapper(timed, command.callback)
+        command.callback.__geo_timed__ = True
+
+
 _register()
+_time_imports(main.commands["import"])

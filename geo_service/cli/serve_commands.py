@@ -14,8 +14,11 @@ import sys
 import click
 
 
-def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line, run by this interpreter."""
+def gunicorn_command(host: str, port: int, workers: int, threads: int, access_log: bool | None = None) -> list[str]:
+    """The gunicorn command line, run by this interpreter. gunicorn's plain access log is off when the app writes
+    its own JSON line per request (``GEO_LOG_FORMAT=json``) unless ``access_log`` says otherwise."""
+    if access_log is None:
+        access_log = os.environ.get("GEO_LOG_FORMAT") != "json"
     return [
         sys.executable,
         "-m",
@@ -28,8 +31,7 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         "gthread",
         "--threads",
         str(threads),
-        "--access-logfile",
-        "-",
+        *(("--access-logfile", "-") if access_log else ()),
         "--config",  # request limits, problem+json for gunicorn's own 400/414/431, no Server header
         "python:geo_service.web.gunicorn_conf",
         "geo_service.wsgi:app",
@@ -77,6 +79,11 @@ def serve(host: str, port: int, prod: bool, workers: int, threads: int) -> None:
         check_production(port)  # refuses before anything is changed (the caller's environment included)
     os.environ["PORT"] = str(port)  # GEO_PUBLIC_URL's development default follows the port served
     if prod:
+        os.environ.setdefault("GEO_LOG_FORMAT", "json")  # issue 26: one JSON line per request on stderr
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # issue 26: /metrics adds up every worker's values
+            import tempfile
+
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="geo-service-metrics-")
         args = gunicorn_command(host, port, workers, threads)
         os.execv(args[0], args)
     from geo_service import create_app

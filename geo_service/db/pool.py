@@ -118,6 +118,7 @@ class Database:
         self._idle: list[psycopg2.extensions.connection] = []
         self._leased: dict[int, _Lease] = {}
         self._opening = 0
+        self._waiting = 0  # requests waiting for a connection (issue 26: the pool metrics)
         self._server: tuple[str, int] | None = None  # (host or socket directory, port) once connected
         self._watchdog: threading.Thread | None = None
 
@@ -209,12 +210,26 @@ class Database:
                     if remaining <= 0:
                         log.warning("database pool exhausted (%d connections lent)", len(self._leased))
                         raise DatabaseUnavailable("The database is busy: try again shortly.")
-                    self._cond.wait(remaining)
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiting -= 1
         finally:
             for conn in dead:
                 log.info("replacing a dead pooled database connection")
                 _close_quietly(conn)
         return self._open_in_thread(deadline)
+
+    def usage(self) -> dict[str, int]:
+        """Connections in use (lent or being opened), idle in the pool, requests waiting, and the bound."""
+        with self._cond:
+            return {
+                "in_use": len(self._leased) + self._opening,
+                "idle": len(self._idle),
+                "waiting": self._waiting,
+                "max": self.maxconn,
+            }
 
     def _lease(self, conn) -> None:
         self._leased[id(conn)] = _Lease(conn, time.monotonic())

@@ -262,7 +262,9 @@ def _client_identifier() -> str:
 
 
 def _start_request() -> None:
-    given = request.headers.get("X-Request-ID", "")
+    # issue 26: the id of a trusted proxy (GEO_TRUSTED_PROXIES > 0: nginx sets it, see deploy/nginx.conf) is kept,
+    # so its log lines and ours share it; a client's own is not believed (it could pose as another request's).
+    given = request.headers.get("X-Request-ID", "") if current_app.config.get("GEO_TRUSTED_PROXIES") else ""
     g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     g.request_id_token = audit.request_id.set(g.request_id)
 

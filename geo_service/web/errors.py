@@ -20,7 +20,7 @@ PROBLEM_JSON = "application/problem+json"
 def problem_only(path: str) -> bool:
     """Errors on this path are always problem+json; elsewhere the client's Accept picks JSON or a page (the
     OpenAPI document declares both there)."""
-    return path.startswith("/api/") or path in ("/healthz", "/oembed")
+    return path.startswith("/api/") or path in ("/healthz", "/oembed", "/metrics")
 
 
 def _wants_json() -> bool:

@@ -52,5 +52,23 @@ def _default_headers_without_server(self) -> list[str]:
     return [h for h in _default_headers(self) if not h.lower().startswith("server:")]
 
 
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn hook
+    """Issue 26: a metrics folder (``PROMETHEUS_MULTIPROC_DIR``) starts empty, or a restart would add up the
+    previous run's counters."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder and os.path.isdir(folder):
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(folder, name))
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn hook
+    """A dead worker's live gauges (pool in use, prints drawing) leave the sum; its counters stay."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 gunicorn.util.write_error = write_problem
 gunicorn.http.wsgi.Response.default_headers = _default_headers_without_server

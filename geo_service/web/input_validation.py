@@ -104,6 +104,7 @@ RULES: dict[str, Rule] = {
     "maxheight": WHOLE,
     "version": WHOLE,
     "simplify": WHOLE,
+    "v": Rule(_p(r"[0-9a-f]{16}"), "a version pin: 16 hexadecimal digits from an earlier answer", 16),  # issue 26
     "as_of": DATE,
     "q": TEXT,
     "url": URL,

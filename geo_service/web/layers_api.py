@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request
 
 from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
@@ -27,6 +27,8 @@ from geo_service.web.schemas import layers as schemas
 bp = Blueprint("layers_api", __name__, url_prefix="/api/v1/maps")
 
 MAX_AGE = 60  # seconds before a client revalidates (cheap: a few tiny queries)
+# issue 26: a layer asked for with its version pin (?v=) never changes: a CDN keeps it and never asks again.
+IMMUTABLE = "public, max-age=31536000, immutable"
 GEOJSON = "application/geo+json"
 _bodies: LRUCache[bytes] = LRUCache(32)  # serialised layers; the key holds the data version, so never stale
 
@@ -50,11 +52,37 @@ def _client_etags() -> set[str]:
     return tags
 
 
+def version_pin(scenario_id: int, version: int, scope: Scope) -> str:
+    """What the answer depends on, in 16 hex digits: the scenario (its id, so a scenario made again under the same
+    slug gets new pins), its data version and the scope. Same pin, same bytes."""
+    return hashlib.sha256(f"{scenario_id}|{version}|{scope.key()}".encode()).hexdigest()[:16]
+
+
+def _pinned_url(pin: str) -> str:
+    args = [(k, v) for k, v in sorted(request.args.items(multi=True)) if k != "v"] + [("v", pin)]
+    from urllib.parse import urlencode
+
+    return f"{request.path}?{urlencode(args)}"
+
+
 def _cached(scope: Scope, build) -> Response:
     conn = get_conn()
     # The scenario's own version: an edit of another scenario (a private draft) keeps this layer's ETag.
-    etag = _etag(meta.scenario_version(conn, int(scope.scenario["id"])), scope)
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
+    version = meta.scenario_version(conn, int(scope.scenario["id"]))
+    etag = _etag(version, scope)
+    pin = version_pin(int(scope.scenario["id"]), version, scope)
+    asked = request.args.get("v")
+    if asked is not None and asked != pin:  # an older (or unknown) version: the current one, not cached
+        moved = redirect(_pinned_url(pin), 302, Response=Response)
+        moved.headers["Cache-Control"] = "no-cache"
+        return moved
+    cache_control = IMMUTABLE if asked == pin else f"public, max-age={MAX_AGE}"
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Encoding",
+        "Content-Location": _pinned_url(pin),  # where this very answer stays the same for ever
+    }
     if etag in _client_etags():
         return Response(status=304, headers=headers)
     body = _bodies.get_or_build(

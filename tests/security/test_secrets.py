@@ -129,6 +129,8 @@ def test_serve_prod_starts_with_strong_secrets(monkeypatch):
 
     monkeypatch.setenv("GEO_PRODUCTION", "")  # so the teardown puts back what was there before (serve sets it)
     monkeypatch.setenv("PORT", "5000")  # likewise: serve sets PORT for GEO_PUBLIC_URL's default
+    monkeypatch.setenv("GEO_LOG_FORMAT", "")  # likewise the production log format and the metrics folder
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
     started = []
 
     def execv(*args):

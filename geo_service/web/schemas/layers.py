@@ -12,6 +12,11 @@ from geo_service.web.schemas.common import param
 
 class LayerQuery(ma.Schema):
     boundary_set = param("boundary_set", "Areas of this boundary set (slug); default: the scenario's.")
+    v = param(
+        "v",
+        "Version pin (issue 26) from an earlier answer's Content-Location: the current one answers with "
+        "`Cache-Control: public, max-age=31536000, immutable`; an old one redirects (302) to the current.",
+    )
 
 
 class OverviewQuery(LayerQuery):

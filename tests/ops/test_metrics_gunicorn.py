@@ -1,0 +1,85 @@
+"""``/metrics`` under gunicorn with several workers (issue 26): one scrape adds up every worker's counts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from geo_service.cli.serve_commands import gunicorn_command
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(demo_db_url, tmp_path_factory):
+    port = free_port()
+    folder = tmp_path_factory.mktemp("prometheus")
+    (folder / "counter_stale.db").write_bytes(b"")  # a previous run's file: cleared when gunicorn starts
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": demo_db_url,
+        "GEO_TILES_URL": "none",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        "GEO_LOG_FORMAT": "json",
+    }
+    cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1, access_log=False)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/api/openapi.json", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(log.read_text())
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start: " + log.read_text())
+        yield url, folder, log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _healthz_count(url: str) -> float:
+    body = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
+    total = 0.0
+    for family in text_string_to_metric_families(body):
+        for s in family.samples:
+            if s.name == "flask_http_request_duration_seconds_count" and s.labels.get("url_rule") == "/healthz":
+                total += s.value
+    return total
+
+
+def test_one_scrape_counts_the_requests_of_every_worker(server):
+    url, folder, log = server
+    assert not (folder / "counter_stale.db").exists()
+    for _ in range(30):
+        urllib.request.urlopen(url + "/healthz", timeout=10).read()
+    # whichever worker answers the scrape reports all 30 (several scrapes: several workers likely answer)
+    assert [_healthz_count(url) for _ in range(6)] == [30.0] * 6
+    pids = {name.rsplit("_", 1)[-1] for name in os.listdir(folder) if name.startswith("counter_")}
+    assert len(pids) >= 2, f"one worker answered all requests ({pids}): the test proves nothing"
+
+
+def test_json_request_lines_on_stderr(server):
+    """``GEO_LOG_FORMAT=json`` under gunicorn: each request is one JSON line (gunicorn's access log is off)."""
+    url, _, log = server
+    with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
+        rid = resp.headers["X-Request-ID"]
+    time.sleep(0.2)
+    import json
+
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    mine = [line for line in lines if line.get("request_id") == rid]
+    assert len(mine) == 1 and mine[0]["route"] == "/healthz" and mine[0]["status"] == 200
+    assert '"GET /healthz HTTP/1.1" 200' not in log.read_text()  # no second, plain access line
