@@ -25,7 +25,18 @@ import os
 # port), GEO_TEST_DB_PREFIX (test database names) and GEO_CHROMIUM (the browser binary).
 KEPT_ENV = frozenset({"TEST_DATABASE_URL", "GEO_DB_PORT", "GEO_TEST_DB_PREFIX", "GEO_CHROMIUM"})
 SCRUBBED_ENV = frozenset(
-    {"PORT", "DATABASE_URL", "WEB_CONCURRENCY", "WEB_THREADS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PGOPTIONS", "PGTZ", "PROMETHEUS_MULTIPROC_DIR"}
+    {
+        "PORT",
+        "DATABASE_URL",
+        "WEB_CONCURRENCY",
+        "WEB_THREADS",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "MAKELEVEL",
+        "PGOPTIONS",
+        "PGTZ",
+        "PROMETHEUS_MULTIPROC_DIR",
+    }
 )
 SCRUBBED_PREFIXES = ("GEO_", "FLASK_")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, Response, request
 
 from geo_service.caching import LRUCache
 from geo_service.db.repositories import meta
@@ -73,9 +73,7 @@ def _cached(scope: Scope, build) -> Response:
     pin = version_pin(int(scope.scenario["id"]), version, scope)
     asked = request.args.get("v")
     if asked is not None and asked != pin:  # an older (or unknown) version: the current one, not cached
-        moved = redirect(_pinned_url(pin), 302, Response=Response)
-        moved.headers["Cache-Control"] = "no-cache"
-        return moved
+        return Response(status=302, headers={"Location": _pinned_url(pin), "Cache-Control": "no-cache"})
     cache_control = IMMUTABLE if asked == pin else f"public, max-age={MAX_AGE}"
     headers = {
         "ETag": etag,
@@ -97,7 +95,12 @@ def _cached(scope: Scope, build) -> Response:
     tags=["map layers"],
     summary="Every area of a boundary set with its number of findings (overview map layer)",
     query=schemas.OverviewQuery,
-    responses={200: common.geojson_collection(), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+    responses={
+        200: common.geojson_collection(),
+        302: common.PIN_MOVED,
+        304: common.NOT_MODIFIED,
+        **common.problems(400, 404),
+    },
 )
 def overview_areas(scenario: str):
     """Every area of a boundary set with its number of findings (the overview map's layer)."""
@@ -125,7 +128,12 @@ def search_practices(scenario: str):
     tags=["map layers"],
     summary="One layer of an area map (networks, practices, orphaned, ...)",
     query=schemas.LayerQuery,
-    responses={200: common.geojson_collection(), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+    responses={
+        200: common.geojson_collection(),
+        302: common.PIN_MOVED,
+        304: common.NOT_MODIFIED,
+        **common.problems(400, 404),
+    },
 )
 def area_layer(scenario: str, code: str, key: str):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""

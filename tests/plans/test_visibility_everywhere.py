@@ -44,6 +44,8 @@ NAMES_NO_SCENARIO = {
     "access.sign_in_page",
     # A suggestion job is its owner's alone (404 to anyone else: tests/suggest/test_suggest_api.py).
     "suggest.get_job",
+    # Prometheus counters: route patterns and totals, never a scenario's slug or data (tests/ops/test_metrics.py).
+    "metrics.metrics_page",
 }
 # GET routes that name the scenario in the query string (path values are found from the rule).
 BY_QUERY = {

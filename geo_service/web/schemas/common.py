@@ -168,6 +168,11 @@ CANONICAL_REDIRECT = {
     "description": "A code or slug written in another case: redirect (Location) to the URL with its stored spelling.",
     "headers": {"Location": {"schema": {"type": "string"}, "description": "The canonical URL."}},
 }
+# An older ``?v=`` pin of a kept layer: to the current one (empty body).
+PIN_MOVED = {
+    "description": "An older version pin: redirected to the current one (no body).",
+    "headers": {"Location": {"schema": {"type": "string"}, "description": "The current pinned URL."}},
+}
 NOT_MODIFIED = {"description": "Not modified: the ETag sent in If-None-Match still matches."}
 
 
