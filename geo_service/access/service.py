@@ -105,18 +105,25 @@ def actor_by_id(conn, user_id: int) -> Actor | None:
     return actor_for_user(conn, row)
 
 
-def authenticate_pooled(db, username: str, password: str) -> Actor | None:
-    """:func:`authenticate` for the web: the argon2 verify (64 MiB, tens of milliseconds) runs with NO pooled
-    connection held; the user's row is read, and the actor built, in two short borrows (issue 21)."""
-    with db.connection() as conn:
-        row = users_repo.find_user(conn, username.strip()) if username else None
+def _verified(row: dict | None, password: str) -> str | None:
+    """The stored hash when ``password`` is right for an enabled user's ``row``, else None. A missing user is
+    checked against a dummy hash, so a wrong name costs the same time as a wrong password."""
     stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
         ok = row is not None and stored is not _DUMMY_HASH
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
-    if not ok or row["disabled"]:
+    return stored if ok and not row["disabled"] else None
+
+
+def authenticate_pooled(db, username: str, password: str) -> Actor | None:
+    """:func:`authenticate` for the web: the argon2 verify (64 MiB, tens of milliseconds) runs with NO pooled
+    connection held; the user's row is read, and the actor built, in two short borrows (issue 21)."""
+    with db.connection() as conn:
+        row = users_repo.find_user(conn, username.strip()) if username else None
+    stored = _verified(row, password)
+    if stored is None:
         return None
     rehash = hash_password(password) if _hasher.check_needs_rehash(stored) else None
     with db.connection() as conn:
@@ -128,13 +135,8 @@ def authenticate_pooled(db, username: str, password: str) -> Actor | None:
 def authenticate(conn, username: str, password: str) -> Actor | None:
     """The actor for a right username and password of an enabled user, else None (same time either way)."""
     row = users_repo.find_user(conn, username.strip()) if username else None
-    stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-        ok = row is not None and stored is not _DUMMY_HASH
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
-    if not ok or row["disabled"]:
+    stored = _verified(row, password)
+    if stored is None:
         return None
     if _hasher.check_needs_rehash(stored):
         users_repo.set_password_hash(conn, row["id"], hash_password(password))

@@ -61,10 +61,8 @@ def refusal(file_name: str, detail: str, **where) -> InvalidParameter:
     return err
 
 
-def _read(data: bytes, file_name: str):
-    import geopandas as gpd
-    import pyogrio
-
+def _checked_suffix(data: bytes, file_name: str) -> str:
+    """The upload's file type, once its name, emptiness and size are checked (refused naming the file)."""
     suffix = Path(file_name).suffix.lower()
     if suffix not in FORMATS:
         raise refusal(file_name, f"unknown file type '{suffix or '(none)'}'; send {', '.join(sorted(FORMATS))}.")
@@ -72,6 +70,14 @@ def _read(data: bytes, file_name: str):
         raise refusal(file_name, "the file is empty.")
     if len(data) > MAX_BYTES:
         raise refusal(file_name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    return suffix
+
+
+def _read(data: bytes, file_name: str):
+    import geopandas as gpd
+    import pyogrio
+
+    suffix = _checked_suffix(data, file_name)
     with tempfile.TemporaryDirectory(prefix="plan-upload-") as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
@@ -269,13 +275,7 @@ def _check_in_uk(frame, file_name: str, crs: str) -> None:
 def read_polygons(data: bytes, file_name: str, network: str | None = None, code_field: str | None = None) -> Upload:
     """:func:`read_polygons_here` in a child process with time and memory limits (see the module docstring);
     a file that overruns them is refused like any other unusable file. The caller holds no transaction."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in FORMATS:
-        raise refusal(file_name, f"unknown file type '{suffix or '(none)'}'; send {', '.join(sorted(FORMATS))}.")
-    if not data:
-        raise refusal(file_name, "the file is empty.")
-    if len(data) > MAX_BYTES:
-        raise refusal(file_name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    _checked_suffix(data, file_name)  # refused here, before a child process is started
     with tempfile.TemporaryDirectory(prefix="plan-read-") as tmp:
         job = Path(tmp)
         (job / "data").write_bytes(data)

@@ -20,8 +20,9 @@ def test_a_failed_import_is_observed(tmp_path, fresh_db_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fresh_db_url)
     bad = tmp_path / "epraccur.csv"
     bad.write_text("not,a,register\n")
-    before = _count("practices", "failed")
+    # The counters are the process's: other tests in this worker may have imported before (deltas only).
+    before, ok_before = _count("practices", "failed"), _count("practices", "ok")
     result = CliRunner().invoke(main, ["import", "practices", str(bad)])
     assert result.exit_code != 0
     assert _count("practices", "failed") == before + 1
-    assert _count("practices", "ok") == 0
+    assert _count("practices", "ok") == ok_before
