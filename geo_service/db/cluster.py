@@ -195,6 +195,8 @@ class LocalCluster:
             "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             "shared_buffers = 256MB\nwork_mem = 32MB\nmaintenance_work_mem = 256MB\n"
             "max_connections = 100\n"
+            # Interactive statements: compiling them costs more than it saves (the app's sessions say so too).
+            "jit = off\n"
         )
         self._run_as_server(["sh", "-c", f"cat >> '{conf}'"], input=settings)
         log.info("initialised PostgreSQL cluster in %s", self.server_data_dir)
