@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from geo_service.cli.serve_commands import gunicorn_command
 from tests.conftest import free_port
+from tests.gunicorn_server import running_gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -31,24 +31,8 @@ def server(demo_db_url, tmp_path_factory):
         "GEO_LOG_FORMAT": "json",
     }
     cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1, access_log=False)
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/api/openapi.json", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(log.read_text())
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + log.read_text())
+    with running_gunicorn(cmd, env, log, port, "/api/openapi.json") as url:
         yield url, folder, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _healthz_count(url: str) -> float:

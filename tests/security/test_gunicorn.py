@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import time
-import urllib.request
 
 import pytest
 
 from geo_service.cli.serve_commands import gunicorn_command
 from tests.conftest import free_port
+from tests.gunicorn_server import running_gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -25,24 +23,8 @@ def server(demo_db_url, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": demo_db_url, "GEO_TILES_URL": "none"}
     cmd = gunicorn_command("127.0.0.1", port, workers=1, threads=2)
     assert "python:geo_service.web.gunicorn_conf" in cmd
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(log.read_text())
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + log.read_text())
+    with running_gunicorn(cmd, env, log, port, "/healthz"):
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
