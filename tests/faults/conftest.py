@@ -31,12 +31,22 @@ class FaultCluster:
         self.cluster.start()
 
     def freeze(self, postmaster_only: bool = False) -> None:
-        """SIGSTOP the postmaster (and, unless ``postmaster_only``, every process it started)."""
+        """SIGSTOP the postmaster (and, unless ``postmaster_only``, every process it started).
+
+        The postmaster first, so it forks nothing new; then its children as listed again, skipping any that
+        ended meanwhile (a backend whose client hung up needs no freezing)."""
         pids = self.cluster.server_pids()
         assert pids, "the cluster is not running"
-        self._frozen = pids[:1] if postmaster_only else pids
-        for pid in self._frozen:
-            os.kill(pid, signal.SIGSTOP)
+        os.kill(pids[0], signal.SIGSTOP)
+        self._frozen = [pids[0]]
+        if postmaster_only:
+            return
+        for pid in self.cluster.server_pids()[1:]:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue
+            self._frozen.append(pid)
 
     def thaw(self) -> None:
         for pid in self._frozen:
@@ -118,6 +128,31 @@ class Traffic:
 
     def since(self, moment: float) -> list[Answer]:
         return [a for a in self.answers if a.started >= moment]
+
+    def wait_for_recovery(self, after: float, ok: dict[str, int], streak: int = 8, deadline_s: float = 60.0) -> float:
+        """Wait until ``streak`` answers in a row, started after ``after``, all succeeded; their first start.
+
+        Polls the recorded answers (no fixed sleep): a loaded machine may take longer than an idle one, and the
+        test then checks that nothing failed again after that moment. Raises ``AssertionError`` when
+        ``deadline_s`` passes first (the app never recovered: a hang, not a slow machine).
+        """
+        give_up = time.monotonic() + deadline_s
+        while time.monotonic() < give_up:
+            run: list[Answer] = []
+            for a in sorted(self.since(after), key=lambda a: a.started):
+                run = [*run, a] if a.status == ok[a.path] else []
+                if len(run) >= streak:
+                    return run[0].started
+            time.sleep(0.05)
+        seen = [(a.path, a.status) for a in self.since(after)][-12:]
+        raise AssertionError(f"no {streak} successes in a row within {deadline_s:.0f} s after the fault; last: {seen}")
+
+    def wait_for_answers(self, after: float, count: int, deadline_s: float = 60.0) -> None:
+        """Wait until ``count`` answers started after ``after`` have come back."""
+        give_up = time.monotonic() + deadline_s
+        while len(self.since(after)) < count:
+            assert time.monotonic() < give_up, f"fewer than {count} answers within {deadline_s:.0f} s"
+            time.sleep(0.05)
 
 
 def get(base: str, path: str, timeout: float = 10) -> Answer:
