@@ -25,14 +25,5 @@ BEGIN
     END IF;
     DELETE FROM scenario_members
      WHERE scenario_id = ANY (rest) AND membership_id = ANY (p_membership_ids);
-    -- The same rows as refresh_scenario_state's last INSERT, for these memberships only.
-    INSERT INTO scenario_members
-    SELECT st.scenario_id, m.id, n.id, n.code, n.name, n.lead_commissioner_code, ps.practice_id, ps.ods_code,
-           ps.name, ps.commissioner_code, ps.list_size, ps.extended_hours, ps.point_id
-      FROM scenario_states st
-      JOIN memberships m ON m.scenario_id = st.scenario_id
-           AND (m.start_date IS NULL OR m.start_date <= st.as_of) AND (m.end_date IS NULL OR m.end_date >= st.as_of)
-      JOIN networks n ON n.id = m.network_id
-      JOIN scenario_practice_state ps ON ps.scenario_id = st.scenario_id AND ps.practice_id = m.practice_id
-     WHERE st.scenario_id = ANY (rest) AND m.id = ANY (p_membership_ids);
+    PERFORM fill_scenario_members(rest, p_membership_ids);
 END $$;
