@@ -7,137 +7,84 @@
 --
 -- Made by `pg_dump --schema-only --no-owner --no-privileges` of a database migrated by 0001…0070, with the
 -- function and trigger entries taken out, `public.` dropped and each table's sequence, defaults, constraints,
--- indexes and comments gathered under it (foreign keys at the end, once every table exists).
+-- indexes and comments gathered under it (foreign keys at the end, once every table exists); serial columns and
+-- constraints written inside CREATE TABLE (the same catalog: tests/db/test_schema_baseline.py compares).
 
 CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;
 
--- ---- api_tokens ------------------------------------------------------------------------------------------
+-- ---- api_tokens ----------------------------------------------------------------------------------------------------
 
 CREATE TABLE api_tokens (
-    id integer NOT NULL,
+    id serial,
     user_id integer NOT NULL,
     label text NOT NULL,
     token_hash text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
-    CONSTRAINT api_tokens_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+    CONSTRAINT api_tokens_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT api_tokens_pkey PRIMARY KEY (id),
+    CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash)
 );
 
-CREATE SEQUENCE api_tokens_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE api_tokens_id_seq OWNED BY api_tokens.id;
-
-ALTER TABLE api_tokens ALTER COLUMN id SET DEFAULT nextval('api_tokens_id_seq'::regclass);
-
-ALTER TABLE api_tokens
-    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
-
-ALTER TABLE api_tokens
-    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
-
--- ---- area_gaps -------------------------------------------------------------------------------------------
+-- ---- area_gaps -----------------------------------------------------------------------------------------------------
 
 CREATE TABLE area_gaps (
     scenario_id integer NOT NULL,
     area_id integer NOT NULL,
     part integer NOT NULL,
     gap_m2 double precision NOT NULL,
-    geom geometry(Polygon,4326) NOT NULL
+    geom geometry(Polygon,4326) NOT NULL,
+    CONSTRAINT area_gaps_pkey PRIMARY KEY (scenario_id, area_id, part)
 );
-
-ALTER TABLE area_gaps
-    ADD CONSTRAINT area_gaps_pkey PRIMARY KEY (scenario_id, area_id, part);
 
 CREATE INDEX area_gaps_area_idx ON area_gaps USING btree (area_id);
 
--- ---- area_geometry ---------------------------------------------------------------------------------------
+-- ---- area_geometry -------------------------------------------------------------------------------------------------
 
 CREATE TABLE area_geometry (
     area_id integer NOT NULL,
-    area_m2 double precision NOT NULL
+    area_m2 double precision NOT NULL,
+    CONSTRAINT area_geometry_pkey PRIMARY KEY (area_id)
 );
 
-ALTER TABLE area_geometry
-    ADD CONSTRAINT area_geometry_pkey PRIMARY KEY (area_id);
-
--- ---- area_pieces -----------------------------------------------------------------------------------------
+-- ---- area_pieces ---------------------------------------------------------------------------------------------------
 
 CREATE TABLE area_pieces (
-    id bigint NOT NULL,
+    id bigserial,
     area_id integer NOT NULL,
     boundary_set_id integer NOT NULL,
-    geom geometry(Polygon,4326) NOT NULL
+    geom geometry(Polygon,4326) NOT NULL,
+    CONSTRAINT area_pieces_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE area_pieces_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE area_pieces_id_seq OWNED BY area_pieces.id;
-
-ALTER TABLE area_pieces ALTER COLUMN id SET DEFAULT nextval('area_pieces_id_seq'::regclass);
-
-ALTER TABLE area_pieces
-    ADD CONSTRAINT area_pieces_pkey PRIMARY KEY (id);
-
 CREATE INDEX area_pieces_area_idx ON area_pieces USING btree (area_id);
-
 CREATE INDEX area_pieces_geom_gist ON area_pieces USING gist (geom);
 
--- ---- areas -----------------------------------------------------------------------------------------------
+-- ---- areas ---------------------------------------------------------------------------------------------------------
 
 CREATE TABLE areas (
-    id integer NOT NULL,
+    id serial,
     boundary_set_id integer NOT NULL,
     ods_code text,
     gss_code text,
     name text NOT NULL,
     geom geometry(MultiPolygon,4326) NOT NULL,
     made_valid boolean DEFAULT false NOT NULL,
-    CONSTRAINT areas_check CHECK (((ods_code IS NOT NULL) OR (gss_code IS NOT NULL)))
+    CONSTRAINT areas_check CHECK (((ods_code IS NOT NULL) OR (gss_code IS NOT NULL))),
+    CONSTRAINT areas_boundary_set_id_gss_code_key UNIQUE (boundary_set_id, gss_code),
+    CONSTRAINT areas_boundary_set_id_ods_code_key UNIQUE (boundary_set_id, ods_code),
+    CONSTRAINT areas_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE areas_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE areas_id_seq OWNED BY areas.id;
-
-ALTER TABLE areas ALTER COLUMN id SET DEFAULT nextval('areas_id_seq'::regclass);
-
-ALTER TABLE areas
-    ADD CONSTRAINT areas_boundary_set_id_gss_code_key UNIQUE (boundary_set_id, gss_code);
-
-ALTER TABLE areas
-    ADD CONSTRAINT areas_boundary_set_id_ods_code_key UNIQUE (boundary_set_id, ods_code);
-
-ALTER TABLE areas
-    ADD CONSTRAINT areas_pkey PRIMARY KEY (id);
-
 CREATE INDEX areas_geom_gist ON areas USING gist (geom);
-
 CREATE INDEX areas_gss_code_idx ON areas USING btree (gss_code);
-
 CREATE INDEX areas_ods_code_idx ON areas USING btree (ods_code);
 
--- ---- audit_log -------------------------------------------------------------------------------------------
+-- ---- audit_log -----------------------------------------------------------------------------------------------------
 
 CREATE TABLE audit_log (
-    id bigint NOT NULL,
+    id bigserial,
     at timestamp with time zone DEFAULT now() NOT NULL,
     actor_id integer,
     actor_name text NOT NULL,
@@ -149,33 +96,18 @@ CREATE TABLE audit_log (
     network_id integer,
     practice_id integer,
     before jsonb,
-    after jsonb
+    after jsonb,
+    CONSTRAINT audit_log_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE audit_log_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE audit_log_id_seq OWNED BY audit_log.id;
-
-ALTER TABLE audit_log ALTER COLUMN id SET DEFAULT nextval('audit_log_id_seq'::regclass);
-
-ALTER TABLE audit_log
-    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
-
 CREATE INDEX audit_log_network_idx ON audit_log USING btree (network_id, id DESC);
-
 CREATE INDEX audit_log_practice_idx ON audit_log USING btree (practice_id, id DESC);
-
 CREATE INDEX audit_log_scenario_idx ON audit_log USING btree (scenario_id, id DESC);
 
--- ---- boundary_sets ---------------------------------------------------------------------------------------
+-- ---- boundary_sets -------------------------------------------------------------------------------------------------
 
 CREATE TABLE boundary_sets (
-    id integer NOT NULL,
+    id serial,
     slug text NOT NULL,
     name text NOT NULL,
     level text NOT NULL,
@@ -185,34 +117,16 @@ CREATE TABLE boundary_sets (
     dataset text DEFAULT 'real'::text NOT NULL,
     valid_from date NOT NULL,
     CONSTRAINT boundary_sets_dataset_check CHECK ((dataset = ANY (ARRAY['real'::text, 'synthetic'::text]))),
-    CONSTRAINT boundary_sets_slug_check CHECK ((slug ~ '^[a-z0-9][a-z0-9-]*$'::text))
+    CONSTRAINT boundary_sets_slug_check CHECK ((slug ~ '^[a-z0-9][a-z0-9-]*$'::text)),
+    CONSTRAINT boundary_sets_name_key UNIQUE (name),
+    CONSTRAINT boundary_sets_pkey PRIMARY KEY (id),
+    CONSTRAINT boundary_sets_slug_key UNIQUE (slug)
 );
 
-CREATE SEQUENCE boundary_sets_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE boundary_sets_id_seq OWNED BY boundary_sets.id;
-
-ALTER TABLE boundary_sets ALTER COLUMN id SET DEFAULT nextval('boundary_sets_id_seq'::regclass);
-
-ALTER TABLE boundary_sets
-    ADD CONSTRAINT boundary_sets_name_key UNIQUE (name);
-
-ALTER TABLE boundary_sets
-    ADD CONSTRAINT boundary_sets_pkey PRIMARY KEY (id);
-
-ALTER TABLE boundary_sets
-    ADD CONSTRAINT boundary_sets_slug_key UNIQUE (slug);
-
--- ---- change_requests -------------------------------------------------------------------------------------
+-- ---- change_requests -----------------------------------------------------------------------------------------------
 
 CREATE TABLE change_requests (
-    id integer NOT NULL,
+    id serial,
     scenario_id integer NOT NULL,
     practice_id integer NOT NULL,
     kind text NOT NULL,
@@ -232,59 +146,28 @@ CREATE TABLE change_requests (
     CONSTRAINT change_requests_check1 CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
     CONSTRAINT change_requests_kind_check CHECK ((kind = ANY (ARRAY['join'::text, 'leave'::text, 'move'::text]))),
     CONSTRAINT change_requests_reason_check CHECK ((length(btrim(reason)) > 0)),
-    CONSTRAINT change_requests_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text])))
+    CONSTRAINT change_requests_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text]))),
+    CONSTRAINT change_requests_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE change_requests_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE change_requests_id_seq OWNED BY change_requests.id;
-
-ALTER TABLE change_requests ALTER COLUMN id SET DEFAULT nextval('change_requests_id_seq'::regclass);
-
-ALTER TABLE change_requests
-    ADD CONSTRAINT change_requests_pkey PRIMARY KEY (id);
 
 CREATE INDEX change_requests_scenario_idx ON change_requests USING btree (scenario_id, status, id DESC);
 
--- ---- code_lookups ----------------------------------------------------------------------------------------
+-- ---- code_lookups --------------------------------------------------------------------------------------------------
 
 CREATE TABLE code_lookups (
-    id integer NOT NULL,
+    id serial,
     ods_code text NOT NULL,
     gss_code text NOT NULL,
     name text,
-    source_id integer
+    source_id integer,
+    CONSTRAINT code_lookups_ods_code_gss_code_key UNIQUE (ods_code, gss_code),
+    CONSTRAINT code_lookups_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE code_lookups_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE code_lookups_id_seq OWNED BY code_lookups.id;
-
-ALTER TABLE code_lookups ALTER COLUMN id SET DEFAULT nextval('code_lookups_id_seq'::regclass);
-
-ALTER TABLE code_lookups
-    ADD CONSTRAINT code_lookups_ods_code_gss_code_key UNIQUE (ods_code, gss_code);
-
-ALTER TABLE code_lookups
-    ADD CONSTRAINT code_lookups_pkey PRIMARY KEY (id);
-
 CREATE INDEX code_lookups_gss_idx ON code_lookups USING btree (gss_code);
-
 CREATE INDEX code_lookups_ods_idx ON code_lookups USING btree (ods_code);
 
--- ---- data_version ----------------------------------------------------------------------------------------
+-- ---- data_version --------------------------------------------------------------------------------------------------
 
 CREATE TABLE data_version (
     id boolean DEFAULT true NOT NULL,
@@ -292,42 +175,25 @@ CREATE TABLE data_version (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     last_txid bigint,
     shared_version bigint NOT NULL,
-    CONSTRAINT data_version_id_check CHECK (id)
+    CONSTRAINT data_version_id_check CHECK (id),
+    CONSTRAINT data_version_pkey PRIMARY KEY (id)
 );
 
-ALTER TABLE data_version
-    ADD CONSTRAINT data_version_pkey PRIMARY KEY (id);
-
--- ---- embed_snapshots -------------------------------------------------------------------------------------
+-- ---- embed_snapshots -----------------------------------------------------------------------------------------------
 
 CREATE TABLE embed_snapshots (
-    id bigint NOT NULL,
+    id bigserial,
     view_key text NOT NULL,
     data_version bigint NOT NULL,
     title text NOT NULL,
     body_gzip bytea NOT NULL,
     etag text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT embed_snapshots_pkey PRIMARY KEY (id),
+    CONSTRAINT embed_snapshots_view_key_data_version_key UNIQUE (view_key, data_version)
 );
 
-CREATE SEQUENCE embed_snapshots_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE embed_snapshots_id_seq OWNED BY embed_snapshots.id;
-
-ALTER TABLE embed_snapshots ALTER COLUMN id SET DEFAULT nextval('embed_snapshots_id_seq'::regclass);
-
-ALTER TABLE embed_snapshots
-    ADD CONSTRAINT embed_snapshots_pkey PRIMARY KEY (id);
-
-ALTER TABLE embed_snapshots
-    ADD CONSTRAINT embed_snapshots_view_key_data_version_key UNIQUE (view_key, data_version);
-
--- ---- extracts --------------------------------------------------------------------------------------------
+-- ---- extracts ------------------------------------------------------------------------------------------------------
 
 CREATE TABLE extracts (
     id integer NOT NULL,
@@ -337,7 +203,9 @@ CREATE TABLE extracts (
     extract_date date,
     loaded_at timestamp with time zone DEFAULT now() NOT NULL,
     dataset text DEFAULT 'real'::text NOT NULL,
-    CONSTRAINT extracts_dataset_check CHECK ((dataset = ANY (ARRAY['real'::text, 'synthetic'::text])))
+    CONSTRAINT extracts_dataset_check CHECK ((dataset = ANY (ARRAY['real'::text, 'synthetic'::text]))),
+    CONSTRAINT sources_kind_file_name_sha256_key UNIQUE (kind, file_name, sha256),
+    CONSTRAINT sources_pkey PRIMARY KEY (id)
 );
 
 CREATE SEQUENCE sources_id_seq
@@ -347,23 +215,15 @@ CREATE SEQUENCE sources_id_seq
     NO MINVALUE
     NO MAXVALUE
     CACHE 1;
-
 ALTER SEQUENCE sources_id_seq OWNED BY extracts.id;
-
 ALTER TABLE extracts ALTER COLUMN id SET DEFAULT nextval('sources_id_seq'::regclass);
-
-ALTER TABLE extracts
-    ADD CONSTRAINT sources_kind_file_name_sha256_key UNIQUE (kind, file_name, sha256);
-
-ALTER TABLE extracts
-    ADD CONSTRAINT sources_pkey PRIMARY KEY (id);
 
 CREATE INDEX extracts_kind_dataset_idx ON extracts USING btree (kind, dataset, extract_date);
 
--- ---- memberships -----------------------------------------------------------------------------------------
+-- ---- memberships ---------------------------------------------------------------------------------------------------
 
 CREATE TABLE memberships (
-    id integer NOT NULL,
+    id serial,
     scenario_id integer NOT NULL,
     network_id integer NOT NULL,
     practice_id integer NOT NULL,
@@ -372,90 +232,65 @@ CREATE TABLE memberships (
     source_id integer,
     member_name text,
     member_commissioner_code text,
-    CONSTRAINT memberships_check CHECK (((end_date IS NULL) OR (start_date IS NULL) OR (end_date >= start_date)))
+    CONSTRAINT memberships_check CHECK (((end_date IS NULL) OR (start_date IS NULL) OR (end_date >= start_date))),
+    CONSTRAINT memberships_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE memberships_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE memberships_id_seq OWNED BY memberships.id;
-
-ALTER TABLE memberships ALTER COLUMN id SET DEFAULT nextval('memberships_id_seq'::regclass);
-
-ALTER TABLE memberships
-    ADD CONSTRAINT memberships_pkey PRIMARY KEY (id);
-
 CREATE INDEX memberships_scenario_practice_idx ON memberships USING btree (scenario_id, practice_id);
-
 CREATE UNIQUE INDEX memberships_unique ON memberships USING btree (network_id, practice_id, COALESCE(start_date, '-infinity'::date));
 
--- ---- network_area_shares ---------------------------------------------------------------------------------
+-- ---- network_area_shares -------------------------------------------------------------------------------------------
 
 CREATE TABLE network_area_shares (
     network_id integer NOT NULL,
     area_id integer NOT NULL,
     boundary_set_id integer NOT NULL,
     area_m2 double precision NOT NULL,
-    share double precision NOT NULL
+    share double precision NOT NULL,
+    CONSTRAINT network_area_shares_pkey PRIMARY KEY (network_id, area_id)
 );
 
-ALTER TABLE network_area_shares
-    ADD CONSTRAINT network_area_shares_pkey PRIMARY KEY (network_id, area_id);
-
 CREATE INDEX network_area_shares_area_idx ON network_area_shares USING btree (area_id);
-
 CREATE INDEX network_area_shares_bs_idx ON network_area_shares USING btree (boundary_set_id, network_id);
 
--- ---- network_geometry ------------------------------------------------------------------------------------
+-- ---- network_geometry ----------------------------------------------------------------------------------------------
 
 CREATE TABLE network_geometry (
     network_id integer NOT NULL,
     scenario_id integer NOT NULL,
-    area_m2 double precision NOT NULL
+    area_m2 double precision NOT NULL,
+    CONSTRAINT network_geometry_pkey PRIMARY KEY (network_id)
 );
 
-ALTER TABLE network_geometry
-    ADD CONSTRAINT network_geometry_pkey PRIMARY KEY (network_id);
-
--- ---- network_overlaps ------------------------------------------------------------------------------------
+-- ---- network_overlaps ----------------------------------------------------------------------------------------------
 
 CREATE TABLE network_overlaps (
     scenario_id integer NOT NULL,
     network_a integer NOT NULL,
     network_b integer NOT NULL,
     overlap_m2 double precision NOT NULL,
-    CONSTRAINT network_overlaps_check CHECK ((network_a < network_b))
+    CONSTRAINT network_overlaps_check CHECK ((network_a < network_b)),
+    CONSTRAINT network_overlaps_pkey PRIMARY KEY (network_a, network_b)
 );
 
-ALTER TABLE network_overlaps
-    ADD CONSTRAINT network_overlaps_pkey PRIMARY KEY (network_a, network_b);
-
 CREATE INDEX network_overlaps_b_idx ON network_overlaps USING btree (network_b);
-
 CREATE INDEX network_overlaps_scenario_idx ON network_overlaps USING btree (scenario_id);
 
--- ---- network_point_distance ------------------------------------------------------------------------------
+-- ---- network_point_distance ----------------------------------------------------------------------------------------
 
 CREATE TABLE network_point_distance (
     network_id integer NOT NULL,
     point_id integer NOT NULL,
-    distance_m double precision NOT NULL
+    distance_m double precision NOT NULL,
+    CONSTRAINT network_point_distance_pkey PRIMARY KEY (network_id, point_id)
 );
-
-ALTER TABLE network_point_distance
-    ADD CONSTRAINT network_point_distance_pkey PRIMARY KEY (network_id, point_id);
 
 CREATE INDEX network_point_distance_point_idx ON network_point_distance USING btree (point_id);
 
--- ---- networks --------------------------------------------------------------------------------------------
+-- ---- networks ------------------------------------------------------------------------------------------------------
 
 CREATE TABLE networks (
-    id integer NOT NULL,
+    id serial,
     scenario_id integer NOT NULL,
     code text NOT NULL,
     name text NOT NULL,
@@ -467,36 +302,18 @@ CREATE TABLE networks (
     locked_at timestamp with time zone,
     locked_by integer,
     lock_reason text,
-    CONSTRAINT networks_geom_origin_check CHECK ((geom_origin = ANY (ARRAY['imported'::text, 'derived'::text, 'drawn'::text, 'uploaded'::text])))
+    CONSTRAINT networks_geom_origin_check CHECK ((geom_origin = ANY (ARRAY['imported'::text, 'derived'::text, 'drawn'::text, 'uploaded'::text]))),
+    CONSTRAINT networks_id_scenario_id_key UNIQUE (id, scenario_id),
+    CONSTRAINT networks_pkey PRIMARY KEY (id),
+    CONSTRAINT networks_scenario_id_code_key UNIQUE (scenario_id, code)
 );
-
-CREATE SEQUENCE networks_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE networks_id_seq OWNED BY networks.id;
-
-ALTER TABLE networks ALTER COLUMN id SET DEFAULT nextval('networks_id_seq'::regclass);
-
-ALTER TABLE networks
-    ADD CONSTRAINT networks_id_scenario_id_key UNIQUE (id, scenario_id);
-
-ALTER TABLE networks
-    ADD CONSTRAINT networks_pkey PRIMARY KEY (id);
-
-ALTER TABLE networks
-    ADD CONSTRAINT networks_scenario_id_code_key UNIQUE (scenario_id, code);
 
 CREATE INDEX networks_geom_gist ON networks USING gist (geom);
 
--- ---- plan_edits ------------------------------------------------------------------------------------------
+-- ---- plan_edits ----------------------------------------------------------------------------------------------------
 
 CREATE TABLE plan_edits (
-    id bigint NOT NULL,
+    id bigserial,
     scenario_id integer NOT NULL,
     session_id text NOT NULL,
     actor_id integer,
@@ -507,29 +324,16 @@ CREATE TABLE plan_edits (
     state text DEFAULT 'done'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT plan_edits_session_id_check CHECK ((session_id ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
-    CONSTRAINT plan_edits_state_check CHECK ((state = ANY (ARRAY['done'::text, 'undone'::text, 'discarded'::text])))
+    CONSTRAINT plan_edits_state_check CHECK ((state = ANY (ARRAY['done'::text, 'undone'::text, 'discarded'::text]))),
+    CONSTRAINT plan_edits_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE plan_edits_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE plan_edits_id_seq OWNED BY plan_edits.id;
-
-ALTER TABLE plan_edits ALTER COLUMN id SET DEFAULT nextval('plan_edits_id_seq'::regclass);
-
-ALTER TABLE plan_edits
-    ADD CONSTRAINT plan_edits_pkey PRIMARY KEY (id);
 
 CREATE INDEX plan_edits_session_idx ON plan_edits USING btree (scenario_id, session_id, id);
 
--- ---- plan_suggestions ------------------------------------------------------------------------------------
+-- ---- plan_suggestions ----------------------------------------------------------------------------------------------
 
 CREATE TABLE plan_suggestions (
-    id bigint NOT NULL,
+    id bigserial,
     plan_id integer NOT NULL,
     source_id integer NOT NULL,
     owner_id integer,
@@ -540,76 +344,43 @@ CREATE TABLE plan_suggestions (
     moves jsonb NOT NULL,
     notes jsonb NOT NULL,
     seconds double precision NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT plan_suggestions_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE plan_suggestions_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE plan_suggestions_id_seq OWNED BY plan_suggestions.id;
-
-ALTER TABLE plan_suggestions ALTER COLUMN id SET DEFAULT nextval('plan_suggestions_id_seq'::regclass);
-
-ALTER TABLE plan_suggestions
-    ADD CONSTRAINT plan_suggestions_pkey PRIMARY KEY (id);
 
 CREATE INDEX plan_suggestions_plan_idx ON plan_suggestions USING btree (plan_id, id DESC);
 
--- ---- point_areas -----------------------------------------------------------------------------------------
+-- ---- point_areas ---------------------------------------------------------------------------------------------------
 
 CREATE TABLE point_areas (
     point_id integer NOT NULL,
     boundary_set_id integer NOT NULL,
     area_id integer NOT NULL,
     nearest_m double precision,
-    CONSTRAINT point_areas_nearest_m_check CHECK (((nearest_m IS NULL) OR (nearest_m >= (0)::double precision)))
+    CONSTRAINT point_areas_nearest_m_check CHECK (((nearest_m IS NULL) OR (nearest_m >= (0)::double precision))),
+    CONSTRAINT point_areas_pkey PRIMARY KEY (point_id, boundary_set_id)
 );
+
+CREATE INDEX point_areas_area_idx ON point_areas USING btree (area_id);
+CREATE INDEX point_areas_bs_idx ON point_areas USING btree (boundary_set_id);
 
 COMMENT ON COLUMN point_areas.nearest_m IS 'NULL: the point lies in the area. Else the point lies outside every area of the set and was assigned to the nearest one, this many metres away (EPSG:27700), at most 10 km (migration 0046).';
 
-ALTER TABLE point_areas
-    ADD CONSTRAINT point_areas_pkey PRIMARY KEY (point_id, boundary_set_id);
-
-CREATE INDEX point_areas_area_idx ON point_areas USING btree (area_id);
-
-CREATE INDEX point_areas_bs_idx ON point_areas USING btree (boundary_set_id);
-
--- ---- postcode_points -------------------------------------------------------------------------------------
+-- ---- postcode_points -----------------------------------------------------------------------------------------------
 
 CREATE TABLE postcode_points (
-    id integer NOT NULL,
+    id serial,
     extract_id integer NOT NULL,
     postcode_key text NOT NULL,
-    geom geometry(Point,4326) NOT NULL
+    geom geometry(Point,4326) NOT NULL,
+    CONSTRAINT postcode_points_extract_id_postcode_key_key UNIQUE (extract_id, postcode_key),
+    CONSTRAINT postcode_points_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE postcode_points_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE postcode_points_id_seq OWNED BY postcode_points.id;
-
-ALTER TABLE postcode_points ALTER COLUMN id SET DEFAULT nextval('postcode_points_id_seq'::regclass);
-
-ALTER TABLE postcode_points
-    ADD CONSTRAINT postcode_points_extract_id_postcode_key_key UNIQUE (extract_id, postcode_key);
-
-ALTER TABLE postcode_points
-    ADD CONSTRAINT postcode_points_pkey PRIMARY KEY (id);
-
 CREATE INDEX postcode_points_geom_gist ON postcode_points USING gist (geom);
-
 CREATE INDEX postcode_points_key_idx ON postcode_points USING btree (postcode_key);
 
--- ---- practice_age_bands ----------------------------------------------------------------------------------
+-- ---- practice_age_bands --------------------------------------------------------------------------------------------
 
 CREATE TABLE practice_age_bands (
     extract_id integer NOT NULL,
@@ -620,28 +391,24 @@ CREATE TABLE practice_age_bands (
     CONSTRAINT practice_age_bands_aged_65_plus_check CHECK ((aged_65_plus >= 0)),
     CONSTRAINT practice_age_bands_check CHECK (((under_65 + aged_65_plus) = total)),
     CONSTRAINT practice_age_bands_total_check CHECK ((total >= 0)),
-    CONSTRAINT practice_age_bands_under_65_check CHECK ((under_65 >= 0))
+    CONSTRAINT practice_age_bands_under_65_check CHECK ((under_65 >= 0)),
+    CONSTRAINT practice_age_bands_pkey PRIMARY KEY (extract_id, practice_id)
 );
-
-ALTER TABLE practice_age_bands
-    ADD CONSTRAINT practice_age_bands_pkey PRIMARY KEY (extract_id, practice_id);
 
 CREATE INDEX practice_age_bands_practice_idx ON practice_age_bands USING btree (practice_id);
 
--- ---- practice_commissioner_statements --------------------------------------------------------------------
+-- ---- practice_commissioner_statements ------------------------------------------------------------------------------
 
 CREATE TABLE practice_commissioner_statements (
     extract_id integer NOT NULL,
     practice_id integer NOT NULL,
-    commissioner_code text NOT NULL
+    commissioner_code text NOT NULL,
+    CONSTRAINT practice_commissioner_statements_pkey PRIMARY KEY (extract_id, practice_id)
 );
-
-ALTER TABLE practice_commissioner_statements
-    ADD CONSTRAINT practice_commissioner_statements_pkey PRIMARY KEY (extract_id, practice_id);
 
 CREATE INDEX practice_commissioner_statements_practice_idx ON practice_commissioner_statements USING btree (practice_id);
 
--- ---- practice_deprivation --------------------------------------------------------------------------------
+-- ---- practice_deprivation ------------------------------------------------------------------------------------------
 
 CREATE TABLE practice_deprivation (
     extract_id integer NOT NULL,
@@ -649,15 +416,13 @@ CREATE TABLE practice_deprivation (
     imd_year smallint NOT NULL,
     score numeric(8,4) NOT NULL,
     CONSTRAINT practice_deprivation_imd_year_check CHECK (((imd_year >= 2000) AND (imd_year <= 2100))),
-    CONSTRAINT practice_deprivation_score_check CHECK ((score >= (0)::numeric))
+    CONSTRAINT practice_deprivation_score_check CHECK ((score >= (0)::numeric)),
+    CONSTRAINT practice_deprivation_pkey PRIMARY KEY (extract_id, practice_id, imd_year)
 );
-
-ALTER TABLE practice_deprivation
-    ADD CONSTRAINT practice_deprivation_pkey PRIMARY KEY (extract_id, practice_id, imd_year);
 
 CREATE INDEX practice_deprivation_practice_idx ON practice_deprivation USING btree (practice_id);
 
--- ---- practice_list_sizes ---------------------------------------------------------------------------------
+-- ---- practice_list_sizes -------------------------------------------------------------------------------------------
 
 CREATE TABLE practice_list_sizes (
     extract_id integer NOT NULL,
@@ -666,15 +431,13 @@ CREATE TABLE practice_list_sizes (
     list_size_date date NOT NULL,
     ccg_code text,
     ons_ccg_code text,
-    CONSTRAINT practice_list_sizes_list_size_check CHECK ((list_size >= 0))
+    CONSTRAINT practice_list_sizes_list_size_check CHECK ((list_size >= 0)),
+    CONSTRAINT practice_list_sizes_pkey PRIMARY KEY (extract_id, practice_id)
 );
-
-ALTER TABLE practice_list_sizes
-    ADD CONSTRAINT practice_list_sizes_pkey PRIMARY KEY (extract_id, practice_id);
 
 CREATE INDEX practice_list_sizes_practice_idx ON practice_list_sizes USING btree (practice_id);
 
--- ---- practice_payments -----------------------------------------------------------------------------------
+-- ---- practice_payments ---------------------------------------------------------------------------------------------
 
 CREATE TABLE practice_payments (
     extract_id integer NOT NULL,
@@ -692,17 +455,14 @@ CREATE TABLE practice_payments (
     network_payments numeric(14,2) DEFAULT 0 NOT NULL,
     CONSTRAINT practice_payments_financial_year_check CHECK ((financial_year ~ '^[0-9]{4}/[0-9]{2}$'::text)),
     CONSTRAINT practice_payments_registered_patients_check CHECK ((registered_patients >= (0)::numeric)),
-    CONSTRAINT practice_payments_weighted_patients_check CHECK ((weighted_patients >= (0)::numeric))
+    CONSTRAINT practice_payments_weighted_patients_check CHECK ((weighted_patients >= (0)::numeric)),
+    CONSTRAINT practice_payments_pkey PRIMARY KEY (extract_id, practice_id)
 );
 
-ALTER TABLE practice_payments
-    ADD CONSTRAINT practice_payments_pkey PRIMARY KEY (extract_id, practice_id);
-
 CREATE INDEX practice_payments_pcn_idx ON practice_payments USING btree (extract_id, pcn_code);
-
 CREATE INDEX practice_payments_practice_idx ON practice_payments USING btree (practice_id);
 
--- ---- practice_register -----------------------------------------------------------------------------------
+-- ---- practice_register ---------------------------------------------------------------------------------------------
 
 CREATE TABLE practice_register (
     extract_id integer NOT NULL,
@@ -717,54 +477,32 @@ CREATE TABLE practice_register (
     extended_hours boolean,
     ods_code text NOT NULL,
     CONSTRAINT practice_register_nation_check CHECK ((nation = ANY (ARRAY['england'::text, 'wales'::text, 'scotland'::text, 'northern_ireland'::text, 'other'::text]))),
-    CONSTRAINT practice_register_status_check CHECK ((status = ANY (ARRAY['active'::text, 'closed'::text])))
+    CONSTRAINT practice_register_status_check CHECK ((status = ANY (ARRAY['active'::text, 'closed'::text]))),
+    CONSTRAINT practice_register_pkey PRIMARY KEY (extract_id, practice_id)
 );
-
-ALTER TABLE practice_register
-    ADD CONSTRAINT practice_register_pkey PRIMARY KEY (extract_id, practice_id);
 
 CREATE INDEX practice_register_commissioner_idx ON practice_register USING btree (extract_id, commissioner_code);
-
 CREATE INDEX practice_register_postcode_idx ON practice_register USING btree (postcode_key);
-
 CREATE INDEX practice_register_practice_idx ON practice_register USING btree (practice_id);
 
--- ---- practices -------------------------------------------------------------------------------------------
+-- ---- practices -----------------------------------------------------------------------------------------------------
 
 CREATE TABLE practices (
-    id integer NOT NULL,
-    ods_code text NOT NULL
+    id serial,
+    ods_code text NOT NULL,
+    CONSTRAINT practices_ods_code_key UNIQUE (ods_code),
+    CONSTRAINT practices_pkey PRIMARY KEY (id)
 );
 
-CREATE SEQUENCE practices_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE practices_id_seq OWNED BY practices.id;
-
-ALTER TABLE practices ALTER COLUMN id SET DEFAULT nextval('practices_id_seq'::regclass);
-
-ALTER TABLE practices
-    ADD CONSTRAINT practices_ods_code_key UNIQUE (ods_code);
-
-ALTER TABLE practices
-    ADD CONSTRAINT practices_pkey PRIMARY KEY (id);
-
--- ---- scenario_data_versions ------------------------------------------------------------------------------
+-- ---- scenario_data_versions ----------------------------------------------------------------------------------------
 
 CREATE TABLE scenario_data_versions (
     scenario_id integer NOT NULL,
-    version bigint NOT NULL
+    version bigint NOT NULL,
+    CONSTRAINT scenario_data_versions_pkey PRIMARY KEY (scenario_id)
 );
 
-ALTER TABLE scenario_data_versions
-    ADD CONSTRAINT scenario_data_versions_pkey PRIMARY KEY (scenario_id);
-
--- ---- scenario_members ------------------------------------------------------------------------------------
+-- ---- scenario_members ----------------------------------------------------------------------------------------------
 
 CREATE TABLE scenario_members (
     scenario_id integer NOT NULL,
@@ -779,14 +517,12 @@ CREATE TABLE scenario_members (
     commissioner_code text,
     list_size integer,
     extended_hours boolean,
-    point_id integer
+    point_id integer,
+    CONSTRAINT scenario_members_pkey PRIMARY KEY (scenario_id, membership_id)
 )
 PARTITION BY LIST (scenario_id);
 
-ALTER TABLE scenario_members
-    ADD CONSTRAINT scenario_members_pkey PRIMARY KEY (scenario_id, membership_id);
-
--- ---- scenario_practice_state -----------------------------------------------------------------------------
+-- ---- scenario_practice_state ---------------------------------------------------------------------------------------
 
 CREATE TABLE scenario_practice_state (
     scenario_id integer NOT NULL,
@@ -805,25 +541,21 @@ CREATE TABLE scenario_practice_state (
     list_size integer,
     list_size_date date,
     list_size_ccg_code text,
-    point_id integer
+    point_id integer,
+    CONSTRAINT scenario_practice_state_pkey PRIMARY KEY (scenario_id, practice_id)
 )
 PARTITION BY LIST (scenario_id);
 
-ALTER TABLE scenario_practice_state
-    ADD CONSTRAINT scenario_practice_state_pkey PRIMARY KEY (scenario_id, practice_id);
-
--- ---- scenario_shares -------------------------------------------------------------------------------------
+-- ---- scenario_shares -----------------------------------------------------------------------------------------------
 
 CREATE TABLE scenario_shares (
     scenario_id integer NOT NULL,
     user_id integer NOT NULL,
-    shared_at timestamp with time zone DEFAULT now() NOT NULL
+    shared_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT scenario_shares_pkey PRIMARY KEY (scenario_id, user_id)
 );
 
-ALTER TABLE scenario_shares
-    ADD CONSTRAINT scenario_shares_pkey PRIMARY KEY (scenario_id, user_id);
-
--- ---- scenario_states -------------------------------------------------------------------------------------
+-- ---- scenario_states -----------------------------------------------------------------------------------------------
 
 CREATE TABLE scenario_states (
     scenario_id integer NOT NULL,
@@ -831,16 +563,14 @@ CREATE TABLE scenario_states (
     register_extract_id integer,
     list_size_extract_id integer,
     location_extract_id integer,
-    nation text NOT NULL
+    nation text NOT NULL,
+    CONSTRAINT scenario_states_pkey PRIMARY KEY (scenario_id)
 );
 
-ALTER TABLE scenario_states
-    ADD CONSTRAINT scenario_states_pkey PRIMARY KEY (scenario_id);
-
--- ---- scenarios -------------------------------------------------------------------------------------------
+-- ---- scenarios -----------------------------------------------------------------------------------------------------
 
 CREATE TABLE scenarios (
-    id integer NOT NULL,
+    id serial,
     slug text NOT NULL,
     name text NOT NULL,
     description text,
@@ -866,34 +596,16 @@ CREATE TABLE scenarios (
     CONSTRAINT scenarios_nation_check CHECK ((nation = ANY (ARRAY['england'::text, 'wales'::text, 'scotland'::text, 'northern_ireland'::text]))),
     CONSTRAINT scenarios_slug_check CHECK ((slug ~ '^[a-z0-9][a-z0-9-]*$'::text)),
     CONSTRAINT scenarios_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'submitted'::text, 'approved'::text, 'baseline'::text]))),
-    CONSTRAINT scenarios_visibility_check CHECK ((visibility = ANY (ARRAY['public'::text, 'private'::text])))
+    CONSTRAINT scenarios_visibility_check CHECK ((visibility = ANY (ARRAY['public'::text, 'private'::text]))),
+    CONSTRAINT scenarios_name_key UNIQUE (name),
+    CONSTRAINT scenarios_pkey PRIMARY KEY (id),
+    CONSTRAINT scenarios_slug_key UNIQUE (slug)
 );
 
-CREATE SEQUENCE scenarios_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE scenarios_id_seq OWNED BY scenarios.id;
-
-ALTER TABLE scenarios ALTER COLUMN id SET DEFAULT nextval('scenarios_id_seq'::regclass);
-
-ALTER TABLE scenarios
-    ADD CONSTRAINT scenarios_name_key UNIQUE (name);
-
-ALTER TABLE scenarios
-    ADD CONSTRAINT scenarios_pkey PRIMARY KEY (id);
-
-ALTER TABLE scenarios
-    ADD CONSTRAINT scenarios_slug_key UNIQUE (slug);
-
--- ---- suggest_jobs ----------------------------------------------------------------------------------------
+-- ---- suggest_jobs --------------------------------------------------------------------------------------------------
 
 CREATE TABLE suggest_jobs (
-    id bigint NOT NULL,
+    id bigserial,
     state text DEFAULT 'queued'::text NOT NULL,
     owner_id integer,
     request jsonb NOT NULL,
@@ -907,111 +619,55 @@ CREATE TABLE suggest_jobs (
     started_at timestamp with time zone,
     heartbeat_at timestamp with time zone,
     finished_at timestamp with time zone,
-    CONSTRAINT suggest_jobs_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+    CONSTRAINT suggest_jobs_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT suggest_jobs_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE suggest_jobs_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE suggest_jobs_id_seq OWNED BY suggest_jobs.id;
-
-ALTER TABLE suggest_jobs ALTER COLUMN id SET DEFAULT nextval('suggest_jobs_id_seq'::regclass);
-
-ALTER TABLE suggest_jobs
-    ADD CONSTRAINT suggest_jobs_pkey PRIMARY KEY (id);
 
 CREATE INDEX suggest_jobs_waiting_idx ON suggest_jobs USING btree (id) WHERE (state = ANY (ARRAY['queued'::text, 'running'::text]));
 
--- ---- user_roles ------------------------------------------------------------------------------------------
+-- ---- user_roles ----------------------------------------------------------------------------------------------------
 
 CREATE TABLE user_roles (
-    id integer NOT NULL,
+    id serial,
     user_id integer NOT NULL,
     role text NOT NULL,
     commissioner_code text,
-    CONSTRAINT user_roles_role_check CHECK ((role = ANY (ARRAY['editor'::text, 'approver'::text, 'admin'::text])))
+    CONSTRAINT user_roles_role_check CHECK ((role = ANY (ARRAY['editor'::text, 'approver'::text, 'admin'::text]))),
+    CONSTRAINT user_roles_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE user_roles_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE user_roles_id_seq OWNED BY user_roles.id;
-
-ALTER TABLE user_roles ALTER COLUMN id SET DEFAULT nextval('user_roles_id_seq'::regclass);
-
-ALTER TABLE user_roles
-    ADD CONSTRAINT user_roles_pkey PRIMARY KEY (id);
 
 CREATE UNIQUE INDEX user_roles_unique ON user_roles USING btree (user_id, role, COALESCE(commissioner_code, '*'::text));
 
--- ---- user_sessions ---------------------------------------------------------------------------------------
+-- ---- user_sessions -------------------------------------------------------------------------------------------------
 
 CREATE TABLE user_sessions (
-    id bigint NOT NULL,
+    id bigserial,
     user_id integer NOT NULL,
     key_hash text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    revoked_at timestamp with time zone
+    revoked_at timestamp with time zone,
+    CONSTRAINT user_sessions_key_hash_key UNIQUE (key_hash),
+    CONSTRAINT user_sessions_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE user_sessions_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE user_sessions_id_seq OWNED BY user_sessions.id;
-
-ALTER TABLE user_sessions ALTER COLUMN id SET DEFAULT nextval('user_sessions_id_seq'::regclass);
-
-ALTER TABLE user_sessions
-    ADD CONSTRAINT user_sessions_key_hash_key UNIQUE (key_hash);
-
-ALTER TABLE user_sessions
-    ADD CONSTRAINT user_sessions_pkey PRIMARY KEY (id);
 
 CREATE INDEX user_sessions_user_idx ON user_sessions USING btree (user_id) WHERE (revoked_at IS NULL);
 
--- ---- users -----------------------------------------------------------------------------------------------
+-- ---- users ---------------------------------------------------------------------------------------------------------
 
 CREATE TABLE users (
-    id integer NOT NULL,
+    id serial,
     username text NOT NULL,
     display_name text NOT NULL,
     password_hash text,
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text))
+    CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9][a-z0-9._-]{0,63}$'::text)),
+    CONSTRAINT users_pkey PRIMARY KEY (id)
 );
-
-CREATE SEQUENCE users_id_seq
-    AS integer
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1;
-
-ALTER SEQUENCE users_id_seq OWNED BY users.id;
-
-ALTER TABLE users ALTER COLUMN id SET DEFAULT nextval('users_id_seq'::regclass);
-
-ALTER TABLE users
-    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
 CREATE UNIQUE INDEX users_username_lower ON users USING btree (lower(username));
 
--- ---- foreign keys -----------------------------------------------------------------------------------------
+-- ---- foreign keys, once every table exists ------------------------------------------------------------------------
 
 ALTER TABLE api_tokens
     ADD CONSTRAINT api_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
@@ -1173,6 +829,6 @@ ALTER TABLE user_roles
 ALTER TABLE user_sessions
     ADD CONSTRAINT user_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
 
--- ---- seed rows --------------------------------------------------------------------------------------------
+-- ---- seed rows ----------------------------------------------------------------------------------------------------
 
 INSERT INTO data_version (id, version, shared_version) VALUES (true, 1, 1);
