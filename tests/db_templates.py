@@ -1,9 +1,10 @@
 """Template databases for the tests: built once, kept on the cluster between runs, cloned in about a second.
 
-A template's name carries a fingerprint of everything that makes it: the SQL migrations, the source of every
-``geo_service`` module its builder can import (found by reading the imports, lazy ones included), the bundle
-manifests and the size and modification time of every real data file. Change any of them and the next run builds
-a new template (and drops the stale one of that kind); change nothing and the template is reused as it is.
+A template's name carries a fingerprint of everything that makes it: the schema files (baseline, functions,
+triggers, numbered migrations), the source of every ``geo_service`` module its builder can import (found by reading
+the imports, lazy ones included), the bundle manifests and the size and modification time of every real data file.
+Change any of them and the next run builds a new template (and drops the stale one of that kind); change nothing
+and the template is reused as it is.
 
 Two pytest-xdist workers (or two runs) never build the same template: building holds a file lock, and a template
 is built under a scratch name and renamed only when complete, so a half-built one is never used.
@@ -29,9 +30,9 @@ from psycopg2 import sql
 
 from geo_service.config import PROJECT_ROOT
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
+from geo_service.db.migrate import schema_files
 
 PACKAGE = PROJECT_ROOT / "geo_service"
-MIGRATIONS = PACKAGE / "db" / "migrations"
 MANIFESTS = PROJECT_ROOT / "data" / "manifests"
 
 
@@ -101,7 +102,9 @@ def fingerprint(files: Iterable[Path] = (), stat_files: Iterable[Path] = (), ext
 
 
 def migrated_key() -> str:
-    return fingerprint([*MIGRATIONS.glob("*.sql"), *module_closure("geo_service.db.migrate")])
+    """Everything that shapes the migrated schema: the baseline, function and trigger files, numbered migrations,
+    and the runner's code."""
+    return fingerprint([*schema_files(), *module_closure("geo_service.db.migrate")])
 
 
 def demo_key() -> str:

@@ -11,6 +11,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+from geo_service.db import migrate
 from tests import conftest, db_templates
 
 TESTS = Path(__file__).resolve().parent
@@ -158,3 +159,18 @@ def test_templates_are_keyed_by_what_makes_them(tmp_path):
         stat_files=[data], extra=["x"]
     )
     assert db_templates.demo_key() != db_templates.migrated_key()
+
+
+def test_migrated_template_key_covers_every_schema_file(monkeypatch):
+    """The migrated template (and every template built on it) is rebuilt when the baseline, any function or trigger
+    file or any numbered migration changes."""
+    files = migrate.schema_files()
+    schema = migrate.SCHEMA_DIR
+    assert schema / "baseline.sql" in files
+    assert set(schema.glob("functions/*.sql")) | set(schema.glob("triggers/*.sql")) <= set(files)
+    assert set(migrate.MIGRATIONS_DIR.glob("*.sql")) <= set(files)
+    before = db_templates.migrated_key()
+    one_of_each = (schema / "functions" / "membership_is_current.sql", schema / "triggers" / "audit_log_no_update.sql")
+    for dropped in one_of_each:
+        monkeypatch.setattr(db_templates, "schema_files", lambda d=dropped: [f for f in files if f != d])
+        assert db_templates.migrated_key() != before

@@ -45,11 +45,23 @@ def status() -> None:
 
 @click.command()
 def migrate() -> None:
-    """Apply pending schema migrations (safe to run again)."""
+    """Bring the schema up to date: baseline, changed function and trigger files, pending migrations (safe to run
+    again)."""
     from geo_service.db.migrate import migrate as run
 
     applied = run(settings().database_url)
-    click.echo("applied: " + ", ".join(applied) if applied else "schema up to date")
+    if not applied:
+        click.echo("schema up to date")
+        return
+    migrations = [a for a in applied if not a.startswith(("function ", "trigger "))]
+    functions = [a.split(" ", 1)[1] for a in applied if a.startswith("function ")]
+    triggers = [a.split(" ", 1)[1] for a in applied if a.startswith("trigger ")]
+    parts = [*migrations]
+    for kind, names in (("function", functions), ("trigger", triggers)):
+        if names:
+            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            parts.append(f"{len(names)} {kind}{'s' if len(names) > 1 else ''} ({shown})")
+    click.echo("applied: " + "; ".join(parts))
 
 
 @click.command()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import psycopg2
 import pytest
 from psycopg2.extras import RealDictCursor
 
@@ -199,43 +198,3 @@ def test_reimporting_the_mapping_changes_nothing(small_db, small_files):
     with small_db.connection() as conn, conn.cursor() as cur:
         cur.execute("SELECT version FROM data_version")
         assert cur.fetchone()[0] == before
-
-
-def test_migration_removes_a_loaded_unallocated_network(fresh_db_url):
-    """A database loaded before 0050 holds a network "U / Unallocated": re-applying the migration's statements
-    removes it and keeps what its rows said of each practice's commissioner."""
-    conn = psycopg2.connect(fresh_db_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("INSERT INTO extracts (kind, file_name, extract_date) VALUES ('pcn', 'q.csv', '2021-03-31')")
-            cur.execute("SELECT max(id) FROM extracts")
-            ext = cur.fetchone()[0]
-            cur.execute(
-                """INSERT INTO scenarios (slug, name, source_id, as_of) VALUES ('m', 'M', %s, '2021-03-31')
-                   RETURNING id""",
-                (ext,),
-            )
-            sid = cur.fetchone()[0]
-            cur.execute(
-                "INSERT INTO networks (scenario_id, code, name) VALUES (%s, 'U', 'Unallocated') RETURNING id", (sid,)
-            )
-            nid = cur.fetchone()[0]
-            cur.execute("INSERT INTO practices (ods_code) VALUES ('P00009') RETURNING id")
-            pid = cur.fetchone()[0]
-            cur.execute(
-                """INSERT INTO memberships (scenario_id, network_id, practice_id, source_id, member_commissioner_code)
-                   VALUES (%s, %s, %s, %s, 'CCC')""",
-                (sid, nid, pid, ext),
-            )
-        sql_text = (
-            Path(__file__).resolve().parents[2] / "geo_service/db/migrations/0050_facts_of_their_time.sql"
-        ).read_text()
-        with conn.cursor() as cur:
-            cur.execute(sql_text)
-            cur.execute("SELECT count(*) FROM networks WHERE scenario_id = %s", (sid,))
-            assert cur.fetchone()[0] == 0
-            cur.execute("SELECT commissioner_code FROM practice_commissioner_statements WHERE practice_id = %s", (pid,))
-            assert cur.fetchone()[0] == "CCC"
-    finally:
-        conn.rollback()
-        conn.close()

@@ -1,3 +1,5 @@
+import shutil
+
 import psycopg2
 import pytest
 
@@ -39,25 +41,37 @@ def empty_db_url(maintenance_url):
 def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
     assert not TABLES & _tables(empty_db_url)
     applied = migrate_mod.migrate(empty_db_url)
-    assert applied[0] == "0001_initial_schema"
-    assert len(applied) == len(migrate_mod.available())
+    assert applied[0] == "0075_baseline"
+    functions, triggers = migrate_mod.schema_objects("function"), migrate_mod.schema_objects("trigger")
+    assert len(applied) == 1 + len(migrate_mod.available()) + len(functions) + len(triggers)
     assert TABLES <= _tables(empty_db_url)
     assert migrate_mod.migrate(empty_db_url) == []
     with psycopg2.connect(empty_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM schema_migrations")
-        assert cur.fetchone()[0] == len(applied)
+        assert cur.fetchone()[0] == 1 + len(migrate_mod.available())
+        cur.execute("SELECT count(*) FROM schema_objects")
+        assert cur.fetchone()[0] == len(functions) + len(triggers)
         cur.execute("SELECT Find_SRID('public', 'areas', 'geom'), Find_SRID('public', 'postcode_points', 'geom')")
         assert cur.fetchone() == (4326, 4326)
 
 
 def test_edited_migration_is_refused(empty_db_url, tmp_path, monkeypatch):
-    migrate_mod.migrate(empty_db_url)
-    for mig in migrate_mod.available():
-        (tmp_path / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
-    first = sorted(tmp_path.glob("0001_*.sql"))[0]
-    first.write_text(first.read_text() + "\n-- edited\n")
     monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", tmp_path)
-    with pytest.raises(SetupError, match="was edited after it was applied"):
+    added = tmp_path / "0080_added.sql"
+    added.write_text("CREATE TABLE added (id integer);")
+    assert "0080_added" in migrate_mod.migrate(empty_db_url)
+    added.write_text(added.read_text() + "\n-- edited\n")
+    with pytest.raises(SetupError, match="0080_added was edited after it was applied"):
+        migrate_mod.migrate(empty_db_url)
+
+
+def test_edited_baseline_is_refused(empty_db_url, tmp_path, monkeypatch):
+    migrate_mod.migrate(empty_db_url)
+    schema = tmp_path / "schema"
+    shutil.copytree(migrate_mod.SCHEMA_DIR, schema)
+    (schema / "baseline.sql").write_text((schema / "baseline.sql").read_text() + "\n-- edited\n")
+    monkeypatch.setattr(migrate_mod, "SCHEMA_DIR", schema)
+    with pytest.raises(SetupError, match="baseline.sql was edited after it was applied"):
         migrate_mod.migrate(empty_db_url)
 
 

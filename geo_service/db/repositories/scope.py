@@ -18,19 +18,19 @@ from geo_service.db.pool import dict_cursor
 
 
 def current_membership(alias: str = "m") -> sql.Composable:
-    """A membership is current on ``as_of`` when it has started (or has no start) and has not ended."""
-    m = sql.Identifier(alias)
-    return sql.SQL(
-        "(({m}.start_date IS NULL OR {m}.start_date <= %(as_of)s)"
-        " AND ({m}.end_date IS NULL OR {m}.end_date >= %(as_of)s))"
-    ).format(m=m)
+    """A membership is current on ``as_of`` when it has started (or has no start) and has not ended: the SQL
+    function ``membership_is_current`` (schema/functions/membership_is_current.sql), which the kept state uses too.
+    The planner inlines it, so the statement is planned as if the comparisons were written here."""
+    return sql.SQL("membership_is_current({m}.start_date, {m}.end_date, %(as_of)s::date)").format(
+        m=sql.Identifier(alias)
+    )
 
 
 # Practice state as of the scope is defined once, in SQL: ``practice_state(scenario, register, list sizes,
-# locations, nation, as_of)`` (migrations 0031, 0050: which practices exist on the date, and each practice's
-# commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own extracts
-# is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they were
-# built for exactly the scope's extracts and nation (a one-time check), else computes the state once.
+# locations, nation, as_of)`` (schema/functions/practice_state.sql: which practices exist on the date, and each
+# practice's commissioner as the nearest dated statement of every loaded file). Each scenario's state on its own
+# extracts is also kept in ``scenario_practice_state`` by triggers; the fragment below reads those rows when they
+# were built for exactly the scope's extracts and nation (a one-time check), else computes the state once.
 # Columns: practice_id, ods_code, name, postcode, status, prescribing_setting, commissioner_code, nation,
 # extended_hours, in_register, active_gp, in_nation, list_size, list_size_date, list_size_ccg_code, point_id,
 # and location (the postcode point, unless ``with_location=False``).

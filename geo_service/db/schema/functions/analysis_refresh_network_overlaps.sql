@@ -1,0 +1,17 @@
+-- Function analysis_refresh_network_overlaps.
+CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integer[]) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM network_overlaps WHERE network_a = ANY (p_network_ids) OR network_b = ANY (p_network_ids);
+    WITH va AS MATERIALIZED (
+        SELECT n.id, n.scenario_id, n.geom, analysis_valid(n.geom) AS g FROM networks n
+         WHERE n.id = ANY (p_network_ids) AND n.geom IS NOT NULL
+    ), pairs AS (
+        SELECT DISTINCT ON (least(va.id, b.id), greatest(va.id, b.id))
+               va.scenario_id, least(va.id, b.id) AS a_id, greatest(va.id, b.id) AS b_id, va.g AS ga, b.geom AS gb
+          FROM va JOIN networks b ON b.geom && va.geom AND b.scenario_id = va.scenario_id AND b.id <> va.id
+         ORDER BY least(va.id, b.id), greatest(va.id, b.id)
+    ), measured AS (
+        SELECT scenario_id, a_id, b_id, analysis_area_m2(ST_Intersection(ga, analysis_valid(gb))) AS m2 FROM pairs
+    )
+    INSERT INTO network_overlaps (scenario_id, network_a, network_b, overlap_m2)
+    SELECT scenario_id, a_id, b_id, m2 FROM measured WHERE m2 > 0;
+$$;

@@ -1,0 +1,19 @@
+-- Function scope_state_on_networks.
+CREATE OR REPLACE FUNCTION scope_state_on_networks() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ids integer[];
+BEGIN
+    -- A network moved to another scenario (never done by the service): rebuild both scenarios.
+    SELECT array_agg(DISTINCT x.id) INTO ids
+      FROM new_rows n JOIN old_rows o ON o.id = n.id, LATERAL (VALUES (n.scenario_id), (o.scenario_id)) x (id)
+     WHERE n.scenario_id IS DISTINCT FROM o.scenario_id;
+    IF ids IS NOT NULL THEN
+        PERFORM refresh_scenario_state(ids);
+    END IF;
+    UPDATE scenario_members sm
+       SET network_code = n.code, network_name = n.name, lead = n.lead_commissioner_code
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE sm.scenario_id = n.scenario_id AND sm.network_id = n.id AND n.scenario_id = o.scenario_id
+       AND (n.code, n.name, n.lead_commissioner_code) IS DISTINCT FROM (o.code, o.name, o.lead_commissioner_code);
+    RETURN NULL;
+END $$;

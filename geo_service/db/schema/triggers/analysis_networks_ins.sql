@@ -1,0 +1,5 @@
+-- Trigger analysis_networks_ins on networks: runs analysis_on_networks_change().
+CREATE OR REPLACE TRIGGER analysis_networks_ins AFTER INSERT ON networks
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION analysis_on_networks_change();

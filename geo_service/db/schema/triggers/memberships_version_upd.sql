@@ -1,0 +1,5 @@
+-- Trigger memberships_version_upd on memberships: runs bump_data_version().
+CREATE OR REPLACE TRIGGER memberships_version_upd AFTER UPDATE ON memberships
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION bump_data_version();

@@ -1,0 +1,5 @@
+-- Trigger networks_zz_scope_upd on networks: runs note_scenario_change().
+CREATE OR REPLACE TRIGGER networks_zz_scope_upd AFTER UPDATE ON networks
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION note_scenario_change('scenario_id');

@@ -1,0 +1,5 @@
+-- Trigger practice_commissioner_statements_scope_upd on practice_commissioner_statements: runs scope_state_on_facts().
+CREATE OR REPLACE TRIGGER practice_commissioner_statements_scope_upd AFTER UPDATE ON practice_commissioner_statements
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION scope_state_on_facts();

@@ -1,0 +1,5 @@
+-- Trigger practice_commissioner_statements_zz_scope_upd on practice_commissioner_statements: runs note_shared_change().
+CREATE OR REPLACE TRIGGER practice_commissioner_statements_zz_scope_upd AFTER UPDATE ON practice_commissioner_statements
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT
+    EXECUTE FUNCTION note_shared_change();
