@@ -18,11 +18,13 @@ def create_app(config: dict[str, Any] | None = None):
     """Build the Flask app. ``config`` overrides settings read from the environment."""
     from flask import Flask
 
+    from geo_service import caching
     from geo_service.config import load_settings
     from geo_service.db.pool import Database
     from geo_service.web import register_web
 
     settings = load_settings(config)
+    caching.configure(settings.cache_max_bytes)  # every per-process cache's byte bound (GEO_CACHE_MAX_MB)
     app = Flask(
         __name__,
         static_folder=str(settings.project_root / "static"),
@@ -32,7 +34,6 @@ def create_app(config: dict[str, Any] | None = None):
     app.extensions["geo_settings"] = settings
     app.extensions["geo_db"] = Database(
         settings.database_url,
-        minconn=settings.pool_min,
         maxconn=settings.pool_max,
         statement_timeout_ms=settings.statement_timeout_ms,
         watchdog=True,

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from geo_service.cli import main
 from geo_service.config import PROJECT_ROOT, load_settings
-from geo_service.db.cluster import LocalCluster
+from geo_service.devtools.cluster import LocalCluster
 
 
 def test_database_url_set_means_no_local_cluster(tmp_path, demo_db_url):
