@@ -19,17 +19,14 @@ def create_app(config: dict[str, Any] | None = None):
     from flask import Flask
 
     from geo_service import caching
-    from geo_service.config import load_settings
+    from geo_service.config import load_settings, site_root
     from geo_service.db.pool import Database
     from geo_service.web import register_web
 
     settings = load_settings(config)
     caching.configure(settings.cache_max_bytes)  # every per-process cache's byte bound (GEO_CACHE_MAX_MB)
-    app = Flask(
-        __name__,
-        static_folder=str(settings.project_root / "static"),
-        template_folder=str(settings.project_root / "templates"),
-    )
+    site = site_root(settings.project_root)
+    app = Flask(__name__, static_folder=str(site / "static"), template_folder=str(site / "templates"))
     app.config.update(settings.as_flask_config())
     app.extensions["geo_settings"] = settings
     app.extensions["geo_db"] = Database(

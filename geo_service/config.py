@@ -17,6 +17,15 @@ from geo_service.errors import SetupError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
+def site_root(project_root: Path = PROJECT_ROOT) -> Path:
+    """The folder holding ``templates/`` and ``static/``: the checkout (development, editable installs), else the
+    copy a built package carries in ``geo_service/_site`` (``pip install .``, the Docker image; see setup.py)."""
+    if (Path(project_root) / "templates").is_dir():
+        return Path(project_root)
+    return Path(__file__).resolve().parent / "_site"
+
+
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 

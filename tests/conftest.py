@@ -60,9 +60,9 @@ import pytest  # noqa: E402
 
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import drop_database, with_database  # noqa: E402
-from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from tests import db_templates  # noqa: E402
 from tests.db_templates import Templates, worker_id  # noqa: E402
 

@@ -37,8 +37,10 @@ def test_every_cache_of_derived_results_is_bounded_in_bytes_and_drops_the_oldest
     cache = LRUCache(1000, max_bytes=bound)  # the entry cap is no help here: bytes bound it
     megabyte_kinds = [
         lambda i: os.urandom(1024 * 1024),
-        lambda i: {"type": "FeatureCollection", "features": [{"coordinates": [[i + j * 0.5, 51.5]] * 8}
-                                                             for j in range(1500)]},  # fmt: skip
+        lambda i: {
+            "type": "FeatureCollection",
+            "features": [{"coordinates": [[i + j * 0.5, 51.5]] * 8} for j in range(1500)],
+        },  # fmt: skip
         lambda i: pd.DataFrame({"code": [f"Y{i:05d}{j}" for j in range(8000)], "size": np.arange(8000.0)}),
     ]
     for i in range(30):
