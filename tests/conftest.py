@@ -84,6 +84,7 @@ SLOW_MODULES = {
     "tests/test_package_install.py",
     "tests/api_docs/test_schemathesis.py",
     "tests/security/test_gunicorn.py",
+    "tests/security/test_shared_throttling.py",  # redis and gunicorn with two workers
     "tests/db/test_cluster.py",  # starts and stops PostgreSQL clusters
     "tests/exports/test_print_map.py",  # print rendering at full size and dpi
     "tests/exports/test_print_concurrency.py",
