@@ -13,8 +13,10 @@ read several scenarios (home, catalogues, search).
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -35,6 +37,10 @@ def configure(max_bytes: int) -> None:
     _limits["max_bytes"] = max(0, int(max_bytes))
 
 
+_SHARED = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
+_ATOMS = (str, bytes, bytearray, memoryview, int, float, bool, type(None), *_SHARED)
+
+
 def estimate_bytes(value: object, _seen: set[int] | None = None) -> int:
     """Roughly how much memory ``value`` holds: containers, dataclasses and objects summed over their contents
     (each object once), numpy arrays and pandas frames by their buffers, shapely geometries by coordinates.
@@ -43,8 +49,8 @@ def estimate_bytes(value: object, _seen: set[int] | None = None) -> int:
     if id(value) in seen:
         return 0
     seen.add(id(value))
-    if isinstance(value, str | bytes | bytearray | memoryview | int | float | bool | type(None)):
-        return sys.getsizeof(value)
+    if isinstance(value, _ATOMS):
+        return sys.getsizeof(value)  # shared things (code, classes, modules) are not the entry's to count
     if hasattr(value, "memory_usage") and hasattr(value, "columns"):  # pandas DataFrame (geopandas too)
         try:
             return int(value.memory_usage(deep=True).sum()) + _geometry_bytes(value)
