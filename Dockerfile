@@ -17,16 +17,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 ENV GEO_PRODUCTION=1
 RUN useradd --system --create-home --home-dir /app geo
 WORKDIR /app
-COPY requirements.txt pyproject.toml ./
+# Runtime dependencies only (requirements.txt = pyproject's [project] dependencies): no test tools in the image.
+COPY requirements.txt pyproject.toml setup.py ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY geo_service ./geo_service
 COPY templates ./templates
 COPY static ./static
 COPY scripts ./scripts
 COPY vendor-assets.json ./
-RUN pip install --no-cache-dir --no-deps .
 COPY --from=assets /src/node_modules ./node_modules
 RUN python scripts/vendor_assets.py && rm -rf node_modules
+# The package carries templates/ and static/ (vendored assets included; setup.py), so it runs from site-packages.
+RUN pip install --no-cache-dir --no-deps . && rm -rf build
 USER geo
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '5000'))"

@@ -7,9 +7,11 @@ PYTHON ?= python3
 export PYTHON
 BIN := .venv/bin
 VENV_STAMP := .venv/.requirements-installed
+VENV_TEST_STAMP := .venv/.test-requirements-installed
+VENV_DEV_STAMP := .venv/.dev-requirements-installed
 ASSETS_STAMP := static/vendor/.installed
 
-.PHONY: run test test-quick test-db-up test-db-clean setup setup-test system system-test venv assets db-up db-start db-stop db-status migrate demo lint bench
+.PHONY: run test test-quick test-db-up test-db-clean setup setup-test system system-test venv venv-test venv-dev assets db-up db-start db-stop db-status migrate demo lint bench
 
 run: setup db-up
 	$(BIN)/geo-service migrate
@@ -30,15 +32,16 @@ test-quick: setup-test test-db-up
 	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) -m quick $(PYTEST_ARGS)
 
 # Drop every test database, the kept templates included (the next `make test` rebuilds them).
-test-db-clean: test-db-up
+test-db-clean: venv-test test-db-up
 	$(BIN)/python -m tests.db_templates
 
 test-db-up: venv
 	@if [ -z "$$TEST_DATABASE_URL" ]; then env -u DATABASE_URL $(BIN)/geo-service db start; \
 	else echo "TEST_DATABASE_URL is set: no local cluster started"; fi
 
+# `make run` installs the runtime dependencies only; `make test` adds the test extra, `make lint` the dev extra.
 setup: system venv assets
-setup-test: system-test venv assets
+setup-test: system-test venv-test assets
 
 system:
 	@bash scripts/bootstrap.sh system
@@ -46,8 +49,18 @@ system-test:
 	@bash scripts/bootstrap.sh system --test
 
 venv: $(VENV_STAMP)
-$(VENV_STAMP): requirements.txt pyproject.toml scripts/bootstrap.sh
+$(VENV_STAMP): requirements.txt pyproject.toml setup.py scripts/bootstrap.sh
 	bash scripts/bootstrap.sh venv
+	touch $@
+
+venv-test: $(VENV_TEST_STAMP)
+$(VENV_TEST_STAMP): $(VENV_STAMP)
+	bash scripts/bootstrap.sh venv test
+	touch $@
+
+venv-dev: $(VENV_DEV_STAMP)
+$(VENV_DEV_STAMP): $(VENV_STAMP)
+	bash scripts/bootstrap.sh venv dev
 	touch $@
 
 assets: $(ASSETS_STAMP)
@@ -73,5 +86,5 @@ demo: venv db-up
 	$(BIN)/geo-service migrate
 	$(BIN)/geo-service demo
 
-lint: venv
+lint: venv-dev
 	$(BIN)/ruff check .

@@ -52,9 +52,9 @@ sys.path.insert(0, str(ROOT))
 from geo_service.analysis import service  # noqa: E402
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
-from geo_service.db.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 
 PER_PAGE = 500  # findings per page (the API's default)
 BENCH_DB = "geo_bench_analysis_all"

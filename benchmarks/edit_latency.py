@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
-from geo_service.db.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 
 BENCH_DB = "plans_bench_edit"
 PORT = 5685

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_service.config import load_settings  # noqa: E402
+from geo_service.cli.context import settings  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
 
-    maintenance = with_database(load_settings().database_url, "postgres")
+    maintenance = with_database(settings().database_url, "postgres")
     name = "geo_bench_embed"
     drop_database(maintenance, name)
     create_database_if_missing(maintenance, name)

@@ -21,7 +21,8 @@ from pathlib import Path
 import pyogrio
 
 from geo_service.analysis import service as analysis_service
-from geo_service.config import PROJECT_ROOT, load_settings
+from geo_service.cli.context import settings
+from geo_service.config import PROJECT_ROOT
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.db.migrate import migrate
 from geo_service.db.pool import Database
@@ -88,7 +89,7 @@ def main() -> None:
     from geo_service.analysis import service as analysis
     from geo_service.exports import formats, layers, service, vector
 
-    maintenance = with_database(load_settings().database_url, "postgres")
+    maintenance = with_database(settings().database_url, "postgres")
     built = args.database_url is None
     url = args.database_url
     if built:

@@ -38,9 +38,9 @@ from click.testing import CliRunner  # noqa: E402
 from geo_service.cli import main  # noqa: E402
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database  # noqa: E402
-from geo_service.db.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from geo_service.ingest.bundle import import_bundle  # noqa: E402
 
 BENCH_DB = "geo_bench_harness"

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_service.config import load_settings  # noqa: E402
+from geo_service.cli.context import settings  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
@@ -92,7 +92,7 @@ def main() -> int:
     if shutil.which("ogr2ogr") is None:
         print("ogr2ogr not found (apt-get install gdal-bin)", file=sys.stderr)
         return 2
-    maintenance = with_database(load_settings().database_url, "postgres")
+    maintenance = with_database(settings().database_url, "postgres")
     names = [f"geo_bench_import_{os.getpid()}_bundle", f"geo_bench_import_{os.getpid()}_ccg"]
     try:
         # 1. The whole England 2019/20 bundle into an empty, migrated database.

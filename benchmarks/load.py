@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geo_service.cli.context import settings  # noqa: E402
 from geo_service.cli.serve_commands import gunicorn_command  # noqa: E402
-from geo_service.config import load_settings  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 
@@ -60,7 +60,7 @@ def database(args) -> str:
         return args.database_url
     import psycopg2
 
-    maintenance = with_database(load_settings().database_url, "postgres")
+    maintenance = with_database(settings().database_url, "postgres")
     create_database_if_missing(maintenance, BENCH_DB)
     url = with_database(maintenance, BENCH_DB)
     migrate(url)

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load import run_wrk  # noqa: E402
+from geo_service.cli.context import settings  # noqa: E402
 from geo_service.cli.serve_commands import gunicorn_command  # noqa: E402
-from geo_service.config import load_settings  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 
@@ -44,7 +44,7 @@ def database() -> str:
     from geo_service.db.pool import Database
     from geo_service.demo.load import load_demo
 
-    maintenance = with_database(load_settings().database_url, "postgres")
+    maintenance = with_database(settings().database_url, "postgres")
     create_database_if_missing(maintenance, BENCH_DB)
     url = with_database(maintenance, BENCH_DB)
     migrate(url)

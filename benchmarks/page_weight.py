@@ -50,7 +50,8 @@ from urllib.parse import urlsplit
 
 import geopandas as gpd
 
-from geo_service.config import PROJECT_ROOT, load_settings
+from geo_service.cli.context import settings
+from geo_service.config import PROJECT_ROOT
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.db.migrate import migrate
 from geo_service.db.pool import Database
@@ -101,7 +102,7 @@ def fetch_cdn_files() -> dict[str, Path]:
 
 
 def build_database(demo: bool) -> str:
-    maint = with_database(load_settings().database_url, "postgres")
+    maint = with_database(settings().database_url, "postgres")
     name = BENCH_DB + ("_demo" if demo else "")
     drop_database(maint, name)
     create_database_if_missing(maint, name)

@@ -18,7 +18,8 @@ import argparse
 import time
 from collections import defaultdict
 
-from geo_service.config import PROJECT_ROOT, load_settings
+from geo_service.cli.context import settings
+from geo_service.config import PROJECT_ROOT
 from geo_service.db.pool import Database
 from geo_service.suggest import service
 
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--build", action="store_true", help=f"build {BENCH_DB} from the real data first")
     args = parser.parse_args()
-    url = args.database_url or load_settings().database_url
+    url = args.database_url or settings().database_url
     if args.build:
         from geo_service.db.admin import with_database
 

@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database  # noqa: E402
-from geo_service.db.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
 from geo_service.db.repositories import territories as repo  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from geo_service.plans.territories import derive_territories, save_territories  # noqa: E402
 from geo_service.scope import resolve_scope  # noqa: E402
 

@@ -18,21 +18,19 @@ def create_app(config: dict[str, Any] | None = None):
     """Build the Flask app. ``config`` overrides settings read from the environment."""
     from flask import Flask
 
-    from geo_service.config import load_settings
+    from geo_service import caching
+    from geo_service.config import load_settings, site_root
     from geo_service.db.pool import Database
     from geo_service.web import register_web
 
     settings = load_settings(config)
-    app = Flask(
-        __name__,
-        static_folder=str(settings.project_root / "static"),
-        template_folder=str(settings.project_root / "templates"),
-    )
+    caching.configure(settings.cache_max_bytes)  # every per-process cache's byte bound (GEO_CACHE_MAX_MB)
+    site = site_root(settings.project_root)
+    app = Flask(__name__, static_folder=str(site / "static"), template_folder=str(site / "templates"))
     app.config.update(settings.as_flask_config())
     app.extensions["geo_settings"] = settings
     app.extensions["geo_db"] = Database(
         settings.database_url,
-        minconn=settings.pool_min,
         maxconn=settings.pool_max,
         statement_timeout_ms=settings.statement_timeout_ms,
         watchdog=True,

@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo_service.errors import SetupError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def site_root(project_root: Path = PROJECT_ROOT) -> Path:
+    """The folder holding ``templates/`` and ``static/``: the checkout (development, editable installs), else the
+    copy a built package carries in ``geo_service/_site`` (``pip install .``, the Docker image; see setup.py)."""
+    if (Path(project_root) / "templates").is_dir():
+        return Path(project_root)
+    return Path(__file__).resolve().parent / "_site"
+
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
@@ -25,7 +36,6 @@ class Settings:
     project_root: Path = PROJECT_ROOT
     local_db_port: int = 5544
     statement_timeout_ms: int = 15000
-    pool_min: int = 1
     pool_max: int = 8
     tiles_url: str | None = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
@@ -39,6 +49,10 @@ class Settings:
     admin_token: str | None = None  # bearer token for the scenario settings API; unset: the API is read-only
     # Base of every absolute URL that leaves the service (embed links, snippets, oEmbed); never the request's Host.
     public_url: str = "http://127.0.0.1:5000"
+    # Where throttling counts (a ``limits`` storage URI); ``memory://`` counts per process (issue 21).
+    ratelimit_storage: str = "memory://"
+    # Most bytes (estimated) each per-process cache of derived results keeps (issue 21 finding 15).
+    cache_max_bytes: int = 32 * 1024 * 1024
     cookie_secure: bool = True  # issue 12: session cookie Secure; off only for plain-http development on 127.0.0.1
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -54,6 +68,8 @@ class Settings:
             "GEO_COOKIE_SECURE": self.cookie_secure,
             "GEO_PRODUCTION": self.production,
             "GEO_TRUSTED_PROXIES": self.trusted_proxies,
+            "GEO_RATELIMIT_STORAGE": self.ratelimit_storage,
+            "GEO_CACHE_MAX_BYTES": self.cache_max_bytes,
             "JSON_SORT_KEYS": False,
         }
         cfg.update(self.extra)
@@ -133,14 +149,19 @@ def public_base_url(value: Any, port: Any) -> str:
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Merge environment and overrides into a :class:`Settings`."""
-    from geo_service.db.cluster import LocalCluster
-
+    """Merge environment and overrides into a :class:`Settings`. ``DATABASE_URL`` is required: the development
+    default (the project-local cluster) is the CLI's to supply (:func:`geo_service.cli.context.local_defaults`),
+    so the web app never imports the cluster tooling."""
     merged: dict[str, Any] = {k: v for k, v in os.environ.items() if k == "DATABASE_URL" or k.startswith("GEO_")}
     merged.update(overrides or {})
     root = Path(merged.get("GEO_PROJECT_ROOT", PROJECT_ROOT))
     port = _int(merged.get("GEO_DB_PORT", 5544), "GEO_DB_PORT")
-    url = merged.get("DATABASE_URL") or LocalCluster(root, port=port).database_url()
+    url = merged.get("DATABASE_URL")
+    if not url:
+        raise SetupError(
+            "DATABASE_URL is not set: point it at a PostGIS database (postgresql://user:password@host:5432/name); "
+            "`make run` and the geo-service commands use the project-local cluster when it is unset"
+        )
     tiles = merged.get("GEO_TILES_URL", DEFAULT_TILES_URL)
     if tiles is not None and str(tiles).strip().lower() in ("", "none", "off"):
         tiles = None
@@ -155,7 +176,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_TILES_ATTRIBUTION",
         "GEO_EMBED_ORIGINS",
         "GEO_STATEMENT_TIMEOUT_MS",
-        "GEO_POOL_MIN",
         "GEO_POOL_MAX",
         "GEO_SECRET_KEY",
         "GEO_ADMIN_TOKEN",
@@ -163,6 +183,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_COOKIE_SECURE",
         "GEO_PRODUCTION",
         "GEO_TRUSTED_PROXIES",
+        "GEO_RATELIMIT_STORAGE",
+        "GEO_CACHE_MAX_MB",
     }
     production = _flag(merged.get("GEO_PRODUCTION", "0"))
     if production:
@@ -175,7 +197,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         project_root=root,
         local_db_port=port,
         statement_timeout_ms=_int(merged.get("GEO_STATEMENT_TIMEOUT_MS", 15000), "GEO_STATEMENT_TIMEOUT_MS"),
-        pool_min=_int(merged.get("GEO_POOL_MIN", 1), "GEO_POOL_MIN"),
         pool_max=_int(merged.get("GEO_POOL_MAX", 8), "GEO_POOL_MAX"),
         tiles_url=tiles,
         tiles_attribution=merged.get("GEO_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION),
@@ -185,6 +206,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         trusted_proxies=_int(merged.get("GEO_TRUSTED_PROXIES", 0), "GEO_TRUSTED_PROXIES"),
         admin_token=merged.get("GEO_ADMIN_TOKEN") or None,
         public_url=public_base_url(merged.get("GEO_PUBLIC_URL"), merged.get("PORT", os.environ.get("PORT", 5000))),
+        ratelimit_storage=str(merged.get("GEO_RATELIMIT_STORAGE") or "memory://").strip(),
+        cache_max_bytes=_int(merged.get("GEO_CACHE_MAX_MB", 32), "GEO_CACHE_MAX_MB") * 1024 * 1024,
         cookie_secure=_flag(merged.get("GEO_COOKIE_SECURE", "1")),
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

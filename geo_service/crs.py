@@ -21,9 +21,5 @@ def transformer(src: int, dst: int) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def to_storage(x: float, y: float, src: int) -> tuple[float, float]:
-    return transformer(src, STORAGE_SRID).transform(x, y)
-
-
 def to_bng(lon: float, lat: float) -> tuple[float, float]:
     return transformer(STORAGE_SRID, AREA_SRID).transform(lon, lat)

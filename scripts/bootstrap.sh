@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up steps shared by `make run` and `make test`. Each step skips what is already done.
 #   bootstrap.sh system [--test]   Debian packages (PostGIS, GDAL, Node; Chromium, poppler and nginx for tests)
-#   bootstrap.sh venv              .venv from the pinned requirements.txt, plus this package (editable)
+#   bootstrap.sh venv [EXTRAS]     .venv with the pinned runtime dependencies (requirements.txt) and this package
+#                                  (editable); EXTRAS (test, bench, dev; comma-separated) adds pyproject's extras
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ missing_packages() {
     [ -x /usr/bin/chromium ] || want+=(chromium)
     command -v pdfinfo >/dev/null 2>&1 || want+=(poppler-utils)
     [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || want+=(nginx-light)  # tests/security/test_slowloris.py: the shipped proxy
+    command -v redis-server >/dev/null 2>&1 || want+=(redis-server)  # tests/security/test_shared_throttling.py: the shipped store
     command -v wrk >/dev/null 2>&1 || want+=(wrk)  # benchmarks/load.py, benchmarks/embed_throughput.py
   fi
   echo "${want[@]:-}"
@@ -51,12 +53,14 @@ venv() {
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
-    || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  local target=.
+  [ -n "${1:-}" ] && target=".[$1]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation -e "$target" 2>/dev/null \
+    || .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target"
 }
 
 case "${1:-}" in
   system) shift; system "${1:-}" ;;
-  venv) venv ;;
-  *) echo "usage: $0 system [--test] | venv" >&2; exit 2 ;;
+  venv) shift; venv "${1:-}" ;;
+  *) echo "usage: $0 system [--test] | venv [test|bench|dev]" >&2; exit 2 ;;
 esac

@@ -60,9 +60,9 @@ import pytest  # noqa: E402
 
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import drop_database, with_database  # noqa: E402
-from geo_service.db.cluster import LocalCluster  # noqa: E402
 from geo_service.db.migrate import migrate  # noqa: E402
 from geo_service.db.pool import Database  # noqa: E402
+from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from tests import db_templates  # noqa: E402
 from tests.db_templates import Templates, worker_id  # noqa: E402
 
@@ -84,6 +84,7 @@ SLOW_MODULES = {
     "tests/test_package_install.py",
     "tests/api_docs/test_schemathesis.py",
     "tests/security/test_gunicorn.py",
+    "tests/security/test_shared_throttling.py",  # redis and gunicorn with two workers
     "tests/db/test_cluster.py",  # starts and stops PostgreSQL clusters
     "tests/exports/test_print_map.py",  # print rendering at full size and dpi
     "tests/exports/test_print_concurrency.py",

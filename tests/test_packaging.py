@@ -39,6 +39,31 @@ def test_same_requirements_and_assets_as_the_makefile():
             assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][A-Za-z0-9.]*", line), f"not pinned: {line}"
 
 
+TEST_TOOLS = ("pytest", "hypothesis", "playwright", "schemathesis", "ruff", "owslib", "pypdf", "xdist")
+
+
+def test_the_image_installs_runtime_dependencies_only():
+    """Issue 24: the production stage installs requirements.txt (the runtime pins) and the package without its
+    extras or dependencies again: no pytest nor any other test tool in the image."""
+    stages = re.split(r"^FROM ", _dockerfile(), flags=re.M)
+    app = next(stage for stage in stages if " AS app" in stage.splitlines()[0])
+    installs = [line for line in app.splitlines() if re.search(r"\bpip install\b", line)]
+    assert installs, "the app stage installs nothing with pip"
+    for line in installs:
+        line = line.split("&&")[0]
+        assert "[" not in line, f"extras in the image: {line}"  # no .[test] and the like
+        assert not any(tool in line for tool in TEST_TOOLS), line
+        args = line.split("pip install", 1)[1].split()
+        files = [args[i + 1] for i, a in enumerate(args) if a in ("-r", "--requirement")]
+        assert files in ([], ["requirements.txt"]), line
+        if not files:
+            assert "--no-deps" in args and args[-1] == ".", line  # the package itself, deps already pinned
+    listed = (ROOT / "requirements.txt").read_text().lower()
+    for tool in TEST_TOOLS:
+        assert not re.search(rf"^[a-z0-9_.-]*{tool}[a-z0-9_.-]*==", listed, re.M), f"{tool} in requirements.txt"
+    assert "COPY setup.py" in app or "setup.py" in app  # the build hook that packs templates/ and static/
+
+
 def test_same_port_and_a_postgis_database():
     port = re.search(r"^PORT \?= (\d+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
     docker = _dockerfile()
@@ -66,3 +91,13 @@ def test_ci_runs_the_readme_test_command():
     assert (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1] == "make test"
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
+
+
+def test_compose_counts_throttling_in_one_store_for_every_worker():
+    """Issue 21: Flask-Limiter's memory store counts per worker; the production shape shares one redis."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    storage = compose["services"]["app"]["environment"]["GEO_RATELIMIT_STORAGE"]
+    host = re.fullmatch(r"redis://([a-z0-9_-]+):6379/\d+", storage).group(1)
+    store = compose["services"][host]
+    assert store["image"].startswith("redis:") and "ports" not in store  # reached by the app only
+    assert host in compose["services"]["app"]["depends_on"]

@@ -143,12 +143,6 @@ def authenticate(conn, username: str, password: str) -> Actor | None:
     return actor_for_user(conn, row)
 
 
-def set_password(conn, username: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidParameter("password", f"A password needs at least {MIN_PASSWORD} characters.")
-    users_repo.set_password_hash(conn, user(conn, username)["id"], hash_password(password))
-
-
 def grant(conn, username: str, role: str, commissioner: str | None = None) -> bool:
     if role not in ROLES:
         raise InvalidParameter("role", f"Unknown role '{role}'.", allowed=list(ROLES))

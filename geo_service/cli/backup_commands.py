@@ -12,10 +12,10 @@ import click
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
     """Back the database up to FILE (pg_dump custom format)."""
-    from geo_service.config import load_settings
+    from geo_service.cli.context import settings
     from geo_service.db import backup as backups
 
-    done = backups.backup(load_settings().database_url, file)
+    done = backups.backup(settings().database_url, file)
     click.echo(f"backed up to {done} ({done.stat().st_size:,} bytes)")
 
 
@@ -24,10 +24,10 @@ def backup(file: Path) -> None:
 @click.option("--yes", is_flag=True, help="Replace what the database holds without asking.")
 def restore(file: Path, yes: bool) -> None:
     """Restore the database from FILE (made by 'geo-service backup'), replacing its contents."""
-    from geo_service.config import load_settings
+    from geo_service.cli.context import settings
     from geo_service.db import backup as backups
 
     if not yes:
         click.confirm("Replace everything in the database with this backup?", abort=True)
-    backups.restore(load_settings().database_url, file)
+    backups.restore(settings().database_url, file)
     click.echo(f"restored from {file}")

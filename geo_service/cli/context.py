@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from geo_service.config import Settings, load_settings
+import os
+from pathlib import Path
+
+from geo_service.config import PROJECT_ROOT, Settings, load_settings
 from geo_service.db.pool import Database
 
 
+def local_defaults() -> dict[str, str]:
+    """The development default of ``DATABASE_URL``: the project-local cluster (``.pgdata/``, ``GEO_DB_PORT``)
+    when the environment names no database. The cluster tooling is imported here only, so the web app (gunicorn,
+    ``create_app``) never loads it."""
+    if os.environ.get("DATABASE_URL"):
+        return {}
+    from geo_service.devtools.cluster import LocalCluster
+
+    root = Path(os.environ.get("GEO_PROJECT_ROOT", PROJECT_ROOT))
+    port = int(os.environ.get("GEO_DB_PORT", 5544))
+    return {"DATABASE_URL": LocalCluster(root, port=port).database_url()}
+
+
 def settings() -> Settings:
-    return load_settings()
+    return load_settings(local_defaults())
 
 
 def database(s: Settings | None = None) -> Database:
     s = s or settings()
-    return Database(s.database_url, minconn=1, maxconn=2, statement_timeout_ms=0)
+    return Database(s.database_url, statement_timeout_ms=0, maxconn=2)

@@ -7,10 +7,11 @@ import os
 import click
 
 from geo_service.cli.context import database, settings
-from geo_service.db.cluster import LocalCluster
 
 
-def _cluster() -> LocalCluster:
+def _cluster():  # noqa: ANN202 - a LocalCluster: development tooling, imported only by these commands
+    from geo_service.devtools.cluster import LocalCluster
+
     s = settings()
     return LocalCluster(s.project_root, port=s.local_db_port)
 

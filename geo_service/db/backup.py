@@ -23,7 +23,7 @@ class BackupFailed(GeoServiceError):
 
 
 def _tool(name: str) -> str:
-    from geo_service.db.cluster import postgres_bindir
+    from geo_service.db.postgres_tools import postgres_bindir
 
     try:
         candidate = postgres_bindir() / name

@@ -95,7 +95,6 @@ class Database:
     def __init__(
         self,
         url: str,
-        minconn: int = 1,
         maxconn: int = 8,
         statement_timeout_ms: int = 15000,
         *,
@@ -105,7 +104,6 @@ class Database:
         watchdog: bool = False,
     ) -> None:
         self.url = url
-        self.minconn = minconn  # kept for callers; connections are opened on demand
         self.maxconn = max(1, maxconn)
         self.statement_timeout_ms = statement_timeout_ms
         self.checkout_timeout_s = checkout_timeout_s

@@ -116,10 +116,3 @@ def graph_colours(codes: list[str], adjacent: list[tuple[str, str]]) -> dict[str
         used = {chosen[n] for n in neighbours[best] if n in chosen}
         chosen[best] = next(i for i in range(len(nodes) + 1) if i not in used)
     return {c: colours[i % len(colours)] for c, i in chosen.items()}
-
-
-def finding_class(count: int) -> ColourClass:
-    for cls in FINDING_CLASSES:
-        if cls.high is None or count <= cls.high:
-            return cls
-    return FINDING_CLASSES[-1]

@@ -39,21 +39,9 @@ def can_view(conn, scenario: dict, viewer: Viewer) -> bool:
     return viewer.user_id in repo.shared_user_ids(conn, scenario["id"])
 
 
-def can_view_slug(conn, slug: str, viewer: Viewer) -> bool:
-    """For a slug from a URL: True when there is no such scenario (the route's own 404 says so) or it may be seen."""
-    row = repo.plan(conn, slug)
-    return row is None or can_view(conn, row, viewer)
-
-
 def visible_slugs(conn, viewer: Viewer) -> set[str]:
     """Slugs of every scenario ``viewer`` may see: for filtering scenario lists (API, home page, search, OGC)."""
     return {r["slug"] for r in repo.plans(conn) if can_view(conn, r, viewer)}
-
-
-def filter_visible(conn, rows: list[dict], viewer: Viewer, key: str = "slug") -> list[dict]:
-    """``rows`` (dicts with a scenario slug under ``key``) without those ``viewer`` may not see."""
-    allowed = visible_slugs(conn, viewer)
-    return [r for r in rows if r.get(key) in allowed]
 
 
 def viewer_of(actor) -> Viewer:

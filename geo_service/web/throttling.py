@@ -11,7 +11,8 @@ The client address is ``request.remote_addr``: the real client when ``GEO_TRUSTE
 proxies in front set ``X-Forwarded-For`` (ProxyFix, :mod:`geo_service.web.access`), never a header a client
 sets itself. Counters live in ``GEO_RATELIMIT_STORAGE`` (a ``limits`` storage URI): ``memory://`` counts per
 worker process; give several workers one shared store (``redis://host:6379``, ``memcached://host:11211``)
-in production. One Limiter per app, so apps (and tests) never share counters.
+in production (``serve --prod`` refuses several workers without one; docker-compose.yml ships redis). One Limiter
+per app: with ``memory://`` each has its own counters, so tests never share them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def register(app: Flask) -> Limiter:
         headers_enabled=False,  # Retry-After on 429 only (below): other routes set their own (prints' 503)
         application_limits=[app.config.get("GEO_AUTH_FAILURES_LIMIT", AUTH_FAILURES_PER_CLIENT)],
         application_limits_deduct_when=_failed,
-        key_prefix=f"geo{id(app)}",
+        key_prefix="geo",  # the same in every worker and instance: a shared store counts them all together
         strategy="moving-window",
     )
     app.extensions["geo_limiter"] = limiter

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from geo_service.cli import main
 from geo_service.config import PROJECT_ROOT, load_settings
-from geo_service.db.cluster import LocalCluster
+from geo_service.devtools.cluster import LocalCluster
 
 
 def test_database_url_set_means_no_local_cluster(tmp_path, demo_db_url):
@@ -22,7 +22,7 @@ def test_database_url_set_means_no_local_cluster(tmp_path, demo_db_url):
 
 
 def test_local_cluster_listens_on_loopback_only_and_runs_unprivileged():
-    port = load_settings().local_db_port
+    port = int(os.environ.get("GEO_DB_PORT", 5544))
     cluster = LocalCluster(PROJECT_ROOT, port=port)
     if os.environ.get("DATABASE_URL") or not cluster.is_running():
         pytest.skip("the project-local cluster is not in use for this run (DATABASE_URL given)")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from geo_service.db.cluster import LocalCluster
 from geo_service.db.migrate import migrate
+from geo_service.devtools.cluster import LocalCluster
 from tests.conftest import LiveServer, free_port, make_app
 
 

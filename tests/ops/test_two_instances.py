@@ -36,6 +36,7 @@ def _serve(url: str, log: Path) -> tuple[subprocess.Popen, str]:
         "GEO_SECRET_KEY": SECRET,
         "GEO_PUBLIC_URL": "https://pcn.example.nhs.uk",
         "GEO_COOKIE_SECURE": "1",
+        "GEO_RATELIMIT_STORAGE": "memory://",  # throttling is not what this test is about (serve --prod warns)
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     cli = str(Path(sys.executable).with_name("geo-service"))

@@ -139,6 +139,7 @@ def test_serve_prod_starts_with_strong_secrets(monkeypatch):
 
     monkeypatch.setattr("os.execv", execv)
     env = {"GEO_SECRET_KEY": STRONG_KEY, "GEO_PUBLIC_URL": "https://pcn.example.org", "GEO_ADMIN_TOKEN": ""}
+    env["DATABASE_URL"] = "postgresql://x/y"  # else serve names the local cluster in this process's environment
     result = CliRunner().invoke(serve, ["--prod", "--workers", "1"], env=env)
     assert result.exit_code == 0, result.output
     assert started and "gunicorn" in started[0][1]

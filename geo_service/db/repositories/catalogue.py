@@ -22,12 +22,6 @@ def datasets(conn) -> list[str]:
         return [r[0] for r in cur.fetchall()]
 
 
-def boundary_set_exists(conn, slug: str) -> bool:
-    with conn.cursor() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM boundary_sets WHERE lower(slug) = lower(%(slug)s))", {"slug": slug})
-        return cur.fetchone()[0]
-
-
 def areas(conn, values: dict) -> list[dict]:
     """Areas of the boundary set ``bs_id`` with their active GP practices (of the register extract
     ``register_extract_id``, placed by the postcode extract ``location_extract_id``): commissioned by the area

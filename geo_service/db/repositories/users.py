@@ -104,13 +104,3 @@ def revoke_token(conn, token_id: int) -> bool:
     with conn.cursor() as cur:
         cur.execute("UPDATE api_tokens SET revoked_at = now() WHERE id = %(i)s AND revoked_at IS NULL", {"i": token_id})
         return cur.rowcount == 1
-
-
-def tokens_of(conn, user_id: int) -> list[dict]:
-    with dict_cursor(conn) as cur:
-        cur.execute(
-            """SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens
-                WHERE user_id = %(i)s ORDER BY id""",
-            {"i": user_id},
-        )
-        return cur.fetchall()

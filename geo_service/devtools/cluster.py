@@ -9,7 +9,6 @@ and its superuser ``geo_service`` has a random password kept in ``.pgdata/passwo
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import logging
 import os
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from geo_service.db.postgres_tools import postgres_bindir
 from geo_service.errors import SetupError
 
 log = logging.getLogger(__name__)
@@ -30,24 +30,6 @@ log = logging.getLogger(__name__)
 SUPERUSER = "geo_service"
 DATABASE = "geo_service"
 SERVER_USER_WHEN_ROOT = "postgres"
-
-
-def postgres_bindir() -> Path:
-    """Directory of initdb/pg_ctl: newest Debian PostgreSQL with PostGIS, else PATH."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]), reverse=True)
-    for pg_ctl in candidates:
-        version = pg_ctl.split("/")[4]
-        if glob.glob(f"/usr/share/postgresql/{version}/extension/postgis.control"):
-            return Path(pg_ctl).parent
-    if candidates:
-        return Path(candidates[0]).parent
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    raise SetupError(
-        "PostgreSQL server binaries (pg_ctl, initdb) not found: "
-        "run `make setup` (Debian package postgresql-15-postgis-3)."
-    )
 
 
 class LocalCluster:
