@@ -17,7 +17,7 @@ view (pydantic models as view arguments, their own blueprint/app class, their ow
 which would mean rewriting every route of several shared files and a second error envelope. apispec only
 *describes*, webargs only *parses*, both are maintained by the marshmallow-code organisation, work with plain
 Flask blueprints, and let us keep our one error hierarchy. Path values that share a name share a rule: the
-fields come from :data:`geo_service.web.input_validation.RULES` (the ``before_request`` layer that guards
+fields come from :data:`geo_service.web.pipeline.input_validation.RULES` (the ``before_request`` layer that guards
 every route, documented or not), so each rule is written in one place.
 """
 
@@ -36,7 +36,7 @@ from flask import Flask, request
 from webargs.flaskparser import FlaskParser
 
 from geo_service.errors import InvalidParameter
-from geo_service.web.errors import problem_only
+from geo_service.web.pipeline.errors import problem_only
 from geo_service.web.schemas import common
 
 OPENAPI_VERSION = "3.0.3"

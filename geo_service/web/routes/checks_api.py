@@ -20,9 +20,9 @@ from flask import Blueprint, Response, current_app, request
 from geo_service.analysis import described, report, service
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache, scenario_state
-from geo_service.web import precompressed
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline import precompressed
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import checks as schemas
 from geo_service.web.schemas import common
 

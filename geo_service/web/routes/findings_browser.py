@@ -20,8 +20,8 @@ from geo_service.analysis import findings_browser as browser
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache
 from geo_service.exports.vector import ExportFile, ascii_line
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import findings as schemas
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from geo_service.navigation import search as search_service
-from geo_service.plans import visibility
-from geo_service.web.access import current_actor
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import visible_scenarios
 from geo_service.web.schemas import common
 from geo_service.web.schemas.search import SearchPageQuery, SearchQuery, SearchResult
 
@@ -25,11 +24,6 @@ def target_url(target: dict) -> str:
     if target["page"] == "findings":  # issue 19: the findings browser, filtered by the rule searched for
         return url_for("findings_browser.page", scenario=target["scenario"], rule=target["code"], **extra)
     return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
-
-
-def visible_scenarios(conn) -> set[str]:
-    """Slugs of the scenarios the caller may see (issue 12: draft and private plans are hidden)."""
-    return visibility.visible_slugs(conn, visibility.viewer_of(current_actor()))
 
 
 def _run():

@@ -13,9 +13,9 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 
 from geo_service.approval import service
 from geo_service.errors import InvalidParameter
-from geo_service.web.access import current_actor, etag, require_if_match, write_route
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import current_actor, etag, require_if_match, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import access as sch
 from geo_service.web.schemas import common
 

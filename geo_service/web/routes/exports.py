@@ -18,8 +18,8 @@ from flask import Blueprint, Response, current_app, request
 from geo_service.exports import service
 from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
 from geo_service.exports.vector import ExportFile, ascii_line
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import exports as schemas
 

@@ -4,7 +4,7 @@ Embed responses carry ``frame-ancestors`` from ``GEO_EMBED_ORIGINS`` (see securi
 set no cookies, need no login, and are cacheable: ETag from data version + view, 304 on
 ``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version. Their inline
 scripts are allowed by hash (a stored, immutable body cannot carry a per-request nonce). Every absolute
-URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.public_urls`), never from ``Host``.
+URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.pipeline.public_urls`), never from ``Host``.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from flask import Blueprint, Response, request
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
 from geo_service.embeds.views import embed_scope, parse_version, parse_view
-from geo_service.maps.views import boundary_set_is_explicit
-from geo_service.scope import Scope
-from geo_service.web.connection import database, get_conn
+from geo_service.web.map_context import render_embed
 from geo_service.web.openapi import operation
-from geo_service.web.public_urls import public_base, public_url_for
+from geo_service.web.pipeline.connection import database, get_conn
+from geo_service.web.pipeline.public_urls import public_base
+from geo_service.web.pipeline.security_headers import allow_script_hashes
 from geo_service.web.schemas import common
 from geo_service.web.schemas import embed as schemas
-from geo_service.web.security_headers import allow_script_hashes
 
 bp = Blueprint("embed", __name__)
 
@@ -60,8 +59,6 @@ def _not_modified(etag: str, cache_control: str) -> Response | None:
     responses={200: common.html("The map, for an iframe."), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
 def embed_map(scenario: str, kind: str, code: str):
-    from geo_service.web.embed_render import render_embed
-
     view = parse_view(scenario, kind, code, request.args)
     version = parse_version(request.args.get("version"))
     pinned = version is not None
@@ -100,25 +97,3 @@ def oembed():
         maxheight=request.args.get("maxheight"),
     )
     return body, 200, {"Cache-Control": "public, max-age=3600"}
-
-
-def share_context(kind: str, scope: Scope, version: int, title: str) -> dict:
-    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery.
-    Codes are the scope's canonical ones; the boundary set is named when it is not the scenario's default."""
-    from geo_service.embeds.snippet import embed_url, iframe_html
-
-    scenario = scope.scenario["slug"]
-    code = scope.area["code"] if kind == "area" else scope.network["code"]
-    boundary_set = scope.boundary_set["slug"] if boundary_set_is_explicit(scope) else None
-    view = parse_view(scenario, kind, code, {"boundary_set": boundary_set} if boundary_set else {})
-    base = public_base()
-    page_url = public_url_for(f"maps.{kind}_map", scenario=scenario, code=code, boundary_set=boundary_set)
-    return {
-        "title": title,
-        "version": version,
-        "pinned": iframe_html(base, view, version, title),
-        "live": iframe_html(base, view, None, title),
-        # Shown on our own page: relative, so it loads from wherever the page was loaded from.
-        "preview_url": embed_url("", view, None),
-        "oembed_url": public_url_for("embed.oembed", url=page_url, format="json"),
-    }

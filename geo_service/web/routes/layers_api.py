@@ -12,15 +12,15 @@ import json
 
 from flask import Blueprint, Response, request
 
+from geo_service import catalogue
 from geo_service.caching import LRUCache
-from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
 from geo_service.scope import Scope, resolve_scope
-from geo_service.web import precompressed
-from geo_service.web.connection import get_conn
-from geo_service.web.maps import links, requested_boundary_set
+from geo_service.web.map_context import links, requested_boundary_set
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline import precompressed
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import layers as schemas
 
@@ -68,7 +68,7 @@ def _pinned_url(pin: str) -> str:
 def _cached(scope: Scope, build) -> Response:
     conn = get_conn()
     # The scenario's own version: an edit of another scenario (a private draft) keeps this layer's ETag.
-    version = meta.scenario_version(conn, int(scope.scenario["id"]))
+    version = catalogue.scenario_version(conn, int(scope.scenario["id"]))
     etag = _etag(version, scope)
     pin = version_pin(int(scope.scenario["id"]), version, scope)
     asked = request.args.get("v")

@@ -7,18 +7,19 @@
 from __future__ import annotations
 
 import io
+import json
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from geo_service.access import audit
 from geo_service.csv_output import write_rows
-from geo_service.db.repositories import audit as audit_repo
 from geo_service.errors import InvalidParameter, NotFound
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import current_actor
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import hidden_scenario_ids_for_request
 from geo_service.web.schemas import access as sch
 from geo_service.web.schemas import common
-from geo_service.web.visibility_guard import hidden_scenario_ids_for_request
 
 bp = Blueprint("audit", __name__)
 CSV_COLUMNS = ("id", "at", "actor_name", "request_id", "action", "resource_kind", "resource_id", "scenario_id",
@@ -30,18 +31,18 @@ def _target(scenario: str | None, network: str | None, practice: str | None) -> 
     """(filter name, id, title) for the request's filter; 404 for an unknown scenario/network/practice."""
     conn = get_conn()
     if practice:
-        pid = audit_repo.practice_id(conn, practice)
+        pid = audit.practice_id(conn, practice)
         if pid is None:
             raise NotFound(f"No practice with ODS code '{practice}'.", parameter="practice")
         return "practice", pid, f"practice {practice.upper()}"
     if network and not scenario:
         raise InvalidParameter("network", "Give 'scenario' with 'network': network codes are per scenario.")
     if scenario:
-        sid = audit_repo.scenario_id(conn, scenario)
+        sid = audit.scenario_id(conn, scenario)
         if sid is None:
             raise NotFound(f"No scenario with slug '{scenario}'.", parameter="scenario")
         if network:
-            nid = audit_repo.network_id(conn, sid, network)
+            nid = audit.network_id(conn, sid, network)
             if nid is None:
                 raise NotFound(f"No network '{network}' in scenario '{scenario}'.", parameter="network")
             return "network", nid, f"network {network} in {scenario}"
@@ -51,8 +52,6 @@ def _target(scenario: str | None, network: str | None, practice: str | None) -> 
 
 def _hidden_kinds() -> list[str]:
     """Issue 21: account events (sign-ins, users, roles, token labels) are for admins only."""
-    from geo_service.web.access import current_actor
-
     return audit.hidden_kinds_for(current_actor())
 
 
@@ -100,12 +99,8 @@ def audit_json():
 def audit_csv():
     a = request.args
     by, value, title = _target(a.get("scenario"), a.get("network"), a.get("practice"))
-    rows, _ = audit_repo.entries(
-        get_conn(), by, value, CSV_LIMIT, 0, hidden_scenario_ids_for_request(), _hidden_kinds()
-    )
+    rows, _ = audit.all_entries(get_conn(), by, value, CSV_LIMIT, hidden_scenario_ids_for_request(), _hidden_kinds())
     out = io.StringIO()
-    import json
-
     write_rows(
         out,
         CSV_COLUMNS,
