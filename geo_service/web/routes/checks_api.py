@@ -21,7 +21,7 @@ from geo_service.analysis import described, report, service
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache, scenario_state
 from geo_service.web.openapi import operation
-from geo_service.web.pipeline import precompressed
+from geo_service.web.pipeline.conditional import conditional_response
 from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import checks as schemas
 from geo_service.web.schemas import common
@@ -59,13 +59,8 @@ def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -
         hit = (etag, body, headers)
         cache.put(key, hit)
     etag, body, headers = hit
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
-        resp = precompressed.response(key, body, mimetype, headers)
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = "no-cache"  # clients revalidate: the data can change at any time
-    return resp
+    # clients revalidate (no-cache): the data can change at any time
+    return conditional_response(etag, body, mimetype, {"Cache-Control": "no-cache"}, body_headers=headers, keep=key)
 
 
 def _json(payload: dict) -> bytes:

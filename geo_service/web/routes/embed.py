@@ -2,7 +2,8 @@
 
 Embed responses carry ``frame-ancestors`` from ``GEO_EMBED_ORIGINS`` (see security_headers),
 set no cookies, need no login, and are cacheable: ETag from data version + view, 304 on
-``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version. Their inline
+``If-None-Match``, bodies gzip-compressed once when rendered and kept per data version (sent through the one
+compression path, :mod:`geo_service.web.pipeline.compression`). Their inline
 scripts are allowed by hash (a stored, immutable body cannot carry a per-request nonce). Every absolute
 URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.pipeline.public_urls`), never from ``Host``.
 """
@@ -18,6 +19,8 @@ from geo_service.embeds import snapshots
 from geo_service.embeds.views import embed_scope, parse_version, parse_view
 from geo_service.web.map_context import render_embed
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline import precompressed
+from geo_service.web.pipeline.conditional import not_modified
 from geo_service.web.pipeline.connection import database, get_conn
 from geo_service.web.pipeline.public_urls import public_base
 from geo_service.web.pipeline.security_headers import allow_script_hashes
@@ -30,24 +33,14 @@ LIVE_MAX_AGE = 300  # seconds a browser/proxy may reuse a live embed before reva
 PINNED_MAX_AGE = 31_536_000  # a pinned snapshot never changes
 
 
-def _send(
-    body_gzip: bytes, etag: str, cache_control: str, script_hashes: tuple[str, ...], mimetype: str = "text/html"
-) -> Response:
-    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
-        resp = Response(body_gzip, mimetype=mimetype, headers=headers)
-        resp.headers["Content-Encoding"] = "gzip"
-    else:
-        resp = Response(gzip.decompress(body_gzip), mimetype=mimetype, headers=headers)
-    resp.charset = "utf-8"
+def _send(body_gzip: bytes, etag: str, headers: dict, script_hashes: tuple[str, ...]) -> Response:
+    """The stored body through the one compression path (kept per ETag and public base URL; its stored gzip
+    is that encoding's kept bytes), its inline scripts allowed by hash."""
+    key = ("embed", etag, public_base())
+    precompressed.keep_compressed(key, "gzip", body_gzip)
+    resp = precompressed.response(key, gzip.decompress(body_gzip), "text/html", {**headers, "ETag": etag})
     allow_script_hashes(resp, script_hashes)
     return resp
-
-
-def _not_modified(etag: str, cache_control: str) -> Response | None:
-    if etag in [e.strip() for e in request.headers.get("If-None-Match", "").split(",")]:
-        return Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"})
-    return None
 
 
 @bp.get("/embed/<scenario>/<kind>s/<code>")
@@ -65,7 +58,8 @@ def embed_map(scenario: str, kind: str, code: str):
     cache_control = f"public, max-age={PINNED_MAX_AGE}, immutable" if pinned else f"public, max-age={LIVE_MAX_AGE}"
     # Cheap revalidation before any rendering: the ETag only needs the data version.
     wanted = version if pinned else snapshots.current_version(get_conn(), view)
-    early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    early = not_modified(snapshots.etag_for(view, wanted), headers)
     if early is not None:
         return early
     embed = snapshots.get_embed(
@@ -77,7 +71,7 @@ def embed_map(scenario: str, kind: str, code: str):
         render=lambda scope: render_embed(get_conn(), view, scope),
         variant=public_base(),  # a new GEO_PUBLIC_URL renders live embeds again, with links to it
     )
-    return _send(embed.body_gzip, embed.etag, cache_control, embed.script_hashes)
+    return _send(embed.body_gzip, embed.etag, headers, embed.script_hashes)
 
 
 @bp.get("/oembed")

@@ -21,6 +21,7 @@ from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache
 from geo_service.exports.vector import ExportFile, ascii_line
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.conditional import conditional_response
 from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import findings as schemas
@@ -127,13 +128,7 @@ def _links(view: browser.Browse) -> dict[str, str | None]:
 
 def _conditional(body: bytes, mimetype: str, headers: dict | None = None) -> Response:
     etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
-        resp = Response(body, mimetype=mimetype, headers=headers or {})
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = "no-cache"
-    return resp
+    return conditional_response(etag, body, mimetype, {"Cache-Control": "no-cache"}, body_headers=headers)
 
 
 @bp.get("/maps/<scenario>/findings")
