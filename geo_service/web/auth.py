@@ -69,7 +69,8 @@ def write_route(role: str | tuple[str, ...] = "editor", commissioner: str | Call
             check_write(role)  # 401 / CSRF 403 / role 403 before anything is read (the same for any resource)
             check_write_request()  # 404 for a scenario the caller may not see, before any other check
             if commissioner is not None:
-                check_write(role, commissioner(**kwargs) if callable(commissioner) else commissioner)
+                path = {k: v for k, v in kwargs.items() if k in (request.view_args or {})}
+                check_write(role, commissioner(**path) if callable(commissioner) else commissioner)
             return view(*args, **kwargs)
 
         wrapped.write_route = {"role": role, "commissioner": commissioner}

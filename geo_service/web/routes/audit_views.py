@@ -55,8 +55,7 @@ def _hidden_kinds() -> list[str]:
     return audit.hidden_kinds_for(current_actor())
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
+def _page(raw: str) -> int:
     page = int(raw) if raw.isdigit() else 0
     if page < 1:
         raise InvalidParameter("page", f"'page' must be a whole number from 1, got '{raw}'.")
@@ -67,9 +66,9 @@ def _entry(row: dict) -> dict:
     return {**row, "at": row["at"].isoformat()}
 
 
-def _listing(scenario, network, practice):
+def _listing(scenario, network, practice, raw_page: str):
     by, value, title = _target(scenario, network, practice)
-    page = _page()
+    page = _page(raw_page)
     rows, total = audit.entries(get_conn(), by, value, page, hidden_scenarios=hidden_scenario_ids_for_request(),
                                 hidden_kinds=_hidden_kinds())  # fmt: skip
     pages = max(1, -(-total // audit.PAGE_SIZE))
@@ -83,9 +82,11 @@ def _listing(scenario, network, practice):
     query=sch.AuditQuery,
     responses={200: common.json_response(sch.AuditEntries), **common.problems(400, 404)},
 )
-def audit_json():
-    a = request.args
-    title, page, pages, total, rows = _listing(a.get("scenario"), a.get("network"), a.get("practice"))
+def audit_json(query: dict):
+    a = query
+    title, page, pages, total, rows = _listing(
+        a.get("scenario"), a.get("network"), a.get("practice"), a.get("page", "1")
+    )
     return jsonify({"title": title, "page": page, "pages": pages, "total": total, "entries": rows})
 
 
@@ -96,8 +97,8 @@ def audit_json():
     query=sch.AuditQuery,
     responses={200: common.content("text/csv", binary=False), **common.problems(400, 404)},
 )
-def audit_csv():
-    a = request.args
+def audit_csv(query: dict):
+    a = query
     by, value, title = _target(a.get("scenario"), a.get("network"), a.get("practice"))
     rows, _ = audit.all_entries(get_conn(), by, value, CSV_LIMIT, hidden_scenario_ids_for_request(), _hidden_kinds())
     out = io.StringIO()
@@ -118,8 +119,8 @@ def audit_csv():
     )
 
 
-def _page_html(scenario=None, network=None, practice=None):
-    title, page, pages, total, rows = _listing(scenario, network, practice)
+def _page_html(query: dict, scenario=None, network=None, practice=None):
+    title, page, pages, total, rows = _listing(scenario, network, practice, query.get("page", "1"))
     query = {k: v for k, v in (("scenario", scenario), ("network", network), ("practice", practice)) if v}
     return render_template(
         "access/audit.html",
@@ -137,19 +138,19 @@ def _page_html(scenario=None, network=None, practice=None):
 @bp.get("/scenarios/<scenario>/audit")
 @operation(tags=["audit"], summary="Changes to a scenario (page)", query=sch.AuditPage,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def scenario_audit(scenario: str):
-    return _page_html(scenario=scenario)
+def scenario_audit(scenario: str, query: dict):
+    return _page_html(query, scenario=scenario)
 
 
 @bp.get("/scenarios/<scenario>/networks/<code>/audit")
 @operation(tags=["audit"], summary="Changes to a network (page)", path=sch.NetworkAuditPath, query=sch.AuditPage,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def network_audit(scenario: str, code: str):
-    return _page_html(scenario=scenario, network=code)
+def network_audit(scenario: str, code: str, query: dict):
+    return _page_html(query, scenario=scenario, network=code)
 
 
 @bp.get("/practices/<code>/audit")
 @operation(tags=["audit"], summary="Changes to a practice (page)", query=sch.AuditPage, path=common.PracticePath,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def practice_audit(code: str):
-    return _page_html(practice=code)
+def practice_audit(code: str, query: dict):
+    return _page_html(query, practice=code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
@@ -51,9 +51,9 @@ def _send(body_gzip: bytes, etag: str, headers: dict, script_hashes: tuple[str, 
     query=schemas.EmbedQuery,
     responses={200: common.html("The map, for an iframe."), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
-def embed_map(scenario: str, kind: str, code: str):
-    view = parse_view(scenario, kind, code, request.args)
-    version = parse_version(request.args.get("version"))
+def embed_map(scenario: str, kind: str, code: str, query: dict):
+    view = parse_view(scenario, kind, code, query)
+    version = parse_version(query.get("version"))
     pinned = version is not None
     cache_control = f"public, max-age={PINNED_MAX_AGE}, immutable" if pinned else f"public, max-age={LIVE_MAX_AGE}"
     # Cheap revalidation before any rendering: the ETag only needs the data version.
@@ -81,13 +81,13 @@ def embed_map(scenario: str, kind: str, code: str):
     query=schemas.OEmbedQuery,
     responses={200: common.json_response(schemas.OEmbed), **common.problems(400, 404, 501)},
 )
-def oembed():
+def oembed(query: dict):
     body = oembed_service.oembed(
         get_conn(),
-        request.args.get("url", ""),
+        query.get("url", ""),
         public_base(),
-        fmt=request.args.get("format", "json"),
-        maxwidth=request.args.get("maxwidth"),
-        maxheight=request.args.get("maxheight"),
+        fmt=query.get("format", "json"),
+        maxwidth=query.get("maxwidth"),
+        maxheight=query.get("maxheight"),
     )
     return body, 200, {"Cache-Control": "public, max-age=3600"}

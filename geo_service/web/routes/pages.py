@@ -3,7 +3,7 @@ boundary-set pickers of every map page submit to (a plain GET form: works withou
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from geo_service import catalogue
 from geo_service.errors import GeoServiceError
@@ -35,10 +35,10 @@ def index():
         **common.problems(400, 404),
     },
 )
-def switch():
+def switch(query: dict):
     """Go to the same kind of page in another scenario or boundary set: the area (or network) there when it
     exists, else that scenario's overview on that boundary set."""
-    args = request.args
+    args = query
     conn = get_conn()
     scope = resolve_scope(conn, args.get("scenario") or "")
     bs = args.get("boundary_set") or None

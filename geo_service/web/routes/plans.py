@@ -170,10 +170,10 @@ def move_status(slug: str):
     query=sch.AreaQuery,
     responses={200: common.json_response(sch.EditorState), **common.problems(400, 404)},
 )
-def editor_state(slug: str):
+def editor_state(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
-    return _reply(service.editor_state(conn, plan, request.args.get("area")))
+    return _reply(service.editor_state(conn, plan, query.get("area")))
 
 
 @bp.get("/api/v1/plans/<slug>/unassigned")
@@ -183,10 +183,10 @@ def editor_state(slug: str):
     query=sch.AreaQuery,
     responses={200: common.json_response(sch.Unassigned), **common.problems(400, 404)},
 )
-def unassigned(slug: str):
+def unassigned(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
-    return _reply({**service.unassigned(conn, plan, request.args.get("area")), "etag": service.etag(plan)})
+    return _reply({**service.unassigned(conn, plan, query.get("area")), "etag": service.etag(plan)})
 
 
 def _audited_edit(conn, plan: dict, actor, out: dict, action: str) -> Response:
@@ -433,12 +433,12 @@ def create_plan_form():
         **common.problems(400, 404),
     },
 )
-def editor_page(slug: str):
+def editor_page(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
     if plan["status"] == "baseline":  # not a plan: offer to copy it
         return redirect(url_for("plans.plans_page", copy_from=plan["slug"]), code=303)
-    return render_template("plans/editor.html", plan=service.describe(plan), area=request.args.get("area"))
+    return render_template("plans/editor.html", plan=service.describe(plan), area=query.get("area"))
 
 
 def register(app: Flask) -> None:

@@ -4,7 +4,7 @@ hits rank first."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from geo_service.navigation import search as search_service
 from geo_service.web.openapi import operation
@@ -26,8 +26,8 @@ def target_url(target: dict) -> str:
     return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
 
 
-def _run():
-    args = request.args
+def _run(query: dict):
+    args = query
     conn = get_conn()
     return search_service.search(
         conn, args.get("q"), args.get("scenario"), args.get("boundary_set"), visible=visible_scenarios(conn)
@@ -45,9 +45,9 @@ def _run():
         **common.problems(400),
     },
 )
-def search_page():
-    result = _run()
-    if result.confident is not None and request.args.get("all") is None:
+def search_page(query: dict):
+    result = _run(query)
+    if result.confident is not None and query.get("all") is None:
         return redirect(target_url(result.confident.target), code=303)
     return render_template("search.html", result=result, target_url=target_url, query=result.query)
 
@@ -59,8 +59,8 @@ def search_page():
     query=SearchQuery,
     responses={200: common.json_response(SearchResult), **common.problems(400)},
 )
-def search_api():
-    result = _run()
+def search_api(query: dict):
+    result = _run(query)
     body = result.as_dict()
     for hit in body["hits"] + ([body["confident"]] if body["confident"] else []):
         hit["url"] = target_url(hit["target"])
