@@ -43,10 +43,6 @@ READS_THE_REQUEST = {
     ("approval", "propose_form"): "to go with body parsing",
     ("approval", "decide_form"): "to go with body parsing",
     ("suggest", "suggest"): "to go with body parsing",
-    ("findings_browser", "_params"): "to go: the findings browser's helpers take the request's values",
-    ("findings_browser", "_filters"): "to go: the findings browser's helpers take the request's values",
-    ("findings_browser", "_browse"): "to go: the findings browser's helpers take the request's values",
-    ("findings_browser", "_query"): "to go: the findings browser's helpers take the request's values",
     ("maps", "_compare_scopes"): "to go: the map pages' scope resolvers run before the view",
 }
 
