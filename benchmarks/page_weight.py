@@ -484,7 +484,7 @@ def main() -> None:
 
     from geo_service.maps import views
     from geo_service.scope import resolve_scope
-    from geo_service.web.maps import links
+    from geo_service.web.map_context import links
 
     app, server, base = serve_app(url)
     with app.test_request_context():

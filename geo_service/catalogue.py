@@ -99,3 +99,35 @@ def overview(conn) -> dict:
             }
         )
     return {"datasets": sections, "data_version": version, "data_updated_at": updated_at}
+
+
+# ---- rows the web layer shows as they are (routes read the catalogue through here, never a repository) ----
+
+
+def scenario_row(conn, slug: str) -> dict | None:
+    """A scenario's stored settings row (its version is the settings ETag), or None."""
+    return scope_repo.scenario(conn, slug)
+
+
+def scenario_rows(conn, dataset: str | None = None) -> list[dict]:
+    """Every scenario, as stored (the page header's scenario switcher)."""
+    return scope_repo.scenarios(conn, dataset)
+
+
+def boundary_set_row(conn, slug: str) -> dict | None:
+    return scope_repo.boundary_set(conn, slug)
+
+
+def boundary_set_rows(conn, dataset: str | None = None) -> list[dict]:
+    """Every boundary set of ``dataset``, as stored (the boundary set switcher)."""
+    return scope_repo.boundary_sets(conn, dataset)
+
+
+def extract_rows(conn, dataset: str | None = None, kind: str | None = None) -> list[dict]:
+    """The extracts loaded, optionally of one dataset and kind."""
+    return scope_repo.extracts(conn, dataset, kind)
+
+
+def scenario_version(conn, scenario: int | str) -> int:
+    """A scenario's own data version (:func:`geo_service.db.repositories.meta.scenario_version`)."""
+    return meta.scenario_version(conn, scenario)

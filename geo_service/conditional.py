@@ -1,4 +1,5 @@
-"""Conditional requests (``If-Match``): the one parser of entity tags, used by every precondition check.
+"""Conditional requests (``If-Match``, ``If-None-Match``): the one parser of entity tags, used by every
+precondition check and every cached route.
 
 Compression changes a response's bytes, so flask-compress rightly marks a strong ETag with the encoding it
 applied (``"v5"`` → ``"v5:gzip"``, ``"v6:br"``). A client that echoes the tag it received in ``If-Match``
@@ -31,3 +32,9 @@ def matches(header: str | None, current: str) -> bool:
     """True when ``If-Match: header`` names ``current`` (a quoted ETag) or is ``*``."""
     tags = if_match_tags(header)
     return "*" in tags or current in tags
+
+
+def none_match(header: str | None, current: str) -> bool:
+    """True when ``If-None-Match: header`` names ``current`` (a quoted ETag), so the answer is 304: the weak
+    comparison RFC 9110 §13.1.2 asks for (``W/`` ignored), the encoding mark ignored, ``*`` matching any."""
+    return matches(header, current.removeprefix("W/"))

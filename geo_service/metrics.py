@@ -2,7 +2,7 @@
 
 prometheus_client keeps a metric's values per process (or, under gunicorn with ``PROMETHEUS_MULTIPROC_DIR``, in
 one memory-mapped file per worker that the scraped worker adds up), so the metrics are module-level objects by
-design, registered in no registry here: :mod:`geo_service.web.metrics` adds them to each app's own registry
+design, registered in no registry here: :mod:`geo_service.web.routes.metrics` adds them to each app's own registry
 (single process) or reads them back from the shared folder (multiprocess).
 
 Gauges are ``livesum`` in multiprocess mode: the sum over the live workers (pool connections in use, prints

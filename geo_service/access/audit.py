@@ -52,6 +52,24 @@ def record(
 ACCOUNT_KINDS = ("user", "api_token")
 
 
+def practice_id(conn, practice: str) -> int | None:
+    """The audit log's id of a practice (by ODS code), or None: the log's filter names a practice by code."""
+    return audit_repo.practice_id(conn, practice)
+
+
+def scenario_id(conn, scenario: str) -> int | None:
+    return audit_repo.scenario_id(conn, scenario)
+
+
+def network_id(conn, scenario_id: int, network: str) -> int | None:
+    return audit_repo.network_id(conn, scenario_id, network)
+
+
+def all_entries(conn, by: str | None, value: int | None, limit: int, hidden_scenarios=None, hidden_kinds=None):
+    """Up to ``limit`` entries of the filter, newest first (the CSV download: no paging), and the total."""
+    return audit_repo.entries(conn, by, value, limit, 0, hidden_scenarios, hidden_kinds)
+
+
 def hidden_kinds_for(actor: Actor | None) -> list[str]:
     """What ``actor`` may not read in the audit log: account events unless they are an admin."""
     return [] if actor is not None and actor.is_admin else list(ACCOUNT_KINDS)

@@ -7,35 +7,19 @@ raises :class:`InvalidParameter` naming the parameter, so the API answers 400 pr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from geo_service.analysis.parameter_spec import POPULATION, Spec  # noqa: F401 - POPULATION: re-exported
 from geo_service.errors import InvalidParameter
 
 DETAILS = ("full", "summary")
 
 
-@dataclass(frozen=True)
-class Spec:
-    kind: type  # int, float, or str (one of ``choices``)
-    default: float | str
-    low: float
-    high: float | None
-    meaning: str
-    choices: tuple[str, ...] = ()
-
-
-# Which population size band and dominance read (issue 25): registered patients, or the weighted list (Global Sum)
-# of the payments file, because funding follows weighted patients.
-POPULATION = Spec(
-    str, "registered", 0, None, "which population size band and dominance count", ("registered", "weighted")
-)
-
-
 def specs() -> dict[str, Spec]:
     """Every check parameter, gathered from the rules that read them (``Rule.parameters``), in report order.
 
-    Gathered on first use rather than at import: rule modules import this module (for :class:`Spec`)."""
+    Gathered on first use rather than at import: rule modules import wording, which imports this
+    module (for :class:`CheckParameters`), so the registry cannot be imported while this module is."""
     global _SPECS
     if _SPECS is None:
         from geo_service.analysis import rules

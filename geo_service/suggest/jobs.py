@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from geo_service.db.repositories import operations
 from geo_service.db.repositories import suggest as repo
 from geo_service.errors import GeoServiceError
 
@@ -24,6 +25,16 @@ IDLE_SECONDS = 2.0
 def submit(conn, owner_id: int | None, request: dict[str, Any], total: int) -> int:
     """Queue a suggestion (the caller's transaction commits it)."""
     return repo.insert_job(conn, owner_id, request, total)
+
+
+def job(conn, job_id: int) -> dict | None:
+    """A job's row (state, progress, owner, the plan it made), or None."""
+    return repo.job(conn, job_id)
+
+
+def counts(conn) -> dict[str, int]:
+    """Jobs by state (the /metrics gauges)."""
+    return operations.suggest_job_counts(conn)
 
 
 def describe(row: dict) -> dict[str, Any]:

@@ -5,7 +5,7 @@ path and query values, response helpers from :mod:`geo_service.web.schemas.commo
 
 * validates the request: webargs parses the path and query values through the schemas before the view runs,
   and a refusal is the project's problem+json 400 naming the parameter
-  (:class:`~geo_service.errors.InvalidParameter`);
+  (:class:`~geo_service.errors.InvalidParameter`); a view that takes ``query`` gets the parsed values;
 * documents it: :func:`build_document` walks ``app.url_map`` and hands every declared route to apispec
   (apispec-webframeworks' FlaskPlugin rule conversion turns ``<slug>`` into ``{slug}``; we walk the rules
   ourselves, so an endpoint with several rules gets each; MarshmallowPlugin turns the schemas into
@@ -17,12 +17,13 @@ view (pydantic models as view arguments, their own blueprint/app class, their ow
 which would mean rewriting every route of several shared files and a second error envelope. apispec only
 *describes*, webargs only *parses*, both are maintained by the marshmallow-code organisation, work with plain
 Flask blueprints, and let us keep our one error hierarchy. Path values that share a name share a rule: the
-fields come from :data:`geo_service.web.input_validation.RULES` (the ``before_request`` layer that guards
+fields come from :data:`geo_service.web.pipeline.input_validation.RULES` (the ``before_request`` layer that guards
 every route, documented or not), so each rule is written in one place.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
@@ -36,7 +37,7 @@ from flask import Flask, request
 from webargs.flaskparser import FlaskParser
 
 from geo_service.errors import InvalidParameter
-from geo_service.web.errors import problem_only
+from geo_service.web.pipeline.errors import problem_only
 from geo_service.web.schemas import common
 
 OPENAPI_VERSION = "3.0.3"
@@ -60,7 +61,7 @@ class Operation:
     description: str | None
     path: type[ma.Schema] | None
     query: type[ma.Schema] | None
-    body: type[ma.Schema] | None
+    body: type[ma.Schema] | dict[str, Any] | None  # a schema, or an OpenAPI schema object (oneOf schemas)
     responses: Mapping[int | str, dict[str, Any]]
     operation_id: str | None = None
     body_media_type: str = "application/json"
@@ -104,7 +105,7 @@ def operation(
     description: str | None = None,
     path: type[ma.Schema] | None = None,
     query: type[ma.Schema] | None = None,
-    body: type[ma.Schema] | None = None,
+    body: type[ma.Schema] | dict[str, Any] | None = None,
     operation_id: str | None = None,
     body_media_type: str = "application/json",
     **extra: Any,
@@ -115,9 +116,10 @@ def operation(
     values not in ``path`` get their field from ``input_validation.RULES`` by name. ``responses``: status →
     a helper's result (``common.json_response(Schema)``, ``common.geojson_collection()``,
     ``common.content("text/csv")``, ``common.html()``...). Unknown query parameters are ignored, as before.
-    ``body``: the request body's schema, documented (the view parses it) as ``body_media_type`` (a form:
-    ``application/x-www-form-urlencoded``). Other keywords (``security``, ``deprecated``...) go into the
-    operation as they are.
+    A view with a ``query`` parameter is handed the parsed query values (a dict of the declared parameters
+    present, checked): it never reads ``request.args``. ``body``: the request body's schema, documented (the
+    view parses it) as ``body_media_type`` (a form: ``application/x-www-form-urlencoded``). Other keywords
+    (``security``, ``deprecated``...) go into the operation as they are.
     """
     declared = Operation(
         tuple(tags),
@@ -133,12 +135,16 @@ def operation(
     )
 
     def decorate(view: Callable) -> Callable:
+        wants_query = "query" in inspect.signature(view).parameters
+
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
             if request.view_args:
                 parser.parse(_path_schema(declared, tuple(request.view_args)), location="view_args")
             if declared.query is not None:
-                parser.parse(_instance(declared.query), location="query", unknown=ma.EXCLUDE)
+                parsed = parser.parse(_instance(declared.query), location="query", unknown=ma.EXCLUDE)
+                if wants_query:  # the view takes the parsed values: only the declared parameters, checked
+                    kwargs["query"] = parsed
             return view(*args, **kwargs)
 
         setattr(wrapper, _DECLARED, declared)
@@ -241,15 +247,3 @@ def build_document(app: Flask) -> dict[str, Any]:
         methods = [m for m in _METHODS if m.upper() in (rule.methods or ())]
         spec.path(path=openapi_path(rule.rule), operations={m: dict(body) for m in methods})
     return spec.to_dict()
-
-
-def undocumented_routes(app: Flask) -> list[str]:
-    """``"GET /path (endpoint)"`` for each route that has no :func:`operation` declaration."""
-    out = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint in UNDOCUMENTED or rule.endpoint == "api_docs.docs_page":
-            continue
-        if declared_operation(app.view_functions.get(rule.endpoint)) is None:
-            methods = ",".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
-            out.append(f"{methods} {rule.rule} ({rule.endpoint})")
-    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from geo_service.demo.generator import REGISTERED
-from geo_service.web.access import PUBLIC_WRITES, WRITE_METHODS
+from geo_service.web.auth import PUBLIC_WRITES, WRITE_METHODS
 from tests.access.conftest import sign_in
 
 VALUES = {"slug": REGISTERED, "scenario": REGISTERED, "code": "UZ0001", "kind": "assign", "request_id": 1}

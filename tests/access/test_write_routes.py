@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from geo_service.demo.generator import REGISTERED
-from geo_service.web.access import PUBLIC_WRITES, WRITE_METHODS
+from geo_service.web.auth import PUBLIC_WRITES, WRITE_METHODS
 from tests.access.conftest import sign_in
 
 URL = f"/api/v1/scenarios/{REGISTERED}"

@@ -12,7 +12,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from geo_service.web.errors import problem_only
+from geo_service.web.pipeline.errors import problem_only
 
 # Only these may be missing from the document: files, and the page that shows the document.
 NOT_OPERATIONS = {"static", "api_docs.docs_page"}
@@ -87,7 +87,7 @@ def test_json_geojson_csv_pdf_and_html_have_their_content_types(document):
 
 def test_query_parameters_carry_the_input_validation_rules(document):
     """One rule per name: the document's pattern and length for ``area`` are the before_request layer's."""
-    from geo_service.web.input_validation import RULES
+    from geo_service.web.pipeline.input_validation import RULES
 
     params = document["paths"]["/api/v1/scenarios/{slug}/checks"]["get"]["parameters"]
     area = next(p for p in params if p["name"] == "area" and p["in"] == "query")
@@ -122,7 +122,7 @@ def test_required_parameters_are_refused_by_the_declaration_as_problem_json(demo
 
 def test_the_declaration_validates_even_without_the_before_request_layer(demo_app):
     """webargs reads the schema itself: with the general layer switched off, a bad area is still a 400."""
-    from geo_service.web import input_validation
+    from geo_service.web.pipeline import input_validation
 
     client = demo_app.test_client()
     funcs = demo_app.before_request_funcs[None]

@@ -81,7 +81,7 @@ def test_html_is_compressed_when_asked(demo_client):
 
 
 def test_html_pages_may_load_nothing_from_other_hosts_but_the_basemap(demo_db_url):
-    from geo_service.web.security_headers import tile_source
+    from geo_service.web.pipeline.security_headers import tile_source
 
     assert tile_source("https://tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://tile.openstreetmap.org"
     assert tile_source("https://{s}.tile.example.org/{z}/{x}/{y}.png") == "https://*.tile.example.org"

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from geo_service.web import request_log
+from geo_service.web.pipeline import request_log
 from tests.access.conftest import PASSWORD, sign_in
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from geo_service.web import maps as maps_routes
+from geo_service.web.routes import maps as maps_routes
 from tests.plans.conftest import Api
 
 PUBLIC = "demo-as-registered"

@@ -134,7 +134,7 @@ def world(plans_app, tokens):
     assert shared.status_code == 200, shared.get_json()
     assert [s["username"] for s in shared.get_json()["shares"]] == ["viewer"]
     with plans_app.test_request_context():
-        from geo_service.web.public_urls import public_base
+        from geo_service.web.pipeline.public_urls import public_base
 
         base = public_base().rstrip("/")
     return {"oembed": f"/oembed?url={quote(f'{base}/maps/{SLUG}/areas/{AREA}', safe='')}"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from geo_service.web import precompressed
+from geo_service.web.pipeline import precompressed
 
 
 def test_compressed_bodies_are_bounded_in_bytes():

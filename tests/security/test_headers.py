@@ -16,7 +16,7 @@ import pytest
 
 from geo_service.config import public_base_url
 from geo_service.maps.script_policy import inline_script_hashes
-from geo_service.web.security_headers import PERMISSIONS_POLICY
+from geo_service.web.pipeline.security_headers import PERMISSIONS_POLICY
 
 S = "demo-as-registered"
 PUBLIC = public_base_url(None, os.environ.get("PORT", 5000))  # GEO_PUBLIC_URL's default

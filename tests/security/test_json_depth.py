@@ -26,7 +26,7 @@ def test_deep_json_is_400_on_every_write_route(secure_app):  # noqa: F811
 
 
 def test_depth_counts_brackets_outside_strings_only():
-    from geo_service.web.errors import json_depth
+    from geo_service.web.pipeline.errors import json_depth
 
     assert json_depth(b'{"a": [1, {"b": "[[[[[[\\"]]"}]}') == 3
     assert json_depth(b'{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}') == 4

@@ -193,7 +193,7 @@ def test_pages_link_into_the_browser_prefiltered(demo_client):
 
 def test_findings_url_for_other_pages(demo_app):
     from geo_service.errors import InvalidParameter
-    from geo_service.web.findings_browser import findings_url
+    from geo_service.web.routes.findings_browser import findings_url
 
     with demo_app.test_request_context():
         assert findings_url(SCEN, rule="orphaned") == f"/maps/{SCEN}/findings?rule=orphaned_practices&finding=orphaned"

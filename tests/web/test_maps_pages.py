@@ -186,7 +186,7 @@ def test_compressed_clients_revalidate_without_a_rebuild(demo_client, monkeypatc
     etag = first.headers["ETag"]  # flask-compress marks it ("...:gzip")
     from collections import OrderedDict
 
-    from geo_service.web import layers_api
+    from geo_service.web.routes import layers_api
 
     monkeypatch.setattr(layers_api, "_bodies", OrderedDict())  # nothing kept: a rebuild would be visible
     monkeypatch.setattr(views, "overview_features", lambda *a, **k: pytest.fail("layer rebuilt for a 304"))

@@ -5,7 +5,7 @@ import json
 
 import brotli
 
-from geo_service.web import precompressed
+from geo_service.web.pipeline import precompressed
 
 LAYER = "/api/v1/maps/demo-as-registered/areas.geojson?boundary_set=demo-ccg"
 CHECKS = "/api/v1/scenarios/demo-as-registered/checks?boundary_set=demo-ccg"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameter_spec import Spec
 
 # (subject, code, finding key): subject is "network", "practice" or "area".
 Finding = tuple[str, str, str]

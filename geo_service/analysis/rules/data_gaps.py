@@ -5,7 +5,7 @@ location in the scope's postcode extract, no list size in its list-size extract,
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameter_spec import Spec
 from geo_service.analysis.rules.base import DETAIL, Rule
 
 _KINDS = {

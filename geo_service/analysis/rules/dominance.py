@@ -4,7 +4,7 @@ pairwise picture is the largest practice beside the rest of the group."""
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import POPULATION, Spec
+from geo_service.analysis.parameter_spec import POPULATION, Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
 
 

@@ -4,7 +4,7 @@ offer is known) below the threshold; with a threshold of 1, any member known not
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameter_spec import Spec
 from geo_service.analysis.rules.base import HEADLINE, Headline, MapLayer, Rule
 
 

@@ -6,7 +6,7 @@ tables kept by triggers (migrations 0010, 0011, 0030)."""
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameter_spec import Spec
 from geo_service.analysis.rules.base import DETAIL, Rule
 
 # Catchment polygons overlap by nature: two polygons overlapping is a finding only when the overlap is material,

@@ -8,7 +8,7 @@ with one located member, are never outlying.
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import Spec
+from geo_service.analysis.parameter_spec import Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, Rule
 
 _LOCATED = """

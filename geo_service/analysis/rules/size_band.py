@@ -7,7 +7,7 @@ member are empty networks (their own rule), not undersized.
 from __future__ import annotations
 
 from geo_service.analysis import wording as w
-from geo_service.analysis.parameters import POPULATION, Spec
+from geo_service.analysis.parameter_spec import POPULATION, Spec
 from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, MapLayer, Rule
 
 

@@ -1,6 +1,6 @@
 """Shared schema pieces: a field per parameter name, problem+json, GeoJSON and response helpers.
 
-A parameter's field comes from :data:`geo_service.web.input_validation.RULES` (pattern and length), so the
+A parameter's field comes from :data:`geo_service.web.pipeline.input_validation.RULES` (pattern and length), so the
 ``before_request`` layer, webargs and the document agree on one rule per name.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from geo_service.web.input_validation import MAX_LENGTH, RULES
+from geo_service.web.pipeline.input_validation import MAX_LENGTH, RULES
 
 PROBLEM_JSON = "application/problem+json"
 GEOJSON = "application/geo+json"

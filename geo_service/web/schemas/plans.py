@@ -101,10 +101,112 @@ class StatusBody(ma.Schema):
     status = fields.String(required=True, metadata={"enum": ["draft", "submitted", "approved"]})
 
 
-class EditBody(Body):
-    network = fields.String(metadata={"description": "Network code the edit is about (assign, rename, ...)."})
-    practices = fields.List(fields.String(), metadata={"description": "Practice ODS codes (assign, unassign)."})
-    geometry = fields.Dict(metadata={"description": "GeoJSON polygon in EPSG:4326 (geometry)."})
+# ---- one body per edit kind (the ``kind`` path value picks which; the fields each edit reads) ---------------
+
+
+def _network(description: str = "Code of the network the edit is about.") -> fields.Field:
+    return fields.String(required=True, metadata={"description": description, "example": "UZ0001"})
+
+
+def _practices(description: str, required: bool = True) -> fields.Field:
+    return fields.List(
+        fields.String(metadata={"example": "Z00001"}),
+        required=required,
+        metadata={"description": description},
+    )
+
+
+def _text(description: str, limit: int = 200, required: bool = True) -> fields.Field:
+    return fields.String(
+        required=required, validate=ma.validate.Length(min=1, max=limit), metadata={"description": description}
+    )
+
+
+class _Edit(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE  # documented as additionalProperties: false (no field of another edit)
+
+
+class AssignEdit(_Edit):
+    """``assign``: move practices into a network (out of the one they were in)."""
+
+    network = _network("The network the practices join.")
+    practices = _practices("Practice ODS codes.")
+
+
+class UnassignEdit(_Edit):
+    """``unassign``: take practices out of their network (they are then in none)."""
+
+    practices = _practices("Practice ODS codes.")
+
+
+class CreateEdit(_Edit):
+    """``create``: a new network, optionally with its first practices."""
+
+    code = _network("The new network's code (letters, digits, '-', '_' or '.').")
+    name = _text("The new network's name.")
+    lead = _text("ODS code of its lead practice.", limit=10, required=False)
+    practices = _practices("Practices that join it now.", required=False)
+
+
+class RenameEdit(_Edit):
+    """``rename``: give a network a new name (its code stays)."""
+
+    network = _network()
+    name = _text("The new name.")
+
+
+class DissolveEdit(_Edit):
+    """``dissolve``: end a network; its practices are then in none."""
+
+    network = _network()
+
+
+class MergeEdit(_Edit):
+    """``merge``: move every practice of a network into another, and end it."""
+
+    network = _network("The network that ends.")
+    into = _network("The network its practices join.")
+
+
+class SplitEdit(_Edit):
+    """``split``: move some practices of a network into a new one."""
+
+    network = _network("The network split.")
+    new_code = _network("The new network's code.")
+    new_name = _text("The new network's name.")
+    practices = _practices("Current members of ``network`` that move to the new one.")
+
+
+class GeometryEdit(_Edit):
+    """``geometry``: set a network's polygon (checked, made valid or refused with the reason)."""
+
+    network = _network()
+    geometry = fields.Dict(
+        required=True, metadata={"description": "A GeoJSON Polygon or MultiPolygon in EPSG:4326 (longitude, latitude)."}
+    )
+    origin = fields.String(
+        metadata={"description": "Where it came from; default drawn.", "enum": ["drawn", "uploaded", "derived"]}
+    )
+
+
+EDIT_BODIES: dict[str, type[ma.Schema]] = {
+    "assign": AssignEdit,
+    "unassign": UnassignEdit,
+    "create": CreateEdit,
+    "rename": RenameEdit,
+    "dissolve": DissolveEdit,
+    "merge": MergeEdit,
+    "split": SplitEdit,
+    "geometry": GeometryEdit,
+}
+# The body of ``POST /api/v1/plans/{slug}/edits/{kind}``: one of the edits' bodies, the one ``kind`` names.
+EditBody = {
+    "oneOf": list(EDIT_BODIES.values()),
+    "description": "The body of the edit named by the 'kind' path value: "
+    + "; ".join(f"{kind}: {schema.__name__}" for kind, schema in EDIT_BODIES.items())
+    + ".",
+}
 
 
 class LockBody(ma.Schema):

@@ -8,7 +8,7 @@
 * plan uploads, prints and exports per client address (:data:`UPLOADS_PER_CLIENT`, :data:`EXPORTS_PER_CLIENT`).
 
 The client address is ``request.remote_addr``: the real client when ``GEO_TRUSTED_PROXIES`` says how many
-proxies in front set ``X-Forwarded-For`` (ProxyFix, :mod:`geo_service.web.access`), never a header a client
+proxies in front set ``X-Forwarded-For`` (ProxyFix, :mod:`geo_service.web.routes.access`), never a header a client
 sets itself. Counters live in ``GEO_RATELIMIT_STORAGE`` (a ``limits`` storage URI): ``memory://`` counts per
 worker process; give several workers one shared store (``redis://host:6379``, ``memcached://host:11211``)
 in production (``serve --prod`` refuses several workers without one; docker-compose.yml ships redis). One Limiter

@@ -16,9 +16,9 @@ from marshmallow import fields
 from geo_service.access import audit
 from geo_service.errors import Forbidden, InvalidParameter, NotFound
 from geo_service.plans import service, visibility
-from geo_service.web.access import check_write, current_actor, write_route
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import check_write, current_actor, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 
 bp = Blueprint("plan_sharing", __name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint
 
 from geo_service import health
-from geo_service.web.connection import database
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import database
 from geo_service.web.schemas import common
 from geo_service.web.schemas.pages import Health
 

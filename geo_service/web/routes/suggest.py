@@ -9,14 +9,14 @@ import logging
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from geo_service.access import audit
-from geo_service.db.repositories import suggest as repo
 from geo_service.errors import InvalidParameter, NotFound, Unauthorized
 from geo_service.plans import service as plans
 from geo_service.plans import visibility
+from geo_service.scope import resolve_scope
 from geo_service.suggest import jobs, service
-from geo_service.web.access import current_actor, write_route
-from geo_service.web.connection import database, get_conn
+from geo_service.web.auth import current_actor, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import database, get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import suggest as sch
 
@@ -85,13 +85,11 @@ def suggest(slug: str):
         raise InvalidParameter("background", "'background' must be true or false.")
     req = service.parse_request(source["slug"], body)
     if req.area is None or background:
-        from geo_service.scope import resolve_scope
-
         scope = resolve_scope(conn, source["slug"], req.boundary_set, req.area)  # refuse a bad scope now
         job_id = jobs.submit(conn, actor.id, req.as_dict(), 0 if req.area is None else 1)
         audit.record(conn, actor, "plan.suggest.queued", "suggest_job", job_id, None, req.as_dict(),
                      scenario_id=source["id"])  # fmt: skip
-        row = repo.job(conn, job_id)
+        row = jobs.job(conn, job_id)
         conn.commit()  # the job must be visible to the worker now
         _worker().ensure_started()
         out = jobs.describe(row)
@@ -116,7 +114,7 @@ def get_job(job_id: str):
     if actor is None:
         raise Unauthorized("Sign in (or send 'Authorization: Bearer <token>') to follow a suggestion job.")
     conn = get_conn()
-    row = repo.job(conn, int(job_id))
+    row = jobs.job(conn, int(job_id))
     if row is None or (not actor.is_admin and row["owner_id"] != actor.id):
         raise NotFound(f"No suggestion job {job_id}.", parameter="job_id")
     _worker().ensure_started()  # a restarted process takes up waiting jobs

@@ -7,18 +7,19 @@
 from __future__ import annotations
 
 import io
+import json
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from geo_service.access import audit
 from geo_service.csv_output import write_rows
-from geo_service.db.repositories import audit as audit_repo
 from geo_service.errors import InvalidParameter, NotFound
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import current_actor
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import hidden_scenario_ids_for_request
 from geo_service.web.schemas import access as sch
 from geo_service.web.schemas import common
-from geo_service.web.visibility_guard import hidden_scenario_ids_for_request
 
 bp = Blueprint("audit", __name__)
 CSV_COLUMNS = ("id", "at", "actor_name", "request_id", "action", "resource_kind", "resource_id", "scenario_id",
@@ -30,18 +31,18 @@ def _target(scenario: str | None, network: str | None, practice: str | None) -> 
     """(filter name, id, title) for the request's filter; 404 for an unknown scenario/network/practice."""
     conn = get_conn()
     if practice:
-        pid = audit_repo.practice_id(conn, practice)
+        pid = audit.practice_id(conn, practice)
         if pid is None:
             raise NotFound(f"No practice with ODS code '{practice}'.", parameter="practice")
         return "practice", pid, f"practice {practice.upper()}"
     if network and not scenario:
         raise InvalidParameter("network", "Give 'scenario' with 'network': network codes are per scenario.")
     if scenario:
-        sid = audit_repo.scenario_id(conn, scenario)
+        sid = audit.scenario_id(conn, scenario)
         if sid is None:
             raise NotFound(f"No scenario with slug '{scenario}'.", parameter="scenario")
         if network:
-            nid = audit_repo.network_id(conn, sid, network)
+            nid = audit.network_id(conn, sid, network)
             if nid is None:
                 raise NotFound(f"No network '{network}' in scenario '{scenario}'.", parameter="network")
             return "network", nid, f"network {network} in {scenario}"
@@ -51,13 +52,10 @@ def _target(scenario: str | None, network: str | None, practice: str | None) -> 
 
 def _hidden_kinds() -> list[str]:
     """Issue 21: account events (sign-ins, users, roles, token labels) are for admins only."""
-    from geo_service.web.access import current_actor
-
     return audit.hidden_kinds_for(current_actor())
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
+def _page(raw: str) -> int:
     page = int(raw) if raw.isdigit() else 0
     if page < 1:
         raise InvalidParameter("page", f"'page' must be a whole number from 1, got '{raw}'.")
@@ -68,9 +66,9 @@ def _entry(row: dict) -> dict:
     return {**row, "at": row["at"].isoformat()}
 
 
-def _listing(scenario, network, practice):
+def _listing(scenario, network, practice, raw_page: str):
     by, value, title = _target(scenario, network, practice)
-    page = _page()
+    page = _page(raw_page)
     rows, total = audit.entries(get_conn(), by, value, page, hidden_scenarios=hidden_scenario_ids_for_request(),
                                 hidden_kinds=_hidden_kinds())  # fmt: skip
     pages = max(1, -(-total // audit.PAGE_SIZE))
@@ -84,9 +82,11 @@ def _listing(scenario, network, practice):
     query=sch.AuditQuery,
     responses={200: common.json_response(sch.AuditEntries), **common.problems(400, 404)},
 )
-def audit_json():
-    a = request.args
-    title, page, pages, total, rows = _listing(a.get("scenario"), a.get("network"), a.get("practice"))
+def audit_json(query: dict):
+    a = query
+    title, page, pages, total, rows = _listing(
+        a.get("scenario"), a.get("network"), a.get("practice"), a.get("page", "1")
+    )
     return jsonify({"title": title, "page": page, "pages": pages, "total": total, "entries": rows})
 
 
@@ -97,15 +97,11 @@ def audit_json():
     query=sch.AuditQuery,
     responses={200: common.content("text/csv", binary=False), **common.problems(400, 404)},
 )
-def audit_csv():
-    a = request.args
+def audit_csv(query: dict):
+    a = query
     by, value, title = _target(a.get("scenario"), a.get("network"), a.get("practice"))
-    rows, _ = audit_repo.entries(
-        get_conn(), by, value, CSV_LIMIT, 0, hidden_scenario_ids_for_request(), _hidden_kinds()
-    )
+    rows, _ = audit.all_entries(get_conn(), by, value, CSV_LIMIT, hidden_scenario_ids_for_request(), _hidden_kinds())
     out = io.StringIO()
-    import json
-
     write_rows(
         out,
         CSV_COLUMNS,
@@ -123,8 +119,8 @@ def audit_csv():
     )
 
 
-def _page_html(scenario=None, network=None, practice=None):
-    title, page, pages, total, rows = _listing(scenario, network, practice)
+def _page_html(query: dict, scenario=None, network=None, practice=None):
+    title, page, pages, total, rows = _listing(scenario, network, practice, query.get("page", "1"))
     query = {k: v for k, v in (("scenario", scenario), ("network", network), ("practice", practice)) if v}
     return render_template(
         "access/audit.html",
@@ -142,19 +138,19 @@ def _page_html(scenario=None, network=None, practice=None):
 @bp.get("/scenarios/<scenario>/audit")
 @operation(tags=["audit"], summary="Changes to a scenario (page)", query=sch.AuditPage,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def scenario_audit(scenario: str):
-    return _page_html(scenario=scenario)
+def scenario_audit(scenario: str, query: dict):
+    return _page_html(query, scenario=scenario)
 
 
 @bp.get("/scenarios/<scenario>/networks/<code>/audit")
 @operation(tags=["audit"], summary="Changes to a network (page)", path=sch.NetworkAuditPath, query=sch.AuditPage,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def network_audit(scenario: str, code: str):
-    return _page_html(scenario=scenario, network=code)
+def network_audit(scenario: str, code: str, query: dict):
+    return _page_html(query, scenario=scenario, network=code)
 
 
 @bp.get("/practices/<code>/audit")
 @operation(tags=["audit"], summary="Changes to a practice (page)", query=sch.AuditPage, path=common.PracticePath,
            responses={200: common.html(), **common.problems(400, 404)})  # fmt: skip
-def practice_audit(code: str):
-    return _page_html(practice=code)
+def practice_audit(code: str, query: dict):
+    return _page_html(query, practice=code)

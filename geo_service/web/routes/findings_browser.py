@@ -14,14 +14,15 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 
 from geo_service.analysis import findings_browser as browser
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache
 from geo_service.exports.vector import ExportFile, ascii_line
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.conditional import conditional_response
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import findings as schemas
 
@@ -55,25 +56,26 @@ def _cache() -> LRUCache:
     return current_app.extensions.setdefault(CACHE, LRUCache(CACHE_ENTRIES))
 
 
-def _params() -> dict[str, str]:
-    return {name: request.args[name] for name in SPECS if name in request.args}
+def _params(query: dict) -> dict[str, str]:
+    return {name: query[name] for name in SPECS if name in query}
 
 
-def _filters() -> browser.Filters:
-    return browser.parse_filters({k: request.args.get(k) for k in _FILTER_ARGS})
-
-
-def _browse(slug: str, *, whole: bool = False) -> browser.Browse:
-    filters = _filters()
-    return browser.browse(
+def _browse(slug: str, query: dict, *, whole: bool = False) -> tuple[browser.Browse, dict[str, str]]:
+    """The findings asked for, and what every link from them repeats (check parameters, ``as_of``)."""
+    filters = browser.parse_filters({k: query.get(k) for k in _FILTER_ARGS})
+    view = browser.browse(
         get_conn(),
         slug,
         filters,
-        _params(),
-        as_of=request.args.get("as_of"),
+        _params(query),
+        as_of=query.get("as_of"),
         cache=_cache(),
         check_page=not whole,
     )
+    kept = _params(query)
+    if query.get("as_of"):
+        kept["as_of"] = query["as_of"]
+    return view, kept
 
 
 def _bs_args(view: browser.Browse) -> dict[str, str]:
@@ -95,30 +97,28 @@ def _linker(view: browser.Browse):
     return link
 
 
-def _query(view: browser.Browse, **changes: Any) -> dict[str, Any]:
+def _query(view: browser.Browse, kept: dict[str, str], **changes: Any) -> dict[str, Any]:
     q = view.filters.query(**changes)
     if view.area is not None:
         q["area"] = view.area["code"]
         q["boundary_set"] = view.scope.boundary_set["slug"]
-    q.update(_params())
-    if request.args.get("as_of"):
-        q["as_of"] = request.args["as_of"]
+    q.update(kept)
     return q
 
 
-def _links(view: browser.Browse) -> dict[str, str | None]:
+def _links(view: browser.Browse, kept: dict[str, str]) -> dict[str, str | None]:
     slug = view.scope.scenario["slug"]
     f = view.filters
-    whole = _query(view, page=1, per_page=browser.PER_PAGE)
+    whole = _query(view, kept, page=1, per_page=browser.PER_PAGE)
     return {
-        "self": url_for("findings_browser.findings_api", slug=slug, **_query(view)),
-        "next": url_for("findings_browser.findings_api", slug=slug, **_query(view, page=f.page + 1))
+        "self": url_for("findings_browser.findings_api", slug=slug, **_query(view, kept)),
+        "next": url_for("findings_browser.findings_api", slug=slug, **_query(view, kept, page=f.page + 1))
         if f.page < view.pages
         else None,
-        "prev": url_for("findings_browser.findings_api", slug=slug, **_query(view, page=f.page - 1))
+        "prev": url_for("findings_browser.findings_api", slug=slug, **_query(view, kept, page=f.page - 1))
         if f.page > 1
         else None,
-        "page": url_for("findings_browser.page", scenario=slug, **_query(view)),
+        "page": url_for("findings_browser.page", scenario=slug, **_query(view, kept)),
         "csv": url_for("findings_browser.findings_csv", slug=slug, **whole),
         "gpkg": url_for("findings_browser.findings_gpkg", slug=slug, **whole),
         "geojson": url_for("findings_browser.findings_geojson", slug=slug, **whole),
@@ -127,13 +127,7 @@ def _links(view: browser.Browse) -> dict[str, str | None]:
 
 def _conditional(body: bytes, mimetype: str, headers: dict | None = None) -> Response:
     etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
-        resp = Response(body, mimetype=mimetype, headers=headers or {})
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = "no-cache"
-    return resp
+    return conditional_response(etag, body, mimetype, {"Cache-Control": "no-cache"}, body_headers=headers)
 
 
 @bp.get("/maps/<scenario>/findings")
@@ -143,15 +137,16 @@ def _conditional(body: bytes, mimetype: str, headers: dict | None = None) -> Res
     query=schemas.FindingsQuery,
     responses={200: common.html(), **common.problems(400, 404)},
 )
-def page(scenario: str):
-    view = _browse(scenario)
+def page(scenario: str, query: dict):
+    view, kept = _browse(scenario, query)
     slug = view.scope.scenario["slug"]
     link = _linker(view)
     pages = view.pages
     f = view.filters
     window = sorted({1, pages, *range(max(1, f.page - 2), min(pages, f.page + 2) + 1)})
     page_links = [
-        {"number": n, "url": url_for("findings_browser.page", scenario=slug, **_query(view, page=n))} for n in window
+        {"number": n, "url": url_for("findings_browser.page", scenario=slug, **_query(view, kept, page=n))}
+        for n in window
     ]
     return render_template(
         "maps/findings.html",
@@ -162,26 +157,26 @@ def page(scenario: str):
         figure_header=" / ".join(
             dict.fromkeys(browser.figure_label(r.finding) for r in view.page_rows() if r.value_text)
         ),
-        links=_links(view),
+        links=_links(view, kept),
         page_links=page_links,
-        prev_url=url_for("findings_browser.page", scenario=slug, **_query(view, page=f.page - 1))
+        prev_url=url_for("findings_browser.page", scenario=slug, **_query(view, kept, page=f.page - 1))
         if f.page > 1
         else None,
-        next_url=url_for("findings_browser.page", scenario=slug, **_query(view, page=f.page + 1))
+        next_url=url_for("findings_browser.page", scenario=slug, **_query(view, kept, page=f.page + 1))
         if f.page < pages
         else None,
         rule_url=lambda **changes: url_for(
             "findings_browser.page",
             scenario=slug,
-            **_query(view, **{"page": 1, "rule": None, "finding": None, **changes}),
+            **_query(view, kept, **{"page": 1, "rule": None, "finding": None, **changes}),
         ),
-        area_url=lambda code: url_for("findings_browser.page", scenario=slug, **_query(view, page=1, area=code)),
+        area_url=lambda code: url_for("findings_browser.page", scenario=slug, **_query(view, kept, page=1, area=code)),
         choices=browser.rule_choices(),
         sorts=browser.SORTS,
         tiers=browser.TIER_CHOICES,
         bs_args=_bs_args(view),
         map_config={
-            "geojson": _links(view)["geojson"],
+            "geojson": _links(view, kept)["geojson"],
             "tiles": current_app.config.get("GEO_TILES_URL"),
             "attribution": current_app.config.get("GEO_TILES_ATTRIBUTION"),
             "limit": MAP_POINTS,
@@ -200,10 +195,10 @@ def page(scenario: str):
         **common.problems(400, 404),
     },
 )
-def findings_api(slug: str):
-    view = _browse(slug)
+def findings_api(slug: str, query: dict):
+    view, kept = _browse(slug, query)
     body = view.as_dict(_linker(view))
-    body["links"] = _links(view)
+    body["links"] = _links(view, kept)
     return _conditional(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), "application/json")
 
 
@@ -218,8 +213,8 @@ def findings_api(slug: str):
         **common.problems(400, 404),
     },
 )
-def findings_csv(slug: str):
-    view = _browse(slug, whole=True)
+def findings_csv(slug: str, query: dict):
+    view, _ = _browse(slug, query, whole=True)
     body = browser.to_csv(view, _linker(view)).encode()
     headers = {
         "Content-Disposition": f'attachment; filename="{browser.file_stem(view)}.csv"',
@@ -236,8 +231,8 @@ def findings_csv(slug: str):
     query=schemas.FindingsFilters,
     responses={200: common.content("application/geopackage+sqlite3"), **common.problems(400, 404)},
 )
-def findings_gpkg(slug: str):
-    view = _browse(slug, whole=True)
+def findings_gpkg(slug: str, query: dict):
+    view, _ = _browse(slug, query, whole=True)
     export: ExportFile = browser.to_geopackage(get_conn(), view, _linker(view))
     size = export.path.stat().st_size
     resp = Response(export.chunks(), mimetype=export.media_type, direct_passthrough=True)
@@ -257,8 +252,8 @@ def findings_gpkg(slug: str):
     query=schemas.FindingsFilters,
     responses={200: common.geojson_collection(), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
-def findings_geojson(slug: str):
-    view = _browse(slug, whole=True)
+def findings_geojson(slug: str, query: dict):
+    view, _ = _browse(slug, query, whole=True)
     link = _linker(view)
     features = []
     for r in view.rows:

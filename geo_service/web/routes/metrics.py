@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 
 from geo_service import metrics
 from geo_service.errors import GeoServiceError
+from geo_service.suggest import jobs as suggest_jobs
 from geo_service.web.openapi import operation
 from geo_service.web.schemas import common
 
@@ -75,11 +76,9 @@ def _refresh_gauges() -> None:
     queue = app.extensions.get("geo_print_queue")
     if queue is not None:
         metrics.print_queue_state(queue.state())
-    from geo_service.db.repositories import operations
-
     try:
         with app.extensions["geo_db"].connection() as conn:
-            metrics.job_counts("suggest", operations.suggest_job_counts(conn))
+            metrics.job_counts("suggest", suggest_jobs.counts(conn))
     except Exception:  # noqa: BLE001 - a scrape during a database outage still reports the rest
         log.warning("metrics: job counts unavailable", exc_info=True)
 

@@ -4,13 +4,12 @@ hits rank first."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from geo_service.navigation import search as search_service
-from geo_service.plans import visibility
-from geo_service.web.access import current_actor
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import visible_scenarios
 from geo_service.web.schemas import common
 from geo_service.web.schemas.search import SearchPageQuery, SearchQuery, SearchResult
 
@@ -27,13 +26,8 @@ def target_url(target: dict) -> str:
     return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
 
 
-def visible_scenarios(conn) -> set[str]:
-    """Slugs of the scenarios the caller may see (issue 12: draft and private plans are hidden)."""
-    return visibility.visible_slugs(conn, visibility.viewer_of(current_actor()))
-
-
-def _run():
-    args = request.args
+def _run(query: dict):
+    args = query
     conn = get_conn()
     return search_service.search(
         conn, args.get("q"), args.get("scenario"), args.get("boundary_set"), visible=visible_scenarios(conn)
@@ -51,9 +45,9 @@ def _run():
         **common.problems(400),
     },
 )
-def search_page():
-    result = _run()
-    if result.confident is not None and request.args.get("all") is None:
+def search_page(query: dict):
+    result = _run(query)
+    if result.confident is not None and query.get("all") is None:
         return redirect(target_url(result.confident.target), code=303)
     return render_template("search.html", result=result, target_url=target_url, query=result.query)
 
@@ -65,8 +59,8 @@ def search_page():
     query=SearchQuery,
     responses={200: common.json_response(SearchResult), **common.problems(400)},
 )
-def search_api():
-    result = _run()
+def search_api(query: dict):
+    result = _run(query)
     body = result.as_dict()
     for hit in body["hits"] + ([body["confident"]] if body["confident"] else []):
         hit["url"] = target_url(hit["target"])

@@ -12,15 +12,15 @@ import json
 
 from flask import Blueprint, Response, request
 
+from geo_service import catalogue
 from geo_service.caching import LRUCache
-from geo_service.db.repositories import meta
 from geo_service.errors import NotFound
 from geo_service.maps import views
 from geo_service.scope import Scope, resolve_scope
-from geo_service.web import precompressed
-from geo_service.web.connection import get_conn
-from geo_service.web.maps import links, requested_boundary_set
+from geo_service.web.map_context import links
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.conditional import conditional_response
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import layers as schemas
 
@@ -34,22 +34,10 @@ _bodies: LRUCache[bytes] = LRUCache(32)  # serialised layers; the key holds the 
 
 
 def _etag(version: int, scope: Scope) -> str:
+    # The whole query string as sent (every parameter, repeated ones too): the URL's identity, not its values.
     args = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
     digest = hashlib.sha256(f"{version}|{scope.key()}|{request.path}|{args}".encode()).hexdigest()[:32]
     return f'"{digest}"'
-
-
-def _client_etags() -> set[str]:
-    """ETags in If-None-Match, with the ``:gzip``/``:br`` suffix flask-compress adds to compressed
-    responses removed, so a compressed client revalidates without the layer being rebuilt."""
-    tags = set()
-    for tag in request.headers.get("If-None-Match", "").split(","):
-        tag = tag.strip().removeprefix("W/")
-        for suffix in (':gzip"', ':br"', ':deflate"'):
-            if tag.endswith(suffix):
-                tag = tag[: -len(suffix)] + '"'
-        tags.add(tag)
-    return tags
 
 
 def version_pin(scenario_id: int, version: int, scope: Scope) -> str:
@@ -65,29 +53,26 @@ def _pinned_url(pin: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
-def _cached(scope: Scope, build) -> Response:
+def _cached(scope: Scope, query: dict, build) -> Response:
     conn = get_conn()
     # The scenario's own version: an edit of another scenario (a private draft) keeps this layer's ETag.
-    version = meta.scenario_version(conn, int(scope.scenario["id"]))
+    version = catalogue.scenario_version(conn, int(scope.scenario["id"]))
     etag = _etag(version, scope)
     pin = version_pin(int(scope.scenario["id"]), version, scope)
-    asked = request.args.get("v")
+    asked = query.get("v")
     if asked is not None and asked != pin:  # an older (or unknown) version: the current one, not cached
         return Response(status=302, headers={"Location": _pinned_url(pin), "Cache-Control": "no-cache"})
     cache_control = IMMUTABLE if asked == pin else f"public, max-age={MAX_AGE}"
     headers = {
-        "ETag": etag,
         "Cache-Control": cache_control,
         "Vary": "Accept-Encoding",
         "Content-Location": _pinned_url(pin),  # where this very answer stays the same for ever
     }
-    if etag in _client_etags():
-        return Response(status=304, headers=headers)
-    body = _bodies.get_or_build(
+    body = lambda: _bodies.get_or_build(  # noqa: E731 - built only when the client's copy is stale
         (conn.dsn, etag),
         lambda: json.dumps(build(), separators=(",", ":"), ensure_ascii=False, default=str).encode(),
     )
-    return precompressed.response((conn.dsn, etag), body, GEOJSON, headers)
+    return conditional_response(etag, body, GEOJSON, headers, keep=(conn.dsn, etag))
 
 
 @bp.get("/<scenario>/areas.geojson")
@@ -102,11 +87,11 @@ def _cached(scope: Scope, build) -> Response:
         **common.problems(400, 404),
     },
 )
-def overview_areas(scenario: str):
+def overview_areas(scenario: str, query: dict):
     """Every area of a boundary set with its number of findings (the overview map's layer)."""
-    tolerance = views.check_overview_tolerance(request.args.get("simplify"))
-    scope = resolve_scope(get_conn(), scenario, requested_boundary_set())
-    return _cached(scope, lambda: views.overview_features(get_conn(), scope, tolerance))
+    tolerance = views.check_overview_tolerance(query.get("simplify"))
+    scope = resolve_scope(get_conn(), scenario, query.get("boundary_set") or None)
+    return _cached(scope, query, lambda: views.overview_features(get_conn(), scope, tolerance))
 
 
 @bp.get("/<scenario>/practices")
@@ -116,10 +101,10 @@ def overview_areas(scenario: str):
     query=schemas.PracticeSearchQuery,
     responses={200: common.json_response(schemas.PracticeSearch), **common.problems(400, 404)},
 )
-def search_practices(scenario: str):
+def search_practices(scenario: str, query: dict):
     """Practice search for the overview: ``?q=`` name fragment, ODS code or postcode prefix."""
-    scope = resolve_scope(get_conn(), scenario, requested_boundary_set())
-    body = views.search_practices(get_conn(), scope, request.args.get("q", ""))
+    scope = resolve_scope(get_conn(), scenario, query.get("boundary_set") or None)
+    body = views.search_practices(get_conn(), scope, query.get("q", ""))
     return body, 200, {"Cache-Control": f"public, max-age={MAX_AGE}"}
 
 
@@ -135,9 +120,9 @@ def search_practices(scenario: str):
         **common.problems(400, 404),
     },
 )
-def area_layer(scenario: str, code: str, key: str):
+def area_layer(scenario: str, code: str, key: str, query: dict):
     """One layer of an area map (networks, practices, orphaned, ...), as drawn on the page."""
-    scope = resolve_scope(get_conn(), scenario, requested_boundary_set(), area=code)
+    scope = resolve_scope(get_conn(), scenario, query.get("boundary_set") or None, area=code)
 
     def build():
         view = views.area_view(get_conn(), scope, links(scope))
@@ -146,4 +131,4 @@ def area_layer(scenario: str, code: str, key: str):
             raise NotFound(f"No layer '{key}' on area maps. Layers: {', '.join(x.key for x in view.layers)}.")
         return layer.feature_collection()
 
-    return _cached(scope, build)
+    return _cached(scope, query, build)

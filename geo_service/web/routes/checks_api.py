@@ -20,9 +20,9 @@ from flask import Blueprint, Response, current_app, request
 from geo_service.analysis import described, report, service
 from geo_service.analysis.parameters import SPECS
 from geo_service.caching import LRUCache, scenario_state
-from geo_service.web import precompressed
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.conditional import conditional_response
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import checks as schemas
 from geo_service.web.schemas import common
 
@@ -36,19 +36,19 @@ def _cache() -> LRUCache[tuple[str, bytes, dict]]:
     return current_app.extensions.setdefault("geo_checks_cache", LRUCache(CACHE_ENTRIES))
 
 
-def _params() -> dict[str, str]:
-    return {name: request.args[name] for name in SPECS if name in request.args}
+def _params(query: dict) -> dict[str, str]:
+    return {name: query[name] for name in SPECS if name in query}
 
 
-def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -> Response:
+def _cached(kind: str, query: dict, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -> Response:
     # Keyed on the scenario's own version (the compare route: both scenarios'), so an edit of another
     # scenario (a private draft) leaves this body and its ETag as they were.
     conn = get_conn()
-    slugs = [(request.view_args or {}).get("slug")] if kind != "compare" else [request.args.get(k) for k in "ab"]
+    slugs = [(request.view_args or {}).get("slug")] if kind != "compare" else [query.get(k) for k in "ab"]
     key = (
         kind,
         tuple(sorted((request.view_args or {}).items())),
-        tuple((k, request.args.get(k)) for k in _ARGS),
+        tuple((k, query.get(k)) for k in _ARGS),
         *(scenario_state(conn, s or "") for s in slugs),
     )
     cache = _cache()
@@ -59,36 +59,31 @@ def _cached(kind: str, mimetype: str, build: Callable[[], tuple[bytes, dict]]) -
         hit = (etag, body, headers)
         cache.put(key, hit)
     etag, body, headers = hit
-    if request.if_none_match.contains(etag):
-        resp = Response(status=304)
-    else:
-        resp = precompressed.response(key, body, mimetype, headers)
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = "no-cache"  # clients revalidate: the data can change at any time
-    return resp
+    # clients revalidate (no-cache): the data can change at any time
+    return conditional_response(etag, body, mimetype, {"Cache-Control": "no-cache"}, body_headers=headers, keep=key)
 
 
 def _json(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _page() -> dict:
+def _page(query: dict) -> dict:
     """``page`` / ``per_page`` of the checks route (a page of findings), when asked for."""
-    if "page" not in request.args:
+    if "page" not in query:
         return {}
-    return {"page": int(request.args["page"]), "per_page": int(request.args.get("per_page") or 500)}
+    return {"page": int(query["page"]), "per_page": int(query.get("per_page") or 500)}
 
 
-def _run(slug: str, detail: str | None = None, paged: bool = False) -> dict:
+def _run(slug: str, query: dict, detail: str | None = None, paged: bool = False) -> dict:
     return service.run_checks(
         get_conn(),
         slug,
-        request.args.get("boundary_set"),
-        request.args.get("area"),
-        _params(),
-        detail=detail or request.args.get("detail", "full"),
-        as_of=request.args.get("as_of"),
-        **(_page() if paged else {}),
+        query.get("boundary_set"),
+        query.get("area"),
+        _params(query),
+        detail=detail or query.get("detail", "full"),
+        as_of=query.get("as_of"),
+        **(_page(query) if paged else {}),
     )
 
 
@@ -99,10 +94,13 @@ def _run(slug: str, detail: str | None = None, paged: bool = False) -> dict:
     query=schemas.ChecksQuery,
     responses={200: common.json_response(schemas.ChecksResult), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
-def checks(slug: str):
+def checks(slug: str, query: dict):
     # Machine fields as before; each item also carries ``description`` and ``evidence_table`` (analysis.wording).
     return _cached(
-        "checks", "application/json", lambda: (_json(described.describe_items(get_conn(), _run(slug, paged=True))), {})
+        "checks",
+        query,
+        "application/json",
+        lambda: (_json(described.describe_items(get_conn(), _run(slug, query, paged=True))), {}),
     )
 
 
@@ -117,16 +115,16 @@ def checks(slug: str):
         **common.problems(400, 404),
     },
 )
-def checks_csv(slug: str):
+def checks_csv(slug: str, query: dict):
     def build():
-        result = _run(slug, detail="full")
+        result = _run(slug, query, detail="full")
         name = f"checks-{result['scenario']['slug']}-{result['boundary_set']['slug']}"
         if result["area"]:
             name += f"-{result['area']['ods_code'] or result['area']['gss_code']}"
         names = described.names_for(get_conn(), result["items"], scope=result.get("scope"))
         return report.to_csv(result, names).encode(), {"Content-Disposition": f'attachment; filename="{name}.csv"'}
 
-    return _cached("csv", "text/csv", build)
+    return _cached("csv", query, "text/csv", build)
 
 
 @bp.get("/scenarios/<slug>/networks/<code>")
@@ -137,15 +135,16 @@ def checks_csv(slug: str):
     query=schemas.NetworkQuery,
     responses={200: common.json_response(schemas.NetworkDetail), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
-def network(slug: str, code: str):
+def network(slug: str, code: str, query: dict):
     return _cached(
         "network",
+        query,
         "application/json",
         lambda: (
             _json(
                 described.describe_items(
                     get_conn(),
-                    service.network_detail(get_conn(), slug, code, request.args.get("boundary_set"), _params()),
+                    service.network_detail(get_conn(), slug, code, query.get("boundary_set"), _params(query)),
                 )
             ),
             {},
@@ -160,16 +159,16 @@ def network(slug: str, code: str):
     query=schemas.CompareQuery,
     responses={200: common.json_response(schemas.Comparison), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
 )
-def compare():
+def compare(query: dict):
     def build():
         result = service.compare_scenarios(
             get_conn(),
-            request.args.get("a", ""),
-            request.args.get("b", ""),
-            request.args.get("boundary_set"),
-            _params(),
-            request.args.get("area"),
+            query.get("a", ""),
+            query.get("b", ""),
+            query.get("boundary_set"),
+            _params(query),
+            query.get("area"),
         )
         return _json(result), {}
 
-    return _cached("compare", "application/json", build)
+    return _cached("compare", query, "application/json", build)

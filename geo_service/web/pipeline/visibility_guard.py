@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
+from geo_service.embeds.oembed import resolve
 from geo_service.errors import DatabaseUnavailable, GeoServiceError, NotFound
+from geo_service.ogc import catalogue
 from geo_service.plans import visibility
-from geo_service.web.access import current_actor
-from geo_service.web.connection import get_conn
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.public_urls import public_base
+from geo_service.web.pipeline.sessions import current_actor
 
 SCENARIO_PATH_KEYS = ("scenario", "slug")
 SCENARIO_QUERY_KEYS = ("scenario", "a", "b")
@@ -33,6 +36,11 @@ _SEEN_PUBLIC_MAX = 10_000
 def request_viewer() -> visibility.Viewer:
     """Who is asking (signed-in session, Bearer token, or anonymous)."""
     return visibility.viewer_of(current_actor())
+
+
+def visible_scenarios(conn) -> set[str]:
+    """Slugs of the scenarios the caller may see (issue 12: draft and private plans are hidden)."""
+    return visibility.visible_slugs(conn, request_viewer())
 
 
 def hidden_for_request() -> frozenset[str]:
@@ -71,8 +79,6 @@ def named_scenarios() -> list[str]:
 
 
 def _ogc_collection_scenario(collection_id: str) -> str | None:
-    from geo_service.ogc import catalogue
-
     for c in catalogue.collections(get_conn()):
         if c.id == collection_id:
             return c.scenario
@@ -80,9 +86,6 @@ def _ogc_collection_scenario(collection_id: str) -> str | None:
 
 
 def _oembed_scenario(url: str) -> str | None:
-    from geo_service.embeds.oembed import resolve
-    from geo_service.web.public_urls import public_base
-
     try:
         view, _version = resolve(url, public_base())
     except GeoServiceError:
@@ -92,7 +95,7 @@ def _oembed_scenario(url: str) -> str | None:
 
 def check_request() -> None:
     """Before every read route: 404 for a restricted scenario the caller may not see; mark the reply private.
-    Write routes run the same check from :func:`geo_service.web.access.write_route` (:func:`check_write_request`)."""
+    Write routes run the same check from :func:`geo_service.web.auth.write_route` (:func:`check_write_request`)."""
     if request.endpoint is None or request.endpoint == "static" or request.method not in ("GET", "HEAD"):
         return
     _check_named()

@@ -18,13 +18,14 @@ from geo_service.ogc import catalogue, features, tiles
 from geo_service.ogc.reference_systems import CRS84, STORAGE, URIS, bbox_in
 from geo_service.ogc.requests import parse_items_request
 from geo_service.plans.visibility import is_hidden
-from geo_service.web import precompressed
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
-from geo_service.web.public_urls import public_base
+from geo_service.web.pipeline import precompressed
+from geo_service.web.pipeline.conditional import conditional_response
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.public_urls import public_base
+from geo_service.web.pipeline.visibility_guard import hidden_for_request
 from geo_service.web.schemas import common
 from geo_service.web.schemas import ogc as schemas
-from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -317,7 +318,5 @@ def tile(collection_id: str, z: str, x: str, y: str):
     conn = get_conn()
     c = catalogue.collection(conn, collection_id)
     body, etag = tiles.tile(conn, c, int(z), int(x), int(y))
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}"}
-    if etag in {t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")}:
-        return Response(status=304, headers=headers)
-    return precompressed.response(("ogc-tile", etag), body, tiles.MVT, headers)
+    headers = {"Cache-Control": f"public, max-age={MAX_AGE}"}
+    return conditional_response(etag, body, tiles.MVT, headers, keep=("ogc-tile", etag))

@@ -18,12 +18,12 @@ from geo_service.db.repositories import scenario_versions
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.errors import Forbidden, InvalidParameter, NotFound
 from geo_service.plans.visibility import without_hidden
-from geo_service.web.access import etag, require_if_match, write_route
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import current_actor, etag, require_if_match, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import hidden_for_request
 from geo_service.web.schemas import catalogue as cat
 from geo_service.web.schemas import common
-from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -37,8 +37,8 @@ SETTABLE = ("as_of", "nation", "register", "list_sizes", "locations", "boundary_
     query=cat.DatasetQuery,
     responses={200: common.json_response(cat.BoundarySets), **common.problems(400)},
 )
-def boundary_sets():
-    return jsonify({"boundary_sets": catalogue.boundary_sets(get_conn(), request.args.get("dataset"))})
+def boundary_sets(query: dict):
+    return jsonify({"boundary_sets": catalogue.boundary_sets(get_conn(), query.get("dataset"))})
 
 
 @bp.get("/boundary-sets/<slug>/areas")
@@ -59,8 +59,8 @@ def areas(slug: str):
     query=cat.DatasetQuery,
     responses={200: common.json_response(cat.Scenarios), **common.problems(400)},
 )
-def scenarios():
-    rows = catalogue.scenarios(get_conn(), request.args.get("dataset"))
+def scenarios(query: dict):
+    rows = catalogue.scenarios(get_conn(), query.get("dataset"))
     return jsonify({"scenarios": without_hidden(rows, hidden_for_request())})  # issue 12: draft / private plans
 
 
@@ -71,8 +71,8 @@ def scenarios():
     query=cat.ExtractsQuery,
     responses={200: common.json_response(cat.Extracts), **common.problems(400)},
 )
-def extracts():
-    rows = scope_repo.extracts(get_conn(), request.args.get("dataset"), request.args.get("kind"))
+def extracts(query: dict):
+    rows = catalogue.extract_rows(get_conn(), query.get("dataset"), query.get("kind"))
     return jsonify(
         {
             "extracts": [
@@ -94,12 +94,12 @@ def extracts():
     query=cat.ScenarioQuery,
     responses={200: common.json_response(cat.Scenario), **common.problems(400, 404)},
 )
-def scenario(slug: str):
+def scenario(slug: str, query: dict):
     """The scenario's scope: date, dataset, nation, the extracts and boundary set it is judged on."""
     conn = get_conn()
-    s = scope.resolve_scope(conn, slug, request.args.get("boundary_set"), as_of=request.args.get("as_of"))
+    s = scope.resolve_scope(conn, slug, query.get("boundary_set"), as_of=query.get("as_of"))
     response = jsonify({"name": s.scenario["name"], "description": s.scenario["description"], **s.describe()})
-    response.headers["ETag"] = etag(_settings_version(scope_repo.scenario(conn, slug)))
+    response.headers["ETag"] = etag(_settings_version(catalogue.scenario_row(conn, slug)))
     return response
 
 
@@ -124,8 +124,6 @@ def _settings_version(row: dict) -> str:
 )
 @write_route(role="editor")
 def update_scenario(slug: str):
-    from geo_service.web.access import current_actor
-
     actor = current_actor()
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:

@@ -3,18 +3,18 @@ boundary-set pickers of every map page submit to (a plain GET form: works withou
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
-from geo_service.db.repositories import scope as scope_repo
+from geo_service import catalogue
 from geo_service.errors import GeoServiceError
 from geo_service.navigation import home as home_service
 from geo_service.plans.visibility import without_hidden
 from geo_service.scope import resolve_scope
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import hidden_for_request
 from geo_service.web.schemas import common
 from geo_service.web.schemas.search import SwitchQuery
-from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("pages", __name__)
 
@@ -35,15 +35,15 @@ def index():
         **common.problems(400, 404),
     },
 )
-def switch():
+def switch(query: dict):
     """Go to the same kind of page in another scenario or boundary set: the area (or network) there when it
     exists, else that scenario's overview on that boundary set."""
-    args = request.args
+    args = query
     conn = get_conn()
     scope = resolve_scope(conn, args.get("scenario") or "")
     bs = args.get("boundary_set") or None
     if bs:
-        row = scope_repo.boundary_set(conn, bs)
+        row = catalogue.boundary_set_row(conn, bs)
         bs = row["slug"] if row is not None and row["dataset"] == scope.dataset else None
     slug = scope.scenario["slug"]
     extra = {"boundary_set": bs} if bs and bs != scope.boundary_set["slug"] else {}
@@ -69,8 +69,8 @@ def switcher_context():
         dataset = view.scenario["dataset"]
         return {
             # issue 12: draft / private plans only for those who may see them (pages are cached per hidden set)
-            "scenarios": without_hidden(scope_repo.scenarios(conn), hidden_for_request()),
-            "boundary_sets": scope_repo.boundary_sets(conn, dataset),
+            "scenarios": without_hidden(catalogue.scenario_rows(conn), hidden_for_request()),
+            "boundary_sets": catalogue.boundary_set_rows(conn, dataset),
         }
 
     return {"switcher_options": switcher_options}

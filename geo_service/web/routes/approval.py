@@ -13,17 +13,17 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 
 from geo_service.approval import service
 from geo_service.errors import InvalidParameter
-from geo_service.web.access import current_actor, etag, require_if_match, write_route
-from geo_service.web.connection import get_conn
+from geo_service.web.auth import current_actor, etag, require_if_match, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import access as sch
 from geo_service.web.schemas import common
 
 bp = Blueprint("approval", __name__)
 
 
-def _status() -> str | None:
-    status = request.args.get("status", "pending")
+def _status(query: dict) -> str | None:
+    status = query.get("status", "pending")
     return None if status == "all" else status
 
 
@@ -39,8 +39,8 @@ def _commissioners(request_id: int, **_: object) -> list[str]:
     query=sch.ChangeRequestQuery,
     responses={200: common.json_response(sch.ChangeRequestList), **common.problems(400, 404)},
 )
-def list_json(scenario: str):
-    return jsonify({"scenario": scenario, "change_requests": service.listing(get_conn(), scenario, _status())})
+def list_json(scenario: str, query: dict):
+    return jsonify({"scenario": scenario, "change_requests": service.listing(get_conn(), scenario, _status(query))})
 
 
 @bp.post("/api/v1/scenarios/<scenario>/change-requests")
@@ -93,16 +93,16 @@ def decide_json(request_id: int):
     query=sch.ChangeRequestQuery,
     responses={200: common.html(), **common.problems(400, 404)},
 )
-def page(scenario: str):
+def page(scenario: str, query: dict):
     conn = get_conn()
-    status = _status()
+    status = _status(query)
     return render_template(
         "access/change_requests.html",
         scenario=scenario,
         status=status or "all",
         requests=service.listing(conn, scenario, status),
         actor=current_actor(),
-        message=request.args.get("done"),
+        message=query.get("done"),
     )
 
 

@@ -7,7 +7,7 @@ from flask import Flask, redirect, request, url_for
 
 from geo_service.errors import DatabaseUnavailable
 from geo_service.navigation.canonical import canonical_values
-from geo_service.web.connection import get_conn
+from geo_service.web.pipeline.connection import get_conn
 
 # Endpoint → what its <code> names ('area', 'network'; None: no code, only the scenario slug).
 ROUTE_CODES: dict[str, str | None] = {

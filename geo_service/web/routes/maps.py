@@ -11,31 +11,33 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from geo_service.analysis.findings import SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state, listing_state, scope_state
 from geo_service.errors import InvalidParameter
 from geo_service.maps import area_panel, views
-from geo_service.maps.builder import MapOptions, render_map, render_pair
+from geo_service.maps.builder import render_map, render_pair
+from geo_service.maps.population_chart import distribution_for  # issue 11: populations against the band
 from geo_service.scope import Scope, resolve_scope
-from geo_service.web.connection import get_conn
-from geo_service.web.embed import share_context
+from geo_service.web.map_context import (
+    boundary_set_args,
+    links,
+    map_options,
+    optional_url,
+    requested_boundary_set,
+    share_context,
+)
 from geo_service.web.openapi import operation
-from geo_service.web.public_urls import public_base
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.public_urls import public_base
+from geo_service.web.pipeline.security_headers import cached_rendering, with_request_nonce
+from geo_service.web.pipeline.visibility_guard import hidden_for_request
 from geo_service.web.schemas import common
 from geo_service.web.schemas import pages as page_schemas
-from geo_service.web.security_headers import cached_rendering, csp_nonce, with_request_nonce
-from geo_service.web.visibility_guard import hidden_for_request
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
-_PLACEHOLDER = "__CODE__"
 _pages: LRUCache[tuple[str, str]] = LRUCache(64)  # (nonce marker, page)
-
-
-def requested_boundary_set() -> str | None:
-    return request.args.get("boundary_set") or None
 
 
 def cached_page(resolve):
@@ -73,47 +75,6 @@ def cached_page(resolve):
         return wrapper
 
     return decorate
-
-
-def map_options(**overrides) -> MapOptions:
-    """Options from settings: basemap URL and attribution (None/"none" = no basemap), our /static, the CSP
-    nonce of the page being rendered (``script_nonce=None``: none, the scripts are allowed by hash)."""
-    cfg = current_app.config
-    opts = MapOptions(
-        tiles_url=cfg.get("GEO_TILES_URL"),
-        tiles_attribution=cfg.get("GEO_TILES_ATTRIBUTION") or "",
-        static_url=url_for("static", filename=""),
-        script_nonce=overrides["script_nonce"] if "script_nonce" in overrides else csp_nonce(),
-    )
-    return MapOptions(**{**opts.__dict__, **overrides})
-
-
-def _template(endpoint: str, **values) -> str:
-    """A URL with ``{code}`` where the browser fills in a (URL-encoded) code."""
-    return url_for(endpoint, code=_PLACEHOLDER, **values).replace(_PLACEHOLDER, "{code}")
-
-
-def boundary_set_args(scope: Scope) -> dict:
-    """``boundary_set`` for links from a page, when its set is not the scenario's default."""
-    return {"boundary_set": scope.boundary_set["slug"]} if views.boundary_set_is_explicit(scope) else {}
-
-
-def links(scope: Scope) -> views.Links:
-    extra = boundary_set_args(scope)
-    slug = scope.scenario["slug"]
-    return views.Links(
-        area=_template("maps.area_map", scenario=slug, **extra),
-        network=_template("maps.network_map", scenario=slug, **extra),
-        overview_data=url_for("layers_api.overview_areas", scenario=slug, **extra),
-    )
-
-
-def optional_url(endpoint: str, **values) -> str | None:
-    """URL of another blueprint's view (exports, checks) if that blueprint is registered."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _page(template: str, view: views.MapView, rendered, **context):
@@ -158,7 +119,6 @@ def _compare_scopes(conn):
 def overview(scope: Scope):
     map_links = links(scope)
     view = views.overview_view(get_conn(), scope, map_links)
-    from geo_service.maps.population_chart import distribution_for  # issue 11: populations against the band
 
     view.extra["population_chart"] = distribution_for(get_conn(), scope)
     view.extra["search"] = {

@@ -1,7 +1,7 @@
 """The plan editor: plans (scenarios made here) and their edits, as JSON under ``/api/v1/plans`` and as pages
 under ``/plans``.
 
-Every write is a :func:`geo_service.web.access.write_route` (sign-in, role, CSRF), needs ``If-Match`` with the
+Every write is a :func:`geo_service.web.auth.write_route` (sign-in, role, CSRF), needs ``If-Match`` with the
 plan's ETag, is recorded in the audit log before → after, and runs in the request's one transaction: refused,
 it changes nothing. Edits answer with their delta (population and flags before → after per touched network).
 ``register`` also installs the one read check for every route that names a scenario (draft and private plans).
@@ -15,11 +15,12 @@ import re
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
 from geo_service.access import audit
+from geo_service.db.repositories import plans as repo  # issue 24: to go (the plans services take these reads)
 from geo_service.errors import Conflict, Forbidden, InvalidParameter, NotFound
-from geo_service.plans import service, upload, visibility
-from geo_service.web.access import check_write, current_actor, write_route
-from geo_service.web.connection import get_conn
+from geo_service.plans import service, territories, upload, visibility
+from geo_service.web.auth import check_write, current_actor, write_route
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import database, get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import plans as sch
 
@@ -38,8 +39,6 @@ def _plan_for_write(slug: str):
     if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
         raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
     if not actor.is_admin and plan["owner_id"] != actor.id:
-        from geo_service.db.repositories import plans as repo
-
         if actor.id not in repo.shared_user_ids(conn, plan["id"]):
             raise Forbidden(
                 f"Only the owner of '{plan['name']}', the people it is shared with and admins can change it."
@@ -79,7 +78,6 @@ def _reply(payload: dict, status: int = 200) -> Response:
 )
 def list_plans():
     """Plans and scenarios the caller may see, with status and owner."""
-    from geo_service.db.repositories import plans as repo
 
     conn = get_conn()
     viewer = visibility.viewer_of(current_actor())
@@ -172,10 +170,10 @@ def move_status(slug: str):
     query=sch.AreaQuery,
     responses={200: common.json_response(sch.EditorState), **common.problems(400, 404)},
 )
-def editor_state(slug: str):
+def editor_state(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
-    return _reply(service.editor_state(conn, plan, request.args.get("area")))
+    return _reply(service.editor_state(conn, plan, query.get("area")))
 
 
 @bp.get("/api/v1/plans/<slug>/unassigned")
@@ -185,15 +183,14 @@ def editor_state(slug: str):
     query=sch.AreaQuery,
     responses={200: common.json_response(sch.Unassigned), **common.problems(400, 404)},
 )
-def unassigned(slug: str):
+def unassigned(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
-    return _reply({**service.unassigned(conn, plan, request.args.get("area")), "etag": service.etag(plan)})
+    return _reply({**service.unassigned(conn, plan, query.get("area")), "etag": service.etag(plan)})
 
 
 def _audited_edit(conn, plan: dict, actor, out: dict, action: str) -> Response:
     trail = out.pop("_audit")
-    from geo_service.db.repositories import plans as repo
 
     first = repo.network(conn, plan["id"], trail["networks"][0]) if trail["networks"] else None
     audit.record(
@@ -343,9 +340,6 @@ def upload_polygons(slug: str):
 )
 @write_route(role="editor")
 def derive_polygons(slug: str):
-    from geo_service.db.repositories import plans as repo
-    from geo_service.plans import territories
-    from geo_service.web.connection import database
 
     conn, plan, actor = _plan_for_write(slug)
     version = service.version_from_if_match(plan, request.headers.get("If-Match"))
@@ -379,7 +373,6 @@ def derive_polygons(slug: str):
 
 
 def _network_id(conn, plan: dict, code: str) -> int | None:
-    from geo_service.db.repositories import plans as repo
 
     row = repo.network(conn, plan["id"], code)
     return row["id"] if row else None
@@ -397,7 +390,6 @@ def _jsonable(row: dict) -> dict:
     tags=["plans"], summary="Plans page: the plans you may see, and a form to make one", responses={200: common.html()}
 )
 def plans_page():
-    from geo_service.db.repositories import plans as repo
 
     conn = get_conn()
     viewer = visibility.viewer_of(current_actor())
@@ -441,12 +433,12 @@ def create_plan_form():
         **common.problems(400, 404),
     },
 )
-def editor_page(slug: str):
+def editor_page(slug: str, query: dict):
     conn = get_conn()
     plan = service.get_plan(conn, slug)
     if plan["status"] == "baseline":  # not a plan: offer to copy it
         return redirect(url_for("plans.plans_page", copy_from=plan["slug"]), code=303)
-    return render_template("plans/editor.html", plan=service.describe(plan), area=request.args.get("area"))
+    return render_template("plans/editor.html", plan=service.describe(plan), area=query.get("area"))
 
 
 def register(app: Flask) -> None:

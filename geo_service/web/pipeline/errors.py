@@ -6,11 +6,15 @@ from __future__ import annotations
 import logging
 import re
 
+import numpy as np
 import psycopg2
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from geo_service.errors import GeoServiceError, InvalidParameter
+from geo_service.navigation.search import nearest_pages
+from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.visibility_guard import visible_scenarios
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +42,6 @@ def _nearest(problem: dict) -> dict | None:
     scenario = args.get("scenario") or args.get("slug")
     if not isinstance(scenario, str):
         return None
-    from geo_service.navigation.search import nearest_pages
-    from geo_service.web.connection import get_conn
-    from geo_service.web.search import visible_scenarios
-
     try:
         conn = get_conn()
         visible = visible_scenarios(conn)
@@ -66,8 +66,6 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 
 def json_depth(body: bytes) -> int:
     """How deep arrays and objects nest in a JSON text (strings skipped), without parsing it (issue 21)."""
-    import numpy as np
-
     bare = np.frombuffer(_JSON_STRING.sub(b'""', body), dtype=np.uint8)
     if not len(bare):
         return 0

@@ -18,8 +18,8 @@ from flask import Blueprint, Response, current_app, request
 from geo_service.exports import service
 from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
 from geo_service.exports.vector import ExportFile, ascii_line
-from geo_service.web.connection import get_conn
 from geo_service.web.openapi import operation
+from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import exports as schemas
 
@@ -67,8 +67,8 @@ def _stream(export: ExportFile) -> Response:
     query=schemas.ExportQuery,
     responses={200: schemas.export_responses(), **common.problems(400, 404)},
 )
-def export(slug: str):
-    args = request.args
+def export(slug: str, query: dict):
+    args = query
     result = service.export_vector(
         get_conn(),
         slug,
@@ -89,8 +89,7 @@ def _basemap(flag: str | None) -> tuple[str, str] | None:
     return None
 
 
-def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
-    args = request.args
+def _print(slug: str, kind: str, code: str, fmt: str, args: dict) -> Response:
     with current_app.extensions[PRINT_QUEUE].slot():
         result = _render_print(slug, kind, code, fmt, args)
     resp = _stream(result)
@@ -99,7 +98,7 @@ def _print(slug: str, kind: str, code: str, fmt: str) -> Response:
     return resp
 
 
-def _render_print(slug: str, kind: str, code: str, fmt: str, args) -> ExportFile:  # noqa: ANN001
+def _render_print(slug: str, kind: str, code: str, fmt: str, args: dict) -> ExportFile:
     return service.print_map(
         get_conn(),
         slug,
@@ -125,8 +124,8 @@ def _render_print(slug: str, kind: str, code: str, fmt: str, args) -> ExportFile
         **common.problems(400, 404, 503),
     },
 )
-def print_area(slug: str, code: str, fmt: str):
-    return _print(slug, "area", code, fmt)
+def print_area(slug: str, code: str, fmt: str, query: dict):
+    return _print(slug, "area", code, fmt, query)
 
 
 @bp.get("/networks/<code>/print.<fmt>")
@@ -140,5 +139,5 @@ def print_area(slug: str, code: str, fmt: str):
         **common.problems(400, 404, 503),
     },
 )
-def print_network(slug: str, code: str, fmt: str):
-    return _print(slug, "network", code, fmt)
+def print_network(slug: str, code: str, fmt: str, query: dict):
+    return _print(slug, "network", code, fmt, query)

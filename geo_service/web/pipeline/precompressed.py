@@ -1,8 +1,9 @@
 """Cacheable bodies compressed once, not on every request.
 
-GeoJSON layers and checks results are kept per data version; compressing them again for every
-response (flask-compress's default) costs more than serving them. Here each (body key, encoding) is
-compressed once and kept; the response carries ``Content-Encoding`` so flask-compress leaves it alone.
+GeoJSON layers, checks results, tiles and embeds are kept per data version; compressing them again for every
+response costs more than serving them. :func:`response` marks such a body with its key; the one compression
+path (:mod:`geo_service.web.pipeline.compression`) compresses each (encoding, key) once and keeps the bytes here,
+bounded in bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 import brotli
-from flask import Response, request
+from flask import Response
 
 MIN_SIZE = 1024
 MAX_BYTES = 64 * 1024 * 1024  # issue 21: bounded in bytes, not entries (128 big layers were ~1.4 GB a worker)
@@ -58,32 +59,37 @@ class ByteBoundedCache:
             return self._bytes
 
 
-_COMPRESSED = ByteBoundedCache()
-
-
-def _encoding(accept_encoding: str) -> str | None:
-    offered = {part.split(";")[0].strip().lower() for part in accept_encoding.split(",")}
-    if "br" in offered:
-        return "br"
-    if "gzip" in offered:
-        return "gzip"
-    return None
+_COMPRESSED = ByteBoundedCache()  # the kept bodies' compressed bytes, per (encoding, key)
+KEY_ATTRIBUTE = "geo_kept_body_key"  # on a Response: the key its body is kept under
+GZIP_LEVEL = 6
+BROTLI_QUALITY = 5
 
 
 def _compress(body: bytes, encoding: str) -> bytes:
     if encoding == "br":
-        return brotli.compress(body, quality=5)
-    return gzip.compress(body, compresslevel=6, mtime=0)
+        return brotli.compress(body, quality=BROTLI_QUALITY)
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def compressed(body: bytes, encoding: str, key: Hashable | None = None) -> bytes:
+    """``body`` in ``encoding``; with a ``key``, compressed once and kept (the next call gives the kept bytes)."""
+    if key is None:
+        return _compress(body, encoding)
+    return _COMPRESSED.get_or_build((encoding, key), lambda: _compress(body, encoding))
+
+
+def keep_compressed(key: Hashable, encoding: str, data: bytes) -> None:
+    """Keep bytes already in ``encoding`` (an embed stored gzipped) as that encoding of ``key``'s body."""
+    _COMPRESSED.get_or_build((encoding, key), lambda: data)
+
+
+def kept_key(response: Response) -> Hashable | None:
+    return getattr(response, KEY_ATTRIBUTE, None)
 
 
 def response(key: Hashable, body: bytes, mimetype: str, headers: dict | None = None) -> Response:
-    """``body`` (identified by ``key``, e.g. its ETag) in the best encoding the client accepts."""
-    encoding = _encoding(request.headers.get("Accept-Encoding", ""))
-    if encoding is None or len(body) < MIN_SIZE:
-        resp = Response(body, mimetype=mimetype, headers=headers)
-    else:
-        data = _COMPRESSED.get_or_build((encoding, key), lambda: _compress(body, encoding))
-        resp = Response(data, mimetype=mimetype, headers=headers)
-        resp.headers["Content-Encoding"] = encoding
-    resp.vary.add("Accept-Encoding")
+    """``body`` (identified by ``key``, e.g. its ETag), to be sent in the best encoding the client accepts:
+    compressed once per encoding by :mod:`geo_service.web.pipeline.compression`, and kept."""
+    resp = Response(body, mimetype=mimetype, headers=headers)
+    setattr(resp, KEY_ATTRIBUTE, key)
     return resp
