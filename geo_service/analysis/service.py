@@ -131,9 +131,12 @@ def run_checks(
     return run_checks_in(conn, scope, params, detail, rule_keys, page=page, per_page=per_page)
 
 
-def _page_of(items: dict[str, list[dict]], page: int, per_page: int) -> tuple[dict[str, list[dict]], dict[str, Any]]:
-    """One page of findings across the rules (registry order, each rule's own order) and where it is."""
-    totals = {key: len(rows) for key, rows in items.items()}
+def _page_of(
+    items: dict[str, list[dict]], page: int, per_page: int, totals: Mapping[str, int] | None = None
+) -> tuple[dict[str, list[dict]], dict[str, Any]]:
+    """One page of findings across the rules (registry order, each rule's own order) and where it is. ``items``
+    may hold only each rule's first rows (at least up to the page's end) when ``totals`` says how many it has."""
+    totals = {key: len(rows) for key, rows in items.items()} if totals is None else dict(totals)
     start, end, seen = (page - 1) * per_page, page * per_page, 0
     out: dict[str, list[dict]] = {}
     for key, rows in items.items():
@@ -191,13 +194,20 @@ def run_checks_in(
         run = tuple(r for r in chosen if r.key not in not_judged)
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
+    elif page is not None:
+        # A page: the summary counts every finding (the summary statement); the findings statement counts each
+        # rule query's rows and sends only its first page * per_page, enough for any page across the rules.
+        run = tuple(r for r in chosen if r.key not in not_judged)
+        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
+        result["summary"] = _summary(flat, chosen, not_judged)
+        raw, row_counts = analysis_checks.first_items(conn, values, rules.all_queries(run), page * per_page)
+        items = {r.key: (r.items(raw) if r in run else []) for r in chosen}
+        totals = {r.key: (sum(row_counts[q] for q in r.queries) if r in run else 0) for r in chosen}
+        result["items"], result["page"] = _page_of(items, page, per_page, totals)
     else:
         items, scope_counts = _items(conn, values, chosen, not_judged)
         result["summary"] = _summary(_counts_from_items(items, scope_counts), chosen, not_judged)
-        # A page: every finding is judged (one statement), only the page's are described and sent.
-        result["items"], paging = _page_of(items, page, per_page) if page is not None else (items, None)
-        if paging is not None:
-            result["page"] = paging
+        result["items"] = items
     if not_judged:
         result["not_judged"] = {k: v for k, v in not_judged.items() if k.split(".")[0] in {r.key for r in chosen}}
     result["explanations"] = {r.key: CHECK_EXPLANATIONS[r.key] for r in chosen}

@@ -150,17 +150,38 @@ def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
     """Rows of the given rule queries (name -> SELECT over the shared CTEs, the rules' SQL) as
     ``{query: [row, ...]}``, plus ``_counts`` (networks and practices in scope), in one statement: one output
     row per query, its rows aggregated to JSON."""
-    parts = [
-        sql.SQL("SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text").format(
-            name=sql.Literal(name), query=_compose(text)
+    return _items(conn, values, queries, None)[0]
+
+
+def first_items(conn, values: dict, queries: Mapping[str, str], limit: int) -> tuple[dict, dict[str, int]]:
+    """The first ``limit`` rows of each rule query (in its own order) and how many rows each has, in one
+    statement (each query runs once: its rows are numbered, counted, and only the first ``limit`` are made
+    JSON and sent). A page of findings across the rules lies within the first ``page * per_page`` rows of each
+    query, since rules are paged in order and each rule's items keep its queries' order."""
+    return _items(conn, values, queries, limit)
+
+
+def _items(conn, values: dict, queries: Mapping[str, str], limit: int | None) -> tuple[dict, dict[str, int]]:
+    if limit is None:
+        template = "SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text"
+    else:
+        # [row count, first rows]: the rows numbered in the query's own order, as json_agg reads them.
+        template = (
+            "SELECT {name}, (SELECT json_build_array(count(*), coalesce(json_agg(z.j) FILTER"
+            " (WHERE z.rn <= %(first_items_limit)s), '[]'::json)) FROM (SELECT row_number() OVER () AS rn,"
+            " to_json(x) AS j FROM ({query}) x) z)::text"
         )
-        for name, text in queries.items()
-    ]
+        values = {**values, "first_items_limit": limit}
+    parts = [sql.SQL(template).format(name=sql.Literal(name), query=_compose(text)) for name, text in queries.items()]
     parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
-        return {name: json.loads(text) for name, text in cur.fetchall()}
+        fetched = {name: json.loads(text) for name, text in cur.fetchall()}
+    if limit is None:
+        return fetched, {}
+    counts = {name: got[0] for name, got in fetched.items() if name != "_counts"}
+    return {name: (got if name == "_counts" else got[1]) for name, got in fetched.items()}, counts
 
 
 def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
