@@ -195,12 +195,13 @@ def run_checks_in(
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
     elif page is not None:
-        # A page: the summary counts every finding (the summary statement); the findings statement counts each
-        # rule query's rows and sends only its first page * per_page, enough for any page across the rules.
+        # A page, in one statement: the summary counts every finding (the summary's own SQL); each rule query's
+        # rows are counted and only its first page * per_page sent, enough for any page across the rules.
         run = tuple(r for r in chosen if r.key not in not_judged)
-        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
+        raw, row_counts, flat = analysis_checks.first_items(
+            conn, values, rules.all_queries(run), page * per_page, rules.summary_queries(run)
+        )
         result["summary"] = _summary(flat, chosen, not_judged)
-        raw, row_counts = analysis_checks.first_items(conn, values, rules.all_queries(run), page * per_page)
         items = {r.key: (r.items(raw) if r in run else []) for r in chosen}
         totals = {r.key: (sum(row_counts[q] for q in r.queries) if r in run else 0) for r in chosen}
         result["items"], result["page"] = _page_of(items, page, per_page, totals)

@@ -153,15 +153,33 @@ def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
     return _items(conn, values, queries, None)[0]
 
 
-def first_items(conn, values: dict, queries: Mapping[str, str], limit: int) -> tuple[dict, dict[str, int]]:
-    """The first ``limit`` rows of each rule query (in its own order) and how many rows each has, in one
-    statement (each query runs once: its rows are numbered, counted, and only the first ``limit`` are made
-    JSON and sent). A page of findings across the rules lies within the first ``page * per_page`` rows of each
-    query, since rules are paged in order and each rule's items keep its queries' order."""
-    return _items(conn, values, queries, limit)
+def first_items(
+    conn, values: dict, queries: Mapping[str, str], limit: int, summary: Iterable[tuple[str, str]]
+) -> tuple[dict, dict[str, int], dict]:
+    """The first ``limit`` rows of each rule query (in its own order), how many rows each has, and the summary
+    counts (as :func:`summary_counts`, from the rules' ``summary`` pairs), in one statement: each query runs once,
+    its rows numbered and counted, and only the first ``limit`` are made JSON and sent. A page of findings across
+    the rules lies within the first ``page * per_page`` rows of each query, since rules are paged in order and
+    each rule's items keep its queries' order."""
+    raw, counts = _items(conn, values, queries, limit, _summary_parts(summary))
+    merged: dict = {}
+    for part in raw.pop("_summary"):
+        merged.update(part)
+    return raw, counts, merged
 
 
-def _items(conn, values: dict, queries: Mapping[str, str], limit: int | None) -> tuple[dict, dict[str, int]]:
+def _summary_parts(queries: Iterable[tuple[str, str]]) -> list[sql.Composable]:
+    parts = [
+        sql.SQL("(SELECT json_build_object({agg}) FROM ({query}) x)").format(agg=sql.SQL(agg), query=_compose(text))
+        for text, agg in queries
+    ]
+    parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
+    return parts
+
+
+def _items(
+    conn, values: dict, queries: Mapping[str, str], limit: int | None, summary: list[sql.Composable] | None = None
+) -> tuple[dict, dict[str, int]]:
     if limit is None:
         template = "SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text"
     else:
@@ -174,27 +192,25 @@ def _items(conn, values: dict, queries: Mapping[str, str], limit: int | None) ->
         values = {**values, "first_items_limit": limit}
     parts = [sql.SQL(template).format(name=sql.Literal(name), query=_compose(text)) for name, text in queries.items()]
     parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
+    if summary is not None:
+        parts.append(sql.SQL("SELECT '_summary', json_build_array({p})::text").format(p=sql.SQL(", ").join(summary)))
     query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
         fetched = {name: json.loads(text) for name, text in cur.fetchall()}
     if limit is None:
         return fetched, {}
-    counts = {name: got[0] for name, got in fetched.items() if name != "_counts"}
-    return {name: (got if name == "_counts" else got[1]) for name, got in fetched.items()}, counts
+    whole = ("_counts", "_summary")
+    counts = {name: got[0] for name, got in fetched.items() if name not in whole}
+    return {name: (got if name in whole else got[1]) for name, got in fetched.items()}, counts
 
 
 def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
     """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
     are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
     rules' own constant SQL text (never a value)."""
-    parts = [
-        sql.SQL("(SELECT json_build_object({agg}) FROM ({query}) x)").format(agg=sql.SQL(agg), query=_compose(text))
-        for text, agg in queries
-    ]
-    parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(
-        ctes=_CTES, parts=sql.SQL(", ").join(parts)
+        ctes=_CTES, parts=sql.SQL(", ").join(_summary_parts(queries))
     )
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
