@@ -34,7 +34,7 @@ def _compose(text: str) -> sql.Composable:
     return sql.SQL(text).format(**{k: v for k, v in _FRAGMENTS.items() if "{" + k + "}" in text})
 
 
-_CTES = sql.SQL(
+_CTES_TEXT = sql.SQL(
     """
     {ps},
     scoped AS MATERIALIZED (
@@ -75,7 +75,7 @@ _CTES = sql.SQL(
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
           LEFT JOIN hours_paid hp ON hp.practice_id = ps.practice_id
-         WHERE NOT {stored}
+         WHERE {not_stored}
     ),
     population AS MATERIALIZED (
         -- One sort (the window) orders each network's members by list size, largest first; the
@@ -119,12 +119,31 @@ _CTES = sql.SQL(
                ) a ON a.network_id = n.id
     )
     """
-).format(
-    ps=scope.practice_state_cte("ps", with_location=False, materialized=True),
-    network_in_area=scope.network_in_area("n"),
-    current=scope.current_membership("m"),
-    stored=scope.STORED_STATE,
 )
+
+
+def _ctes_for(stored: bool | None) -> sql.Composable:
+    """The shared CTEs with only the branch of the kept state that applies (both, decided in the statement,
+    when ``stored`` is None): with both, the planner adds their estimates (millions of members instead of
+    thousands) and sizes every hash on ``members`` for them, spilling to disk."""
+    keep = scope.STORED_STATE if stored in (None, True) else sql.SQL("false")
+    live = sql.SQL("NOT {s}").format(s=scope.STORED_STATE) if stored in (None, False) else sql.SQL("false")
+    return _CTES_TEXT.format(
+        ps=scope.practice_state_cte("ps", with_location=False, materialized=True, stored=stored),
+        network_in_area=scope.network_in_area("n"),
+        current=scope.current_membership("m"),
+        stored=keep,
+        not_stored=live,
+    )
+
+
+_CTES_BY_STATE = {state: _ctes_for(state) for state in (None, True, False)}
+
+
+def _ctes(conn, values: dict) -> sql.Composable:
+    """The shared CTEs for this scope: whether its kept state applies is asked first (one cheap query)."""
+    return _CTES_BY_STATE[scope.stored_state(conn, values)]
+
 
 # Networks and practices in scope (active GP practices of the nation, and those of other nations), as
 # json_build_object arguments.
@@ -194,7 +213,7 @@ def _items(
     parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
     if summary is not None:
         parts.append(sql.SQL("SELECT '_summary', json_build_array({p})::text").format(p=sql.SQL(", ").join(summary)))
-    query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
+    query = sql.SQL("WITH {ctes} {parts}").format(ctes=_ctes(conn, values), parts=sql.SQL(" UNION ALL ").join(parts))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
         fetched = {name: json.loads(text) for name, text in cur.fetchall()}
@@ -210,7 +229,7 @@ def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> di
     are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
     rules' own constant SQL text (never a value)."""
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(
-        ctes=_CTES, parts=sql.SQL(", ").join(_summary_parts(queries))
+        ctes=_ctes(conn, values), parts=sql.SQL(", ").join(_summary_parts(queries))
     )
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
@@ -231,7 +250,7 @@ def network_rows(conn, values: dict) -> list[dict]:
           FROM population
          ORDER BY code COLLATE "C"
         """
-    ).format(ctes=_CTES)
+    ).format(ctes=_ctes(conn, values))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
         columns = [d.name for d in cur.description]
