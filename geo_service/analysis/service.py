@@ -141,7 +141,7 @@ def _page_of(
     out: dict[str, list[dict]] = {}
     for key, rows in items.items():
         out[key] = rows[max(start - seen, 0) : max(end - seen, 0)]
-        seen += len(rows)
+        seen += totals[key]
     total = sum(totals.values())
     return out, {
         "page": page,
@@ -150,6 +150,17 @@ def _page_of(
         "pages": max(1, -(-total // per_page)),
         "totals": totals,
     }
+
+
+def _first_items_of(rule: rules.Rule, raw: dict, row_counts: Mapping[str, int]) -> list:
+    """A rule's items from the first rows of its queries, each at its place among all the rule's items. Items that
+    are its queries' rows one after another hold a gap (None) for each row not sent, so that later queries' rows
+    keep their positions (a page never reaches a gap: a row not sent lies after every row sent before the page's
+    end). A rule with its own ``combine`` merges its queries' rows in one order, so their first rows are its
+    first items."""
+    if rule.combine is not None:
+        return rule.items(raw)
+    return [row for q in rule.queries for row in [*raw[q], *[None] * (row_counts[q] - len(raw[q]))]]
 
 
 def run_checks_in(
@@ -195,15 +206,21 @@ def run_checks_in(
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
     elif page is not None:
-        # A page, in one statement: the summary counts every finding (the summary's own SQL); each rule query's
-        # rows are counted and only its first page * per_page sent, enough for any page across the rules.
+        # A page: first the summary and how many rows each rule query gives (one statement, counts only), then
+        # the first page * per_page rows of the rules the page falls on (rules are paged in order, each in its
+        # queries' order), so the rules after the page are counted but never listed.
         run = tuple(r for r in chosen if r.key not in not_judged)
-        raw, row_counts, flat = analysis_checks.first_items(
-            conn, values, rules.all_queries(run), page * per_page, rules.summary_queries(run)
-        )
+        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run), rules.all_queries(run))
+        row_counts = flat.pop("_rows", {})
         result["summary"] = _summary(flat, chosen, not_judged)
-        items = {r.key: (r.items(raw) if r in run else []) for r in chosen}
         totals = {r.key: (sum(row_counts[q] for q in r.queries) if r in run else 0) for r in chosen}
+        start, end, seen, on_page = (page - 1) * per_page, page * per_page, 0, []
+        for r in chosen:
+            if r in run and seen < end and seen + totals[r.key] > start:
+                on_page.append(r)
+            seen += totals[r.key]
+        raw = analysis_checks.first_items(conn, values, rules.all_queries(on_page), end)[0] if on_page else {}
+        items = {r.key: (_first_items_of(r, raw, row_counts) if r in on_page else []) for r in chosen}
         result["items"], result["page"] = _page_of(items, page, per_page, totals)
     else:
         items, scope_counts = _items(conn, values, chosen, not_judged)

@@ -173,7 +173,7 @@ def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
 
 
 def first_items(
-    conn, values: dict, queries: Mapping[str, str], limit: int, summary: Iterable[tuple[str, str]]
+    conn, values: dict, queries: Mapping[str, str], limit: int, summary: Iterable[tuple[str, str]] = ()
 ) -> tuple[dict, dict[str, int], dict]:
     """The first ``limit`` rows of each rule query (in its own order), how many rows each has, and the summary
     counts (as :func:`summary_counts`, from the rules' ``summary`` pairs), in one statement: each query runs once,
@@ -224,12 +224,22 @@ def _items(
     return {name: (got if name in whole else got[1]) for name, got in fetched.items()}, counts
 
 
-def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
+def summary_counts(
+    conn, values: dict, queries: Iterable[tuple[str, str]], count_rows: Mapping[str, str] | None = None
+) -> dict:
     """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
     are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
-    rules' own constant SQL text (never a value)."""
+    rules' own constant SQL text (never a value). ``count_rows`` (name -> rule query) adds ``_rows``: how many
+    rows each of those queries gives (counted in the database; columns nothing reads are not computed)."""
+    parts = _summary_parts(queries)
+    if count_rows:
+        counted = sql.SQL(", ").join(
+            sql.SQL("{name}, (SELECT count(*) FROM ({query}) x)").format(name=sql.Literal(name), query=_compose(text))
+            for name, text in count_rows.items()
+        )
+        parts.append(sql.SQL("json_build_object('_rows', json_build_object({c}))").format(c=counted))
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(
-        ctes=_ctes(conn, values), parts=sql.SQL(", ").join(_summary_parts(queries))
+        ctes=_ctes(conn, values), parts=sql.SQL(", ").join(parts)
     )
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
