@@ -131,14 +131,17 @@ def run_checks(
     return run_checks_in(conn, scope, params, detail, rule_keys, page=page, per_page=per_page)
 
 
-def _page_of(items: dict[str, list[dict]], page: int, per_page: int) -> tuple[dict[str, list[dict]], dict[str, Any]]:
-    """One page of findings across the rules (registry order, each rule's own order) and where it is."""
-    totals = {key: len(rows) for key, rows in items.items()}
+def _page_of(
+    items: dict[str, list[dict]], page: int, per_page: int, totals: Mapping[str, int] | None = None
+) -> tuple[dict[str, list[dict]], dict[str, Any]]:
+    """One page of findings across the rules (registry order, each rule's own order) and where it is. ``items``
+    may hold only each rule's first rows (at least up to the page's end) when ``totals`` says how many it has."""
+    totals = {key: len(rows) for key, rows in items.items()} if totals is None else dict(totals)
     start, end, seen = (page - 1) * per_page, page * per_page, 0
     out: dict[str, list[dict]] = {}
     for key, rows in items.items():
         out[key] = rows[max(start - seen, 0) : max(end - seen, 0)]
-        seen += len(rows)
+        seen += totals[key]
     total = sum(totals.values())
     return out, {
         "page": page,
@@ -147,6 +150,17 @@ def _page_of(items: dict[str, list[dict]], page: int, per_page: int) -> tuple[di
         "pages": max(1, -(-total // per_page)),
         "totals": totals,
     }
+
+
+def _first_items_of(rule: rules.Rule, raw: dict, row_counts: Mapping[str, int]) -> list:
+    """A rule's items from the first rows of its queries, each at its place among all the rule's items. Items that
+    are its queries' rows one after another hold a gap (None) for each row not sent, so that later queries' rows
+    keep their positions (a page never reaches a gap: a row not sent lies after every row sent before the page's
+    end). A rule with its own ``combine`` merges its queries' rows in one order, so their first rows are its
+    first items."""
+    if rule.combine is not None:
+        return rule.items(raw)
+    return [row for q in rule.queries for row in [*raw[q], *[None] * (row_counts[q] - len(raw[q]))]]
 
 
 def run_checks_in(
@@ -191,13 +205,27 @@ def run_checks_in(
         run = tuple(r for r in chosen if r.key not in not_judged)
         flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
         result["summary"] = _summary(flat, chosen, not_judged)
+    elif page is not None:
+        # A page: first the summary and how many rows each rule query gives (one statement, counts only), then
+        # the first page * per_page rows of the rules the page falls on (rules are paged in order, each in its
+        # queries' order), so the rules after the page are counted but never listed.
+        run = tuple(r for r in chosen if r.key not in not_judged)
+        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run), rules.all_queries(run))
+        row_counts = flat.pop("_rows", {})
+        result["summary"] = _summary(flat, chosen, not_judged)
+        totals = {r.key: (sum(row_counts[q] for q in r.queries) if r in run else 0) for r in chosen}
+        start, end, seen, on_page = (page - 1) * per_page, page * per_page, 0, []
+        for r in chosen:
+            if r in run and seen < end and seen + totals[r.key] > start:
+                on_page.append(r)
+            seen += totals[r.key]
+        raw = analysis_checks.first_items(conn, values, rules.all_queries(on_page), end)[0] if on_page else {}
+        items = {r.key: (_first_items_of(r, raw, row_counts) if r in on_page else []) for r in chosen}
+        result["items"], result["page"] = _page_of(items, page, per_page, totals)
     else:
         items, scope_counts = _items(conn, values, chosen, not_judged)
         result["summary"] = _summary(_counts_from_items(items, scope_counts), chosen, not_judged)
-        # A page: every finding is judged (one statement), only the page's are described and sent.
-        result["items"], paging = _page_of(items, page, per_page) if page is not None else (items, None)
-        if paging is not None:
-            result["page"] = paging
+        result["items"] = items
     if not_judged:
         result["not_judged"] = {k: v for k, v in not_judged.items() if k.split(".")[0] in {r.key for r in chosen}}
     result["explanations"] = {r.key: CHECK_EXPLANATIONS[r.key] for r in chosen}

@@ -13,7 +13,9 @@ BS = BOUNDARY_SET["slug"]
 SNAPSHOT = {
     "point_areas": "SELECT point_id, boundary_set_id, area_id FROM point_areas ORDER BY 1, 2",
     "network_area_shares": "SELECT network_id, area_id, round(area_m2) AS m2 FROM network_area_shares ORDER BY 1, 2",
-    "network_overlaps": "SELECT network_a, network_b, round(overlap_m2) AS m2 FROM network_overlaps ORDER BY 1, 2",
+    "network_overlaps": "SELECT network_a, network_b, round(overlap_m2) AS m2,"
+    " round(smaller_share::numeric, 6) AS share"
+    " FROM network_overlaps ORDER BY 1, 2",
     "area_gaps": "SELECT scenario_id, area_id, part, round(gap_m2) AS m2 FROM area_gaps ORDER BY 1, 2, 3",
     "network_geometry": "SELECT network_id, round(area_m2) AS m2 FROM network_geometry ORDER BY 1",
     "network_point_distance": "SELECT network_id, point_id, round(distance_m) AS m"

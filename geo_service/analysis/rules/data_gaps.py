@@ -62,9 +62,11 @@ RULE = Rule(
     "stale age before the scenario's date), or members missing from the register extract.",
     queries={
         "data_gaps": """
+        -- Members' ids as one array, made once: an IN (subquery) here is re-scanned for each practice with a gap
+        -- whenever the planner's (large) estimate of ``members`` keeps it from hashing.
         WITH counted AS MATERIALIZED (
             SELECT ps.* FROM ps
-             WHERE ({in_scope} OR ps.practice_id IN (SELECT mb.practice_id FROM members mb))
+             WHERE ({in_scope} OR ps.practice_id = ANY (ARRAY(SELECT mb.practice_id FROM members mb)))
                AND (ps.point_id IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
                AND {in_area}
         )

@@ -19,7 +19,7 @@ _QUERIES = {
      WHERE has_polygon AND geom_made_valid ORDER BY code COLLATE "C"
     """,
     # Pairs of the scenario's polygons overlapping materially: by at least overlap_min_m2 and at least
-    # overlap_min_share of the smaller polygon.
+    # overlap_min_share of the smaller polygon (``smaller_share``, kept with the pair: migration 0080).
     "overlaps": """
     SELECT a.code, a.name, 'overlap' AS kind, b.code AS other_code, b.name AS other_name,
            round(o.overlap_m2::numeric) AS overlap_m2,
@@ -31,7 +31,7 @@ _QUERIES = {
       JOIN network_geometry ga ON ga.network_id = a.id
       JOIN network_geometry gb ON gb.network_id = b.id
      WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
-       AND o.overlap_m2 >= %(overlap_min_share)s * least(ga.area_m2, gb.area_m2)
+       AND o.smaller_share >= %(overlap_min_share)s
        AND (%(area_id)s::integer IS NULL
             OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
      ORDER BY a.code COLLATE "C", b.code COLLATE "C"
@@ -82,17 +82,16 @@ _QUERIES = {
 _COUNT_QUERIES = {
     "overlap_pairs": """
     SELECT o.network_a, o.network_b FROM network_overlaps o
-      JOIN network_geometry ga ON ga.network_id = o.network_a
-      JOIN network_geometry gb ON gb.network_id = o.network_b
-     WHERE o.scenario_id = %(scenario_id)s AND o.overlap_m2 >= %(overlap_min_m2)s
-       AND o.overlap_m2 >= %(overlap_min_share)s * least(ga.area_m2, gb.area_m2)
+     WHERE o.scenario_id = %(scenario_id)s AND o.smaller_share >= %(overlap_min_share)s
+       AND o.overlap_m2 >= %(overlap_min_m2)s
        AND (%(area_id)s::integer IS NULL
             OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
     """,
     "catchment_spill_count": """
     SELECT n.id FROM scoped n
       LEFT JOIN (SELECT s.network_id, max(s.share) AS main_share FROM network_area_shares s
-                  WHERE s.boundary_set_id = %(bs_id)s GROUP BY s.network_id) sh ON sh.network_id = n.id
+                  WHERE s.boundary_set_id = %(bs_id)s AND s.network_id IN (SELECT id FROM scoped WHERE has_polygon)
+                  GROUP BY s.network_id) sh ON sh.network_id = n.id
      WHERE n.has_polygon AND 1 - coalesce(sh.main_share, 0) > %(cross_boundary_tolerance)s
     """,
 }

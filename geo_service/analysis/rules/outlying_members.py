@@ -14,16 +14,26 @@ from geo_service.analysis.rules.base import HEADLINE, Flag, Headline, Rule
 _LOCATED = """
 WITH located AS MATERIALIZED (
     SELECT mb.network_id, mb.network_code, mb.network_name, mb.practice_id, mb.ods_code, mb.practice_name,
-           mb.list_size, pt.geom::geography AS g
+           mb.list_size, pt.geom, ST_X(pt.geom) AS lon, ST_Y(pt.geom) AS lat,
+           cos(radians(ST_Y(pt.geom))) AS cos_lat
       FROM members mb JOIN postcode_points pt ON pt.id = mb.point_id
 ), outlying AS (
     -- Members with another located member in their network and none within outlier_km of them: hash joins on
-    -- the network (members of one network are few), so no pair is sorted.
+    -- the network (members of one network are few), so no pair is sorted. Bounds on the ellipsoid decide most
+    -- pairs without the geodesic (the cost of this rule): a pair is within the distance when a path from a
+    -- along its parallel then along b's meridian is (111.695 km a degree at most, the largest radius of
+    -- curvature), and not within when their latitudes alone are further apart (110.574 km a degree at least,
+    -- the smallest meridional radius); the margins keep rounding on the safe side, ST_DWithin decides the rest
+    -- (points are made geography only there).
     SELECT a.* FROM located a
      WHERE EXISTS (SELECT 1 FROM located b WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id)
-       AND NOT EXISTS (SELECT 1 FROM located b
-                        WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id
-                          AND ST_DWithin(a.g, b.g, %(outlier_km)s * 1000))
+       AND NOT EXISTS (
+           SELECT 1 FROM located b
+            WHERE b.network_id = a.network_id AND b.practice_id <> a.practice_id
+              AND CASE WHEN 111695 * (a.cos_lat * abs(a.lon - b.lon) + abs(a.lat - b.lat))
+                            <= %(outlier_km)s * 1000 * 0.999 THEN true
+                       WHEN 110574 * abs(a.lat - b.lat) > %(outlier_km)s * 1000 * 1.001 THEN false
+                       ELSE ST_DWithin(a.geom::geography, b.geom::geography, %(outlier_km)s * 1000) END)
 )
 """
 
@@ -32,11 +42,12 @@ _QUERY = (
     + """
 SELECT DISTINCT ON (o.ods_code COLLATE "C", o.network_code COLLATE "C")
        o.ods_code AS code, o.practice_name AS name, o.network_code, o.network_name, o.list_size,
-       b.ods_code AS nearest_code, b.practice_name AS nearest_name, round(ST_Distance(o.g, b.g)::numeric) AS distance_m
+       b.ods_code AS nearest_code, b.practice_name AS nearest_name, round(d.m::numeric) AS distance_m
   FROM outlying o
   -- The nearest other member, for the evidence (outlying members only).
   JOIN located b ON b.network_id = o.network_id AND b.practice_id <> o.practice_id
- ORDER BY o.ods_code COLLATE "C", o.network_code COLLATE "C", ST_Distance(o.g, b.g), b.ods_code COLLATE "C"
+  CROSS JOIN LATERAL (SELECT ST_Distance(o.geom::geography, b.geom::geography) AS m) d
+ ORDER BY o.ods_code COLLATE "C", o.network_code COLLATE "C", d.m, b.ods_code COLLATE "C"
 """
 )
 

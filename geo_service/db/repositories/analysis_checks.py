@@ -34,7 +34,7 @@ def _compose(text: str) -> sql.Composable:
     return sql.SQL(text).format(**{k: v for k, v in _FRAGMENTS.items() if "{" + k + "}" in text})
 
 
-_CTES = sql.SQL(
+_CTES_TEXT = sql.SQL(
     """
     {ps},
     scoped AS MATERIALIZED (
@@ -75,7 +75,7 @@ _CTES = sql.SQL(
           JOIN memberships m ON m.network_id = n.id AND m.scenario_id = %(scenario_id)s AND {current}
           JOIN ps ON ps.practice_id = m.practice_id
           LEFT JOIN hours_paid hp ON hp.practice_id = ps.practice_id
-         WHERE NOT {stored}
+         WHERE {not_stored}
     ),
     population AS MATERIALIZED (
         -- One sort (the window) orders each network's members by list size, largest first; the
@@ -119,12 +119,31 @@ _CTES = sql.SQL(
                ) a ON a.network_id = n.id
     )
     """
-).format(
-    ps=scope.practice_state_cte("ps", with_location=False, materialized=True),
-    network_in_area=scope.network_in_area("n"),
-    current=scope.current_membership("m"),
-    stored=scope.STORED_STATE,
 )
+
+
+def _ctes_for(stored: bool | None) -> sql.Composable:
+    """The shared CTEs with only the branch of the kept state that applies (both, decided in the statement,
+    when ``stored`` is None): with both, the planner adds their estimates (millions of members instead of
+    thousands) and sizes every hash on ``members`` for them, spilling to disk."""
+    keep = scope.STORED_STATE if stored in (None, True) else sql.SQL("false")
+    live = sql.SQL("NOT {s}").format(s=scope.STORED_STATE) if stored in (None, False) else sql.SQL("false")
+    return _CTES_TEXT.format(
+        ps=scope.practice_state_cte("ps", with_location=False, materialized=True, stored=stored),
+        network_in_area=scope.network_in_area("n"),
+        current=scope.current_membership("m"),
+        stored=keep,
+        not_stored=live,
+    )
+
+
+_CTES_BY_STATE = {state: _ctes_for(state) for state in (None, True, False)}
+
+
+def _ctes(conn, values: dict) -> sql.Composable:
+    """The shared CTEs for this scope: whether its kept state applies is asked first (one cheap query)."""
+    return _CTES_BY_STATE[scope.stored_state(conn, values)]
+
 
 # Networks and practices in scope (active GP practices of the nation, and those of other nations), as
 # json_build_object arguments.
@@ -150,30 +169,77 @@ def items(conn, values: dict, queries: Mapping[str, str]) -> dict:
     """Rows of the given rule queries (name -> SELECT over the shared CTEs, the rules' SQL) as
     ``{query: [row, ...]}``, plus ``_counts`` (networks and practices in scope), in one statement: one output
     row per query, its rows aggregated to JSON."""
-    parts = [
-        sql.SQL("SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text").format(
-            name=sql.Literal(name), query=_compose(text)
-        )
-        for name, text in queries.items()
-    ]
-    parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
-    query = sql.SQL("WITH {ctes} {parts}").format(ctes=_CTES, parts=sql.SQL(" UNION ALL ").join(parts))
-    with conn.cursor() as cur:
-        cur.execute(_NO_JIT + query, values)
-        return {name: json.loads(text) for name, text in cur.fetchall()}
+    return _items(conn, values, queries, None)[0]
 
 
-def summary_counts(conn, values: dict, queries: Iterable[tuple[str, str]]) -> dict:
-    """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
-    are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
-    rules' own constant SQL text (never a value)."""
+def first_items(
+    conn, values: dict, queries: Mapping[str, str], limit: int, summary: Iterable[tuple[str, str]] = ()
+) -> tuple[dict, dict[str, int], dict]:
+    """The first ``limit`` rows of each rule query (in its own order), how many rows each has, and the summary
+    counts (as :func:`summary_counts`, from the rules' ``summary`` pairs), in one statement: each query runs once,
+    its rows numbered and counted, and only the first ``limit`` are made JSON and sent. A page of findings across
+    the rules lies within the first ``page * per_page`` rows of each query, since rules are paged in order and
+    each rule's items keep its queries' order."""
+    raw, counts = _items(conn, values, queries, limit, _summary_parts(summary))
+    merged: dict = {}
+    for part in raw.pop("_summary"):
+        merged.update(part)
+    return raw, counts, merged
+
+
+def _summary_parts(queries: Iterable[tuple[str, str]]) -> list[sql.Composable]:
     parts = [
         sql.SQL("(SELECT json_build_object({agg}) FROM ({query}) x)").format(agg=sql.SQL(agg), query=_compose(text))
         for text, agg in queries
     ]
     parts.append(sql.SQL("json_build_object({sc})").format(sc=_SCOPE_COUNTS))
+    return parts
+
+
+def _items(
+    conn, values: dict, queries: Mapping[str, str], limit: int | None, summary: list[sql.Composable] | None = None
+) -> tuple[dict, dict[str, int]]:
+    if limit is None:
+        template = "SELECT {name}, (SELECT coalesce(json_agg(x), '[]'::json) FROM ({query}) x)::text"
+    else:
+        # [row count, first rows]: the rows numbered in the query's own order, as json_agg reads them.
+        template = (
+            "SELECT {name}, (SELECT json_build_array(count(*), coalesce(json_agg(z.j) FILTER"
+            " (WHERE z.rn <= %(first_items_limit)s), '[]'::json)) FROM (SELECT row_number() OVER () AS rn,"
+            " to_json(x) AS j FROM ({query}) x) z)::text"
+        )
+        values = {**values, "first_items_limit": limit}
+    parts = [sql.SQL(template).format(name=sql.Literal(name), query=_compose(text)) for name, text in queries.items()]
+    parts.append(sql.SQL("SELECT '_counts', json_build_object({sc})::text").format(sc=_SCOPE_COUNTS))
+    if summary is not None:
+        parts.append(sql.SQL("SELECT '_summary', json_build_array({p})::text").format(p=sql.SQL(", ").join(summary)))
+    query = sql.SQL("WITH {ctes} {parts}").format(ctes=_ctes(conn, values), parts=sql.SQL(" UNION ALL ").join(parts))
+    with conn.cursor() as cur:
+        cur.execute(_NO_JIT + query, values)
+        fetched = {name: json.loads(text) for name, text in cur.fetchall()}
+    if limit is None:
+        return fetched, {}
+    whole = ("_counts", "_summary")
+    counts = {name: got[0] for name, got in fetched.items() if name not in whole}
+    return {name: (got if name in whole else got[1]) for name, got in fetched.items()}, counts
+
+
+def summary_counts(
+    conn, values: dict, queries: Iterable[tuple[str, str]], count_rows: Mapping[str, str] | None = None
+) -> dict:
+    """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
+    are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
+    rules' own constant SQL text (never a value). ``count_rows`` (name -> rule query) adds ``_rows``: how many
+    rows each of those queries gives (counted in the database; columns nothing reads are not computed)."""
+    parts = _summary_parts(queries)
+    if count_rows:
+        counted = sql.SQL(", ").join(
+            sql.SQL("{name}, (SELECT count(*) FROM ({query}) x)").format(name=sql.Literal(name), query=_compose(text))
+            for name, text in count_rows.items()
+        )
+        parts.append(sql.SQL("json_build_object('_rows', json_build_object({c}))").format(c=counted))
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(
-        ctes=_CTES, parts=sql.SQL(", ").join(parts)
+        ctes=_ctes(conn, values), parts=sql.SQL(", ").join(parts)
     )
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
@@ -194,7 +260,7 @@ def network_rows(conn, values: dict) -> list[dict]:
           FROM population
          ORDER BY code COLLATE "C"
         """
-    ).format(ctes=_CTES)
+    ).format(ctes=_ctes(conn, values))
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)
         columns = [d.name for d in cur.description]

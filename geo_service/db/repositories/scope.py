@@ -48,17 +48,21 @@ STORED_STATE = sql.SQL(
 )
 
 
-def practice_state_cte(name: str = "ps", with_location: bool = True, materialized: bool = False) -> sql.Composable:
+def practice_state_cte(
+    name: str = "ps", with_location: bool = True, materialized: bool = False, stored: bool | None = None
+) -> sql.Composable:
     """Practice state as of the scope, as WITH-list entries defining ``name`` (and a helper ``name_live``).
     ``with_location=False`` leaves out the ``location`` geometry (``point_id`` stays). ``materialized=True``
-    reads the rows once for a statement that refers to them many times (the rule engine)."""
+    reads the rows once for a statement that refers to them many times (the rule engine). ``stored``, when the
+    caller has asked :func:`stored_state` beforehand, leaves only the branch that applies in the statement, so the
+    planner sizes its joins on the kept rows instead of the sum of both branches' estimates."""
     location = sql.SQL(", pt.geom AS location") if with_location else sql.SQL("")
     join = sql.SQL(" LEFT JOIN postcode_points pt ON pt.id = u.point_id") if with_location else sql.SQL("")
     return sql.SQL(
         """{live} AS MATERIALIZED (
             SELECT * FROM practice_state(%(scenario_id)s, %(register_extract_id)s, %(list_size_extract_id)s,
                                          %(location_extract_id)s, %(nation)s, %(as_of)s)
-             WHERE NOT {stored}),
+             WHERE {not_stored}),
         {name} AS {materialized} (
             SELECT u.*{location} FROM (
                 SELECT {columns} FROM scenario_practice_state s WHERE s.scenario_id = %(scenario_id)s AND {stored}
@@ -67,12 +71,28 @@ def practice_state_cte(name: str = "ps", with_location: bool = True, materialize
     ).format(
         live=sql.Identifier(name + "_live"),
         name=sql.Identifier(name),
-        stored=STORED_STATE,
+        stored=_branch(stored, True),
+        not_stored=_branch(stored, False),
         columns=sql.SQL(STATE_COLUMNS),
         location=location,
         join=join,
         materialized=sql.SQL("MATERIALIZED" if materialized else "NOT MATERIALIZED"),
     )
+
+
+def _branch(stored: bool | None, branch: bool) -> sql.Composable:
+    """The condition of the stored (``branch=True``) or computed branch: the state check itself when unknown; the
+    check again for the branch that was found to apply (it still guards the statement); false for the other."""
+    if stored is None or stored is branch:
+        return STORED_STATE if branch else sql.SQL("NOT {s}").format(s=STORED_STATE)
+    return sql.SQL("false")
+
+
+def stored_state(conn, values: dict) -> bool:
+    """Whether the scenario's kept state was built for exactly this scope (its date and extracts)."""
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("SELECT {s}").format(s=STORED_STATE), values)
+        return bool(cur.fetchone()[0])
 
 
 def scenario_extract_ids(conn, scenario_id: int, as_of: date) -> dict[str, int | None]:
