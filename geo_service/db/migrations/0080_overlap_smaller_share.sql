@@ -2,7 +2,7 @@
 -- of the two polygons. The checks joined network_geometry twice per pair to find that share on every request
 -- (+65 ms of a 90 ms summary on England). It is now kept with the pair, where the pair is measured: the share of
 -- the smaller polygon the overlap covers, and an index on (scenario, share) holding what the count reads.
--- The refresh below is the body of 0010 plus that column; network_geometry is refreshed before it by every caller
+-- The refresh (its file under db/schema/functions) fills that column; network_geometry is refreshed before it by every caller
 -- (0010, 0011, 0030), and a polygon's area changes only with its polygon, which refreshes its pairs.
 ALTER TABLE network_overlaps ADD COLUMN smaller_share double precision;
 
@@ -13,24 +13,4 @@ UPDATE network_overlaps o
 
 CREATE INDEX network_overlaps_scenario_share_idx
     ON network_overlaps (scenario_id, smaller_share) INCLUDE (network_a, network_b, overlap_m2);
-
-CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integer[]) RETURNS void LANGUAGE sql AS $$
-    DELETE FROM network_overlaps WHERE network_a = ANY (p_network_ids) OR network_b = ANY (p_network_ids);
-    WITH va AS MATERIALIZED (
-        SELECT n.id, n.scenario_id, n.geom, analysis_valid(n.geom) AS g FROM networks n
-         WHERE n.id = ANY (p_network_ids) AND n.geom IS NOT NULL
-    ), pairs AS (
-        SELECT DISTINCT ON (least(va.id, b.id), greatest(va.id, b.id))
-               va.scenario_id, least(va.id, b.id) AS a_id, greatest(va.id, b.id) AS b_id, va.g AS ga, b.geom AS gb
-          FROM va JOIN networks b ON b.geom && va.geom AND b.scenario_id = va.scenario_id AND b.id <> va.id
-         ORDER BY least(va.id, b.id), greatest(va.id, b.id)
-    ), measured AS (
-        SELECT scenario_id, a_id, b_id, analysis_area_m2(ST_Intersection(ga, analysis_valid(gb))) AS m2 FROM pairs
-    )
-    INSERT INTO network_overlaps (scenario_id, network_a, network_b, overlap_m2, smaller_share)
-    SELECT m.scenario_id, m.a_id, m.b_id, m.m2, m.m2 / nullif(least(ga.area_m2, gb.area_m2), 0)
-      FROM measured m
-      LEFT JOIN network_geometry ga ON ga.network_id = m.a_id
-      LEFT JOIN network_geometry gb ON gb.network_id = m.b_id
-     WHERE m.m2 > 0;
-$$;
+-- The refresh that fills the column: geo_service/db/schema/functions/analysis_refresh_network_overlaps.sql.

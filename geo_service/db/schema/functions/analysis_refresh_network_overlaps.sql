@@ -1,4 +1,5 @@
 -- Function analysis_refresh_network_overlaps.
+-- Keeps the share of the smaller polygon each overlap covers (migration 0080, issue 19).
 CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integer[]) RETURNS void LANGUAGE sql AS $$
     DELETE FROM network_overlaps WHERE network_a = ANY (p_network_ids) OR network_b = ANY (p_network_ids);
     WITH va AS MATERIALIZED (
@@ -12,6 +13,10 @@ CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integ
     ), measured AS (
         SELECT scenario_id, a_id, b_id, analysis_area_m2(ST_Intersection(ga, analysis_valid(gb))) AS m2 FROM pairs
     )
-    INSERT INTO network_overlaps (scenario_id, network_a, network_b, overlap_m2)
-    SELECT scenario_id, a_id, b_id, m2 FROM measured WHERE m2 > 0;
+    INSERT INTO network_overlaps (scenario_id, network_a, network_b, overlap_m2, smaller_share)
+    SELECT m.scenario_id, m.a_id, m.b_id, m.m2, m.m2 / nullif(least(ga.area_m2, gb.area_m2), 0)
+      FROM measured m
+      LEFT JOIN network_geometry ga ON ga.network_id = m.a_id
+      LEFT JOIN network_geometry gb ON gb.network_id = m.b_id
+     WHERE m.m2 > 0;
 $$;
