@@ -387,12 +387,26 @@ def main() -> int:
             base = args.base_url or server.base if name == "abuse" else server.base
             run_wrk(base, reqs, 2, args.connections, args.wrk_threads)  # warm
             if name == "abuse":
+                # The baseline, measured in the same run: the same readers with no attacker beside them.
+                quiet = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
+                print(
+                    f"{'readers alone':17s} {quiet['rps']:9.1f} req/s  p50 {quiet['p50']:8.1f} ms  "
+                    f"p99 {quiet['p99']:8.1f} ms  requests {quiet['requests']:7d}  errors: socket "
+                    f"{quiet['socket_errors']} non-2xx {quiet['non_2xx']}",
+                    flush=True,
+                )
                 with Abuse(base, codes, args.flooders, args.printers, args.slow_clients) as abuse:
                     time.sleep(3)  # let the attackers reach full strength
                     results[name] = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
                 print("abuse answers:", dict(sorted(abuse.answers.items(), key=str)), flush=True)
                 prints = {str(status): n for (kind, status), n in abuse.answers.items() if kind == "print"}
                 print(f"abuse: prints answered {sum(prints.values())}: {prints}", flush=True)
+                r = results[name]
+                print(
+                    f"abuse: readers under abuse / alone: p50 {r['p50'] / max(quiet['p50'], 0.001):.2f}x, "
+                    f"p99 {r['p99'] / max(quiet['p99'], 0.001):.2f}x, req/s {r['rps'] / max(quiet['rps'], 0.001):.2f}x",
+                    flush=True,
+                )
                 if results[name]["requests"] == 0:
                     print("abuse: the readers got no answer at all")
                     results[name]["socket_errors"] += 1

@@ -1,7 +1,8 @@
 """Kept prints: a finished print is kept on disk under a key that holds its scenario's data version, so a second
 request for the same print is a file read, not seconds of CPU (issue 20: 4.1-4.5 s on every request before).
 
-The key is a digest of the database, the scenario's own data version (:func:`geo_service.caching.scope_state`:
+The key is a digest of the code that draws prints (a new release draws them again), the database, the scenario's
+own data version (:func:`geo_service.caching.scope_state`:
 moved by any write the scenario reads, and only by those), the boundary set, the subject and every print
 parameter. When the data version moves, the old key is never asked for again and the copy ages out. One folder
 per deployment, shared by every worker of the host (a print made by one worker is served by all), bounded in
@@ -19,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from geo_service.exports.vector import ExportFile
@@ -44,8 +46,9 @@ class KeptPrints:
 
     @staticmethod
     def key(state: tuple, parts: dict) -> str:
-        """The key of a print: the scope's state (database, scenario, data version) and its parameters."""
-        text = json.dumps({"state": [str(s) for s in state], "parts": parts}, sort_keys=True, default=str)
+        """The key of a print: the code, the scope's state (database, scenario, data version) and its parameters."""
+        body = {"code": code_version(), "state": [str(s) for s in state], "parts": parts}
+        text = json.dumps(body, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def get(self, key: str) -> ExportFile | None:
@@ -112,3 +115,15 @@ class KeptPrints:
 
     def state(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses}
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the package's Python source, read once per process: a kept print never outlives the code
+    that drew it (layout, wording and colours live in several modules)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -135,17 +135,21 @@ def _distance(a: str, b: str) -> float:
 
 def _distinct_choice(neighbour_colours: set[int], page_colours: set[int], colours: tuple[str, ...]) -> int:
     """For a key (a print): a colour no other network on the page has while any is left, else one its neighbours
-    do not have; among those, the one least like its neighbours' colours (light blue beside light blue is
-    legal for the graph but not for a reader)."""
+    do not have; among those, the one least like the colours already on the page, a neighbour's counting double
+    (two light blues are legal for the graph but not for a reader of the key)."""
     free = [i for i in range(len(colours)) if i not in neighbour_colours]
     if not free:  # more neighbours than colours (never seen on England's data): the first index left
         return next(i for i in range(len(colours), 2 * len(colours) + 2) if i not in neighbour_colours)
     unused = [i for i in free if i not in page_colours] or free
-    if not neighbour_colours:
+    if not page_colours:
         return unused[0]
 
     def unlike(i: int) -> tuple[float, int]:
-        return min(_distance(colours[i], colours[n % len(colours)]) for n in neighbour_colours), -i
+        near = min(
+            _distance(colours[i], colours[n % len(colours)]) / (2 if n in neighbour_colours else 1)
+            for n in page_colours | neighbour_colours
+        )
+        return near, -i
 
     return max(unused, key=unlike)
 
