@@ -7,7 +7,9 @@ whole print in a child process forked from a ``multiprocessing`` fork server tha
 once: a child at low CPU priority (``nice`` 10, so readers come first on a busy machine) with its own database
 connection; it writes the file into a folder the parent made and exits, giving all its memory back. The parent
 waits on the child's sentinel without the GIL, so its other threads keep answering; how many children run at
-once is bounded by :mod:`.print_queue`.
+once is bounded by :mod:`.print_queue`. As with any ``multiprocessing`` fork server, the fork server imports the
+parent's ``__main__`` module (gunicorn's, pytest's, the ``geo-service`` script's: all guard their entry point);
+a hand-written script that asks for web prints needs an ``if __name__ == "__main__":`` guard.
 
 :func:`save_in_child` is the older half of the same idea, for a caller that builds the Figure itself (the CLI):
 the Figure is pickled into the print's temporary folder and one child draws it and writes the file.
