@@ -20,8 +20,12 @@ warmed for 2 s, then measured by wrk (Debian package ``wrk``) for ``--duration``
   by wrk while, beside them, ``--flooders`` threads guess passwords at ``/sign-in`` as fast as they can,
   ``--printers`` threads ask for A3 300 dpi prints without pause, and ``--slow-clients`` sockets send one header
   line every 5 s (slowloris). The readers must keep p99 < 1 s and 0 errors; the attackers' answers (429, 503)
-  are counted and printed. Point ``--base-url`` at the production shape (nginx in front, ``docker compose up``)
-  to measure it; without it the slow clients reach gunicorn directly, which nginx is there to prevent.
+  are counted and printed, prints by how they were answered (made, kept copy, 503). Point ``--base-url`` at the
+  production shape (nginx in front, ``docker compose up``) or pass ``--nginx`` to measure it; without either the
+  slow clients reach gunicorn directly, which nginx is there to prevent. Behind ``--nginx`` each kind of client
+  names its own address (``X-Bench-Client``, taken as the client address by the benchmark's nginx only), so the
+  per-address caps see readers, printers and guessers as the different people they stand for, not one 127.0.0.1.
+  Printers ask for a different area each time (a kept copy answers a repeat of the same print).
 
 Prints requests/s, p50/p99 latency and the error counts (socket errors and non-2xx) per scenario, and exits
 non-zero when any scenario had an error (0 errors required).
@@ -137,7 +141,11 @@ class Server:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(timeout=20)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # workers still finishing prints: no need to wait for them
+            self.proc.kill()
+            self.proc.wait(timeout=20)
 
 
 def lua_script(requests: list[tuple[str, dict[str, str]]]) -> str:
@@ -228,7 +236,7 @@ class Abuse:
         self.stop_event = threading.Event()
         self.answers: Counter = Counter()
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._flood, daemon=True) for _ in range(flooders)]
+        self.threads = [threading.Thread(target=self._flood, args=(i,), daemon=True) for i in range(flooders)]
         self.threads += [threading.Thread(target=self._print, args=(i,), daemon=True) for i in range(printers)]
         self.threads += [threading.Thread(target=self._slow, daemon=True) for _ in range(slow_clients)]
 
@@ -236,12 +244,13 @@ class Abuse:
         with self.lock:
             self.answers[(kind, status)] += 1
 
-    def _flood(self) -> None:
+    def _flood(self, number: int) -> None:
         import http.cookiejar
         import urllib.parse
 
         while not self.stop_event.is_set():
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            opener.addheaders = [("X-Bench-Client", f"10.0.2.{number + 1}")]
             try:
                 page = opener.open(self.base + "/sign-in", timeout=30).read().decode()
                 token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -254,15 +263,16 @@ class Abuse:
                 self._count("sign-in", type(err).__name__)
 
     def _print(self, number: int) -> None:
-        i = number
+        i = number * 7
         while not self.stop_event.is_set():
             code = self.codes[i % len(self.codes)]
             i += 1
             url = f"{self.base}/api/v1/scenarios/{SCENARIO}/areas/{code}/print.png?dpi=300&paper=a3"
+            request = urllib.request.Request(url, headers={"X-Bench-Client": f"10.0.1.{number + 1}"})
             try:
-                with urllib.request.urlopen(url, timeout=120) as resp:
+                with urllib.request.urlopen(request, timeout=120) as resp:
                     resp.read()
-                    self._count("print", resp.status)
+                    self._count("print", f"{resp.status} {resp.headers.get('X-Print-Copy', 'made')}")
             except urllib.error.HTTPError as err:
                 self._count("print", err.code)
             except OSError as err:
@@ -306,6 +316,8 @@ class Nginx:
             port = s.getsockname()[1]
         self.tmp = tempfile.mkdtemp(prefix="geo-bench-nginx-")
         site = (ROOT / "deploy" / "nginx.conf").read_text()
+        # Every benchmark client is 127.0.0.1: here (only) each names the address it stands for.
+        site = "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Bench-Client;\n" + site
         site = site.replace("server app:5000;", f"server 127.0.0.1:{urlsplit(base).port};")
         site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
         Path(self.tmp, "site.conf").write_text(site)
@@ -356,7 +368,7 @@ def main() -> int:
     codes = area_codes(url)
     plan = scenarios(codes)
     readers = plan["map"] + plan["layer"] + plan["checks"]
-    plan["abuse"] = readers
+    plan["abuse"] = [(path, {**headers, "X-Bench-Client": "10.0.0.1"}) for path, headers in readers]
     if args.only:
         plan = {k: v for k, v in plan.items() if k in args.only.split(",")}
     else:
@@ -375,10 +387,29 @@ def main() -> int:
             base = args.base_url or server.base if name == "abuse" else server.base
             run_wrk(base, reqs, 2, args.connections, args.wrk_threads)  # warm
             if name == "abuse":
+                # The baseline, measured in the same run: the same readers with no attacker beside them.
+                quiet = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
+                print(
+                    f"{'readers alone':17s} {quiet['rps']:9.1f} req/s  p50 {quiet['p50']:8.1f} ms  "
+                    f"p99 {quiet['p99']:8.1f} ms  requests {quiet['requests']:7d}  errors: socket "
+                    f"{quiet['socket_errors']} non-2xx {quiet['non_2xx']}",
+                    flush=True,
+                )
                 with Abuse(base, codes, args.flooders, args.printers, args.slow_clients) as abuse:
                     time.sleep(3)  # let the attackers reach full strength
                     results[name] = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
                 print("abuse answers:", dict(sorted(abuse.answers.items(), key=str)), flush=True)
+                prints = {str(status): n for (kind, status), n in abuse.answers.items() if kind == "print"}
+                print(f"abuse: prints answered {sum(prints.values())}: {prints}", flush=True)
+                r = results[name]
+                print(
+                    f"abuse: readers under abuse / alone: p50 {r['p50'] / max(quiet['p50'], 0.001):.2f}x, "
+                    f"p99 {r['p99'] / max(quiet['p99'], 0.001):.2f}x, req/s {r['rps'] / max(quiet['rps'], 0.001):.2f}x",
+                    flush=True,
+                )
+                if results[name]["requests"] == 0:
+                    print("abuse: the readers got no answer at all")
+                    results[name]["socket_errors"] += 1
                 if results[name]["p99"] >= 1000:
                     print(f"abuse: readers' p99 {results[name]['p99']:.0f} ms (under 1,000 ms required)")
                     results[name]["socket_errors"] += 1  # counts as a failure below

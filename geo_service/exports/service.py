@@ -8,9 +8,13 @@ scope's data line (``Scope.data_line()``), which the API sends as the ``X-Data-S
 
 from __future__ import annotations
 
+from geo_service import caching
 from geo_service.exports import formats
+from geo_service.exports.print_queue import PrintQueue
+from geo_service.exports.print_store import KeptPrints
+from geo_service.exports.raster import PrintJob, print_in_child
 from geo_service.exports.vector import ExportFile, write_export
-from geo_service.scope import resolve_scope
+from geo_service.scope import Scope, resolve_scope
 
 
 def export_vector(
@@ -53,14 +57,73 @@ def print_map(
     """
     from geo_service.exports.print_map import render
 
-    out = formats.parse_print_format(format)
-    paper_key = formats.parse_paper(paper)
-    orient = formats.parse_orientation(orientation)
-    resolution = formats.parse_dpi(dpi)
-    if kind == "area":
-        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, area=code)
-    elif kind == "network":
-        scope = resolve_scope(conn, scenario, boundary_set=boundary_set, network=code)
-    else:  # pragma: no cover - routes and CLI only pass these two
+    job = _print_job(scenario, kind, code, format, paper, orientation, dpi, boundary_set, basemap)
+    scope = _print_scope(conn, job)
+    return render(conn, scope, job.fmt, job.paper, job.orientation, job.dpi, basemap=basemap)
+
+
+def _print_job(scenario, kind, code, format, paper, orientation, dpi, boundary_set, basemap) -> PrintJob:
+    """The print's parameters, checked (400 naming the parameter) before any query runs."""
+    if kind not in ("area", "network"):  # pragma: no cover - routes and CLI only pass these two
         raise ValueError(f"unknown map kind {kind!r}")
-    return render(conn, scope, out, paper_key, orient, resolution, basemap=basemap)
+    return PrintJob(
+        scenario=scenario,
+        kind=kind,
+        code=code,
+        fmt=formats.parse_print_format(format),
+        paper=formats.parse_paper(paper),
+        orientation=formats.parse_orientation(orientation),
+        dpi=formats.parse_dpi(dpi),
+        boundary_set=boundary_set,
+        basemap=basemap,
+    )
+
+
+def _print_scope(conn, job: PrintJob) -> Scope:
+    where = {"area": job.code} if job.kind == "area" else {"network": job.code}
+    return resolve_scope(conn, job.scenario, boundary_set=job.boundary_set, **where)
+
+
+def print_map_kept(
+    db,
+    database_url: str,
+    queue: PrintQueue,
+    store: KeptPrints,
+    scenario: str,
+    kind: str,
+    code: str,
+    format: str | None = "png",
+    paper: str | None = None,
+    orientation: str | None = None,
+    dpi: str | int | None = None,
+    boundary_set: str | None = None,
+    basemap: tuple[str, str] | None = None,
+    statement_timeout_ms: int = 15_000,
+) -> tuple[ExportFile, bool]:
+    """A print for a web request: ``(file, kept)``, ``kept`` True when it is the copy kept for the scenario's
+    current data version. Otherwise the print is made in a child process (:func:`.raster.print_in_child`) once
+    ``queue`` grants a slot (or :class:`.print_queue.PrintQueueFull`, a 503), and kept in ``store``.
+
+    ``db`` (the pool) lends a connection only to check the parameters and read the data version: no
+    connection is held while the print is made."""
+    job = _print_job(scenario, kind, code, format, paper, orientation, dpi, boundary_set, basemap)
+    with db.connection() as conn:
+        scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
+        state = caching.scope_state(conn, scope)
+    subject = scope.area["code"] if scope.area is not None else scope.network["code"]
+    key = store.key(state, {"boundary_set": scope.boundary_set["id"], "kind": kind, "code": subject,
+                            "fmt": job.fmt, "paper": job.paper, "orientation": job.orientation, "dpi": job.dpi,
+                            "basemap": list(basemap) if basemap else None})  # fmt: skip
+    kept = store.get(key)
+    if kept is not None:
+        return kept, True
+    with queue.slot():
+        kept = store.get(key)  # made by another request while this one waited for its slot
+        if kept is not None:
+            return kept, True
+        printed, workdir = print_in_child(database_url, job, statement_timeout_ms)
+    from geo_service.exports.print_map import MEDIA_TYPES
+
+    export = ExportFile(printed.path, printed.filename, MEDIA_TYPES[job.fmt], workdir, printed.data_line)
+    store.put(key, export)
+    return export, False

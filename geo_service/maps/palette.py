@@ -95,11 +95,12 @@ def network_colours(codes: list[str]) -> dict[str, str]:
 EXTRA_NETWORK_COLOURS = ("#BBBBBB", "#EE8866", "#77AADD", "#AAAA00", "#EEDD88", "#FFAABB")
 
 
-def graph_colours(codes: list[str], adjacent: list[tuple[str, str]]) -> dict[str, str]:
+def graph_colours(codes: list[str], adjacent: list[tuple[str, str]], distinct: bool = False) -> dict[str, str]:
     """A colour per network code such that no two adjacent networks (touching, overlapping or a few metres
     apart) share one: DSATUR greedy colouring (Brélaz 1979) over the adjacency graph. Deterministic: ties
     go to the higher degree, then the smaller code; each network takes the first colour its neighbours
-    do not use, so the first colours of the scheme are used most."""
+    do not use, so the first colours of the scheme are used most. ``distinct`` (a print's key): every network
+    its own colour while the palette lasts, each the least like its neighbours' colours."""
     nodes = sorted(set(codes))
     neighbours: dict[str, set[str]] = {c: set() for c in nodes}
     for a, b in adjacent:
@@ -114,5 +115,40 @@ def graph_colours(codes: list[str], adjacent: list[tuple[str, str]]) -> dict[str
             key=lambda c: (-len({chosen[n] for n in neighbours[c] if n in chosen}), -len(neighbours[c]), c),
         )
         used = {chosen[n] for n in neighbours[best] if n in chosen}
-        chosen[best] = next(i for i in range(len(nodes) + 1) if i not in used)
+        if distinct:
+            chosen[best] = _distinct_choice(used, set(chosen.values()), colours)
+        else:
+            chosen[best] = next(i for i in range(len(nodes) + 1) if i not in used)
     return {c: colours[i % len(colours)] for c, i in chosen.items()}
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _distance(a: str, b: str) -> float:
+    """A cheap perceptual distance between two colours ("redmean" weighting of RGB)."""
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    mean = (r1 + r2) / 2
+    return ((2 + mean / 256) * (r1 - r2) ** 2 + 4 * (g1 - g2) ** 2 + (2 + (255 - mean) / 256) * (b1 - b2) ** 2) ** 0.5
+
+
+def _distinct_choice(neighbour_colours: set[int], page_colours: set[int], colours: tuple[str, ...]) -> int:
+    """For a key (a print): a colour no other network on the page has while any is left, else one its neighbours
+    do not have; among those, the one least like the colours already on the page, a neighbour's counting double
+    (two light blues are legal for the graph but not for a reader of the key)."""
+    free = [i for i in range(len(colours)) if i not in neighbour_colours]
+    if not free:  # more neighbours than colours (never seen on England's data): the first index left
+        return next(i for i in range(len(colours), 2 * len(colours) + 2) if i not in neighbour_colours)
+    unused = [i for i in free if i not in page_colours] or free
+    if not page_colours:
+        return unused[0]
+
+    def unlike(i: int) -> tuple[float, int]:
+        near = min(
+            _distance(colours[i], colours[n % len(colours)]) / (2 if n in neighbour_colours else 1)
+            for n in page_colours | neighbour_colours
+        )
+        return near, -i
+
+    return max(unused, key=unlike)

@@ -25,7 +25,8 @@ def _rss_mb() -> float:
 @pytest.fixture
 def print_app(demo_db_url):
     def make(**config):
-        app = make_app(demo_db_url, **config)
+        # Keeping off: these tests are about making prints (the same URL must make a print every time).
+        app = make_app(demo_db_url, **{"GEO_PRINT_KEEP_MB": 0, **config})
         made.append(app)
         return app
 

@@ -6,9 +6,12 @@ Every response names the data it shows in the ``X-Data-Scope`` header (the scope
 "as of 4 Dec 2019; register Dec 2019; list sizes Jan 2021; locations Oct 2020; boundaries Apr 2019"),
 for formats that cannot carry it themselves (CSV, KML, PNG) as for the others.
 
-Prints go through the app's :class:`~geo_service.exports.print_queue.PrintQueue` (``GEO_PRINT_SLOTS`` prints
-drawn at once per process, ``GEO_PRINT_QUEUE`` waiting up to ``GEO_PRINT_WAIT_S`` seconds; beyond that a
-problem+json 503 with ``Retry-After``), and a print waits for its slot before it borrows a database connection.
+Prints are never made in the web worker: :func:`geo_service.exports.service.print_map_kept` serves the copy kept
+for the scenario's data version (``X-Print-Copy: kept``; ``GEO_PRINT_KEEP_MB`` on disk, 0 turns keeping off), else
+makes it in a child process (``X-Print-Copy: new``) once the app's
+:class:`~geo_service.exports.print_queue.PrintQueue` grants a slot (``GEO_PRINT_SLOTS`` per process and
+``GEO_PRINT_SLOTS_TOTAL`` per host drawing at once, ``GEO_PRINT_QUEUE`` waiting up to ``GEO_PRINT_WAIT_S``
+seconds; beyond that a problem+json 503 with ``Retry-After``). No database connection is held meanwhile.
 """
 
 from __future__ import annotations
@@ -17,14 +20,16 @@ from flask import Blueprint, Response, current_app, request
 
 from geo_service.exports import service
 from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
+from geo_service.exports.print_store import KeptPrints
 from geo_service.exports.vector import ExportFile, ascii_line
 from geo_service.web.openapi import operation
-from geo_service.web.pipeline.connection import get_conn
+from geo_service.web.pipeline.connection import database, get_conn
 from geo_service.web.schemas import common
 from geo_service.web.schemas import exports as schemas
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
 PRINT_QUEUE = "geo_print_queue"
+KEPT_PRINTS = "geo_kept_prints"
 
 
 @bp.record_once
@@ -38,6 +43,14 @@ def _make_print_queue(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupSt
             wait_s=float(cfg.get("GEO_PRINT_WAIT_S", 25)),
             shared_key=str(cfg.get("DATABASE_URL")),  # issue 21: one bound for all workers of this host
             total_slots=int(cfg.get("GEO_PRINT_SLOTS_TOTAL", cfg.get("GEO_PRINT_SLOTS", 1))),
+        ),
+    )
+    state.app.extensions.setdefault(
+        KEPT_PRINTS,
+        KeptPrints.for_deployment(
+            str(cfg.get("DATABASE_URL")),
+            max_bytes=int(float(cfg.get("GEO_PRINT_KEEP_MB", 512)) * 1024 * 1024),
+            folder=cfg.get("GEO_PRINT_KEEP_DIR"),
         ),
     )
 
@@ -90,17 +103,12 @@ def _basemap(flag: str | None) -> tuple[str, str] | None:
 
 
 def _print(slug: str, kind: str, code: str, fmt: str, args: dict) -> Response:
-    with current_app.extensions[PRINT_QUEUE].slot():
-        result = _render_print(slug, kind, code, fmt, args)
-    resp = _stream(result)
-    if args.get("download", "").lower() not in ("1", "true", "yes"):
-        resp.headers["Content-Disposition"] = f'inline; filename="{result.filename}"'
-    return resp
-
-
-def _render_print(slug: str, kind: str, code: str, fmt: str, args: dict) -> ExportFile:
-    return service.print_map(
-        get_conn(),
+    cfg = current_app.config
+    result, kept = service.print_map_kept(
+        database(),
+        str(cfg["DATABASE_URL"]),
+        current_app.extensions[PRINT_QUEUE],
+        current_app.extensions[KEPT_PRINTS],
         slug,
         kind,
         code,
@@ -110,7 +118,13 @@ def _render_print(slug: str, kind: str, code: str, fmt: str, args: dict) -> Expo
         dpi=args.get("dpi"),
         boundary_set=args.get("boundary_set"),
         basemap=_basemap(args.get("basemap")),
+        statement_timeout_ms=database().statement_timeout_ms,
     )
+    resp = _stream(result)
+    resp.headers["X-Print-Copy"] = "kept" if kept else "new"
+    if args.get("download", "").lower() not in ("1", "true", "yes"):
+        resp.headers["Content-Disposition"] = f'inline; filename="{result.filename}"'
+    return resp
 
 
 @bp.get("/areas/<code>/print.<fmt>")
