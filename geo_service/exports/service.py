@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from geo_service import caching
 from geo_service.exports import formats
+from geo_service.exports.print_process import PrintJob, print_in_child
 from geo_service.exports.print_queue import PrintQueue
 from geo_service.exports.print_store import KeptPrints
-from geo_service.exports.raster import PrintJob, print_in_child
 from geo_service.exports.vector import ExportFile, write_export
 from geo_service.scope import Scope, resolve_scope
 
@@ -101,7 +101,7 @@ def print_map_kept(
     statement_timeout_ms: int = 15_000,
 ) -> tuple[ExportFile, bool]:
     """A print for a web request: ``(file, kept)``, ``kept`` True when it is the copy kept for the scenario's
-    current data version. Otherwise the print is made in a child process (:func:`.raster.print_in_child`) once
+    current data version. Otherwise the print is made in a child process (:func:`.print_process.print_in_child`) once
     ``queue`` grants a slot (or :class:`.print_queue.PrintQueueFull`, a 503), and kept in ``store``.
 
     ``db`` (the pool) lends a connection only to check the parameters and read the data version: no

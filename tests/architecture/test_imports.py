@@ -22,6 +22,7 @@ from tests.architecture.import_graph import Import, cycles, imports, modules
 LAYERS: tuple[tuple[str, int], ...] = (
     ("geo_service.cli", 100),
     ("geo_service.wsgi", 100),
+    ("geo_service.devtools", 95),  # the project-local cluster: development tooling the CLI loads, never the app
     ("geo_service", 90),  # the app factory (geo_service/__init__.py); the base modules are listed below
     ("geo_service.web", 80),
     ("geo_service.web.gunicorn_conf", 80),

@@ -121,7 +121,8 @@ def test_fresh_and_upgraded_databases_have_the_same_catalog(empty_db):
     want, got = catalog(fresh), catalog(old)
     for part in CATALOG:
         assert got[part] == want[part], part
-    assert [r[:2] for r in got["migrations"]] == [(75, "baseline")]
+    numbered = sorted((int(f.name[:4]), f.stem[5:]) for f in migrate_mod.MIGRATIONS_DIR.glob("[0-9]*.sql"))
+    assert [r[:2] for r in got["migrations"]] == [(75, "baseline"), *numbered]
     # Every function and trigger of the old schema is still there (with its current body, or a newer one).
     assert {r[:2] for r in before["functions"]} <= {r[:2] for r in got["functions"]}
     assert {r[:2] for r in before["triggers"]} <= {r[:2] for r in got["triggers"]}
@@ -158,11 +159,11 @@ def test_an_unknown_database_is_refused(empty_db):
 
 @pytest.fixture
 def schema_copy(tmp_path, monkeypatch):
-    """The schema files and an empty migrations folder, copied where the test may edit them."""
+    """The schema files and the numbered migrations, copied where the test may edit them."""
     schema = tmp_path / "schema"
     shutil.copytree(migrate_mod.SCHEMA_DIR, schema)
     migrations = tmp_path / "migrations"
-    migrations.mkdir()
+    shutil.copytree(migrate_mod.MIGRATIONS_DIR, migrations)
     monkeypatch.setattr(migrate_mod, "SCHEMA_DIR", schema)
     monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", migrations)
     return tmp_path
@@ -209,7 +210,7 @@ def test_functions_apply_in_dependency_order_and_after_the_tables_they_need(empt
         "CREATE OR REPLACE TRIGGER zz_table_version_ins AFTER INSERT ON zz_table REFERENCING NEW TABLE AS changed"
         " FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();"
     )
-    (schema_copy / "migrations" / "0080_zz_table.sql").write_text(
+    (schema_copy / "migrations" / "9001_zz_table.sql").write_text(
         "CREATE TABLE zz_table (id integer PRIMARY KEY);"
         # the old style: a function defined in a numbered migration still works
         " CREATE OR REPLACE FUNCTION zz_old_style() RETURNS integer LANGUAGE sql AS $$ SELECT 80 $$;"
@@ -217,7 +218,7 @@ def test_functions_apply_in_dependency_order_and_after_the_tables_they_need(empt
     applied = migrate_mod.migrate(url)
     assert applied == [
         "function zz_inner",
-        "0080_zz_table",
+        "9001_zz_table",
         "function aa_outer",
         "trigger zz_table_version_ins",
     ]

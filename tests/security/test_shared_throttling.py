@@ -27,7 +27,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo_service.cli.serve_commands import gunicorn_command, serve
-from geo_service.web.throttling import SIGN_IN_FAILURES_PER_ACCOUNT
+from geo_service.web.pipeline.throttling import SIGN_IN_FAILURES_PER_ACCOUNT
 from tests.conftest import free_port
 from tests.gunicorn_server import running_gunicorn
 from tests.security.i21_fixtures import PASSWORD, STRONG_KEY, secure_db  # noqa: F401

@@ -7,7 +7,7 @@ users from other addresses stay served, and the hash runs with no pooled connect
 
 from __future__ import annotations
 
-from geo_service.web.throttling import SIGN_IN_PER_CLIENT
+from geo_service.web.pipeline.throttling import SIGN_IN_PER_CLIENT
 from tests.conftest import make_app
 from tests.security.i21_fixtures import PASSWORD, STRONG_KEY, csrf_of, secure_app, secure_db  # noqa: F401
 
