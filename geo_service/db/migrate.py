@@ -81,6 +81,10 @@ def migrate(url: str, up_to: int | None = None) -> list[str]:
                         {"v": mig.version, "n": mig.name, "c": mig.checksum},
                     )
                     applied_now.append(f"{mig.version:04d}_{mig.name}")
+                if up_to is None:  # the job queue's own tables, from the pinned library (issue 22)
+                    from geo_service.db import queue_schema
+
+                    applied_now.extend(f"queue: {name}" for name in queue_schema.apply(cur))
     finally:
         conn.close()
     return applied_now
