@@ -58,9 +58,10 @@ class Moves:
 
         def key(c: tuple[str, str]) -> tuple:
             u, m = c
+            worse = self.dom_cost > 0 and self._dominance_after_move(u, m) > 0  # moves that leave none dominated first
             if self.w[u] >= need:
-                return (0, self._cost(u, m), self.w[u], u, m)
-            return (1, -self.w[u], self._cost(u, m), u, m)
+                return (0, worse, self._cost(u, m), self.w[u], u, m)
+            return (1, worse, -self.w[u], self._cost(u, m), u, m)
 
         for u, m in sorted(cands, key=key):
             if self._connected_without(self.label[u], u):  # type: ignore[arg-type]
@@ -223,3 +224,34 @@ class Moves:
         if self._viol(part) == 0 or (part > self.hi and part // self.lo >= -(-part // self.hi)):
             return 0
         return self._viol(part)
+
+    def _undominate(self) -> None:
+        """Last pass: a network one practice dominates takes boundary practices from neighbours that stay in
+        band and undominated, until it is no longer dominated, if that moves at most ``dom_cost`` patients."""
+        for lab in sorted(self.members):
+            if lab not in self.members or len(self.members[lab]) == 0:
+                continue
+            largest = max(self.w[u] for u in self.members[lab])
+            if not self._dominated(self.pop[lab], largest) or largest >= self.dom * self.hi:
+                continue  # not dominated, or dominated whatever joins it within the band
+            snap, spent = self._snapshot(), 0
+            while self._dominated(self.pop[lab], largest):
+                need = largest / self.dom - self.pop[lab]  # patients it must gain
+                cands = [
+                    (v, lab)
+                    for v in sorted({v for u in self.members[lab] for v in self.g[u]} - self.members[lab])
+                    if (m := self.label[v]) is not None
+                    and len(self.members[m]) > 1
+                    and self.lo <= self.pop[m] - self.w[v] <= self.hi
+                    and self.pop[lab] + self.w[v] <= self.hi
+                    and self.w[v] < largest
+                    and self._apart_ok(v, lab)
+                    and self._dominance_after_move(v, lab) <= 0
+                ]
+                pick = self._pick(cands, int(need) + 1)
+                if pick is None:
+                    break
+                spent += max(0, self._cost(*pick))
+                self._set(*pick)
+            if self._dominated(self.pop[lab], largest) or spent > self.dom_cost:
+                self._restore(snap)
