@@ -66,3 +66,12 @@ def test_ci_runs_the_readme_test_command():
     assert (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1] == "make test"
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
+
+
+def test_compose_runs_a_queue_worker_beside_the_app():
+    """Issue 22: background suggestions run in their own service, from the same image and database."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+    assert worker["command"] == ["geo-service", "worker"] and worker["build"] == app["build"]
+    assert worker["environment"]["DATABASE_URL"] == app["environment"]["DATABASE_URL"]
+    assert app["environment"]["GEO_JOB_WORKER"] == "off" and "ports" not in worker
