@@ -54,6 +54,12 @@ class Settings:
     # Most bytes (estimated) each per-process cache of derived results keeps (issue 21 finding 15).
     cache_max_bytes: int = 32 * 1024 * 1024
     cookie_secure: bool = True  # issue 12: session cookie Secure; off only for plain-http development on 127.0.0.1
+    # Issue 22: background suggestions. "thread": the web process runs a queue worker (started by the first
+    # suggestion request); "off": only `geo-service worker` processes run them. A worker beats every
+    # job_heartbeat_seconds; one silent for job_stalled_seconds has stopped and its running job is queued again.
+    job_worker: str = "thread"
+    job_heartbeat_seconds: float = 10.0
+    job_stalled_seconds: float = 30.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -91,6 +97,23 @@ def _flag(value: Any) -> bool:
 KNOWN_SECRETS = frozenset({"dev-only-not-secret", "changeme", "change-me", "secret", "bootstrap-secret-token"})
 MIN_SECRET_CHARS = 32
 MIN_SECRET_DISTINCT = 12
+
+
+def _job_worker(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("thread", "off"):
+        raise ValueError(f"setting GEO_JOB_WORKER must be 'thread' or 'off', got {value!r}")
+    return text
+
+
+def _seconds(value: Any, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"setting {name} must be a number of seconds, got {value!r}") from None
+    if not 0 < out <= 3600:
+        raise ValueError(f"setting {name} must be between 0 and 3600 seconds, got {value!r}")
+    return out
 
 
 def secret_problem(name: str, value: str | None) -> str | None:
@@ -185,6 +208,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         "GEO_TRUSTED_PROXIES",
         "GEO_RATELIMIT_STORAGE",
         "GEO_CACHE_MAX_MB",
+        "GEO_JOB_WORKER",
+        "GEO_JOB_HEARTBEAT_SECONDS",
+        "GEO_JOB_STALLED_SECONDS",
     }
     production = _flag(merged.get("GEO_PRODUCTION", "0"))
     if production:
@@ -209,5 +235,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         ratelimit_storage=str(merged.get("GEO_RATELIMIT_STORAGE") or "memory://").strip(),
         cache_max_bytes=_int(merged.get("GEO_CACHE_MAX_MB", 32), "GEO_CACHE_MAX_MB") * 1024 * 1024,
         cookie_secure=_flag(merged.get("GEO_COOKIE_SECURE", "1")),
+        job_worker=_job_worker(merged.get("GEO_JOB_WORKER", "thread")),
+        job_heartbeat_seconds=_seconds(merged.get("GEO_JOB_HEARTBEAT_SECONDS", 10), "GEO_JOB_HEARTBEAT_SECONDS"),
+        job_stalled_seconds=_seconds(merged.get("GEO_JOB_STALLED_SECONDS", 30), "GEO_JOB_STALLED_SECONDS"),
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

@@ -89,6 +89,7 @@ SLOW_MODULES = {
     "tests/exports/test_print_map.py",  # print rendering at full size and dpi
     "tests/exports/test_print_concurrency.py",
     "tests/plans/test_visibility_everywhere.py",  # every route of the app, for each plan visibility
+    "tests/suggest/test_suggest_jobs.py",  # web processes killed and started again around a queued job
 }
 TIER_MARKERS = ("browser", "faults", "real_data", "slow")
 

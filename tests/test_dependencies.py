@@ -15,14 +15,14 @@ PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
 TEST_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "playwright", "schemathesis", "ruff", "owslib", "pypdf", "pyyaml"}
 # Distribution name of each third-party module geo_service imports (where they differ, and the ones that match).
 DISTRIBUTION_OF = {
-    "flask": "flask", "flask_compress": "flask-compress", "brotli": "brotli", "click": "click",
+    "flask": "flask", "brotli": "brotli", "click": "click",
     "psycopg2": "psycopg2-binary", "shapely": "shapely", "pyproj": "pyproj", "pyogrio": "pyogrio",
     "geopandas": "geopandas", "pandas": "pandas", "numpy": "numpy", "folium": "folium", "branca": "branca",
     "openpyxl": "openpyxl", "defusedxml": "defusedxml", "tqdm": "tqdm", "matplotlib": "matplotlib",
     "gunicorn": "gunicorn", "argon2": "argon2-cffi", "flask_login": "flask-login", "flask_wtf": "flask-wtf",
     "wtforms": "wtforms", "flask_limiter": "flask-limiter", "limits": "limits", "apispec": "apispec",
     "apispec_webframeworks": "apispec-webframeworks", "marshmallow": "marshmallow", "webargs": "webargs",
-    "networkx": "networkx", "prometheus_client": "prometheus-client",
+    "networkx": "networkx", "procrastinate": "procrastinate", "psycopg": "psycopg", "psycopg_pool": "psycopg-pool", "prometheus_client": "prometheus-client",
     "prometheus_flask_exporter": "prometheus-flask-exporter", "pythonjsonlogger": "python-json-logger",
 }  # fmt: skip
 # Imported by Flask itself (its own dependencies) or only when installed (an optional basemap for prints).

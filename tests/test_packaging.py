@@ -101,3 +101,12 @@ def test_compose_counts_throttling_in_one_store_for_every_worker():
     store = compose["services"][host]
     assert store["image"].startswith("redis:") and "ports" not in store  # reached by the app only
     assert host in compose["services"]["app"]["depends_on"]
+
+
+def test_compose_runs_a_queue_worker_beside_the_app():
+    """Issue 22: background suggestions run in their own service, from the same image and database."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+    assert worker["command"] == ["geo-service", "worker"] and worker["build"] == app["build"]
+    assert worker["environment"]["DATABASE_URL"] == app["environment"]["DATABASE_URL"]
+    assert app["environment"]["GEO_JOB_WORKER"] == "off" and "ports" not in worker

@@ -43,6 +43,7 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
     main.add_command(__import__("geo_service.cli.users_commands", fromlist=["users"]).users)  # issue 12
     main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["suggest"]).suggest)  # issue 22
+    main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["worker"]).worker)  # issue 22: job queue
     main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["backup"]).backup)  # issue 21
     main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["restore"]).restore)
 

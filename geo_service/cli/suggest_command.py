@@ -21,7 +21,7 @@ from geo_service.cli.context import database
 @click.option("--name", default=None, help="Name of the new plan [Suggested networks: <area>, from <scenario>].")
 @click.option("--dry-run", is_flag=True, help="Print the scorecard and sentences; write nothing.")
 @click.option("--quiet", is_flag=True, help="Print only the new plan's slug.")
-@click.option("--worker", is_flag=True, help="Run the background suggestion jobs (web requests) until stopped.")
+@click.option("--worker", is_flag=True, help="Same as `geo-service worker`.")
 def suggest(
     scenario: str | None,
     area: str | None,
@@ -90,20 +90,34 @@ def suggest(
 
 
 def _work() -> None:
-    """Take suggestion jobs from the database until Ctrl+C (several workers share them: SKIP LOCKED)."""
-    import threading
+    """Run the job queue's worker for background suggestions until Ctrl+C or SIGTERM (several share the queue)."""
+    import asyncio
+    import signal
 
+    from geo_service.cli.context import settings
     from geo_service.suggest import jobs
 
-    db = database()
-    stop = threading.Event()
-    click.echo("suggest worker: waiting for jobs (Ctrl+C stops)", err=True)
+    s = settings()
+    db = database(s)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo("suggest worker: waiting for jobs (Ctrl+C stops)", err=True)
+        await jobs.work(s.database_url, db, stop, s.job_heartbeat_seconds, s.job_stalled_seconds, name="cli")
+
     try:
-        jobs.work(db, stop)
-    except KeyboardInterrupt:
-        stop.set()
+        asyncio.run(main())
     finally:
         db.close()
+
+
+@click.command()
+def worker() -> None:
+    """Run background suggestions (jobs asked for over the web) until stopped; start as many as you like."""
+    _work()
 
 
 def _print(out: dict) -> None:

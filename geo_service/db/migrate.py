@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.errors
 
+from geo_service.db import queue_schema
 from geo_service.errors import SetupError
 
 log = logging.getLogger(__name__)
@@ -271,6 +272,8 @@ def migrate(url: str) -> list[str]:
                     log.warning(
                         "%s %s has no file any more: drop it in a numbered migration (its record stays)", kind, name
                     )
+                # the job queue's own tables, from the pinned library (issue 22)
+                applied_now.extend(f"queue: {name}" for name in queue_schema.apply(cur))
     finally:
         conn.close()
     return applied_now

@@ -17,9 +17,16 @@ they enforce a floor but never a ceiling, and start from scratch):
    random spanning tree (networkx ``minimum_spanning_tree`` over jittered distances) into parts in band;
 4. undersized networks (smallest first): take boundary practices from neighbours that stay in band, merge with a
    neighbour, share out among neighbours, or merge and cut again;
-5. each alternative is tried on a copy and the one with the least band violation, then the fewest patients moved,
-   is kept; rounds repeat until every network is in band or nothing improves; the best state seen wins;
-6. give back: every moved practice that can return to its old network without breaking a rule does.
+5. each alternative is tried on a copy and the one with the least band violation, then the least cost, is kept:
+   patients moved plus ``dominance_cost`` patients for each network whose largest member holds at least the
+   dominance share (as the dominance rule counts), so a cut or a shedding that leaves one practice dominating its
+   network loses to one that does not unless avoiding it moves more patients than that; rounds repeat until every
+   network is in band or nothing improves; the best state seen wins;
+6. give back: every moved practice that can return to its old network without breaking a rule or making a
+   network dominated (unless that saves more than ``dominance_cost`` patients moved) does;
+7. undominate: a network one practice dominates (when a network in band can be undominated at all: its largest
+   practice under half the maximum) takes boundary practices from neighbours that stay in band and undominated,
+   if that moves at most ``dominance_cost`` patients.
 
 Randomness comes only from ``random.Random(f"{seed}:{area}")``; iteration is over sorted codes, so the same seed
 gives the same plan.
@@ -33,6 +40,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
+
+from geo_service.suggest.moves import Moves
+
+# One dominated network weighs as much as this many patients moved (about two typical practice lists). On
+# England 2019/20 (benchmarks/suggest.py): 2,500 left 272 dominated networks, 10,000 229, 20,000 214 and 40,000
+# 212, while patients moved rose from 0.74x to 0.77x and 0.79x the greedy baseline's; 20,000 is the knee.
+DOMINANCE_COST = 20_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class Problem:
     apart: tuple[tuple[str, str], ...] = ()
     seed: int = 0
     home: frozenset[str] | None = None  # network codes that may keep their code here (None: every current one)
+    dominance: float = 0.5  # the dominance rule's share: a network whose largest member holds this much is dominated
+    dominance_cost: int = DOMINANCE_COST  # patients moved the search gives to avoid one dominated network
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ def solve(problem: Problem, optimise: bool = True) -> AreaResult:
     return _Search(problem, optimise).run()
 
 
-class _Search:
+class _Search(Moves):
     def __init__(self, p: Problem, optimise: bool) -> None:
         self.p = p
         self.optimise = optimise
@@ -110,6 +126,8 @@ class _Search:
         self.members: dict[str, set[str]] = defaultdict(set)
         self.pop: dict[str, int] = defaultdict(int)
         self.notes: list[Note] = []
+        self.dom = p.dominance
+        self.dom_cost = p.dominance_cost if optimise else 0  # the greedy baseline ignores dominance
 
     # ---- state ------------------------------------------------------------------------------------------
 
@@ -148,10 +166,18 @@ class _Search:
         return max(0, self.lo - pop) + max(0, pop - self.hi)
 
     def _score(self) -> tuple[int, int]:
-        """(band violation in patients, patients moved) over the area's free practices."""
+        """(band violation in patients, patients moved + the cost of dominated networks) over the area's free
+        practices."""
         violation = sum(self._viol(p) for lab, p in self.pop.items() if len(self.members[lab]) > 0)
         moved = sum(self.w[u] for u in self.free if self.label.get(u) != self.start[u])
+        if self.dom_cost:
+            moved += self.dom_cost * sum(self._dominated(self.pop[lab], max(self.w[u] for u in ms))
+                                         for lab, ms in self.members.items() if ms)  # fmt: skip
         return violation, moved
+
+    def _dominated(self, pop: int, largest: int) -> bool:
+        """As the dominance rule counts: the largest member holds at least the dominance share."""
+        return pop > 0 and largest >= self.dom * pop
 
     def _cost(self, u: str, to: str | None) -> int:
         return self.w[u] * (int(to != self.start[u]) - int(self.label[u] != self.start[u]))
@@ -187,6 +213,8 @@ class _Search:
         self._repair()
         if self.optimise:
             self._give_back()
+            if self.dom_cost:
+                self._undominate()
         for lab in sorted(self.members):
             pop = self.pop[lab]
             if self._viol(pop):
@@ -310,44 +338,6 @@ class _Search:
                 self.notes.append(Note(self.p.area, "apart", f"{a} and {b} could not be put in different networks."))
                 return
 
-    def _move_out(self, u: str) -> bool:
-        lab = self.label[u]
-        if not self._connected_without(lab, u) or len(self.members[lab]) == 1:
-            return False
-        targets = [m for m in self._adjacent_labels({u}) if self._apart_ok(u, m)]
-        if not targets:
-            return False
-        self._set(u, min(targets, key=lambda m: (self.pop[m] + self.w[u] > self.hi, self._cost(u, m), self.pop[m], m)))
-        return True
-
-    def _cut_between(self, lab: str, a: str, b: str) -> bool:
-        tree = self._tree(lab)
-        path = nx.shortest_path(tree, a, b)
-        best = None
-        pop = self.pop[lab]
-        for x, y in zip(path, path[1:], strict=False):
-            t2 = tree.copy()
-            t2.remove_edge(x, y)
-            side = nx.node_connected_component(t2, b)
-            s = sum(self.w[v] for v in side)
-            key = (self._viol(s) + self._viol(pop - s), abs(2 * s - pop), min(side))
-            if best is None or key < best[0]:
-                best = (key, side)
-        if best is None:
-            return False
-        self._relabel(set(best[1]), self._new())
-        return True
-
-    def _tree(self, lab: str) -> nx.Graph:
-        """A seeded random spanning tree of the network (distances jittered by up to 60 %)."""
-        sub = self.g.subgraph(sorted(self.members[lab]))
-        h = nx.Graph()
-        h.add_nodes_from(sorted(sub.nodes))
-        for x, y in sorted(tuple(sorted(e)) for e in sub.edges):
-            length = sub[x][y].get("length", 1.0)
-            h.add_edge(x, y, r=(length + 1.0) * (1.0 + 0.6 * self.rng.random()))
-        return nx.minimum_spanning_tree(h, weight="r")
-
     # ---- repair ------------------------------------------------------------------------------------------
 
     def _best_of(self, options: list[Callable[[], bool]], require_change: bool = False) -> bool:
@@ -409,150 +399,6 @@ class _Search:
             options.append(lambda m=m: self._merge(lab, m, then_split=True))
         return self._best_of(options)
 
-    def _pick(self, cands: list[tuple[str, str]], need: int) -> tuple[str, str] | None:
-        """The move to make among (unit, to): the cheapest that covers ``need`` alone, else the largest."""
-
-        def key(c: tuple[str, str]) -> tuple:
-            u, m = c
-            if self.w[u] >= need:
-                return (0, self._cost(u, m), self.w[u], u, m)
-            return (1, -self.w[u], self._cost(u, m), u, m)
-
-        for u, m in sorted(cands, key=key):
-            if self._connected_without(self.label[u], u):  # type: ignore[arg-type]
-                return u, m
-        return None
-
-    def _shed(self, lab: str) -> bool:
-        moved = False
-        while lab in self.members and self.pop[lab] > self.hi:
-            cands = [
-                (u, m)
-                for u in sorted(self.members[lab])
-                if self.pop[lab] - self.w[u] >= self.lo
-                for m in self._adjacent_labels({u})
-                if self.pop[m] + self.w[u] <= self.hi and self._apart_ok(u, m)
-            ]
-            pick = self._pick(cands, self.pop[lab] - self.hi)
-            if pick is None:
-                break
-            self._set(*pick)
-            moved = True
-        return moved
-
-    def _grow(self, lab: str) -> bool:
-        moved = False
-        while lab in self.members and self.pop[lab] < self.lo:
-            cands = [
-                (v, lab)
-                for v in sorted({v for u in self.members[lab] for v in self.g[u]} - self.members[lab])
-                if self.label[v] is not None
-                and (self.pop[self.label[v]] - self.w[v] >= self.lo or self.pop[self.label[v]] > self.hi)
-                and self.pop[lab] + self.w[v] <= self.hi
-                and self._apart_ok(v, lab)
-                and len(self.members[self.label[v]]) > 1
-            ]
-            pick = self._pick(cands, self.lo - self.pop[lab])
-            if pick is None:
-                break
-            self._set(*pick)
-            moved = True
-        return moved
-
-    def _dissolve(self, lab: str) -> bool:
-        while lab in self.members:
-            cands = [
-                (u, m)
-                for u in sorted(self.members[lab])
-                for m in self._adjacent_labels({u})
-                if self.pop[m] + self.w[u] <= self.hi and self._apart_ok(u, m)
-            ]
-            pick = self._pick(cands, 0)
-            if pick is None:
-                return False
-            self._set(*pick)
-        return True
-
-    def _merge(self, lab: str, other: str, then_split: bool) -> bool:
-        a, b = self.members[lab], self.members[other]
-        if not self._sets_apart_ok(a, b):
-            return False
-        if not then_split and self.pop[lab] + self.pop[other] > self.hi:
-            return False
-        # The side that keeps its code is the one whose practices are there now (fewer patients moved).
-        keep_a = sum(self.w[u] for u in a if self.start[u] == lab)
-        keep_b = sum(self.w[u] for u in b if self.start[u] == other)
-        into, away = (lab, other) if (keep_a, lab) > (keep_b, other) else (other, lab)
-        self._relabel(set(self.members[away]), into)
-        if then_split and self.pop[into] > self.hi:
-            return self._split(into, balanced=not self.optimise)
-        return True
-
-    def _split(self, lab: str, balanced: bool = False) -> bool:
-        """Cut the network along a seeded random spanning tree; the part with fewer of its own practices gets a
-        new code. ``balanced``: cut at the most even point (the greedy baseline) rather than the cheapest."""
-        pop = self.pop[lab]
-        members = self.members[lab]
-        if len(members) < 2:
-            return False
-        parts = max(2, -(-pop // self.hi))
-        if pop // self.lo >= parts:
-            target = pop / parts
-        else:
-            target = pop / 2
-        own = {u: self.w[u] if self.start[u] == lab else 0 for u in members}
-        own_total = sum(own.values())
-        giant = {u: self.w[u] if self.w[u] > self.hi else 0 for u in members}
-        giant_total = sum(giant.values())
-        best = None
-        for _ in range(6 if self.optimise else 1):
-            tree = self._tree(lab)
-            root = min(members)
-            order = list(nx.dfs_postorder_nodes(tree, root))
-            parent = nx.dfs_predecessors(tree, root)
-            sub_w: dict[str, int] = {}
-            sub_own: dict[str, int] = {}
-            sub_giant: dict[str, int] = {}  # patients of practices over the maximum by themselves
-            children: dict[str, list[str]] = defaultdict(list)
-            for v, p in parent.items():
-                children[p].append(v)
-            for v in order:
-                sub_w[v] = self.w[v] + sum(sub_w[c] for c in children[v])
-                sub_own[v] = own[v] + sum(sub_own[c] for c in children[v])
-                sub_giant[v] = giant[v] + sum(sub_giant[c] for c in children[v])
-            for v in order:
-                if v == root:
-                    continue
-                s, r = sub_w[v], pop - sub_w[v]
-                violation = self._cut_violation(s, sub_giant[v]) + self._cut_violation(r, giant_total - sub_giant[v])
-                cost = min(sub_own[v], own_total - sub_own[v])
-                if balanced:
-                    key = (violation, abs(min(s, r) - target), cost, v)
-                else:
-                    key = (violation, cost, abs(min(s, r) - target), v)
-                if best is None or key < best[0]:
-                    best = (key, tree, v, parent)
-        if best is None:
-            return False
-        _, tree, v, parent = best
-        t2 = tree.copy()
-        t2.remove_edge(v, parent[v])
-        side = nx.node_connected_component(t2, v)
-        side_own = sum(own[u] for u in side)
-        rest_own = own_total - side_own
-        fresh = set(side) if side_own <= rest_own else set(members) - set(side)
-        self._relabel(fresh, self._new())
-        return True
-
-    def _cut_violation(self, part: int, giant: int) -> int:
-        """How far a part of a cut is from being in band or dividable into networks in band. A practice over
-        the maximum counts only what is beside it (alone is the best it can be)."""
-        if giant:
-            return part - giant
-        if self._viol(part) == 0 or (part > self.hi and part // self.lo >= -(-part // self.hi)):
-            return 0
-        return self._viol(part)
-
     def _give_back(self) -> None:
         for _ in range(3):
             changed = False
@@ -571,7 +417,21 @@ class _Search:
                     continue
                 if not self._apart_ok(u, home):
                     continue
+                if self.dom_cost and self._dominance_after_move(u, home) * self.dom_cost > self.w[u]:
+                    continue
                 self._set(u, home)
                 changed = True
             if not changed:
                 return
+
+    def _dominance_after_move(self, u: str, to: str) -> int:
+        """How many more of ``u``'s network and ``to`` are dominated once ``u`` moves to ``to``."""
+        w, lab = self.w, self.label[u]
+        into = self.members.get(to, set())
+        before = self._dominated(self.pop[to], max((w[x] for x in into), default=0))
+        after = self._dominated(self.pop[to] + w[u], max([w[u]] + [w[x] for x in into]))
+        if lab is not None:
+            rest = self.members[lab] - {u}
+            before += self._dominated(self.pop[lab], max(w[x] for x in self.members[lab]))
+            after += self._dominated(self.pop[lab] - w[u], max(w[x] for x in rest)) if rest else 0
+        return int(after) - int(before)

@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -42,6 +43,9 @@ def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
     assert not TABLES & _tables(empty_db_url)
     applied = migrate_mod.migrate(empty_db_url)
     assert applied[0] == "0075_baseline"
+    queue = [a for a in applied if a.startswith("queue: ")]  # the job queue's schema, from the pinned library
+    assert len(queue) == 1 and queue[0].startswith("queue: schema.sql ") and applied[-1] == queue[0]
+    applied = applied[:-1]
     functions, triggers = migrate_mod.schema_objects("function"), migrate_mod.schema_objects("trigger")
     assert len(applied) == 1 + len(migrate_mod.available()) + len(functions) + len(triggers)
     assert TABLES <= _tables(empty_db_url)
@@ -89,3 +93,28 @@ def test_data_version_bumps_once_per_changing_transaction(fresh_db):
     with fresh_db.connection() as conn, conn.cursor() as cur:
         cur.execute("UPDATE practices SET ods_code = 'x' WHERE false")  # changes nothing
     assert version() == before + 1
+
+
+def test_the_job_queue_schema_is_applied_once_and_its_later_migrations_in_order(empty_db_url, tmp_path, monkeypatch):
+    """Issue 22: `migrate` makes procrastinate's tables from the pinned library, records every migration file of
+    it as applied, and later applies only files it has not recorded (what a version bump of the pin brings)."""
+    from procrastinate.schema import SchemaManager
+
+    from geo_service.db import queue_schema
+
+    migrate_mod.migrate(empty_db_url)
+    shipped = sorted(p.name for p in Path(SchemaManager.get_migrations_path()).glob("*.sql"))
+    with psycopg2.connect(empty_db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT name FROM queue_schema_migrations WHERE name NOT LIKE 'schema.sql %' ORDER BY name")
+        assert [r[0] for r in cur.fetchall()] == shipped
+        cur.execute(
+            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL, to_regclass('procrastinate_workers') IS NOT NULL"
+        )
+        assert cur.fetchone() == (True, True)
+    newer = tmp_path / "99.00.00_01_pretend_newer.sql"
+    newer.write_text("CREATE TABLE queue_pretend_newer (id int);")
+    real = queue_schema._library
+    monkeypatch.setattr(queue_schema, "_library", lambda: (*real()[:2], [*real()[2], newer]))
+    assert migrate_mod.migrate(empty_db_url) == ["queue: 99.00.00_01_pretend_newer.sql"]
+    assert migrate_mod.migrate(empty_db_url) == []
+    assert "queue_pretend_newer" in _tables(empty_db_url)

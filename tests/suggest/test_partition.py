@@ -227,3 +227,47 @@ def test_islands_and_shared_points_are_joined():
     assert g.has_edge("D", "E")  # same point
     assert g.has_edge("C", "D") and g["C"]["D"].get("bridge")  # the island joins through its nearest practice
     assert not g.has_edge("A", "C")
+
+
+def _dominated_networks(result, units, share: float = 0.5) -> set[str]:
+    w = {u.code: u.weight for u in units}
+    members: dict[str, list[int]] = {}
+    for code, lab in result.labels.items():
+        members.setdefault(lab, []).append(w[code])
+    return {lab for lab, ws in members.items() if max(ws) >= share * sum(ws)}
+
+
+def test_a_dominated_network_takes_a_neighbours_practice_when_that_costs_little():
+    """A (20,000 + 5,000 + 6,000: 65 % one practice) beside B (43,000 in five): both in band, but A is dominated.
+    With the dominance cost, A takes B's 10,000 practice on their border (B stays in band, undominated); without
+    it, nothing moves."""
+    weights = {
+        "A1": 20_000,
+        "A2": 5_000,
+        "A3": 6_000,
+        "B1": 10_000,
+        "B2": 8_000,
+        "B3": 9_000,
+        "B4": 12_000,
+        "B5": 4_000,
+    }
+    order = ["A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5"]  # a chain: A3 touches B1
+    g = nx.path_graph(order)
+    units = tuple(Unit(c, weights[c], c[0]) for c in order)
+    plain = solve(Problem("Z", units, g, dominance_cost=0))
+    assert moved(plain, units) == 0 and _dominated_networks(plain, units) == {"A"}
+    kept = solve(Problem("Z", units, g))
+    assert_valid(kept, Problem("Z", units, g))
+    assert kept.labels["B1"] == "A" and moved(kept, units) == 10_000
+    assert _dominated_networks(kept, units) == set()
+    assert all(30_000 <= p <= 50_000 for p in populations(kept, units).values())
+
+
+def test_a_practice_over_half_the_maximum_is_left_dominated_without_moves():
+    """A 26,000 practice dominates any network in band (at most 50,000): nothing is moved to try."""
+    weights = {"A1": 26_000, "A2": 8_000, "B1": 10_000, "B2": 12_000, "B3": 9_000}
+    order = ["A1", "A2", "B1", "B2", "B3"]
+    g = nx.path_graph(order)
+    units = tuple(Unit(c, weights[c], c[0]) for c in order)
+    result = solve(Problem("Z", units, g))
+    assert moved(result, units) == 0 and _dominated_networks(result, units) == {"A"}

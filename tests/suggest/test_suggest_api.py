@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -157,23 +161,27 @@ def test_whole_boundary_set_runs_as_a_job(client, suggest_db):
     assert found["scorecard"]["after"]["in_band"] == found["scorecard"]["after"]["networks"]
 
 
-def test_a_job_left_running_by_a_stopped_process_is_taken_up_again(suggest_db):
+def test_a_worker_process_runs_queued_jobs(app, suggest_db):
+    """``geo-service worker`` (no web process) takes the queued job and runs it."""
     url, _ = suggest_db
+    web_worker = app.extensions.pop("geo_suggest_worker", None)
+    if web_worker is not None:  # the web app's thread would take it otherwise
+        web_worker.close()
     db = Database(url, statement_timeout_ms=0)
+    env = {**os.environ, "DATABASE_URL": url, "GEO_JOB_HEARTBEAT_SECONDS": "1", "GEO_JOB_STALLED_SECONDS": "3"}
+    proc = None
     try:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "geo-service"), "worker"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert proc.stderr.readline().startswith("suggest worker: waiting for jobs"), proc.stderr.read()
         with db.connection() as conn:
-            job_id = jobs.submit(conn, None, {"scenario": "demo-as-registered", "area": "ZA3", "seed": 0}, 1)
-            with conn.cursor() as cur:  # as a web process that died while running it would leave it
-                cur.execute(
-                    "UPDATE suggest_jobs SET state = 'running', attempts = 1,"
-                    " heartbeat_at = now() - interval '10 minutes' WHERE id = %(id)s",
-                    {"id": job_id},
-                )
-        while jobs.run_one(db):
-            pass
-        row = jobs.wait_for(db, job_id, timeout=5)
-        assert row["state"] == "done" and row["attempts"] == 2 and row["plan_slug"]
+            job_id = jobs.submit(conn, url, None, {"scenario": "demo-as-registered", "area": "ZA3", "seed": 0}, 1)
+        row = jobs.wait_for(db, job_id, timeout=120)
+        assert row["state"] == "done" and row["attempts"] == 1 and row["plan_slug"], row
     finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)  # stops when asked
+            assert proc.wait(timeout=30) == 0, proc.stderr.read()
         db.close()
 
 

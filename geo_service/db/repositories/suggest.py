@@ -147,7 +147,7 @@ def suggestion_of_plan(conn, plan_id: int) -> dict | None:
 # ---- jobs ------------------------------------------------------------------------------------------------
 
 _JOB_COLUMNS = """j.id, j.state, j.owner_id, j.request, j.progress, j.total, j.message, j.plan_slug, j.error,
-       j.created_at, j.started_at, j.finished_at, j.attempts"""
+       j.created_at, j.started_at, j.finished_at, j.attempts, j.queue_job_id"""
 
 
 def insert_job(conn, owner_id: int | None, request: dict, total: int) -> int:
@@ -165,29 +165,30 @@ def job(conn, job_id: int) -> dict | None:
         return cur.fetchone()
 
 
-def claim_job(conn, stale_seconds: int) -> dict | None:
-    """Take the oldest waiting job (or one whose worker stopped beating for ``stale_seconds``), skipping those
-    another worker holds: ``FOR UPDATE SKIP LOCKED``."""
+def job_started(conn, job_id: int) -> dict | None:
+    """A worker of the queue starts the job (again, after a stopped worker): running, one more attempt."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            """UPDATE suggest_jobs j SET state = 'running', started_at = now(), heartbeat_at = now(),
-                                         attempts = j.attempts + 1
-                WHERE j.id = (SELECT id FROM suggest_jobs
-                               WHERE state = 'queued'
-                                  OR (state = 'running' AND heartbeat_at < now() - make_interval(secs => %(stale)s))
-                               ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            """UPDATE suggest_jobs j SET state = 'running', started_at = now(), attempts = j.attempts + 1,
+                                         plan_slug = NULL, error = NULL, finished_at = NULL
+                WHERE j.id = %(id)s
             RETURNING """
             + _JOB_COLUMNS,
-            {"stale": stale_seconds},
+            {"id": job_id},
         )
         return cur.fetchone()
+
+
+def job_queued(conn, job_id: int, queue_job_id: int) -> None:
+    """The id of the job in the queue (procrastinate_jobs) that runs this suggestion."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE suggest_jobs SET queue_job_id = %(q)s WHERE id = %(id)s", {"id": job_id, "q": queue_job_id})
 
 
 def job_progress(conn, job_id: int, progress: int, total: int, message: str) -> None:
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE suggest_jobs SET progress = %(p)s, total = %(t)s, message = %(m)s, heartbeat_at = now()
-                WHERE id = %(id)s""",
+            """UPDATE suggest_jobs SET progress = %(p)s, total = %(t)s, message = %(m)s WHERE id = %(id)s""",
             {"id": job_id, "p": progress, "t": total, "m": message},
         )
 

@@ -34,11 +34,17 @@ def _reply(payload: dict, status: int = 200, location: str | None = None) -> Res
     return resp
 
 
-def _worker() -> jobs.Worker:
+def _start_worker() -> None:
+    """The web process's queue worker thread (GEO_JOB_WORKER=thread), started once."""
+    settings = current_app.extensions["geo_settings"]
+    if settings.job_worker != "thread":
+        return
     worker = current_app.extensions.get("geo_suggest_worker")
     if worker is None:
-        worker = current_app.extensions["geo_suggest_worker"] = jobs.Worker(database())
-    return worker
+        worker = current_app.extensions["geo_suggest_worker"] = jobs.Worker(
+            settings.database_url, database(), settings.job_heartbeat_seconds, settings.job_stalled_seconds
+        )
+    worker.ensure_started()
 
 
 def _links(plan_slug: str, source: str, area: str | None) -> dict[str, str]:
@@ -86,12 +92,13 @@ def suggest(slug: str):
     req = service.parse_request(source["slug"], body)
     if req.area is None or background:
         scope = resolve_scope(conn, source["slug"], req.boundary_set, req.area)  # refuse a bad scope now
-        job_id = jobs.submit(conn, actor.id, req.as_dict(), 0 if req.area is None else 1)
+        url = current_app.extensions["geo_settings"].database_url
+        job_id = jobs.submit(conn, url, actor.id, req.as_dict(), 0 if req.area is None else 1)  # commits
         audit.record(conn, actor, "plan.suggest.queued", "suggest_job", job_id, None, req.as_dict(),
                      scenario_id=source["id"])  # fmt: skip
         row = jobs.job(conn, job_id)
-        conn.commit()  # the job must be visible to the worker now
-        _worker().ensure_started()
+        conn.commit()
+        _start_worker()
         out = jobs.describe(row)
         out["boundary_set"] = scope.boundary_set["slug"]
         out["links"] = {"job": url_for("suggest.get_job", job_id=job_id)}
@@ -117,7 +124,7 @@ def get_job(job_id: str):
     row = jobs.job(conn, int(job_id))
     if row is None or (not actor.is_admin and row["owner_id"] != actor.id):
         raise NotFound(f"No suggestion job {job_id}.", parameter="job_id")
-    _worker().ensure_started()  # a restarted process takes up waiting jobs
+    _start_worker()  # a restarted process takes up waiting jobs
     out = jobs.describe(row)
     out["links"] = {"job": url_for("suggest.get_job", job_id=job_id)}
     if row["plan_slug"]:
