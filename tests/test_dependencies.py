@@ -22,7 +22,8 @@ DISTRIBUTION_OF = {
     "gunicorn": "gunicorn", "argon2": "argon2-cffi", "flask_login": "flask-login", "flask_wtf": "flask-wtf",
     "wtforms": "wtforms", "flask_limiter": "flask-limiter", "limits": "limits", "apispec": "apispec",
     "apispec_webframeworks": "apispec-webframeworks", "marshmallow": "marshmallow", "webargs": "webargs",
-    "networkx": "networkx", "procrastinate": "procrastinate", "psycopg": "psycopg", "psycopg_pool": "psycopg-pool", "prometheus_client": "prometheus-client",
+    "networkx": "networkx", "procrastinate": "procrastinate", "psycopg": "psycopg", "psycopg_pool": "psycopg-pool",
+    "prometheus_client": "prometheus-client",
     "prometheus_flask_exporter": "prometheus-flask-exporter", "pythonjsonlogger": "python-json-logger",
 }  # fmt: skip
 # Imported by Flask itself (its own dependencies) or only when installed (an optional basemap for prints).
