@@ -22,7 +22,7 @@ DISTRIBUTION_OF = {
     "gunicorn": "gunicorn", "argon2": "argon2-cffi", "flask_login": "flask-login", "flask_wtf": "flask-wtf",
     "wtforms": "wtforms", "flask_limiter": "flask-limiter", "limits": "limits", "apispec": "apispec",
     "apispec_webframeworks": "apispec-webframeworks", "marshmallow": "marshmallow", "webargs": "webargs",
-    "networkx": "networkx", "procrastinate": "procrastinate", "psycopg": "psycopg", "psycopg_pool": "psycopg-pool",
+    "networkx": "networkx", "procrastinate": "procrastinate",
     "prometheus_client": "prometheus-client",
     "prometheus_flask_exporter": "prometheus-flask-exporter", "pythonjsonlogger": "python-json-logger",
 }  # fmt: skip
@@ -64,8 +64,10 @@ def test_every_third_party_module_the_package_imports_is_a_runtime_dependency():
     assert third_party <= set(DISTRIBUTION_OF), third_party - set(DISTRIBUTION_OF)
     runtime = set(_pins(PYPROJECT["project"]["dependencies"]))
     assert {DISTRIBUTION_OF[m] for m in third_party} <= runtime
-    # Pinned for a dependency's sake: flask-wtf's wtforms, flask-limiter's limits and its redis storage client.
-    unused = runtime - {DISTRIBUTION_OF[m] for m in third_party} - {"wtforms", "limits", "redis"}
+    # Pinned for a dependency's sake: flask-wtf's wtforms, flask-limiter's limits and its redis storage client,
+    # procrastinate's psycopg 3 driver (its binary build) and connection pool.
+    for_others = {"wtforms", "limits", "redis", "psycopg", "psycopg-binary", "psycopg-pool"}
+    unused = runtime - {DISTRIBUTION_OF[m] for m in third_party} - for_others
     assert unused == set(), f"pinned, never imported: {unused}"
 
 

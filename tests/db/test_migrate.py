@@ -60,12 +60,14 @@ def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
 
 
 def test_edited_migration_is_refused(empty_db_url, tmp_path, monkeypatch):
-    monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", tmp_path)
-    added = tmp_path / "0080_added.sql"
+    migrations = tmp_path / "migrations"
+    shutil.copytree(migrate_mod.MIGRATIONS_DIR, migrations)
+    monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", migrations)
+    added = migrations / "9001_added.sql"
     added.write_text("CREATE TABLE added (id integer);")
-    assert "0080_added" in migrate_mod.migrate(empty_db_url)
+    assert "9001_added" in migrate_mod.migrate(empty_db_url)
     added.write_text(added.read_text() + "\n-- edited\n")
-    with pytest.raises(SetupError, match="0080_added was edited after it was applied"):
+    with pytest.raises(SetupError, match="9001_added was edited after it was applied"):
         migrate_mod.migrate(empty_db_url)
 
 
