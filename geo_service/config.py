@@ -22,6 +22,8 @@ DEFAULT_TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    # Hot standbys for the read-only routes (issue 26, GEO_READ_DATABASE_URL, comma-separated); none: the primary.
+    read_database_urls: tuple[str, ...] = ()
     project_root: Path = PROJECT_ROOT
     local_db_port: int = 5544
     statement_timeout_ms: int = 15000
@@ -46,6 +48,7 @@ class Settings:
         cfg = {
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.database_url,
+            "GEO_READ_DATABASE_URL": self.read_database_urls,
             "GEO_TILES_URL": self.tiles_url,
             "GEO_TILES_ATTRIBUTION": self.tiles_attribution,
             "GEO_EMBED_ORIGINS": self.embed_origins,
@@ -135,6 +138,7 @@ def public_base_url(value: Any, port: Any) -> str:
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Merge environment and overrides into a :class:`Settings`."""
     from geo_service.db.cluster import LocalCluster
+    from geo_service.db.routing import split_urls
 
     merged: dict[str, Any] = {k: v for k, v in os.environ.items() if k == "DATABASE_URL" or k.startswith("GEO_")}
     merged.update(overrides or {})
@@ -149,6 +153,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         origins = tuple(o for o in origins.replace(",", " ").split() if o)
     known = {
         "DATABASE_URL",
+        "GEO_READ_DATABASE_URL",
         "GEO_PROJECT_ROOT",
         "GEO_DB_PORT",
         "GEO_TILES_URL",
@@ -172,6 +177,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     key = merged.get("GEO_SECRET_KEY") or secrets.token_urlsafe(48)
     return Settings(
         database_url=url,
+        read_database_urls=split_urls(merged.get("GEO_READ_DATABASE_URL")),
         project_root=root,
         local_db_port=port,
         statement_timeout_ms=_int(merged.get("GEO_STATEMENT_TIMEOUT_MS", 15000), "GEO_STATEMENT_TIMEOUT_MS"),

@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     from geo_service.web import api, compression, embed, errors, health, input_validation, pages, security_headers
     from geo_service.web.connection import init_connection_handling
 
+    register_read_routing_marks(app)  # issue 26: before the connection handling, so it runs after the commit
     init_connection_handling(app)
     input_validation.register(app)  # first: every route's path and query values are checked before it runs
     errors.register(app)
@@ -72,3 +73,13 @@ def register_web(app: Flask) -> None:
     from geo_service.web import request_log
 
     request_log.register(app)  # issue 26: one JSON line per request; request_id in every problem+json body
+    from geo_service.web import read_routing
+
+    read_routing.register(app)  # issue 26: last, so it runs first: which database answered, a lagging replica's notice
+
+
+def register_read_routing_marks(app: Flask) -> None:
+    """Issue 26: the read-your-writes mark, registered before the connection handling so it runs after the commit."""
+    from geo_service.web import read_routing
+
+    read_routing.register_write_marks(app)

@@ -28,8 +28,9 @@ def database() -> Database:
 def get_conn():
     """The request's connection (one transaction per request, ``statement_timeout`` set)."""
     if "geo_conn_cm" not in g:
-        cm = database().connection()
-        g.geo_conn = cm.__enter__()
+        from geo_service.web.read_routing import open_connection
+
+        cm, g.geo_conn = open_connection(database())  # issue 26: a replica for the read-only routes
         g.geo_conn_cm = cm
     return g.geo_conn
 

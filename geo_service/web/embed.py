@@ -10,6 +10,7 @@ URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.public_urls`), 
 from __future__ import annotations
 
 import gzip
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
@@ -21,6 +22,7 @@ from geo_service.scope import Scope
 from geo_service.web.connection import database, get_conn
 from geo_service.web.openapi import operation
 from geo_service.web.public_urls import public_base, public_url_for
+from geo_service.web.read_routing import write_on_primary
 from geo_service.web.schemas import common
 from geo_service.web.schemas import embed as schemas
 from geo_service.web.security_headers import allow_script_hashes
@@ -57,11 +59,14 @@ def _not_modified(etag: str, cache_control: str) -> Response | None:
     summary="An embeddable map of an area or network (for an iframe)",
     path=schemas.EmbedPath,
     query=schemas.EmbedQuery,
-    responses={200: common.html("The map, for an iframe."), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+    responses={
+        200: common.html("The map, for an iframe."),
+        302: common.PIN_MOVED,
+        304: common.NOT_MODIFIED,
+        **common.problems(400, 404),
+    },
 )
 def embed_map(scenario: str, kind: str, code: str):
-    from geo_service.web.embed_render import render_embed
-
     view = parse_view(scenario, kind, code, request.args)
     version = parse_version(request.args.get("version"))
     pinned = version is not None
@@ -71,7 +76,20 @@ def embed_map(scenario: str, kind: str, code: str):
     early = _not_modified(snapshots.etag_for(view, wanted), cache_control)
     if early is not None:
         return early
-    embed = snapshots.get_embed(
+    try:
+        embed = _embed(view, version)
+    except snapshots.UnpublishedVersion:  # a stale pin: the current version, like a layer's ``?v=`` (issue 26)
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "version"]
+        args.append(("version", str(snapshots.current_version(get_conn(), view))))
+        location = f"{request.path}?{urlencode(args)}"
+        return Response(status=302, headers={"Location": location, "Cache-Control": "no-cache"})
+    return _send(embed.body_gzip, embed.etag, cache_control, embed.script_hashes)
+
+
+def _embed(view, version: int | None) -> snapshots.Embed:  # noqa: ANN001 - an EmbedView
+    from geo_service.web.embed_render import render_embed
+
+    return snapshots.get_embed(
         database().url,
         get_conn,
         view,
@@ -79,8 +97,8 @@ def embed_map(scenario: str, kind: str, code: str):
         resolve=lambda conn: embed_scope(conn, view),
         render=lambda scope: render_embed(get_conn(), view, scope),
         variant=public_base(),  # a new GEO_PUBLIC_URL renders live embeds again, with links to it
+        write=lambda fn: write_on_primary(fn, get_conn),  # issue 26: a rendering is kept on the primary
     )
-    return _send(embed.body_gzip, embed.etag, cache_control, embed.script_hashes)
 
 
 @bp.get("/oembed")
