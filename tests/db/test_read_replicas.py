@@ -168,23 +168,6 @@ def test_a_writer_reads_its_write_while_the_standby_lags_and_others_see_the_vers
     assert "geo-replica-notice" not in page.get_data(as_text=True)
 
 
-def test_pinned_tiles_are_immutable_and_a_stale_pin_redirects(app, replicated):
-    client = app.test_client()
-    doc = client.get("/ogc/collections").get_json()
-    collection = next(c["id"] for c in doc["collections"] if c["id"].endswith("-networks"))
-    tilejson = client.get(f"/ogc/collections/{collection}/tiles.json").get_json()
-    template = tilejson["tiles"][0]
-    assert "?v=" in template
-    pinned = template.replace("{z}", "0").replace("{x}", "0").replace("{y}", "0").split("/ogc", 1)[1]
-    resp = client.get("/ogc" + pinned)
-    assert resp.status_code == 200
-    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    stale = client.get(f"/ogc/collections/{collection}/tiles/WebMercatorQuad/0/0/0?v=0123456789abcdef")
-    assert stale.status_code == 302 and stale.get_data() == b""
-    assert stale.headers["Location"] == "/ogc" + pinned
-    assert stale.headers["Cache-Control"] == "no-cache"
-
-
 def test_a_standby_outage_falls_back_to_the_primary(app, replicated):
     url, standby, _ = replicated
     client = app.test_client()
