@@ -78,9 +78,14 @@ def embed_map(scenario: str, kind: str, code: str):
         return early
     try:
         embed = _embed(view, version)
-    except snapshots.UnpublishedVersion:  # a stale pin: the current version, like a layer's ``?v=`` (issue 26)
+    except snapshots.UnpublishedVersion:
+        # a stale pin (older than the data): the current version, like a layer's ``?v=`` (issue 26); a version
+        # the data never reached stays a 404
+        current = snapshots.current_version(get_conn(), view)
+        if version is None or version > current:
+            raise
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "version"]
-        args.append(("version", str(snapshots.current_version(get_conn(), view))))
+        args.append(("version", str(current)))
         location = f"{request.path}?{urlencode(args)}"
         return Response(status=302, headers={"Location": location, "Cache-Control": "no-cache"})
     return _send(embed.body_gzip, embed.etag, cache_control, embed.script_hashes)

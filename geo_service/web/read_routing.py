@@ -1,7 +1,8 @@
 """Which database answers a request (issue 26): the request hook around :mod:`geo_service.db.routing`.
 
 * ``GET``/``HEAD`` of the read-only blueprints (maps, layers, checks, findings, OGC and tiles, embeds, exports)
-  read from a replica when ``GEO_READ_DATABASE_URL`` is set; everything else, and every write, uses the primary.
+  read from a replica when ``GEO_READ_DATABASE_URL`` is set; everything else, every write, and every request with
+  an API token (its check marks the token used) uses the primary.
 * After a successful write (any other method) the writer gets the primary's WAL position in the short-lived
   ``geo_read_after`` cookie: a replica serves that writer again only once it has replayed it.
 * A GET that must write (an embed kept in the database) writes through :func:`write_on_primary`.
@@ -38,7 +39,9 @@ def router() -> ReadRouter | None:
 def open_connection(primary) -> tuple[AbstractContextManager, Any]:  # noqa: ANN001 - the primary Database
     """An entered connection context for this request: a replica for the read-only routes, else the primary."""
     routed = router()
-    if routed is None or request.method not in SAFE_METHODS or request.blueprint not in READ_BLUEPRINTS:
+    # A request with an API token goes to the primary: checking the token marks it used (a write).
+    to_primary = request.method not in SAFE_METHODS or request.blueprint not in READ_BLUEPRINTS
+    if routed is None or to_primary or "Authorization" in request.headers:
         if routed is not None:
             g.geo_served = Served("primary")
         cm = primary.connection()

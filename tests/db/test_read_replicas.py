@@ -117,12 +117,24 @@ def test_reads_come_from_the_standby_and_writes_from_the_primary(app, replicated
     assert _one(standby.database_url(), "SELECT pg_is_in_recovery()") is True
     client = app.test_client()
     # the read-only routes: the standby answered (the router saw pg_is_in_recovery() on that connection)
-    for path in (CHECKS, PAGE, f"/api/v1/maps/{SCENARIO}/areas.geojson", "/ogc/collections"):
+    read_only = (
+        CHECKS,
+        PAGE,
+        f"/api/v1/maps/{SCENARIO}/areas.geojson",
+        "/ogc/collections",
+        f"/maps/{SCENARIO}/findings",
+        f"/api/v1/scenarios/{SCENARIO}/findings.csv",
+        f"/api/v1/scenarios/{SCENARIO}/export?format=geojson&layer=networks",
+    )
+    for path in read_only:
         resp = client.get(path)
         assert resp.status_code == 200, (path, resp.get_data(as_text=True)[:300])
         assert resp.headers["X-Geo-Read-From"] == "replica", path
     # the scenario API and pages outside the read-only list stay on the primary
     assert client.get(f"/api/v1/scenarios/{SCENARIO}").headers["X-Geo-Read-From"] == "primary"
+    # so does a read with an API token (checking the token marks it used: a write)
+    with_token = client.get(CHECKS, headers={"Authorization": f"Bearer {token}"})
+    assert with_token.status_code == 200 and with_token.headers["X-Geo-Read-From"] == "primary"
     # an embed read from the standby keeps its rendering on the primary (a GET that writes)
     embed = client.get(f"/embed/{SCENARIO}/areas/{_an_area(url)}")
     assert embed.status_code == 200 and embed.headers["X-Geo-Read-From"] == "replica"
