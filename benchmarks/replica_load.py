@@ -23,6 +23,7 @@ per-version caches, one version query per request) and ``database`` (the checks 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -49,8 +50,21 @@ def mixes(area: str) -> dict[str, list[tuple[str, dict[str, str]]]]:
     }
 
 
-def clusters(tmp: Path):
-    """(primary LocalCluster, StandbyCluster): started, the demo loaded and replayed."""
+def _one(url: str, sql: str, params: dict | None = None):
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def clusters(tmp: Path, stack: list) -> None:
+    """Start a primary (the demo loaded) and a hot standby of it, replayed; appended to ``stack`` as started, so
+    the caller removes whatever was started even when a later step fails."""
     import psycopg2
 
     from geo_service.db.cluster import LocalCluster
@@ -60,7 +74,9 @@ def clusters(tmp: Path):
     from geo_service.demo.load import load_demo
     from tests.conftest import free_port
 
+    tmp.mkdir(parents=True, exist_ok=True)
     primary = LocalCluster(tmp, port=free_port())
+    stack.append(primary)
     primary.start()
     url = primary.database_url()
     migrate(url)
@@ -68,19 +84,14 @@ def clusters(tmp: Path):
     load_demo(db)
     db.close()
     standby = StandbyCluster(primary, free_port())
+    stack.append(standby)
     standby.create()
-    for _ in range(600):
-        with psycopg2.connect(url) as a, a.cursor() as cur:
-            cur.execute("SELECT pg_current_wal_lsn()::text")
-            target = cur.fetchone()[0]
-        a.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        target = _one(url, "SELECT pg_current_wal_lsn()::text")
         try:
-            with psycopg2.connect(standby.database_url()) as b, b.cursor() as cur:
-                cur.execute("SELECT pg_last_wal_replay_lsn() >= %(t)s::pg_lsn", {"t": target})
-                if cur.fetchone()[0]:
-                    b.close()
-                    return primary, standby
-            b.close()
+            if _one(standby.database_url(), "SELECT pg_last_wal_replay_lsn() >= %(t)s::pg_lsn", {"t": target}):
+                return
         except psycopg2.OperationalError:
             pass
         time.sleep(0.1)
@@ -140,18 +151,13 @@ def measure(instances: list[Instance], requests, seconds: int, connections: int)
 
 
 def run(args) -> int:
-    from geo_service.db.repositories import meta  # noqa: F401 - the app's package must import
-
     tmp = Path(tempfile.mkdtemp(prefix="geo-bench-replica-"))
-    primary, standby = clusters(tmp / "primary")
+    stack: list = []
     try:
+        clusters(tmp / "primary", stack)
+        primary, standby = stack
         url, read_url = primary.database_url(), standby.database_url()
-        import psycopg2
-
-        with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("SELECT ods_code FROM areas WHERE ods_code IS NOT NULL ORDER BY ods_code LIMIT 1")
-            area = cur.fetchone()[0]
-        conn.close()
+        area = _one(url, "SELECT ods_code FROM areas WHERE ods_code IS NOT NULL ORDER BY ods_code LIMIT 1")
         shapes = {
             "one-primary": [(url, None)],
             "two-primary": [(url, None), (url, None)],
@@ -190,5 +196,6 @@ def run(args) -> int:
                 print(f"{mix:<10}{shape:<14}{rps:>9.1f}{p99:>9.1f}{errors:>8}{rps / base:>8.2f}")
         return 1 if failed else 0
     finally:
-        standby.destroy()
-        primary.destroy()
+        for cluster in reversed(stack):
+            cluster.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
