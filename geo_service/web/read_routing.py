@@ -20,6 +20,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from markupsafe import escape
 
+from geo_service import metrics
 from geo_service.db.repositories import meta
 from geo_service.db.routing import ReadRouter, Served, lsn_value
 
@@ -44,10 +45,12 @@ def open_connection(primary) -> tuple[AbstractContextManager, Any]:  # noqa: ANN
     if routed is None or to_primary or "Authorization" in request.headers:
         if routed is not None:
             g.geo_served = Served("primary")
+            metrics.DB_READS.labels("primary", "no").inc()
         cm = primary.connection()
         return cm, cm.__enter__()
     cm, conn, served = routed.open_read(request.cookies.get(COOKIE))
     g.geo_served = served
+    metrics.DB_READS.labels(served.source, "yes" if served.behind else "no").inc()
     return cm, conn
 
 

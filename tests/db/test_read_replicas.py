@@ -139,6 +139,9 @@ def test_reads_come_from_the_standby_and_writes_from_the_primary(app, replicated
     embed = client.get(f"/embed/{SCENARIO}/areas/{_an_area(url)}")
     assert embed.status_code == 200 and embed.headers["X-Geo-Read-From"] == "replica"
     assert _one(url, "SELECT count(*) FROM embed_snapshots") >= 1
+    scraped = client.get("/metrics").get_data(as_text=True)
+    assert 'geo_db_reads_total{behind="no",source="replica"}' in scraped
+    assert 'geo_db_reads_total{behind="no",source="primary"}' in scraped
 
 
 def _an_area(url: str) -> str:
