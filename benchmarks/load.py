@@ -27,6 +27,9 @@ warmed for 2 s, then measured by wrk (Debian package ``wrk``) for ``--duration``
   per-address caps see readers, printers and guessers as the different people they stand for, not one 127.0.0.1.
   Printers ask for a different area each time (a kept copy answers a repeat of the same print).
 
+* ``--replica`` (issue 26): read throughput of two instances on a primary and its streaming replica against one
+  instance on the primary alone, same run (``benchmarks/replica_load.py``, its own clusters and the demo).
+
 Prints requests/s, p50/p99 latency and the error counts (socket errors and non-2xx) per scenario, and exits
 non-zero when any scenario had an error (0 errors required).
 """
@@ -360,9 +363,17 @@ def main() -> int:
     parser.add_argument("--slow-clients", type=int, default=16, help="abuse: slowloris sockets")
     parser.add_argument("--base-url", help="abuse: measure this server (e.g. nginx of the compose stack)")
     parser.add_argument("--nginx", action="store_true", help="abuse: put deploy/nginx.conf (local nginx) in front")
+    parser.add_argument(
+        "--replica", action="store_true", help="issue 26: two instances on primary + streaming replica vs one"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="replica: rounds of every shape (default 2)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk (scripts/bootstrap.sh system --test installs it)")
+    if args.replica:  # benchmarks/replica_load.py: its own primary and standby, the synthetic demo
+        from benchmarks.replica_load import run
+
+        return run(args)
 
     url = database(args)
     codes = area_codes(url)

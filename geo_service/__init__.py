@@ -35,5 +35,14 @@ def create_app(config: dict[str, Any] | None = None):
         statement_timeout_ms=settings.statement_timeout_ms,
         watchdog=True,
     )
+    if settings.read_database_urls:  # issue 26: read-only routes read from hot standbys
+        from geo_service.db.routing import ReadRouter
+
+        app.extensions["geo_read_router"] = ReadRouter(
+            app.extensions["geo_db"],
+            settings.read_database_urls,
+            maxconn=settings.pool_max,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
     register_web(app)
     return app

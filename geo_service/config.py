@@ -7,6 +7,7 @@ config dict passed to :func:`geo_service.create_app` (same names), the dict winn
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ DEFAULT_TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 @dataclass(frozen=True)
 class Settings:
     database_url: str
+    # Hot standbys for the read-only routes (issue 26, GEO_READ_DATABASE_URL, comma-separated); none: the primary.
+    read_database_urls: tuple[str, ...] = ()
     project_root: Path = PROJECT_ROOT
     local_db_port: int = 5544
     statement_timeout_ms: int = 15000
@@ -66,6 +69,7 @@ class Settings:
         cfg = {
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.database_url,
+            "GEO_READ_DATABASE_URL": self.read_database_urls,
             "GEO_TILES_URL": self.tiles_url,
             "GEO_TILES_ATTRIBUTION": self.tiles_attribution,
             "GEO_EMBED_ORIGINS": self.embed_origins,
@@ -171,6 +175,14 @@ def public_base_url(value: Any, port: Any) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def split_urls(value: object) -> tuple[str, ...]:
+    """``GEO_READ_DATABASE_URL``: URLs separated by commas or whitespace (a list or tuple is taken as it is)."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list | tuple) else re.split(r"[,\s]+", str(value))
+    return tuple(str(u).strip() for u in items if str(u).strip())
+
+
 def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Merge environment and overrides into a :class:`Settings`. ``DATABASE_URL`` is required: the development
     default (the project-local cluster) is the CLI's to supply (:func:`geo_service.cli.context.local_defaults`),
@@ -193,6 +205,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         origins = tuple(o for o in origins.replace(",", " ").split() if o)
     known = {
         "DATABASE_URL",
+        "GEO_READ_DATABASE_URL",
         "GEO_PROJECT_ROOT",
         "GEO_DB_PORT",
         "GEO_TILES_URL",
@@ -220,6 +233,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     key = merged.get("GEO_SECRET_KEY") or secrets.token_urlsafe(48)
     return Settings(
         database_url=url,
+        read_database_urls=split_urls(merged.get("GEO_READ_DATABASE_URL")),
         project_root=root,
         local_db_port=port,
         statement_timeout_ms=_int(merged.get("GEO_STATEMENT_TIMEOUT_MS", 15000), "GEO_STATEMENT_TIMEOUT_MS"),

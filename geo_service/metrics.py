@@ -52,8 +52,15 @@ IMPORT_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, float("inf")),
     registry=None,
 )
+DB_READS = Counter(
+    "geo_db_reads",
+    "Requests by the database that answered their reads (issue 26, with GEO_READ_DATABASE_URL): source primary or "
+    "replica, behind yes when the replica had not replayed all the primary's changes.",
+    ["source", "behind"],
+    registry=None,
+)
 
-ALL = (CACHE_REQUESTS, POOL_CONNECTIONS, PRINT_QUEUE, JOBS, IMPORT_SECONDS)
+ALL = (CACHE_REQUESTS, POOL_CONNECTIONS, PRINT_QUEUE, JOBS, IMPORT_SECONDS, DB_READS)
 
 
 def cache_lookup(cache: str, hit: bool) -> None:

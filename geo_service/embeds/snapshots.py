@@ -32,6 +32,10 @@ class Rendered:
     html: str
 
 
+class UnpublishedVersion(NotFound):
+    """A pinned version that was never kept for this view (issue 26: the route redirects to the current one)."""
+
+
 @dataclass(frozen=True)
 class Embed:
     title: str
@@ -87,6 +91,7 @@ def get_embed(
     resolve: Callable[[object], Scope],
     render: Callable[[Scope], Rendered],
     variant: str = "",
+    write: Callable[[Callable[[object], None]], None] | None = None,
 ) -> Embed:
     """The embed for ``view`` at ``version`` (None = live, the current data).
 
@@ -95,7 +100,8 @@ def get_embed(
     memory is served without touching the database. ``resolve(conn)`` gives the view's scope on the
     current data, ``render(scope)`` renders it (both only when the current version is wanted).
     ``variant`` names what else a live rendering depends on (the public base URL); a pinned version is
-    served as it was kept.
+    served as it was kept. ``write(fn)`` runs ``fn(conn)`` where a new rendering is kept (issue 26: on the
+    primary when the request reads from a replica); by default on the request's connection.
     """
     pinned = version is not None
     database_key = f"{database_key}|{variant}"
@@ -116,7 +122,7 @@ def get_embed(
             listed = (
                 f"Versions kept for it: {', '.join(map(str, kept))}." if kept else "No pinned version is kept for it."
             )
-            raise NotFound(f"This map was not published at data version {wanted}. {listed}")
+            raise UnpublishedVersion(f"This map was not published at data version {wanted}. {listed}")
     else:
         scope = resolve(conn)
         key = scoped_key(view, scope, variant)
@@ -125,8 +131,12 @@ def get_embed(
             rendered = render(scope)
             body = gzip.compress(rendered.html.encode("utf-8"), compresslevel=6, mtime=0)
             etag = etag_for(view, current)
+
             # Not kept in memory yet: only what was read back from the database (so committed) is.
-            embed_snapshots.store(conn, key, current, rendered.title, body, etag)
+            def keep(on) -> None:
+                embed_snapshots.store(on, key, current, rendered.title, body, etag)
+
+            (write or (lambda fn: fn(conn)))(keep)
             return Embed(rendered.title, body, etag, current, pinned, None, inline_script_hashes(rendered.html))
     embed = _embed(snap["title"], snap["body_gzip"], snap["etag"], wanted, pinned, snap["created_at"])
     _cache.put((database_key, view.key, wanted), embed)

@@ -54,20 +54,31 @@ def tile(conn, collection: Collection, z: int, x: int, y: int) -> tuple[bytes, s
     return _TILES.get_or_build(key, build), etag
 
 
+def pin(conn, collection: Collection) -> str:
+    """The version pin of a collection's tiles (issue 26), in 16 hex digits: the data version they are built from
+    and the collection. ``?v=<pin>`` tile URLs never change, so a CDN may keep them for ever."""
+    _, version = data_state(conn)
+    return hashlib.sha256(f"{version}|{collection.id}".encode()).hexdigest()[:16]
+
+
 def clear_kept() -> None:
     """Forget the kept tiles (benchmarks time cold builds)."""
     _TILES.clear()
 
 
-def tilejson(collection: Collection, base: str) -> dict:
-    """TileJSON 3.0.0 for a collection's tiles (one vector layer named after its kind)."""
+def tilejson(collection: Collection, base: str, version_pin: str | None = None) -> dict:
+    """TileJSON 3.0.0 for a collection's tiles (one vector layer named after its kind); with ``version_pin``,
+    the tile URLs are the pinned, immutable ones of the current data."""
     fields = {p: _FIELD_TYPES.get(p, "String") for p in repo.PROPERTIES[collection.kind]}
     doc = {
         "tilejson": "3.0.0",
         "name": collection.title,
         "description": collection.description,
         "scheme": "xyz",
-        "tiles": [f"{base}/collections/{collection.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"],
+        "tiles": [
+            f"{base}/collections/{collection.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}"
+            + (f"?v={version_pin}" if version_pin else "")
+        ],
         "minzoom": MIN_ZOOM,
         "maxzoom": MAX_ZOOM,
         "vector_layers": [{"id": collection.kind, "fields": fields, "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM}],

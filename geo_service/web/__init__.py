@@ -10,6 +10,7 @@ from geo_service.web.pipeline import (
     compression,
     errors,
     input_validation,
+    read_routing,
     request_log,
     security_headers,
     sessions,
@@ -41,6 +42,7 @@ from geo_service.web.routes import plans as plans_web
 
 
 def register_web(app: Flask) -> None:
+    read_routing.register_write_marks(app)  # issue 26: before the connection handling, so it runs after commit
     init_connection_handling(app)
     input_validation.register(app)  # first: every route's path and query values are checked before it runs
     errors.register(app)
@@ -70,3 +72,4 @@ def register_web(app: Flask) -> None:
     throttling.register(app)  # issue 21: last, so every route it limits is registered
     metrics_web.register(app)  # issue 26: /metrics (Prometheus), request counts and latency per route
     request_log.register(app)  # issue 26: one JSON line per request; request_id in every problem+json body
+    read_routing.register(app)  # issue 26: last, so it runs first: which database answered, a lagging replica's notice

@@ -89,7 +89,6 @@ PENDING = {
     ("geo_service.web.routes.plans", "geo_service.db.repositories.plans"),  # plan list, shares, network ids
     ("geo_service.web.routes.api", "geo_service.db.repositories.scenario_versions"),  # update_scenario
     ("geo_service.web.routes.api", "geo_service.db.repositories.scope"),  # update_scenario
-    ("geo_service.config", "geo_service.db.cluster"),  # development cluster tooling, leaving the runtime path
 }
 
 

@@ -146,8 +146,12 @@ def test_pinned_embed_keeps_old_data_after_an_import_and_live_follows(client, de
     assert still.status_code == 200 and still.data == pinned.data
     assert fmt(old_size) in still.get_data(as_text=True) and fmt(new_size) not in still.get_data(as_text=True)
     assert "list sizes Oct 2024" in still.get_data(as_text=True)
+    # a version never kept for this view: redirected to the current one, like a layer's stale ?v= (issue 26)
     gone = client.get(f"{AREA}?version={v1 - 1}")
-    assert gone.status_code == 404
+    assert gone.status_code == 302 and gone.data == b""
+    assert gone.headers["Location"] == f"{AREA}?version={v2}" and gone.headers["Cache-Control"] == "no-cache"
+    current = client.get(gone.headers["Location"])
+    assert current.status_code == 200 and current.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_version_parameter_must_be_a_number(client):

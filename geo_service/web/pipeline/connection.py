@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g
 
 from geo_service.db.pool import CONNECTION_ERRORS, Database, unavailable
 from geo_service.errors import GeoServiceError
+from geo_service.web.pipeline.read_routing import open_connection
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,7 @@ def database() -> Database:
 def get_conn():
     """The request's connection (one transaction per request, ``statement_timeout`` set)."""
     if "geo_conn_cm" not in g:
-        cm = database().connection()
-        g.geo_conn = cm.__enter__()
+        cm, g.geo_conn = open_connection(database())  # issue 26: a replica for the read-only routes
         g.geo_conn_cm = cm
     return g.geo_conn
 

@@ -11,8 +11,9 @@ URL in them comes from ``GEO_PUBLIC_URL`` (:mod:`geo_service.web.pipeline.public
 from __future__ import annotations
 
 import gzip
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from geo_service.embeds import oembed as oembed_service
 from geo_service.embeds import snapshots
@@ -23,6 +24,7 @@ from geo_service.web.pipeline import precompressed
 from geo_service.web.pipeline.conditional import not_modified
 from geo_service.web.pipeline.connection import database, get_conn
 from geo_service.web.pipeline.public_urls import public_base
+from geo_service.web.pipeline.read_routing import write_on_primary
 from geo_service.web.pipeline.security_headers import allow_script_hashes
 from geo_service.web.schemas import common
 from geo_service.web.schemas import embed as schemas
@@ -49,7 +51,12 @@ def _send(body_gzip: bytes, etag: str, headers: dict, script_hashes: tuple[str, 
     summary="An embeddable map of an area or network (for an iframe)",
     path=schemas.EmbedPath,
     query=schemas.EmbedQuery,
-    responses={200: common.html("The map, for an iframe."), 304: common.NOT_MODIFIED, **common.problems(400, 404)},
+    responses={
+        200: common.html("The map, for an iframe."),
+        302: common.PIN_MOVED,
+        304: common.NOT_MODIFIED,
+        **common.problems(400, 404),
+    },
 )
 def embed_map(scenario: str, kind: str, code: str, query: dict):
     view = parse_view(scenario, kind, code, query)
@@ -62,7 +69,24 @@ def embed_map(scenario: str, kind: str, code: str, query: dict):
     early = not_modified(snapshots.etag_for(view, wanted), headers)
     if early is not None:
         return early
-    embed = snapshots.get_embed(
+    try:
+        embed = _embed(view, version)
+    except snapshots.UnpublishedVersion:
+        # a stale pin (older than the data): the current version, like a layer's ``?v=`` (issue 26); a version
+        # the data never reached stays a 404
+        current = snapshots.current_version(get_conn(), view)
+        if version is None or version > current:
+            raise
+        args = [(k, str(v)) for k, v in query.items() if k != "version" and v is not None]
+        args.append(("version", str(current)))
+        return Response(
+            status=302, headers={"Location": f"{request.path}?{urlencode(args)}", "Cache-Control": "no-cache"}
+        )
+    return _send(embed.body_gzip, embed.etag, headers, embed.script_hashes)
+
+
+def _embed(view, version: int | None) -> snapshots.Embed:  # noqa: ANN001 - an EmbedView
+    return snapshots.get_embed(
         database().url,
         get_conn,
         view,
@@ -70,8 +94,8 @@ def embed_map(scenario: str, kind: str, code: str, query: dict):
         resolve=lambda conn: embed_scope(conn, view),
         render=lambda scope: render_embed(get_conn(), view, scope),
         variant=public_base(),  # a new GEO_PUBLIC_URL renders live embeds again, with links to it
+        write=lambda fn: write_on_primary(fn, get_conn),  # issue 26: a rendering is kept on the primary
     )
-    return _send(embed.body_gzip, embed.etag, headers, embed.script_hashes)
 
 
 @bp.get("/oembed")

@@ -298,7 +298,9 @@ def tilejson(collection_id: str):
     c = catalogue.collection(get_conn(), collection_id)
     if not c.has_tiles:
         raise InvalidParameter("collectionId", f"Collection '{c.id}' has no vector tiles.")
-    return _json(tiles.tilejson(c, _base()))
+    doc = _json(tiles.tilejson(c, _base(), tiles.pin(get_conn(), c)))  # issue 26: pinned tile URLs
+    doc.headers["Cache-Control"] = "no-cache"  # it names the current pin: revalidated, never kept stale
+    return doc
 
 
 @bp.get("/collections/<collection_id>/tiles/WebMercatorQuad/<z>/<x>/<y>")  # z/x/y checked by RULES (400 named)
@@ -306,17 +308,24 @@ def tilejson(collection_id: str):
     tags=["ogc"],
     summary="One Mapbox vector tile (WebMercatorQuad z/x/y)",
     path=schemas.TilePath,
+    query=schemas.TileQuery,
     responses={
         200: common.content("application/vnd.mapbox-vector-tile", description="The tile."),
+        302: common.PIN_MOVED,
         304: common.NOT_MODIFIED,
         **common.problems(400, 404),
     },
 )
 def tile(collection_id: str, z: str, x: str, y: str):
-    """One Mapbox vector tile, built by PostGIS and kept per data version (ETag; 304 on If-None-Match)."""
-    _only()
+    """One Mapbox vector tile, built by PostGIS and kept per data version (ETag; 304 on If-None-Match). With the
+    current ``?v=`` pin it is immutable; an old pin redirects to the current one (issue 26)."""
+    _only("v")
     conn = get_conn()
     c = catalogue.collection(conn, collection_id)
     body, etag = tiles.tile(conn, c, int(z), int(x), int(y))
-    headers = {"Cache-Control": f"public, max-age={MAX_AGE}"}
+    pin, asked = tiles.pin(conn, c), request.args.get("v")
+    if asked is not None and asked != pin:
+        return Response(status=302, headers={"Location": f"{request.path}?v={pin}", "Cache-Control": "no-cache"})
+    cache = "public, max-age=31536000, immutable" if asked == pin else f"public, max-age={MAX_AGE}"
+    headers = {"Cache-Control": cache, "Content-Location": f"{request.path}?v={pin}"}
     return conditional_response(etag, body, tiles.MVT, headers, keep=("ogc-tile", etag))

@@ -47,6 +47,14 @@ class ItemsQuery(ItemQuery):
 ItemsQuery._declared_fields["bbox_crs"].data_key = "bbox-crs"
 
 
+class TileQuery(ma.Schema):
+    v = param(
+        "v",
+        "Version pin (issue 26) from the TileJSON's tile URLs: the current one answers with "
+        "`Cache-Control: public, max-age=31536000, immutable`; an old one redirects (302) to the current.",
+    )
+
+
 class TilePath(ma.Schema):
     """Tile matrix (zoom) and column/row: whole numbers, their ranges checked by the tile service."""
 
