@@ -241,11 +241,14 @@ def _findings_by(result: dict, subject: str) -> dict[str, list[str]]:
     return {code: sorted(keys, key=order.index) for code, keys in sorted(found.items())}
 
 
-def _network_findings_from(result: dict) -> dict[str, list[str]]:
+def network_findings_from(result: dict) -> dict[str, list[str]]:
+    """Network code → finding keys of one run of the checks (:func:`run_checks_in`): for callers that run the
+    checks themselves (the plan editor, inside an edit's transaction) and need the shape :func:`findings_in` gives."""
     return _findings_by(result, "network")
 
 
-def _practice_findings_from(result: dict) -> dict[str, list[str]]:
+def practice_findings_from(result: dict) -> dict[str, list[str]]:
+    """Practice ODS code → finding keys of one run of the checks (see :func:`network_findings_from`)."""
     return _findings_by(result, "practice")
 
 
@@ -267,7 +270,7 @@ def findings_in(conn, scope: Scope, params: dict | None = None) -> tuple[dict[st
 
     def build():
         result = run_checks_in(conn, scope, params)
-        return _network_findings_from(result), _practice_findings_from(result)
+        return network_findings_from(result), practice_findings_from(result)
 
     return _FINDINGS.get_or_build(key, build)
 
@@ -307,7 +310,7 @@ def network_detail(
     result = run_checks_in(conn, scope, params)
     net = analysis_compare.network(conn, scope.scenario["id"], code)
     members = plain(analysis_compare.network_members(conn, scope.values(), net["id"]))
-    practice_keys = _practice_findings_from(result)
+    practice_keys = practice_findings_from(result)
     for m in members:
         m["findings"] = practice_keys.get(m["code"], [])
     member_codes = {m["code"] for m in members}
@@ -333,7 +336,7 @@ def network_detail(
             "member_count": len(members),
             "population": sum(known),
             "unknown_list_sizes": len(members) - len(known),
-            "findings": _network_findings_from(result).get(net["code"], []),
+            "findings": network_findings_from(result).get(net["code"], []),
         },
         "members": members,
         "items": related,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo_service.config import PROJECT_ROOT, Settings, load_settings
 from geo_service.db.pool import Database
+
+if TYPE_CHECKING:
+    from geo_service.access.service import Actor
 
 
 def local_defaults() -> dict[str, str]:
@@ -29,3 +34,11 @@ def settings() -> Settings:
 def database(s: Settings | None = None) -> Database:
     s = s or settings()
     return Database(s.database_url, statement_timeout_ms=0, maxconn=2)
+
+
+def cli_actor() -> Actor:
+    """Who ran the command, for the audit log (the CLI runs with database rights, so it acts as admin)."""
+    from geo_service.access.service import Actor  # not at import: it hashes a dummy password (argon2) on load
+
+    name = f"cli:{getpass.getuser()}"
+    return Actor(None, name, name, frozenset({"admin"}), frozenset({"*"}), frozenset({"*"}), via="cli")

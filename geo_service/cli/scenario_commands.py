@@ -6,7 +6,7 @@ import json
 
 import click
 
-from geo_service.cli.context import database
+from geo_service.cli.context import cli_actor, database
 
 
 def _print_scope(described: dict) -> None:
@@ -51,13 +51,20 @@ def show(slug: str, as_json: bool) -> None:
 @click.option("--boundary-set", default=None, help="Default boundary set slug, or 'in-force' (the one in force).")
 @click.option("--nation", default=None, help="england, wales, scotland or northern_ireland.")
 def set_(slug: str, **changes) -> None:
-    """Change what SLUG is judged on (one transaction). Extract ids: `geo-service extracts`."""
-    from geo_service.scope import set_scenario
+    """Change what SLUG is judged on (one transaction, recorded in the audit log, like the API's PATCH).
+    Extract ids: `geo-service extracts`."""
+    from geo_service.plans import service as plans
+    from geo_service.scope import resolve_scope
 
+    given = {k: v for k, v in changes.items() if v is not None}
     db = database()
     try:
         with db.connection() as conn:
-            described = set_scenario(conn, slug, **{k: v for k, v in changes.items() if v is not None}).describe()
+            if not given:
+                described = resolve_scope(conn, slug).describe()
+            else:  # the CLI overwrites whatever is there: any version will do
+                changed, _ = plans.update_settings(conn, cli_actor(), slug, given, plans.ExpectedVersion(any=True))
+                described = changed.describe()
     finally:
         db.close()
     _print_scope(described)

@@ -8,18 +8,10 @@ import click
 
 from geo_service.access import audit
 from geo_service.access import service as access
-from geo_service.cli.context import database
+from geo_service.cli.context import cli_actor, database
 from geo_service.db.repositories import users as users_repo
 
 ROLE = click.Choice(access.ROLES)
-
-
-def _cli_actor() -> access.Actor:
-    """Who ran the command, for the audit log (the CLI runs with database rights, so it acts as admin)."""
-    import getpass
-
-    name = f"cli:{getpass.getuser()}"
-    return access.Actor(None, name, name, frozenset({"admin"}), frozenset({"*"}), frozenset({"*"}), via="cli")
 
 
 def _password(from_stdin: bool) -> str:
@@ -45,7 +37,7 @@ def add(username: str, display_name: str, password_stdin: bool, no_password: boo
     try:
         with db.connection() as conn:
             uid = access.add_user(conn, username, display_name, password)
-            audit.record(conn, _cli_actor(), "user.add", "user", uid, None, {"username": username.lower()})
+            audit.record(conn, cli_actor(), "user.add", "user", uid, None, {"username": username.lower()})
     finally:
         db.close()
     click.echo(f"Added user {username.lower()} (id {uid}).")
@@ -73,7 +65,7 @@ def _role_change(username: str, role: str, commissioner: str | None, grant: bool
             if changed:
                 entry = {"role": role, "commissioner": commissioner or "*"}
                 before, after = (None, entry) if grant else (entry, None)
-                audit.record(conn, _cli_actor(), f"role.{'grant' if grant else 'revoke'}", "user", username,
+                audit.record(conn, cli_actor(), f"role.{'grant' if grant else 'revoke'}", "user", username,
                              before, after)  # fmt: skip
     finally:
         db.close()
@@ -109,7 +101,7 @@ def disable(username: str, enable: bool) -> None:
     try:
         with db.connection() as conn:
             access.disable(conn, username, not enable)
-            audit.record(conn, _cli_actor(), "user.enable" if enable else "user.disable", "user", username,
+            audit.record(conn, cli_actor(), "user.enable" if enable else "user.disable", "user", username,
                          None, {"disabled": not enable})  # fmt: skip
     finally:
         db.close()
@@ -130,7 +122,7 @@ def token_create(username: str, label: str) -> None:
     try:
         with db.connection() as conn:
             token_id, value = access.create_token(conn, username, label)
-            audit.record(conn, _cli_actor(), "token.create", "api_token", token_id, None,
+            audit.record(conn, cli_actor(), "token.create", "api_token", token_id, None,
                          {"user": username, "label": label})  # fmt: skip
     finally:
         db.close()
@@ -147,7 +139,7 @@ def token_revoke(token_id: int) -> None:
         with db.connection() as conn:
             done = access.revoke_token(conn, token_id)
             if done:
-                audit.record(conn, _cli_actor(), "token.revoke", "api_token", token_id, None, {"revoked": True})
+                audit.record(conn, cli_actor(), "token.revoke", "api_token", token_id, None, {"revoked": True})
     finally:
         db.close()
     click.echo(f"Token {token_id} {'revoked' if done else 'was not live (unknown or already revoked)'}.")

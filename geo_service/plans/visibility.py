@@ -56,6 +56,12 @@ def restricted_rows(conn) -> list[dict]:
     return [r for r in repo.plans(conn) if restricted(r)]
 
 
+def visible_plans(conn, actor) -> list[dict]:
+    """Every plan and scenario an access ``actor`` (None: anonymous) may see, archived last, by name."""
+    viewer = viewer_of(actor)
+    return [r for r in repo.plans(conn) if can_view(conn, r, viewer)]
+
+
 def hidden_slugs(conn, viewer: Viewer) -> frozenset[str]:
     """Lower-cased slugs of the scenarios ``viewer`` may NOT see: what every scenario list leaves out.
 
@@ -128,11 +134,11 @@ def set_shared(conn, plan: dict, username: str, shared: bool, if_match: str | No
     version. Returns the usernames shared with before → after. The caller checked :func:`may_share`."""
     from geo_service.db.repositories import plan_shares, users
     from geo_service.errors import InvalidParameter, PreconditionFailed
-    from geo_service.plans import service
+    from geo_service.plans.concurrency import version_from_if_match
 
     if not isinstance(username, str) or not username.strip():
         raise InvalidParameter("username", "Give the username of the person to share the plan with.")
-    version = service.version_from_if_match(plan, if_match)
+    version = version_from_if_match(plan, if_match)
     user = users.find_user(conn, username.strip())
     if user is None:
         raise InvalidParameter("username", f"There is no user '{username.strip()}'.")

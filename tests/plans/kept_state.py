@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg2
 
-from geo_service.analysis.service import _network_findings_from, _practice_findings_from, run_checks_in
+from geo_service.analysis.service import network_findings_from, practice_findings_from, run_checks_in
 from geo_service.db.pool import Database
 from geo_service.scope import resolve_scope
 
@@ -42,7 +42,7 @@ def fresh_findings(db_url: str, slug: str, areas: list[str]) -> tuple[dict[str, 
         with db.connection() as conn:
             for area in areas:
                 result = run_checks_in(conn, resolve_scope(conn, slug, None, area))
-                for found, into in ((_network_findings_from(result), nets), (_practice_findings_from(result), pracs)):
+                for found, into in ((network_findings_from(result), nets), (practice_findings_from(result), pracs)):
                     for code, keys in found.items():
                         into.setdefault(code, set()).update(keys)
     finally:

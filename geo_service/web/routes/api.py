@@ -7,18 +7,12 @@ admin token), and ``If-Match`` with the scenario's ETag (``GET /api/v1/scenarios
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from flask import Blueprint, jsonify, request
 
 from geo_service import catalogue, scope
-from geo_service.access import audit
-from geo_service.db.repositories import scenario_versions
-from geo_service.db.repositories import scope as scope_repo
-from geo_service.errors import Forbidden, InvalidParameter, NotFound
+from geo_service.plans import service as plans
 from geo_service.plans.visibility import without_hidden
-from geo_service.web.auth import current_actor, etag, require_if_match, write_route
+from geo_service.web.auth import current_actor, etag, write_route
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.pipeline.visibility_guard import hidden_for_request
@@ -26,8 +20,6 @@ from geo_service.web.schemas import catalogue as cat
 from geo_service.web.schemas import common
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-SETTABLE = ("as_of", "nation", "register", "list_sizes", "locations", "boundary_set")
 
 
 @bp.get("/boundary-sets")
@@ -99,19 +91,8 @@ def scenario(slug: str, query: dict):
     conn = get_conn()
     s = scope.resolve_scope(conn, slug, query.get("boundary_set"), as_of=query.get("as_of"))
     response = jsonify({"name": s.scenario["name"], "description": s.scenario["description"], **s.describe()})
-    response.headers["ETag"] = etag(_settings_version(catalogue.scenario_row(conn, slug)))
+    response.headers["ETag"] = etag(plans.settings_version(conn, slug))
     return response
-
-
-def _settings(row: dict) -> dict:
-    """The scenario's settable state (what PATCH changes), JSON-ready."""
-    keys = ("as_of", "nation", "register_extract_id", "list_size_extract_id", "location_extract_id", "boundary_set_id")
-    return {k: (row[k].isoformat() if k == "as_of" else row[k]) for k in keys}
-
-
-def _settings_version(row: dict) -> str:
-    """A content version of the settings: any change by anyone gives a new ETag."""
-    return hashlib.sha256(json.dumps(_settings(row), sort_keys=True).encode()).hexdigest()[:16]
 
 
 @bp.patch("/scenarios/<slug>")
@@ -124,29 +105,9 @@ def _settings_version(row: dict) -> str:
 )
 @write_route(role="editor")
 def update_scenario(slug: str):
-    actor = current_actor()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not body:
-        raise InvalidParameter("body", "Send a JSON object with any of: " + ", ".join(SETTABLE) + ".")
-    unknown = sorted(set(body) - set(SETTABLE))
-    if unknown:
-        raise InvalidParameter(unknown[0], f"Unknown setting '{unknown[0]}'.", allowed=list(SETTABLE))
-    conn = get_conn()
-    with conn:  # one transaction: the version check, all settings or none, and the audit row
-        scenario_versions.lock_scenario(conn, slug)
-        before = scope_repo.scenario(conn, slug)
-        if before is None:
-            raise NotFound(f"No scenario with slug '{slug}'.", parameter="scenario")
-        owner = scenario_versions.owner_id(conn, slug)
-        if not actor.is_admin and owner != actor.id:
-            raise Forbidden(
-                f"Only an admin or the scenario's owner may change its settings; {actor.username} is neither."
-            )
-        require_if_match(_settings_version(before), _settings(before))
-        s = scope.set_scenario(conn, slug, **body)
-        after = scope_repo.scenario(conn, slug)
-        audit.record(conn, actor, "scenario.settings", "scenario", before["slug"], _settings(before), _settings(after),
-                     scenario_id=before["id"])  # fmt: skip
+    changes = request.get_json(silent=True)
+    expected = plans.ExpectedVersion.from_if_match(request.headers.get("If-Match"))
+    s, version = plans.update_settings(get_conn(), current_actor(), slug, changes, expected)
     response = jsonify({"name": s.scenario["name"], **s.describe()})
-    response.headers["ETag"] = etag(_settings_version(after))
+    response.headers["ETag"] = etag(version)
     return response

@@ -1,9 +1,11 @@
 """The plan editor: plans (scenarios made here) and their edits, as JSON under ``/api/v1/plans`` and as pages
 under ``/plans``.
 
-Every write is a :func:`geo_service.web.auth.write_route` (sign-in, role, CSRF), needs ``If-Match`` with the
-plan's ETag, is recorded in the audit log before → after, and runs in the request's one transaction: refused,
-it changes nothing. Edits answer with their delta (population and flags before → after per touched network).
+Every write is a :func:`geo_service.web.auth.write_route` (sign-in, role, CSRF) that parses the request (body,
+``If-Match`` as the versions the client last saw, ``X-Edit-Session``), calls one use case of
+:mod:`geo_service.plans.service` (who may, the version, the write and its audit row, in the request's one
+transaction: refused, it changes nothing) and renders its answer. Edits answer with their delta (population and
+flags before → after per touched network).
 ``register`` also installs the one read check for every route that names a scenario (draft and private plans).
 """
 
@@ -14,10 +16,8 @@ import re
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
-from geo_service.access import audit
-from geo_service.db.repositories import plans as repo  # issue 24: to go (the plans services take these reads)
-from geo_service.errors import Conflict, Forbidden, InvalidParameter, NotFound
-from geo_service.plans import service, territories, upload, visibility
+from geo_service.errors import InvalidParameter
+from geo_service.plans import service, upload, visibility
 from geo_service.web.auth import check_write, current_actor, write_route
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import database, get_conn
@@ -31,21 +31,6 @@ bp = Blueprint("plans", __name__)
 SESSION_HEADER = "X-Edit-Session"
 
 
-def _plan_for_write(slug: str):
-    """The plan, checked for the caller: owner, a user it is shared with, or an admin."""
-    conn = get_conn()
-    plan = service.get_plan(conn, slug)
-    actor = check_write("editor")
-    if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
-        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
-    if not actor.is_admin and plan["owner_id"] != actor.id:
-        if actor.id not in repo.shared_user_ids(conn, plan["id"]):
-            raise Forbidden(
-                f"Only the owner of '{plan['name']}', the people it is shared with and admins can change it."
-            )
-    return conn, plan, actor
-
-
 def _json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -53,8 +38,14 @@ def _json_body() -> dict:
     return body
 
 
-def _editor(actor) -> service.Editor:
-    return service.Editor(user_id=actor.id, session=service.parse_session(request.headers.get(SESSION_HEADER)))
+def _expected() -> service.ExpectedVersion | None:
+    """The plan versions the client last saw, from its ``If-Match`` (None: it sent none)."""
+    return service.ExpectedVersion.from_if_match(request.headers.get("If-Match"))
+
+
+def _session() -> str:
+    """The editing session (undo and redo are per session), from ``X-Edit-Session``."""
+    return service.parse_session(request.headers.get(SESSION_HEADER))
 
 
 def _reply(payload: dict, status: int = 200) -> Response:
@@ -78,10 +69,7 @@ def _reply(payload: dict, status: int = 200) -> Response:
 )
 def list_plans():
     """Plans and scenarios the caller may see, with status and owner."""
-
-    conn = get_conn()
-    viewer = visibility.viewer_of(current_actor())
-    rows = [r for r in repo.plans(conn) if visibility.can_view(conn, r, viewer)]
+    rows = service.visible_plans(get_conn(), current_actor())
     return _reply({"plans": [service.describe(r) for r in rows]})
 
 
@@ -95,12 +83,7 @@ def list_plans():
 )
 @write_route(role="editor")
 def create_plan():
-    conn = get_conn()
-    actor = current_actor()
-    out = service.create_plan(conn, _json_body(), actor.id)
-    plan = service.get_plan(conn, out["slug"])
-    audit.record(conn, actor, "plan.create", "scenario", plan["id"], None, out, scenario_id=plan["id"])
-    return _reply(out, 201)
+    return _reply(service.new_plan(get_conn(), current_actor(), _json_body()), 201)
 
 
 @bp.get("/api/v1/plans/<slug>")
@@ -125,10 +108,8 @@ def get_plan(slug: str):
 )
 @write_route(role="editor")
 def update_plan(slug: str):
-    conn, plan, actor = _plan_for_write(slug)
-    before, after = service.update_plan(conn, plan, _json_body(), request.headers.get("If-Match"))
-    audit.record(conn, actor, "plan.update", "scenario", plan["id"], before, after, scenario_id=plan["id"])
-    return _reply(after)
+    actor = check_write("editor")
+    return _reply(service.update_plan(get_conn(), actor, slug, _json_body(), _expected()))
 
 
 @bp.post("/api/v1/plans/<slug>/status")
@@ -143,24 +124,10 @@ def update_plan(slug: str):
 def move_status(slug: str):
     """Submit or withdraw (the plan's editors) or approve (an approver for every commissioner it covers who
     does not own it). A plan the caller may not see answers 404 before anything else (the visibility guard)."""
-    conn = get_conn()
-    actor = current_actor()
-    plan = service.get_plan(conn, slug)
-    if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
-        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
-    body = _json_body()
-    to = body.get("status")
+    to = _json_body().get("status")
     if not isinstance(to, str):
         raise InvalidParameter("status", "'status' is required.", allowed=list(service.STATUSES))
-    rights = visibility.status_rights(conn, plan, actor)
-    if service.MOVES.get((plan["status"], to)) == "approver" and not rights["approver"]:
-        if rights["owner"]:
-            raise Forbidden("Nobody approves their own plan: ask an approver for its commissioners.")
-        codes = ", ".join(rights["commissioners"])
-        raise Forbidden(f"Approving this plan needs the approver role for {codes}; {actor.username} lacks it.")
-    before, after = service.move_status(conn, plan, to, rights, request.headers.get("If-Match"))
-    audit.record(conn, actor, f"plan.status.{to}", "scenario", plan["id"], before, after, scenario_id=plan["id"])
-    return _reply(after)
+    return _reply(service.move_status(get_conn(), current_actor(), slug, to, _expected()))
 
 
 @bp.get("/api/v1/plans/<slug>/editor")
@@ -189,24 +156,6 @@ def unassigned(slug: str, query: dict):
     return _reply({**service.unassigned(conn, plan, query.get("area")), "etag": service.etag(plan)})
 
 
-def _audited_edit(conn, plan: dict, actor, out: dict, action: str) -> Response:
-    trail = out.pop("_audit")
-
-    first = repo.network(conn, plan["id"], trail["networks"][0]) if trail["networks"] else None
-    audit.record(
-        conn,
-        actor,
-        action,
-        "scenario",
-        plan["id"],
-        trail["before"],
-        {**trail["after"], "delta": out["delta"]},
-        scenario_id=plan["id"],
-        network_id=first["id"] if first else None,
-    )
-    return _reply(out)
-
-
 @bp.post("/api/v1/plans/<slug>/edits/<kind>")
 @operation(
     tags=["plans"],
@@ -219,9 +168,8 @@ def _audited_edit(conn, plan: dict, actor, out: dict, action: str) -> Response:
 @write_route(role="editor")
 def edit(slug: str, kind: str):
     """One edit: assign, unassign, create, rename, merge, split, dissolve, geometry. Answers with the delta."""
-    conn, plan, actor = _plan_for_write(slug)
-    out = service.edit(conn, plan, kind, _json_body(), _editor(actor), request.headers.get("If-Match"))
-    return _audited_edit(conn, plan, actor, out, f"plan.edit.{kind}")
+    actor = check_write("editor")
+    return _reply(service.edit(get_conn(), actor, slug, kind, _json_body(), _expected(), _session()))
 
 
 @bp.post("/api/v1/plans/<slug>/undo")
@@ -233,9 +181,7 @@ def edit(slug: str, kind: str):
 )
 @write_route(role="editor")
 def undo(slug: str):
-    conn, plan, actor = _plan_for_write(slug)
-    out = service.undo(conn, plan, _editor(actor), request.headers.get("If-Match"))
-    return _audited_edit(conn, plan, actor, out, "plan.undo")
+    return _reply(service.undo(get_conn(), check_write("editor"), slug, _expected(), _session()))
 
 
 @bp.post("/api/v1/plans/<slug>/redo")
@@ -247,9 +193,7 @@ def undo(slug: str):
 )
 @write_route(role="editor")
 def redo(slug: str):
-    conn, plan, actor = _plan_for_write(slug)
-    out = service.undo(conn, plan, _editor(actor), request.headers.get("If-Match"), redo=True)
-    return _audited_edit(conn, plan, actor, out, "plan.redo")
+    return _reply(service.redo(get_conn(), check_write("editor"), slug, _expected(), _session()))
 
 
 @bp.put("/api/v1/plans/<slug>/networks/<code>/lock")
@@ -263,15 +207,12 @@ def redo(slug: str):
 )
 @write_route(role="editor")
 def lock(slug: str, code: str):
-    conn, plan, actor = _plan_for_write(slug)
+    actor = check_write("editor")
     body = request.get_json(silent=True) or {}
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
         raise InvalidParameter("reason", "'reason' must be text.")
-    before, after = service.set_lock(conn, plan, code, True, reason, _editor(actor), request.headers.get("If-Match"))
-    net = _network_id(conn, plan, code)
-    audit.record(conn, actor, "network.lock", "network", net, before, after, scenario_id=plan["id"], network_id=net)
-    return _reply({"network": _jsonable(after), "plan": service.describe(service.get_plan(conn, slug))})
+    return _reply(service.set_lock(get_conn(), actor, slug, code, True, reason, _expected()))
 
 
 @bp.delete("/api/v1/plans/<slug>/networks/<code>/lock")
@@ -284,11 +225,7 @@ def lock(slug: str, code: str):
 )
 @write_route(role="editor")
 def unlock(slug: str, code: str):
-    conn, plan, actor = _plan_for_write(slug)
-    before, after = service.set_lock(conn, plan, code, False, None, _editor(actor), request.headers.get("If-Match"))
-    net = _network_id(conn, plan, code)
-    audit.record(conn, actor, "network.unlock", "network", net, before, after, scenario_id=plan["id"], network_id=net)
-    return _reply({"network": _jsonable(after), "plan": service.describe(service.get_plan(conn, slug))})
+    return _reply(service.set_lock(get_conn(), check_write("editor"), slug, code, False, None, _expected()))
 
 
 @bp.post("/api/v1/plans/<slug>/polygons")
@@ -306,8 +243,8 @@ def unlock(slug: str, code: str):
 )
 @write_route(role="editor")
 def upload_polygons(slug: str):
-    conn, plan, actor = _plan_for_write(slug)
-    service.version_from_if_match(plan, request.headers.get("If-Match"))  # stale: 412 before reading the file
+    conn, actor, expected = get_conn(), check_write("editor"), _expected()
+    service.writable(conn, actor, slug, expected)  # 404 / 403 / 428 / 412 before reading the file
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         raise InvalidParameter("file", "Send the file in a multipart form field named 'file'.")
@@ -316,16 +253,8 @@ def upload_polygons(slug: str):
     for name, value in (("network", network), ("code_field", code_field)):
         if value is not None and (len(value) > 64 or not value.isprintable()):
             raise InvalidParameter(name, f"'{name}' must be at most 64 printable characters.")
-    data = sent.read(upload.MAX_BYTES + 1)
-    conn.commit()  # issue 21: no transaction (nor row lock) held while the file is read; the version is rechecked
-    got = upload.read_polygons(data, sent.filename, network, code_field)
-    out = service.upload_polygons(conn, plan, got, _editor(actor), request.headers.get("If-Match"))
-    out["repaired"] = got.repaired
-    out["networks"] = [{"code": c, "feature": got.first_feature.get(c)} for c in sorted(got.polygons)]
-    out["file"] = {"name": sent.filename, "format": got.file_format, "crs": got.crs, "features": got.features}
-    out["_audit"]["after"]["file"] = out["file"]
-    out["_audit"]["after"]["repaired"] = got.repaired
-    return _audited_edit(conn, plan, actor, out, "plan.polygons.upload")
+    file = service.PolygonFile(sent.filename, sent.read(upload.MAX_BYTES + 1), network, code_field)
+    return _reply(service.upload_polygons(conn, actor, slug, expected, file, _session()))
 
 
 @bp.post("/api/v1/plans/<slug>/polygons/derive")
@@ -340,46 +269,8 @@ def upload_polygons(slug: str):
 )
 @write_route(role="editor")
 def derive_polygons(slug: str):
-
-    conn, plan, actor = _plan_for_write(slug)
-    version = service.version_from_if_match(plan, request.headers.get("If-Match"))
-    service.check_editable(plan)
-    locked = repo.locked_network_codes(conn, plan["id"])
-    if locked:
-        raise Conflict(f"Unlock {', '.join(locked)} first: deriving replaces every network's polygon.", reason="locked")
-    before = repo.polygon_origins(conn, plan["id"])
-    before_geoms = repo.network_geometries(conn, plan["id"])
-    conn.commit()  # nothing written yet: the derivation, version bump, edit log and audit are one transaction
-    done: dict = {}
-
-    def record(write_conn, result) -> None:
-        service.bump_version(write_conn, plan, version)
-        after = repo.polygon_origins(write_conn, plan["id"])
-        derived = sorted(c for c, o in after.items() if o == "derived")
-        done["derived"] = derived
-        done["counts"] = service.log_polygons_replaced(
-            write_conn, plan, before_geoms, repo.network_geometries(write_conn, plan["id"]), _editor(actor),
-            f"Polygons derived from membership for {len(derived):,} networks",
-        )  # fmt: skip
-        audit.record(write_conn, actor, "plan.polygons.derive", "scenario", plan["id"], {"polygons": before},
-                     {"polygons": after, "summary": result.summary()}, scenario_id=plan["id"])  # fmt: skip
-
-    _, result = territories.derive_and_save(database(), plan["slug"], then=record)
-    summary = result.summary()
-    fresh = service.get_plan(conn, plan["slug"])
-    counts = done["counts"]
-    return _reply({"networks": done["derived"], "summary": summary, "undoable": counts is not None, "undo": counts,
-                   "plan": service.describe(fresh), "etag": service.etag(fresh)})  # fmt: skip
-
-
-def _network_id(conn, plan: dict, code: str) -> int | None:
-
-    row = repo.network(conn, plan["id"], code)
-    return row["id"] if row else None
-
-
-def _jsonable(row: dict) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+    actor = check_write("editor")
+    return _reply(service.derive_polygons(get_conn(), database(), actor, slug, _expected(), _session()))
 
 
 # ---- pages ----------------------------------------------------------------------------------------------
@@ -390,10 +281,9 @@ def _jsonable(row: dict) -> dict:
     tags=["plans"], summary="Plans page: the plans you may see, and a form to make one", responses={200: common.html()}
 )
 def plans_page():
-
-    conn = get_conn()
-    viewer = visibility.viewer_of(current_actor())
-    rows = [r for r in repo.plans(conn) if visibility.can_view(conn, r, viewer)]
+    actor = current_actor()
+    viewer = visibility.viewer_of(actor)
+    rows = service.visible_plans(get_conn(), actor)
     return render_template("plans/index.html", plans=rows, signed_in=viewer.user_id is not None or viewer.is_admin)
 
 
@@ -408,17 +298,13 @@ def plans_page():
 @write_route(role="editor")
 def create_plan_form():
     """The plans page's form: create a copy, then open it in the editor (on an area, if one was given)."""
-    conn = get_conn()
-    actor = current_actor()
     area = (request.form.get("area") or "").strip().upper()
     if area and not re.fullmatch(r"[A-Z0-9]{2,12}", area):
         raise InvalidParameter("area", "The area must be a commissioner code such as 99J.")
     body = {k: request.form.get(k) for k in ("name", "copy_from", "description") if request.form.get(k)}
     if area:
         body["area"] = area
-    out = service.create_plan(conn, body, actor.id)
-    plan = service.get_plan(conn, out["slug"])
-    audit.record(conn, actor, "plan.create", "scenario", plan["id"], None, out, scenario_id=plan["id"])
+    out = service.new_plan(get_conn(), current_actor(), body)
     return redirect(url_for("plans.editor_page", slug=out["slug"], area=area or None), code=303)
 
 
