@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -186,42 +187,38 @@ def _own_nodes(body: list[ast.stmt]):
 
 
 def _edit_fields() -> dict[str, set[str]]:
-    """The body fields each edit kind reads, from ``build_edit``'s ``if kind == ...`` branches."""
-    from geo_service.plans import service
+    """The body fields each edit kind reads, from its command class's source (``plans/commands.py``): helper calls
+    taking ``body`` and a field name (``network_code(body, "x")``), ``body.get("x")`` and ``body["x"]``."""
+    from geo_service.plans.service import EDIT_KINDS
 
-    tree = ast.parse(inspect.getsource(service.build_edit))
     out: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)):
-            continue
-        test = node.test
-        if not (isinstance(test.left, ast.Name) and test.left.id == "kind"):
-            continue
-        comp = test.comparators[0]
-        kinds = (
-            [comp.value]
-            if isinstance(comp, ast.Constant)
-            else [e.value for e in getattr(comp, "elts", []) if isinstance(e, ast.Constant)]
-        )
-        fields = set()
-        for call in _own_nodes(node.body):
-            if not isinstance(call, ast.Call) or len(call.args) < 2:
-                continue
-            first, second = call.args[0], call.args[1]
-            if isinstance(first, ast.Name) and first.id == "body" and isinstance(second, ast.Constant):
-                fields.add(second.value)  # _network_code(body, "x"), _text(body, "x"), _codes(body, "x")
-        for get in _own_nodes(node.body):
-            if (
-                isinstance(get, ast.Call)
-                and isinstance(get.func, ast.Attribute)
-                and get.func.attr == "get"
-                and isinstance(get.func.value, ast.Name)
-                and get.func.value.id == "body"
-                and isinstance(get.args[0], ast.Constant)
+    for kind, command in EDIT_KINDS.items():
+        fields = out.setdefault(kind, set())
+        own = [c for c in command.__mro__ if c.__module__ == command.__module__ and c.__name__ != "Command"]
+        nodes = [n for c in own for n in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(c))))]
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                args = node.args
+                for first, second in zip(args, args[1:], strict=False):
+                    if isinstance(first, ast.Name) and first.id == "body" and isinstance(second, ast.Constant):
+                        fields.add(second.value)
+                func = node.func
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "get"
+                    and isinstance(func.value, ast.Name)
+                    and func.value.id == "body"
+                    and args
+                    and isinstance(args[0], ast.Constant)
+                ):
+                    fields.add(args[0].value)
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "body"
+                and isinstance(node.slice, ast.Constant)
             ):
-                fields.add(get.args[0].value)
-        for kind in kinds:
-            out.setdefault(kind, set()).update(fields)
+                fields.add(node.slice.value)
     return out
 
 
@@ -232,7 +229,7 @@ def test_each_edit_kind_has_a_body_schema_naming_every_field_it_reads():
     assert set(EDIT_BODIES) == set(EDIT_KINDS)
     read = _edit_fields()
     if not read:
-        pytest.fail("build_edit's branches were not found: point this test at the edit commands")
+        pytest.fail("no body reads found in the edit commands (geo_service/plans/commands.py)")
     gaps = {
         kind: sorted(fields - set(EDIT_BODIES[kind]().fields))
         for kind, fields in read.items()
@@ -245,3 +242,6 @@ def test_each_edit_kind_has_a_body_schema_naming_every_field_it_reads():
         if set(schema().fields) - read.get(kind, set())
     }
     assert not extra, f"edit body fields documented but never read: {extra}"
+    # the command's own description of its body says the same
+    declared = {kind: {f.name for f in command.fields} for kind, command in EDIT_KINDS.items()}
+    assert declared == {kind: set(schema().fields) for kind, schema in EDIT_BODIES.items()}

@@ -316,14 +316,14 @@ def tilejson(collection_id: str):
         **common.problems(400, 404),
     },
 )
-def tile(collection_id: str, z: str, x: str, y: str):
+def tile(collection_id: str, z: str, x: str, y: str, query: dict):
     """One Mapbox vector tile, built by PostGIS and kept per data version (ETag; 304 on If-None-Match). With the
     current ``?v=`` pin it is immutable; an old pin redirects to the current one (issue 26)."""
     _only("v")
     conn = get_conn()
     c = catalogue.collection(conn, collection_id)
     body, etag = tiles.tile(conn, c, int(z), int(x), int(y))
-    pin, asked = tiles.pin(conn, c), request.args.get("v")
+    pin, asked = tiles.pin(conn, c), query.get("v")
     if asked is not None and asked != pin:
         return Response(status=302, headers={"Location": f"{request.path}?v={pin}", "Cache-Control": "no-cache"})
     cache = "public, max-age=31536000, immutable" if asked == pin else f"public, max-age={MAX_AGE}"
