@@ -25,6 +25,10 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn 24+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl) by default: several
+# instances on one machine (two `serve --prod` behind one proxy, the tests' servers) would take it from each other
+# and slow each other's shutdown. We drive gunicorn with signals (SIGTERM, SIGHUP) like any process manager does.
+control_socket_disable = True
 
 ERROR_HEADERS = (
     "Content-Type: application/problem+json\r\n"

@@ -20,6 +20,7 @@ import pytest
 
 from tests.access.conftest import build_access_db
 from tests.conftest import free_port
+from tests.gunicorn_server import stop_gracefully
 
 pytestmark = pytest.mark.slow
 
@@ -80,8 +81,7 @@ def two_instances(maintenance_url, demo_template, tmp_path):
         yield [base for _, base in procs], tokens
     finally:
         for proc, _ in procs:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_gracefully(proc)
         drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 
