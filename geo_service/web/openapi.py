@@ -5,7 +5,10 @@ path and query values, response helpers from :mod:`geo_service.web.schemas.commo
 
 * validates the request: webargs parses the path and query values through the schemas before the view runs,
   and a refusal is the project's problem+json 400 naming the parameter
-  (:class:`~geo_service.errors.InvalidParameter`); a view that takes ``query`` gets the parsed values;
+  (:class:`~geo_service.errors.InvalidParameter`); a view that takes ``query`` gets the parsed values, and a
+  view that takes ``body`` gets the request body (JSON object, or form fields and files) holding only the fields
+  its declared body schema names: any other field is refused (400 naming it), so the document describes every
+  body field a route can read;
 * documents it: :func:`build_document` walks ``app.url_map`` and hands every declared route to apispec
   (apispec-webframeworks' FlaskPlugin rule conversion turns ``<slug>`` into ``{slug}``; we walk the rules
   ourselves, so an endpoint with several rules gets each; MarshmallowPlugin turns the schemas into
@@ -66,6 +69,8 @@ class Operation:
     operation_id: str | None = None
     body_media_type: str = "application/json"
     extra: dict[str, Any] = field(default_factory=dict)
+    # the body schema when it depends on the path values (an edit's kind picks its body): view_args → schema
+    body_for: Callable[[dict[str, Any]], type[ma.Schema] | None] | None = None
 
 
 class _Parser(FlaskParser):
@@ -108,6 +113,7 @@ def operation(
     body: type[ma.Schema] | dict[str, Any] | None = None,
     operation_id: str | None = None,
     body_media_type: str = "application/json",
+    body_for: Callable[[dict[str, Any]], type[ma.Schema] | None] | None = None,
     **extra: Any,
 ) -> Callable:
     """Declare a route for validation and documentation. Put it under ``@bp.get(...)``.
@@ -117,9 +123,11 @@ def operation(
     a helper's result (``common.json_response(Schema)``, ``common.geojson_collection()``,
     ``common.content("text/csv")``, ``common.html()``...). Unknown query parameters are ignored, as before.
     A view with a ``query`` parameter is handed the parsed query values (a dict of the declared parameters
-    present, checked): it never reads ``request.args``. ``body``: the request body's schema, documented (the
-    view parses it) as ``body_media_type`` (a form: ``application/x-www-form-urlencoded``). Other keywords
-    (``security``, ``deprecated``...) go into the operation as they are.
+    present, checked): it never reads ``request.args``. ``body``: the request body's schema, documented as
+    ``body_media_type`` (a form: ``application/x-www-form-urlencoded``); a view with a ``body`` parameter is
+    handed the body with the declared fields only (:func:`_request_body`; ``body_for`` picks the schema from the
+    path values when ``body`` is a ``oneOf``). The use case checks the values and names the field it refuses.
+    Other keywords (``security``, ``deprecated``...) go into the operation as they are.
     """
     declared = Operation(
         tuple(tags),
@@ -132,10 +140,12 @@ def operation(
         operation_id,
         body_media_type,
         dict(extra),
+        body_for,
     )
 
     def decorate(view: Callable) -> Callable:
         wants_query = "query" in inspect.signature(view).parameters
+        wants_body = "body" in inspect.signature(view).parameters
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
@@ -145,12 +155,38 @@ def operation(
                 parsed = parser.parse(_instance(declared.query), location="query", unknown=ma.EXCLUDE)
                 if wants_query:  # the view takes the parsed values: only the declared parameters, checked
                     kwargs["query"] = parsed
+            if wants_body:
+                kwargs["body"] = _request_body(declared)
             return view(*args, **kwargs)
 
         setattr(wrapper, _DECLARED, declared)
         return wrapper
 
     return decorate
+
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ALWAYS_ALLOWED = frozenset({"csrf_token"})  # checked by CSRFProtect before any view; every form carries it
+
+
+def _request_body(declared: Operation) -> Any:
+    """The request body as the view may read it: a JSON value (an object keeps only the declared fields, any
+    other is refused naming it; anything else is handed on for the use case to refuse), or a form's fields and
+    files as one dict, checked the same way."""
+    schema = declared.body_for(request.view_args or {}) if declared.body_for else declared.body
+    if declared.body_media_type in FORM_MEDIA_TYPES:
+        sent: Any = {**request.form.to_dict(), **request.files.to_dict()}
+    else:
+        sent = request.get_json(silent=True)
+    if isinstance(sent, dict) and isinstance(schema, type) and issubclass(schema, ma.Schema):
+        allowed = set(_instance(schema).fields) | ALWAYS_ALLOWED
+        unknown = sorted(set(sent) - allowed)
+        if unknown:
+            named = ", ".join(sorted(allowed - ALWAYS_ALLOWED))
+            raise InvalidParameter(
+                unknown[0], f"Unknown field '{unknown[0]}': this request takes {named}.", allowed=sorted(allowed)
+            )
+    return sent
 
 
 @lru_cache(maxsize=256)

@@ -7,6 +7,8 @@ admin token), and ``If-Match`` with the scenario's ETag (``GET /api/v1/scenarios
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, request
 
 from geo_service import catalogue, scope
@@ -104,8 +106,8 @@ def scenario(slug: str, query: dict):
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def update_scenario(slug: str):
-    changes = request.get_json(silent=True)
+def update_scenario(slug: str, body: Any):
+    changes = body
     expected = plans.ExpectedVersion.from_if_match(request.headers.get("If-Match"))
     s, version = plans.update_settings(get_conn(), current_actor(), slug, changes, expected)
     response = jsonify({"name": s.scenario["name"], **s.describe()})

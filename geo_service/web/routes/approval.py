@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 
 from geo_service.approval import service
 from geo_service.errors import InvalidParameter
@@ -52,8 +54,7 @@ def list_json(scenario: str, query: dict):
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def propose_json(scenario: str):
-    body = request.get_json(silent=True)
+def propose_json(scenario: str, body: Any):
     if not isinstance(body, dict):
         raise InvalidParameter("body", "Send a JSON object: kind, practice, network, reason, effective_date.")
     conn = get_conn()
@@ -72,8 +73,7 @@ def propose_json(scenario: str):
     security=[{"apiToken": []}],
 )
 @write_route(role="approver", commissioner=_commissioners)
-def decide_json(request_id: int):
-    body = request.get_json(silent=True)
+def decide_json(request_id: int, body: Any):
     if not isinstance(body, dict):
         raise InvalidParameter("body", "Send a JSON object: decision (approve or reject), comment.")
     conn = get_conn()
@@ -115,10 +115,10 @@ def page(scenario: str, query: dict):
     responses={302: {"description": "Back to the page."}, **common.problems(400, 401, 403, 404, 409)},
 )
 @write_route(role="editor")
-def propose_form(scenario: str):
+def propose_form(scenario: str, body: Any):
     conn = get_conn()
     with conn:
-        made = service.propose(conn, current_actor(), scenario, request.form.to_dict())
+        made = service.propose(conn, current_actor(), scenario, body)
     return redirect(url_for("approval.page", scenario=scenario, done=f"proposed {made['id']}"))
 
 
@@ -132,8 +132,8 @@ def propose_form(scenario: str):
     responses={302: {"description": "Back to the page."}, **common.problems(400, 401, 403, 404, 409, 412)},
 )
 @write_route(role="approver", commissioner=_commissioners)
-def decide_form(scenario: str, request_id: int):
-    form = request.form
+def decide_form(scenario: str, request_id: int, body: Any):
+    form = body
     raw = form.get("version", "")
     if not raw.isdigit():
         raise InvalidParameter("version", "The form lost its version field: reload the page.")

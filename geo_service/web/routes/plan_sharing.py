@@ -9,6 +9,8 @@ plan (the visibility guard answers 404 to anyone else).
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from flask import Blueprint, Flask, jsonify, redirect, request, url_for
 from marshmallow import fields
@@ -140,11 +142,11 @@ def unshare(slug: str, username: str):
     body_media_type="application/x-www-form-urlencoded",
     responses={303: {"description": "Back to the plan's editor."}, **common.problems(400, 401, 403, 404, 412)},
 )
-def share_form(slug: str):
-    action = request.form.get("action", "")
+def share_form(slug: str, body: Any):
+    action = body.get("action", "")
     if action not in ("share", "unshare"):
         raise InvalidParameter("action", "'action' must be 'share' or 'unshare'.", allowed=["share", "unshare"])
-    _change(slug, request.form.get("username", ""), action == "share", request.form.get("etag"))
+    _change(slug, body.get("username", ""), action == "share", body.get("etag"))
     return redirect(url_for("plans.editor_page", slug=slug) + "#plan-sharing", code=303)
 
 

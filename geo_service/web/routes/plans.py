@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
@@ -31,8 +32,7 @@ bp = Blueprint("plans", __name__)
 SESSION_HEADER = "X-Edit-Session"
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
+def _object(body: Any) -> dict:
     if not isinstance(body, dict):
         raise InvalidParameter("body", "Send a JSON object (Content-Type: application/json).")
     return body
@@ -82,8 +82,8 @@ def list_plans():
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def create_plan():
-    return _reply(service.new_plan(get_conn(), current_actor(), _json_body()), 201)
+def create_plan(body: Any):
+    return _reply(service.new_plan(get_conn(), current_actor(), _object(body)), 201)
 
 
 @bp.get("/api/v1/plans/<slug>")
@@ -107,9 +107,9 @@ def get_plan(slug: str):
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def update_plan(slug: str):
+def update_plan(slug: str, body: Any):
     actor = check_write("editor")
-    return _reply(service.update_plan(get_conn(), actor, slug, _json_body(), _expected()))
+    return _reply(service.update_plan(get_conn(), actor, slug, _object(body), _expected()))
 
 
 @bp.post("/api/v1/plans/<slug>/status")
@@ -121,10 +121,10 @@ def update_plan(slug: str):
     security=[{"apiToken": []}],
 )
 @write_route(role=("editor", "approver"))
-def move_status(slug: str):
+def move_status(slug: str, body: Any):
     """Submit or withdraw (the plan's editors) or approve (an approver for every commissioner it covers who
     does not own it). A plan the caller may not see answers 404 before anything else (the visibility guard)."""
-    to = _json_body().get("status")
+    to = _object(body).get("status")
     if not isinstance(to, str):
         raise InvalidParameter("status", "'status' is required.", allowed=list(service.STATUSES))
     return _reply(service.move_status(get_conn(), current_actor(), slug, to, _expected()))
@@ -162,14 +162,15 @@ def unassigned(slug: str, query: dict):
     summary="One edit of a draft plan, answered with its delta (If-Match)",
     path=sch.EditPath,
     body=sch.EditBody,
+    body_for=lambda path: sch.EDIT_BODIES.get(path.get("kind", "")),
     responses={200: common.json_response(sch.EditResult), **common.problems(400, 401, 403, 404, 409, 412, 428)},
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def edit(slug: str, kind: str):
+def edit(slug: str, kind: str, body: Any):
     """One edit: assign, unassign, create, rename, merge, split, dissolve, geometry. Answers with the delta."""
     actor = check_write("editor")
-    return _reply(service.edit(get_conn(), actor, slug, kind, _json_body(), _expected(), _session()))
+    return _reply(service.edit(get_conn(), actor, slug, kind, _object(body), _expected(), _session()))
 
 
 @bp.post("/api/v1/plans/<slug>/undo")
@@ -206,9 +207,9 @@ def redo(slug: str):
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def lock(slug: str, code: str):
+def lock(slug: str, code: str, body: Any):
     actor = check_write("editor")
-    body = request.get_json(silent=True) or {}
+    body = body or {}
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
         raise InvalidParameter("reason", "'reason' must be text.")
@@ -242,14 +243,14 @@ def unlock(slug: str, code: str):
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def upload_polygons(slug: str):
+def upload_polygons(slug: str, body: Any):
     conn, actor, expected = get_conn(), check_write("editor"), _expected()
     service.writable(conn, actor, slug, expected)  # 404 / 403 / 428 / 412 before reading the file
-    sent = request.files.get("file")
-    if sent is None or not sent.filename:
+    sent = body.get("file")
+    if sent is None or not getattr(sent, "filename", None):
         raise InvalidParameter("file", "Send the file in a multipart form field named 'file'.")
-    network = (request.form.get("network") or "").strip() or None
-    code_field = (request.form.get("code_field") or "").strip() or None
+    network = (body.get("network") or "").strip() or None
+    code_field = (body.get("code_field") or "").strip() or None
     for name, value in (("network", network), ("code_field", code_field)):
         if value is not None and (len(value) > 64 or not value.isprintable()):
             raise InvalidParameter(name, f"'{name}' must be at most 64 printable characters.")
@@ -296,15 +297,15 @@ def plans_page():
     responses={303: {"description": "To the new plan's editor."}, **common.problems(400, 401, 403, 404, 409)},
 )
 @write_route(role="editor")
-def create_plan_form():
+def create_plan_form(body: Any):
     """The plans page's form: create a copy, then open it in the editor (on an area, if one was given)."""
-    area = (request.form.get("area") or "").strip().upper()
+    area = (body.get("area") or "").strip().upper()
     if area and not re.fullmatch(r"[A-Z0-9]{2,12}", area):
         raise InvalidParameter("area", "The area must be a commissioner code such as 99J.")
-    body = {k: request.form.get(k) for k in ("name", "copy_from", "description") if request.form.get(k)}
+    wanted = {k: body[k] for k in ("name", "copy_from", "description") if body.get(k)}
     if area:
-        body["area"] = area
-    out = service.new_plan(get_conn(), current_actor(), body)
+        wanted["area"] = area
+    out = service.new_plan(get_conn(), current_actor(), wanted)
     return redirect(url_for("plans.editor_page", slug=out["slug"], area=area or None), code=303)
 
 

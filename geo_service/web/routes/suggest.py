@@ -5,8 +5,9 @@ a job, ``GET /api/v1/plans/<slug>/suggestion`` reads a suggested plan's scorecar
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
 
 from geo_service.access import audit
 from geo_service.errors import InvalidParameter, NotFound, Unauthorized
@@ -76,13 +77,12 @@ def _links(plan_slug: str, source: str, area: str | None) -> dict[str, str]:
     security=[{"apiToken": []}],
 )
 @write_route(role="editor")
-def suggest(slug: str):
+def suggest(slug: str, body: Any):
     conn = get_conn()
     actor = current_actor()
     source = plans.get_plan(conn, slug)
     if not visibility.can_view(conn, source, visibility.viewer_of(actor)):
         raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
-    body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidParameter("body", "Send a JSON object (Content-Type: application/json).")
     body = dict(body)

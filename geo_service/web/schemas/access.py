@@ -49,6 +49,10 @@ class ChangeRequestBody(ma.Schema):
 class DecisionBody(ma.Schema):
     decision = fields.String(required=True, metadata={"enum": ["approve", "reject"]})
     comment = fields.String(metadata={"description": "Required when rejecting."})
+    version = fields.Integer(
+        metadata={"description": "The request's version as the page showed it (the page form; the API sends "
+                  "If-Match instead)."}
+    )  # fmt: skip
 
 
 class DecisionPath(ma.Schema):
