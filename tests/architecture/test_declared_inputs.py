@@ -31,6 +31,7 @@ READS_THE_REQUEST = {
     ("ogc", "_format"): "also read by the error handlers of /ogc, where no view runs",
     ("ogc", "_error_response"): "an error handler: no view, no declaration",
     ("access", "sign_in"): "the sign-in form (CSRF-checked; the password never goes through a schema's errors)",
+    ("oidc", "start"): "the sign-in page's single sign-on button (CSRF-checked, as the password form): next only",
     # issue 24, left for the plans work (edits as commands, use cases as services): these bodies are still
     # parsed by their views, with messages the suite checks
     ("api", "update_scenario"): "to go with the scenario-settings service",
