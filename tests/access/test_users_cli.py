@@ -53,5 +53,5 @@ def test_users_command(fresh_db_url):
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT action FROM audit_log ORDER BY id")
         actions = [a for (a,) in cur.fetchall()]
-    assert actions == ["user.add", "role.grant", "role.grant", "token.create", "user.disable", "user.enable",
-                       "token.revoke"]  # fmt: skip
+    assert actions == ["user.add", "role.grant", "role.grant", "user.link_oidc", "token.create", "user.disable",
+                       "user.enable", "token.revoke"]  # fmt: skip
