@@ -63,6 +63,9 @@ class Settings:
     job_worker: str = "thread"
     job_heartbeat_seconds: float = 10.0
     job_stalled_seconds: float = 30.0
+    # Issue 26: OpenID Connect sign-in and local passwords (GEO_OIDC_*, GEO_LOCAL_PASSWORDS), as given; parsed and
+    # checked by geo_service.access.oidc_settings when the app is built.
+    sign_in: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -82,6 +85,7 @@ class Settings:
             "GEO_CACHE_MAX_BYTES": self.cache_max_bytes,
             "JSON_SORT_KEYS": False,
         }
+        cfg.update(self.sign_in)
         cfg.update(self.extra)
         return cfg
 
@@ -252,5 +256,6 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         job_worker=_job_worker(merged.get("GEO_JOB_WORKER", "thread")),
         job_heartbeat_seconds=_seconds(merged.get("GEO_JOB_HEARTBEAT_SECONDS", 10), "GEO_JOB_HEARTBEAT_SECONDS"),
         job_stalled_seconds=_seconds(merged.get("GEO_JOB_STALLED_SECONDS", 30), "GEO_JOB_STALLED_SECONDS"),
+        sign_in={k: v for k, v in merged.items() if k.startswith("GEO_OIDC_") or k == "GEO_LOCAL_PASSWORDS"},
         extra={k: v for k, v in (overrides or {}).items() if k not in known},
     )

@@ -25,6 +25,7 @@ DISTRIBUTION_OF = {
     "networkx": "networkx", "procrastinate": "procrastinate",
     "prometheus_client": "prometheus-client",
     "prometheus_flask_exporter": "prometheus-flask-exporter", "pythonjsonlogger": "python-json-logger",
+    "authlib": "authlib", "joserfc": "joserfc", "requests": "requests",
 }  # fmt: skip
 # Imported by Flask itself (its own dependencies) or only when installed (an optional basemap for prints).
 INDIRECT = {"werkzeug", "markupsafe", "jinja2", "itsdangerous", "contextily"}

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from geo_service.access import audit
+from geo_service.access import audit, oidc_accounts
 from geo_service.access import service as access
 from geo_service.cli.context import cli_actor, database
 from geo_service.db.repositories import users as users_repo
@@ -106,6 +106,25 @@ def disable(username: str, enable: bool) -> None:
     finally:
         db.close()
     click.echo(f"{username}: {'enabled' if enable else 'disabled'}.")
+
+
+@users.command("link-oidc")
+@click.argument("username")
+@click.argument("subject")
+@click.option("--issuer", envvar="GEO_OIDC_ISSUER", required=True,
+              help="The provider's issuer URL (default: GEO_OIDC_ISSUER).")  # fmt: skip
+def link_oidc(username: str, subject: str, issuer: str) -> None:
+    """Link a user to the identity provider's subject (its 'sub' claim): they then sign in with the provider.
+    With GEO_OIDC_ACCOUNTS=existing, only linked identities may sign in (issue 26)."""
+    db = database()
+    try:
+        with db.connection() as conn:
+            uid = oidc_accounts.link(conn, username, issuer, subject)
+            audit.record(conn, cli_actor(), "user.link_oidc", "user", uid, None,
+                         {"username": username, "issuer": issuer.rstrip("/"), "subject": subject})  # fmt: skip
+    finally:
+        db.close()
+    click.echo(f"{username}: linked to {subject} at {issuer.rstrip('/')}.")
 
 
 @users.group("token")

@@ -32,6 +32,7 @@ from geo_service.web.routes import (
     layers_api,
     maps,
     ogc,
+    oidc,
     pages,
     plan_sharing,
     search,
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
     compression.register(app)
     sessions.register(app)  # sessions, CSRF, request ids: before any blueprint with write routes
     app.register_blueprint(access.bp)  # /sign-in, /sign-out
+    oidc.register(app)  # issue 26: /sign-in/oidc and its callback; GEO_OIDC_* and GEO_LOCAL_PASSWORDS settings
     plans_web.register(app)  # issue 12: draft/private scenarios hidden from every route; the plan editor
     visibility_guard.register(app)  # issue 12: the one read check (paths, queries, OGC ids, oEmbed URLs)
     suggest.register(app)  # issue 22: suggested networks (draft plans) and their background jobs

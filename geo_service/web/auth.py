@@ -21,8 +21,9 @@ from geo_service.web.pipeline.sessions import bearer_token, csrf, current_actor
 from geo_service.web.pipeline.visibility_guard import check_write_request
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Routes that must accept a POST from someone without a role: signing in and out (CSRF-checked themselves).
-PUBLIC_WRITES = frozenset({"access.sign_in", "access.sign_out"})
+# Routes that must accept a POST from someone without a role: signing in and out (CSRF-checked themselves), and
+# the single sign-on button that starts a sign-in at the OpenID provider (issue 26).
+PUBLIC_WRITES = frozenset({"access.sign_in", "access.sign_out", "oidc.start"})
 
 __all__ = ["PUBLIC_WRITES", "WRITE_METHODS", "check_write", "current_actor", "etag", "require_if_match", "write_route"]
 

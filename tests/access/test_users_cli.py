@@ -24,6 +24,10 @@ def test_users_command(fresh_db_url):
     run("users", "grant", "jo", "editor")
     run("users", "grant", "jo", "approver", "--commissioner", "ZA1")
     assert "'boss' is not one of" in run("users", "grant", "jo", "boss", ok=False).output
+    linked = run("users", "link-oidc", "jo", "jo-sub-123", "--issuer", "https://idp.example.nhs.uk/")
+    assert "jo: linked to jo-sub-123 at https://idp.example.nhs.uk." in linked.output
+    assert "already linked" in run("users", "link-oidc", "jo", "jo-sub-123", "--issuer", "https://idp.example.nhs.uk",
+                                   ok=False).output  # fmt: skip
     listing = run("users", "list").output
     assert "jo\tJo Planner\tapprover:ZA1, editor" in listing
     made = run("users", "token", "create", "jo", "--label", "qgis")
@@ -49,5 +53,5 @@ def test_users_command(fresh_db_url):
     with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT action FROM audit_log ORDER BY id")
         actions = [a for (a,) in cur.fetchall()]
-    assert actions == ["user.add", "role.grant", "role.grant", "token.create", "user.disable", "user.enable",
-                       "token.revoke"]  # fmt: skip
+    assert actions == ["user.add", "role.grant", "role.grant", "user.link_oidc", "token.create", "user.disable",
+                       "user.enable", "token.revoke"]  # fmt: skip

@@ -31,6 +31,7 @@ READS_THE_REQUEST = {
     ("ogc", "_format"): "also read by the error handlers of /ogc, where no view runs",
     ("ogc", "_error_response"): "an error handler: no view, no declaration",
     ("access", "sign_in"): "the sign-in form (CSRF-checked; the password never goes through a schema's errors)",
+    ("oidc", "start"): "the sign-in page's single sign-on button (CSRF-checked, as the password form): next only",
     ("maps", "_compare_scopes"): "to go: the map pages' scope resolvers run before the view",
 }
 

@@ -42,6 +42,7 @@ NAMES_NO_SCENARIO = {
     "ogc.conformance",
     "health.healthz",
     "access.sign_in_page",
+    "oidc.callback",  # issue 26: the OpenID provider's answer (code and state), no scenario
     # A suggestion job is its owner's alone (404 to anyone else: tests/suggest/test_suggest_api.py).
     "suggest.get_job",
     # Prometheus counters: route patterns and totals, never a scenario's slug or data (tests/ops/test_metrics.py).

@@ -55,6 +55,8 @@ LAYERS = Rule(_p(r"[A-Za-z0-9_, ]*"), "a comma-separated list of layer names", 4
 TEXT = Rule(None, "text", 100)
 URL = Rule(None, "a URL", 2000)
 PATH = Rule(None, "a file path", 200)
+# Issue 26: what an OpenID provider sends back to the sign-in callback (RFC 6749 4.1.2, RFC 9207)
+OAUTH = Rule(_p(r"[A-Za-z0-9._~+/=-]+"), "an OAuth value (letters, digits and -._~+/=)", 2048)
 
 RULES: dict[str, Rule] = {
     # path values
@@ -145,9 +147,24 @@ def unprintable(text: str) -> str | None:
     return None
 
 
-def check_value(name: str, value: str) -> None:
+# Query values an endpoint reads under a name that means something else elsewhere: the provider's ``code`` at the
+# OpenID Connect callback is an OAuth code, not an ODS code (issue 26).
+ENDPOINT_RULES: dict[str, dict[str, Rule]] = {
+    "oidc.callback": {
+        "code": OAUTH,
+        "state": OAUTH,
+        "session_state": OAUTH,
+        "iss": URL,
+        "error": WORD,
+        "error_description": Rule(None, "text", 500),
+        "error_uri": URL,
+    },
+}
+
+
+def check_value(name: str, value: str, rules: dict[str, Rule] | None = None) -> None:
     """Raise :class:`InvalidParameter` naming ``name`` when ``value`` is not acceptable for it."""
-    rule = RULES.get(name)
+    rule = (rules or {}).get(name) or RULES.get(name)
     reason = unprintable(value)
     if reason:
         raise InvalidParameter(name, f"'{name}' {reason}.")
@@ -164,6 +181,7 @@ def check_request() -> None:
         if isinstance(value, str):
             check_value(name, value)
     args = request.args
+    own = ENDPOINT_RULES.get(request.endpoint or "")
     if len(args) > MAX_PARAMETERS:
         raise InvalidParameter("query", f"At most {MAX_PARAMETERS} query parameters, got {len(args)}.")
     for name in args:
@@ -171,7 +189,7 @@ def check_request() -> None:
         if unprintable(name) or len(name) > MAX_NAME_LENGTH:
             raise InvalidParameter(shown, f"Query parameter name '{shown}' is not acceptable.")
         for value in args.getlist(name):
-            check_value(name, value)
+            check_value(name, value, own)
 
 
 def register(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
@@ -44,7 +44,10 @@ def sign_in():
     error = None
     status = 200
     next_url = request.values.get("next")
-    if request.method == "POST":
+    if request.method == "POST" and not current_app.extensions["geo_sign_in"].local_passwords:
+        # issue 26: GEO_LOCAL_PASSWORDS=off, people sign in with the organisation's provider only
+        error, status = "Passwords are turned off on this service: sign in with your organisation's account.", 403
+    elif request.method == "POST":
         try:
             csrf.protect()
         except CSRFError:
