@@ -46,6 +46,7 @@ def _register() -> None:
     main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["worker"]).worker)  # issue 22: job queue
     main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["backup"]).backup)  # issue 21
     main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["restore"]).restore)
+    main.add_command(__import__("geo_service.cli.plan_commands", fromlist=["plan"]).plan)  # issue 20: plan import
 
 
 def _time_imports(group: click.Group) -> None:

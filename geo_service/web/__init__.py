@@ -31,6 +31,7 @@ from geo_service.web.routes import (
     health,
     layers_api,
     maps,
+    membership_sheets,
     ogc,
     oidc,
     pages,
@@ -69,6 +70,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(ogc.bp)  # issue 13: OGC API – Features and vector tiles under /ogc
     app.register_blueprint(search.bp)
     app.register_blueprint(findings_browser.bp)  # issue 19: /maps/<scenario>/findings and its API
+    app.register_blueprint(membership_sheets.bp)  # issue 20: membership as CSV/XLSX, plans made from such files
     canonical_urls.register(app)  # after input validation: codes in any case redirect to the stored spelling
     app.register_blueprint(api_docs.bp)  # /api/openapi.json and /api/docs
     throttling.register(app)  # issue 21: last, so every route it limits is registered

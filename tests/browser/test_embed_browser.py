@@ -147,6 +147,6 @@ def test_map_page_offers_an_embed_snippet(browser_page, open_app):
     assert discovered.status == 200
     body = discovered.json()
     assert body["type"] == "rich" and body["html"].startswith("<iframe ")
-    page.locator("#embed-this-map details summary").click()
+    page.locator("#embed-preview").scroll_into_view_if_needed()  # the builder's preview (issue 20) loads lazily
     preview = page.frame_locator("#embed-this-map iframe")
     preview.locator(".folium-map").wait_for(timeout=30_000)

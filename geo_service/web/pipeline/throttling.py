@@ -81,6 +81,10 @@ def register(app: Flask) -> Limiter:
             ),
         ],
         "plans.upload_polygons": [limiter.limit(UPLOADS_PER_CLIENT)],
+        "membership_sheets.import_api": [limiter.limit(UPLOADS_PER_CLIENT)],  # issue 20: plans from spreadsheets
+        "membership_sheets.import_form": [limiter.limit(UPLOADS_PER_CLIENT)],
+        "membership_sheets.membership_csv": [limiter.limit(EXPORTS_PER_CLIENT)],
+        "membership_sheets.membership_xlsx": [limiter.limit(EXPORTS_PER_CLIENT)],
     }
     for endpoint in app.view_functions:
         if endpoint.startswith("exports."):

@@ -146,7 +146,7 @@ def area_map(scope: Scope):
     x["panel"] = area_panel.panel(x["summary"], x["area"]["name"], x["colours"], x["not_drawn"], x["practices_on_map"])
     # The layer list folds to Leaflet's icon: the finding layers the planner needs are on when the map opens.
     rendered = render_map(view, map_options(layer_control_collapsed=True))
-    share = share_context("area", scope, view.data_version, view.title)
+    share = share_context("area", scope, view.data_version, view.title, layers=view.layers)
     return _page(
         "maps/area.html", view, rendered, area=x["area"], share=share, network_url=map_links.network, chart_svg=None
     )
@@ -164,7 +164,7 @@ def area_map(scope: Scope):
 def network_map(scope: Scope):
     view = views.network_view(get_conn(), scope, links(scope))
     rendered = render_map(view, map_options())
-    share = share_context("network", scope, view.data_version, view.title)
+    share = share_context("network", scope, view.data_version, view.title, layers=view.layers)
     return _page("maps/network.html", view, rendered, network=view.extra["network"], share=share)
 
 
