@@ -85,10 +85,29 @@
       });
   }
 
-  var map = L.map("plan-map", { keyboard: true });
+  // No renderer padding: the SVG stays inside the map (a larger one overlaps the text above it for checkers).
+  var map = L.map("plan-map", { keyboard: true, zoomControl: false, renderer: L.svg({ padding: 0 }) });
+  // Zoom buttons named by their visible words (Leaflet's "+" and "−" do not carry their accessible names).
+  var Zoom = L.Control.extend({
+    onAdd: function (m) {
+      var box = L.DomUtil.create("div", "leaflet-bar plan-zoom");
+      [["Zoom in", function () { m.zoomIn(); }], ["Zoom out", function () { m.zoomOut(); }]].forEach(function (z) {
+        var b = L.DomUtil.create("button", "plan-zoom__button", box);
+        b.type = "button";
+        b.textContent = z[0];
+        L.DomEvent.disableClickPropagation(b);
+        L.DomEvent.on(b, "click", z[1]);
+      });
+      return box;
+    }
+  });
+  new Zoom({ position: "topright" }).addTo(map);
   // Leaflet's container is focusable: keep the page's role and name on it (no name without a role).
   map.getContainer().setAttribute("role", "region");
+  map.createPane("planLabels").style.zIndex = 450;  // over the practices, under tooltips and popups
+  map.getPane("planLabels").style.pointerEvents = "none";
   var labels = L.layerGroup().addTo(map);
+  map.attributionControl.setPrefix("Leaflet");
   // Practices at one address: spread them out on click (circle markers have no z-index offset: bring to front).
   L.CircleMarker.include({ setZIndexOffset: function () { this.bringToFront(); return this; } });
   var oms = new window.OverlappingMarkerSpiderfier(map, { keepSpiderfied: true, nearbyDistance: 4 });
@@ -225,6 +244,19 @@
     assign(selected, [p.code]);
   }
 
+  function reachable(m, p) {  // reachable by keyboard, with a name; Enter / Space choose the practice
+    var path = m.getElement();
+    if (!path) { return; }
+    path.setAttribute("tabindex", "0");
+    path.setAttribute("role", "button");
+    path.setAttribute("aria-label", practiceText(p) + (editable ? ". Press Enter to move it." : ""));
+    path.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") { e.preventDefault(); choosePractice(p); }
+    });
+    path.addEventListener("focus", function () { m.openTooltip(); });
+    path.addEventListener("blur", function () { m.closeTooltip(); });
+  }
+
   function renderPractices() {
     oms.clearMarkers();
     Object.keys(markers).forEach(function (k) { map.removeLayer(markers[k]); });
@@ -241,16 +273,7 @@
       m.addTo(map);
       oms.addMarker(m);
       var path = m.getElement();
-      if (path) {  // reachable by keyboard, with a name, Enter / Space choose it
-        path.setAttribute("tabindex", "0");
-        path.setAttribute("role", "button");
-        path.setAttribute("aria-label", practiceText(p) + (editable ? ". Press Enter to move it." : ""));
-        path.addEventListener("keydown", function (e) {
-          if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") { e.preventDefault(); choosePractice(p); }
-        });
-        path.addEventListener("focus", function () { m.openTooltip(); });
-        path.addEventListener("blur", function () { m.closeTooltip(); });
-      }
+      if (!path) { m.once("add", function () { reachable(m, p); }); } else { reachable(m, p); }
       markers[p.code] = m;
       bounds.push([p.lat, p.lon]);
     });
@@ -269,12 +292,33 @@
     state.networks.forEach(function (n) {
       var s = sums[n.code];
       if (!s) { return; }
-      var text = el("span", n.name);
-      text.style.borderColor = colour(n.code);
-      labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "plan-label", interactive: false })
-        .setLatLng([s.lat / s.n, s.lon / s.n]).setContent(text));
+      var icon = L.divIcon({ className: "plan-label", html: "", iconSize: null });
+      var label = L.marker([s.lat / s.n, s.lon / s.n], { icon: icon, interactive: false, keyboard: false, pane: "planLabels" });
+      label.on("add", function () {
+        var box = label.getElement();
+        box.textContent = "";
+        var text = el("span", n.name);
+        text.style.borderColor = colour(n.code);
+        box.appendChild(text);
+      });
+      labels.addLayer(label);
     });
   }
+
+  function declutter() {  // show a label only where it fits: inside the map, over no label already shown
+    var frame = map.getContainer().getBoundingClientRect();
+    var shown = [];
+    labels.eachLayer(function (l) {
+      var box = l.getElement();
+      if (!box) { return; }
+      box.style.visibility = "";
+      var r = box.getBoundingClientRect();
+      var fits = r.left >= frame.left && r.right <= frame.right && r.top >= frame.top && r.bottom <= frame.bottom &&
+        !shown.some(function (o) { return r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom; });
+      if (fits) { shown.push(r); } else { box.style.visibility = "hidden"; }
+    });
+  }
+  map.on("zoomend moveend", declutter);
 
   function fillMoveForm() {
     var pick = document.getElementById("plan-move-practice");
@@ -470,6 +514,7 @@
       fillUploadNetworks();
       fillMoveForm();
       if (fit && bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
+      declutter();
       if (fit) {
         say("Ready: " + plural(data.networks.length, "network") + ", " + plural(data.practices.length, "practice") + "." +
           (editable ? "" : " This plan is read-only."));
