@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from geo_service.db.repositories import plan_networks
+from geo_service.analysis.wording import plural
+from geo_service.db.repositories import plan_editor, plan_networks
 from geo_service.db.repositories import plans as repo
 from geo_service.errors import Conflict, InvalidParameter, NotFound
 from geo_service.plans.fields import Field, network_code, practice_codes, text
@@ -90,6 +91,24 @@ class Command:
             )
         return ids
 
+    # ---- names for the summaries (names beside codes; plurals right) ----
+
+    def network_label(self, code: str, name: str | None = None) -> str:
+        """ "SOUTH MAIDSTONE PCN (U92034)"; the code alone for a network without a name."""
+        if name is None:
+            name = plan_editor.network_names(self.conn, self.plan["id"], [code]).get(code)
+        return f"{name} ({code})" if name else code
+
+    def practices_label(self, ids: dict[str, int], limit: int = 3) -> str:
+        """ "1 practice (HIGH STREET SURGERY, G82076)", or a count with the first names."""
+        names = plan_editor.practice_names(self.conn, self.plan["id"], list(ids.values()))
+        shown = sorted(f"{n['name']}, {n['code']}" for n in names.values())
+        head = plural(len(ids), "practice")
+        if not shown:
+            return head
+        more = f" and {len(shown) - limit:,} more" if len(shown) > limit else ""
+        return f"{head} ({'; '.join(shown[:limit])}{more})"
+
     def current_networks(self, practice_ids: list[int]) -> dict[int, list[str]]:
         return repo.current_networks(self.conn, self.plan["id"], self.plan["as_of"], practice_ids)
 
@@ -112,7 +131,7 @@ class Assign(Command):
         code, ids = checked
         before = self.current_networks(list(ids.values()))
         fwd, inv = set_members_op(before, {pid: [code] for pid in ids.values()})
-        return Edit(f"Assign {len(ids):,} practice(s) to {code}", [fwd], [inv])
+        return Edit(f"Assign {self.practices_label(ids)} to {self.network_label(code)}", [fwd], [inv])
 
 
 class Unassign(Command):
@@ -127,7 +146,7 @@ class Unassign(Command):
     def operations(self, checked: dict[str, int]) -> Edit:
         before = self.current_networks(list(checked.values()))
         fwd, inv = set_members_op(before, {pid: [] for pid in checked.values()})
-        return Edit(f"Unassign {len(checked):,} practice(s)", [fwd], [inv])
+        return Edit(f"Unassign {self.practices_label(checked)}", [fwd], [inv])
 
 
 class Create(Command):
@@ -157,7 +176,10 @@ class Create(Command):
             f2, i2 = set_members_op(before, {pid: [attrs["code"]] for pid in ids.values()})
             fwd.append(f2)
             inv.insert(0, i2)
-        return Edit(f"Create network {attrs['code']}", fwd, inv)
+        summary = f"Create network {self.network_label(attrs['code'], attrs['name'])}"
+        if ids:
+            summary += f" with {self.practices_label(ids)}"
+        return Edit(summary, fwd, inv)
 
 
 class Rename(Command):
@@ -174,7 +196,7 @@ class Rename(Command):
     def operations(self, checked: tuple[str, str, str]) -> Edit:
         code, old, new = checked
         return Edit(
-            f"Rename {code} to {new}",
+            f"Rename {self.network_label(code, old)} to {new}",
             [{"op": "rename", "code": code, "name": new}],
             [{"op": "rename", "code": code, "name": old}],
         )
@@ -193,7 +215,7 @@ class Dissolve(Command):
         return {p: [c for c in before[p] if c != net["code"]] for p in members}
 
     def summary(self, net: dict) -> str:
-        return f"Dissolve {net['code']}"
+        return f"Dissolve {self.network_label(net['code'], net['name'])}"
 
     def operations(self, checked: dict) -> Edit:
         members = self.members_of(checked["code"])
@@ -228,7 +250,7 @@ class Merge(Dissolve):
         return {p: sorted({c for c in before[p] if c != net["code"]} | {net["into"]}) for p in members}
 
     def summary(self, net: dict) -> str:
-        return f"Merge {net['code']} into {net['into']}"
+        return f"Merge {self.network_label(net['code'], net['name'])} into {self.network_label(net['into'])}"
 
 
 class Split(Command):
@@ -262,7 +284,8 @@ class Split(Command):
         after = {p: sorted({c for c in before[p] if c != code} | {attrs["code"]}) for p in ids.values()}
         fwd, inv = set_members_op(before, after)
         return Edit(
-            f"Split {len(ids):,} practice(s) from {code} into {attrs['code']}",
+            f"Split {self.practices_label(ids)} from {self.network_label(code)} into "
+            f"{self.network_label(attrs['code'], attrs['name'])}",
             [{"op": "create_network", "attrs": attrs}, fwd],
             [inv, {"op": "delete_network", "attrs": attrs}],
         )
@@ -290,7 +313,7 @@ class Geometry(Command):
     def operations(self, checked: tuple[dict, str, str, str]) -> Edit:
         net, geom, report, origin = checked
         return Edit(
-            f"Polygon of {net['code']} ({report})",
+            f"Polygon of {self.network_label(net['code'], net['name'])} ({report})",
             [geometry_op(net["code"], geom, report != "valid", origin)],
             [current_geometry_op(net)],
         )

@@ -130,7 +130,7 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     moved_a, moved_b = population_shown(page, a), population_shown(page, b)
     assert moved_a == oracle_population(url, slug, a) < pop_a
     assert moved_b == oracle_population(url, slug, b) > pop_b
-    assert f"{a}: {pop_a:,} → {moved_a:,}" in status
+    assert f"({a}): {pop_a:,} → {moved_a:,}" in status and f"({b})" in status  # names beside codes
     # the bar of B is redrawn for its new population (its width is the population over 1.5 × the maximum)
     width = page.locator(f'#plan-networks li[data-code="{b}"] .plan-bar__fill').evaluate("e => e.style.width")
     assert abs(float(width.rstrip("%")) - min(100, moved_b / 75_000 * 100)) < 0.01
@@ -142,7 +142,7 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     box = page.locator("#plan-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6)
-    wait_status(page, f"^Polygon of {b}")
+    wait_status(page, f"^Polygon of .*\\({b}\\)")
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             """SELECT n.geom_origin, ST_IsValid(n.geom) FROM networks n JOIN scenarios s ON s.id = n.scenario_id
@@ -190,7 +190,7 @@ def test_editor_move_draw_undo_redo(editor_server, browser_page):
     bad = blocking(run_axe(page))
     assert not bad, f"plan editor:\n{summary(bad)}"
     # the plan's audit (a link on the editor) shows every write above, by the editor
-    page.click("#plan-history-link")
+    page.click("#plan-audit-link")
     actions = audit_actions(page)
     for action in ("plan.create", "plan.edit.assign", "plan.undo", "plan.redo", "plan.polygons.upload",
                    "plan.polygons.derive"):  # fmt: skip

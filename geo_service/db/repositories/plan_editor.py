@@ -167,3 +167,24 @@ def suggestions(conn, scenario_id: int, practice_id: int, max_population: int, l
             {"s": scenario_id, "p": practice_id, "max": max_population, "lim": limit},
         )
         return cur.fetchall()
+
+
+def practice_names(conn, scenario_id: int, practice_ids: list[int]) -> dict[int, dict]:
+    """Practice id → its ODS code and name in the plan's own state (for summaries and the plan's history)."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT practice_id, ods_code AS code, name FROM scenario_practice_state"
+            " WHERE scenario_id = %(s)s AND practice_id = ANY (%(p)s)",
+            {"s": scenario_id, "p": practice_ids},
+        )
+        return {r["practice_id"]: {"code": r["code"], "name": r["name"]} for r in cur.fetchall()}
+
+
+def network_names(conn, scenario_id: int, codes: list[str]) -> dict[str, str]:
+    """Network code → its name in the plan now (networks removed since are absent)."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            "SELECT code, name FROM networks WHERE scenario_id = %(s)s AND code = ANY (%(c)s)",
+            {"s": scenario_id, "c": codes},
+        )
+        return {r["code"]: r["name"] for r in cur.fetchall()}

@@ -122,6 +122,7 @@ RULES: dict[str, Rule] = {
     "z": WHOLE,  # issue 13: vector tile zoom / column / row (range checked by the tile service)
     "x": WHOLE,
     "y": WHOLE,
+    "copy_from": SLUG,  # issue 20: /plans?copy_from=<scenario> (the copy form, preselected)
     **{name: WORD if spec.kind is str else NUMBER for name, spec in SPECS.items()},
 }
 

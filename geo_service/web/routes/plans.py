@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 
 from geo_service.errors import InvalidParameter
-from geo_service.plans import service, upload, visibility
+from geo_service.plans import history, page_state, service, upload, visibility
 from geo_service.web.auth import check_write, current_actor, write_route
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import database, get_conn
@@ -279,13 +279,26 @@ def derive_polygons(slug: str):
 
 @bp.get("/plans")
 @operation(
-    tags=["plans"], summary="Plans page: the plans you may see, and a form to make one", responses={200: common.html()}
+    tags=["plans"],
+    summary="Plans page: the plans you may see, and a form to make one",
+    query=sch.PlansPageQuery,
+    responses={200: common.html(), **common.problems(400)},
 )
-def plans_page():
+def plans_page(query: dict):
+    """The copy form preselects ``copy_from`` (the scenario the planner came from, when they may see it) and
+    fills in ``area``."""
     actor = current_actor()
     viewer = visibility.viewer_of(actor)
     rows = service.visible_plans(get_conn(), actor)
-    return render_template("plans/index.html", plans=rows, signed_in=viewer.user_id is not None or viewer.is_admin)
+    wanted = query.get("copy_from")
+    copy_from = next((r for r in rows if r["slug"] == wanted), None)
+    return render_template(
+        "plans/index.html",
+        plans=rows,
+        signed_in=viewer.user_id is not None or viewer.is_admin,
+        copy_from=copy_from,
+        copy_area=(query.get("area") or "").upper() or None,
+    )
 
 
 @bp.post("/plans")
@@ -325,7 +338,25 @@ def editor_page(slug: str, query: dict):
     plan = service.get_plan(conn, slug)
     if plan["status"] == "baseline":  # not a plan: offer to copy it
         return redirect(url_for("plans.plans_page", copy_from=plan["slug"]), code=303)
-    return render_template("plans/editor.html", plan=service.describe(plan), area=query.get("area"))
+    rights = page_state.page_state(conn, plan, current_actor())
+    return render_template("plans/editor.html", plan=service.describe(plan), area=query.get("area"), rights=rights)
+
+
+@bp.get("/plans/<slug>/history")
+@operation(
+    tags=["plans"],
+    summary="A plan's history in sentences, newest first (page)",
+    query=sch.HistoryQuery,
+    responses={200: common.html(), **common.problems(400, 404)},
+)
+def history_page(slug: str, query: dict):
+    raw = query.get("page") or "1"
+    page = int(raw) if str(raw).isdigit() else 0
+    if page < 1:
+        raise InvalidParameter("page", f"'page' must be a whole number from 1, got '{raw}'.")
+    out = history.plan_history(get_conn(), current_actor(), slug, page)
+    plan = service.describe(out.pop("plan"))
+    return render_template("plans/history.html", plan=plan, **out)
 
 
 def register(app: Flask) -> None:

@@ -14,6 +14,15 @@ class AreaQuery(ma.Schema):
     area = param("area", "Commissioner (area) code: only that area's practices (by location).", example="ZA1")
 
 
+class PlansPageQuery(ma.Schema):
+    copy_from = param("copy_from", "Scenario to preselect in the copy form (the one the planner came from).")
+    area = param("area", "Commissioner (area) code to open the new plan's editor on.", example="ZA1")
+
+
+class HistoryQuery(ma.Schema):
+    page = param("page", "Page number, from 1.", example="1")
+
+
 class EditPath(ma.Schema):
     slug = rule_field("slug", description="Plan slug.", example="demo-as-registered")
     kind = fields.String(required=True, metadata={"description": "The edit.", "enum": list(EDIT_KINDS)})
