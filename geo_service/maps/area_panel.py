@@ -13,7 +13,6 @@ from geo_service.analysis import rules, wording
 from geo_service.analysis.area_summary import FLAG_SYMBOLS, AreaSummary, flag_label, percent
 from geo_service.charts import population_distribution_svg
 
-
 _plural = wording.plural
 
 

@@ -142,7 +142,8 @@ def compute(conn, req: Request, optimise: bool = True, progress: Progress | None
         unknown = [p.code for p in members if p.code in no_list_size]
         if unknown:
             more = " …" if len(unknown) > 5 else ""
-            message = f"{wording.plural(len(unknown), 'practice')} without a list size, counted as 0: {', '.join(unknown[:5])}{more}."
+            counted = wording.plural(len(unknown), "practice")
+            message = f"{counted} without a list size, counted as 0: {', '.join(unknown[:5])}{more}."
             notes.append(Note(code, "data_gaps", message, False))
         located = {p.code: p.xy for p in members if p.xy is not None}
         units: list[Unit] = []

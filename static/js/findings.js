@@ -70,7 +70,7 @@
         onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties)); }
       }).addTo(map);
       mapEl.setAttribute("data-drawn", String(data.features.length));
-      if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 12 }); }
+      if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 12, animate: false }); }
     })
     .catch(function () {
       mapEl.setAttribute("data-drawn", "error");

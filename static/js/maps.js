@@ -236,6 +236,17 @@
           el.style.display = "";
         }
       });
+      // Centre each name on its point once, with margins on the marker itself (a CSS transform on the text
+      // would put the text outside its marker's box, which checkers read as overlapping the map).
+      var sizes = els.map(function (el) {
+        return el && show && !el._geoCentred && el.firstChild ? [el.firstChild.offsetWidth, el.firstChild.offsetHeight] : null;
+      });
+      els.forEach(function (el, i) {
+        if (!sizes[i] || !sizes[i][0]) return;
+        el.style.marginLeft = -Math.round(sizes[i][0] / 2) + "px";
+        el.style.marginTop = -Math.round(sizes[i][1] / 2) + "px";
+        el._geoCentred = true;
+      });
       var boxes = els.map(function (el) {
         return el && show ? (el.firstChild || el).getBoundingClientRect() : null; // the text box (marker is 0×0)
       });
@@ -312,7 +323,7 @@
           }
           group.addData(fc);
           setCount(map, spec, fc.features.length);
-          if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8] });
+          if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8], animate: false });
         })
         .catch(function (err) {
           GeoMaps.errors.push(String(err));

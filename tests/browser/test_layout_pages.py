@@ -57,7 +57,8 @@ CONTRAST = """() => {
 
 # Every visible control, scrolled into view (nested scrolling boxes too), then the element at its centre.
 TAPPABLE = """() => {
-  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], '
+    + '[tabindex]:not([tabindex="-1"])';
   const out = [];
   for (const el of document.querySelectorAll(sel)) {
     const outside = el.matches('details > summary') ? el.parentElement.parentElement : el;  // a summary shows
@@ -75,8 +76,11 @@ TAPPABLE = """() => {
     const ok = hit && (hit === el || el.contains(hit) || (label && (label === hit || label.contains(hit)))
                        || (hit.closest('label') && hit.closest('label').contains(el)));
     if (!ok) {
-      const who = (e) => e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).trim().split(/\\s+/).join('.') : '') : 'nothing';
-      out.push(`${who(el)} "${(el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40)}" under ${who(hit)}`);
+      const cls = (e) => (typeof e.className === 'string' && e.className.trim()
+        ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+      const who = (e) => e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + cls(e) : 'nothing';
+      const text = (el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40);
+      out.push(`${who(el)} "${text}" under ${who(hit)}`);
     }
   }
   window.scrollTo(0, 0);
@@ -117,7 +121,8 @@ def test_page_layout_and_accessibility(screen, page_type):
     if map_selector:
         box = page.evaluate(
             "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
-            " return {top: r.top + scrollY, bottom: r.bottom + scrollY, width: r.width, vh: innerHeight, vw: innerWidth}; }",
+            " return {top: r.top + scrollY, bottom: r.bottom + scrollY, width: r.width,"
+            " vh: innerHeight, vw: innerWidth}; }",
             map_selector,
         )
         seen = max(0, min(box["bottom"], box["vh"]) - box["top"])
@@ -130,7 +135,8 @@ def test_page_layout_and_accessibility(screen, page_type):
     # Header links readable.
     for link in page.evaluate(CONTRAST):
         if link["ratio"] < 4.5:
-            problems.append(f"header link {link['text']!r}: contrast {link['ratio']:.2f}:1 ({link['fg']} on {link['bg']})")
+            ratio, fg, bg = link["ratio"], link["fg"], link["bg"]
+            problems.append(f"header link {link['text']!r}: contrast {ratio:.2f}:1 ({fg} on {bg})")
 
     # axe (before the tap check scrolls anything):  no violation; no "needs review" item of serious or critical impact.
     violations, review = run_axe_with_review(page)
