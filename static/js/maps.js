@@ -622,7 +622,8 @@
     el.setAttribute("aria-label", "Map" + (title ? ": " + title : "") + " (arrow keys move it, + and - zoom)");
     function untab(layer) {
       var node_ = layer && layer.getElement ? layer.getElement() : null;
-      if (node_ && node_.getAttribute && node_.getAttribute("tabindex") !== null && !L.DomUtil.hasClass(node_, "leaflet-container")) {
+      // Leaflet listens for focus on a shape with a tooltip, which makes Chromium give it a Tab stop of its own.
+      if (node_ && node_.setAttribute && !L.DomUtil.hasClass(node_, "leaflet-container")) {
         node_.setAttribute("tabindex", "-1");
       }
     }

@@ -162,3 +162,50 @@ def test_phone_home_is_summarised(screen):
     assert any(i.startswith("extracts-") for i in folded), folded
     height = screen.evaluate("() => document.scrollingElement.scrollHeight")
     assert height < 4 * 844, f"home is {height} px tall on a phone"
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {tag: 'body'};
+  return {tag: el.tagName.toLowerCase(), cls: String(el.className.baseVal ?? el.className),
+          id: el.id, inMap: !!el.closest('.leaflet-container'),
+          shape: !!el.closest('.leaflet-overlay-pane, .leaflet-marker-pane, .leaflet-shadow-pane'),
+          panel: !!el.closest('#area-panel'), name: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 60)};
+}"""
+
+
+def test_keyboard_reaches_search_layers_and_network_list_and_no_shape(screen):
+    """Tab from the top of an area page: the in-map search, the layer list and the network list come without a
+    single map shape in between (shapes are not Tab stops; the list is the keyboard route to each network);
+    ArrowDown then Enter in the search picks a result and opens its popup."""
+    if screen.screen_name != "desktop":
+        pytest.skip("one keyboard walk is enough")
+    page = screen
+    _open(page, f"/maps/{REG}/areas/{AREA}")
+    reached: dict[str, int] = {}
+    for n in range(1, 200):
+        page.keyboard.press("Tab")
+        f = page.evaluate(FOCUSED)
+        assert not f["shape"], f"Tab stop {n} is a map shape: {f}"
+        if "geo-search__input" in f.get("cls", ""):
+            reached.setdefault("search", n)
+        if "leaflet-control-layers" in f.get("cls", "") or f.get("cls") == "leaflet-control-layers-selector":
+            reached.setdefault("layers", n)
+        if f.get("panel") and "geo-panel__focus" in f.get("cls", ""):
+            reached.setdefault("list", n)
+            break
+    assert {"search", "layers", "list"} <= reached.keys(), reached
+    assert reached["search"] < 15, f"the map's search is Tab stop {reached['search']}"
+    # The in-map search picks by keyboard.
+    page.focus(".geo-search__input")
+    page.keyboard.type("Synthetic")
+    page.wait_for_selector('.geo-search__results [role="option"]')
+    assert page.get_attribute(".geo-search__input", "aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    active = page.get_attribute(".geo-search__input", "aria-activedescendant")
+    assert active and page.get_attribute(f"#{active}", "aria-selected") == "true"
+    name = page.inner_text(f"#{active} strong")
+    page.keyboard.press("Enter")
+    popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    assert name in popup.inner_text()
+    assert not page.errors, page.errors
