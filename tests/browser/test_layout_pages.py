@@ -170,7 +170,8 @@ FOCUSED = """() => {
   return {tag: el.tagName.toLowerCase(), cls: String(el.className.baseVal ?? el.className),
           id: el.id, inMap: !!el.closest('.leaflet-container'),
           shape: !!el.closest('.leaflet-overlay-pane, .leaflet-marker-pane, .leaflet-shadow-pane'),
-          panel: !!el.closest('#area-panel'), name: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 60)};
+          panel: !!el.closest('#area-panel'),
+          name: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 60)};
 }"""
 
 
