@@ -76,6 +76,40 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
+# Nouns the pages count, plural -> singular (for a phrase that starts with one: "networks under 30,000 patients").
+SINGULAR = {
+    "networks": "network",
+    "practices": "practice",
+    "members": "member",
+    "areas": "area",
+    "findings": "finding",
+    "patients": "patient",
+    "plans": "plan",
+    "scenarios": "scenario",
+    "changes": "change",
+    "edits": "edit",
+}
+
+
+def agree(n: Any, phrase: str) -> str:
+    """A counted phrase whose first word is a plural noun, made to agree with ``n``:
+    (1, "networks under 30,000 patients") -> "network under 30,000 patients"; any other ``n`` keeps it."""
+    v = _number(n)
+    head, sep, tail = phrase.partition(" ")
+    if v is None or round(v) != 1 or head.lower() not in SINGULAR:
+        return phrase
+    one = SINGULAR[head.lower()]
+    return (one.capitalize() if head[:1].isupper() else one) + sep + tail
+
+
+def counted(n: Any, noun: str, many: str | None = None) -> str:
+    """ "1 network", "1,204 networks", "not known networks" never: None -> "not known"."""
+    v = _number(n)
+    if v is None:
+        return NOT_KNOWN
+    return plural(round(v), noun, many)
+
+
 def percent(share: Any, digits: int = 1) -> str:
     """A share 0..1 as a percentage: 0.5573 -> "55.7 %"; 0.5 -> "50.0 %"."""
     v = _number(share)

@@ -9,13 +9,11 @@ No Flask here; the template renders the dict.
 
 from __future__ import annotations
 
-from geo_service.analysis import rules
+from geo_service.analysis import rules, wording
 from geo_service.analysis.area_summary import FLAG_SYMBOLS, AreaSummary, flag_label, percent
 from geo_service.charts import population_distribution_svg
 
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+_plural = wording.plural
 
 
 def summary_sentences(s: AreaSummary, area_name: str, not_drawn: list[str], practices_on_map: int) -> list[str]:
@@ -43,7 +41,7 @@ def summary_sentences(s: AreaSummary, area_name: str, not_drawn: list[str], prac
         key = headline.path[0] if len(headline.path) == 1 else None
         if key is None or key in said or not c.get(key):
             continue
-        out.append(f"{c[key]:,} {headline.label(params)}.")
+        out.append(f"{c[key]:,} {wording.agree(c[key], headline.label(params))}.")
     unlocated = c["practices"] - practices_on_map
     if unlocated > 0:
         out.append(f"{_plural(unlocated, 'practice')} of the area without a location, not on the map.")

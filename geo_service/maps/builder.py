@@ -155,6 +155,7 @@ class MapControls(JSCSSMixin, MacroElement):
                 GeoMaps.fitControl(map, {{ this.bounds_js }});
                 {%- endif %}
                 GeoMaps.attribution(map, {{ this.attribution_js }});
+                GeoMaps.arrange(map, {{ this.title_js }});
             })({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -163,7 +164,14 @@ class MapControls(JSCSSMixin, MacroElement):
     default_css = [("geo_maps_css", "css/maps.css")]
 
     def __init__(
-        self, legend: list[dict] | None, legend_collapsed: bool, search: bool, bounds, attribution, search_options=None
+        self,
+        legend: list[dict] | None,
+        legend_collapsed: bool,
+        search: bool,
+        bounds,
+        attribution,
+        search_options=None,
+        title: str = "",
     ) -> None:
         super().__init__()
         self._name = "MapControls"
@@ -173,6 +181,7 @@ class MapControls(JSCSSMixin, MacroElement):
         self.search = search
         self.bounds_js = to_script_json(bounds) if bounds else None
         self.attribution_js = to_script_json(list(attribution))
+        self.title_js = to_script_json(title)
 
 
 class SyncMaps(JSCSSMixin, MacroElement):
@@ -216,7 +225,13 @@ def _populate(m: folium.Map, view: MapView, options: MapOptions) -> tuple[list[L
     legend = legend_entries(layers) if options.legend else []
     attribution = (*ATTRIBUTION, data_text(view))
     MapControls(
-        legend, options.legend_collapsed, options.search, view.bounds, attribution, view.extra.get("search")
+        legend,
+        options.legend_collapsed,
+        options.search,
+        view.bounds,
+        attribution,
+        view.extra.get("search"),
+        title=view.title,
     ).add_to(m)
     if options.fullscreen:
         folium.plugins.Fullscreen(title="Full screen", title_cancel="Leave full screen").add_to(m)

@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 from shapely import wkb
 
-from geo_service.analysis import parameters
+from geo_service.analysis import parameters, wording
 from geo_service.db.repositories import plans as plans_repo
 from geo_service.db.repositories import suggest as repo
 from geo_service.errors import InvalidParameter
@@ -142,7 +142,8 @@ def compute(conn, req: Request, optimise: bool = True, progress: Progress | None
         unknown = [p.code for p in members if p.code in no_list_size]
         if unknown:
             more = " …" if len(unknown) > 5 else ""
-            message = f"{len(unknown)} practice(s) without a list size, counted as 0: {', '.join(unknown[:5])}{more}."
+            counted = wording.plural(len(unknown), "practice")
+            message = f"{counted} without a list size, counted as 0: {', '.join(unknown[:5])}{more}."
             notes.append(Note(code, "data_gaps", message, False))
         located = {p.code: p.xy for p in members if p.xy is not None}
         units: list[Unit] = []
@@ -350,7 +351,10 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
     lo, hi = comp.band
     if (plan["min_population"], plan["max_population"]) != (lo, hi) and (lo, hi) != (30_000, 50_000):
         repo.set_band(conn, plan["id"], lo, hi)
-    summary = f"Suggested networks: {len(targets):,} practice(s) moved, {len(created):,} network(s) created"
+    summary = (
+        f"Suggested networks: {wording.plural(len(targets), 'practice')} moved, "
+        f"{wording.plural(len(created), 'network')} created"
+    )
     plans_repo.insert_edit(conn, plan["id"], "default", owner_id, "suggest", summary, fwd, inv)
     rep = report(comp)
     rep["notes"] = [n for n in rep["notes"] if n["area"] in solved or n["area"] == "—"]

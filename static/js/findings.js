@@ -6,7 +6,31 @@
   var mapEl = document.getElementById("findings-map");
   if (!cfgEl || !mapEl || !window.L) { return; }
   var cfg = JSON.parse(cfgEl.textContent);
+  if (L.Canvas) { L.Canvas.prototype.options.padding = 0; }  // shapes inside the map's box, none beyond it
   var map = L.map(mapEl, { keyboard: true, preferCanvas: true }).setView([52.8, -1.6], 6);
+  // Zoom buttons named by their titles (symbols drawn by CSS); a plain "Leaflet" credit link.
+  var zoom = mapEl.querySelectorAll(".leaflet-control-zoom a");
+  for (var z = 0; z < zoom.length; z++) {
+    zoom[z].removeAttribute("aria-label");
+    zoom[z].classList.add("geo-symbol-button");
+    zoom[z].textContent = "";
+  }
+  if (map.attributionControl) {
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+  }
+  // The filters panel beside the map folds to its title; the map then takes the room.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest(".geo-panel__toggle") : null;
+    if (!button) { return; }
+    var open = button.getAttribute("aria-expanded") === "true";
+    var body = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    button.textContent = button.textContent.replace(open ? /^Hide/ : /^Show/, open ? "Show" : "Hide");
+    if (body) { body.hidden = open; }
+    var row = button.closest(".geo-map-row");
+    if (row) { row.classList.toggle("geo-map-row--folded", open); }
+    map.invalidateSize();
+  });
   if (cfg.tiles && cfg.tiles !== "none") {
     L.tileLayer(cfg.tiles, { attribution: cfg.attribution || "" }).addTo(map);
   }
@@ -46,7 +70,7 @@
         onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties)); }
       }).addTo(map);
       mapEl.setAttribute("data-drawn", String(data.features.length));
-      if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 12 }); }
+      if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 12, animate: false }); }
     })
     .catch(function () {
       mapEl.setAttribute("data-drawn", "error");

@@ -12,6 +12,10 @@
   "use strict";
 
   var GeoMaps = (window.GeoMaps = window.GeoMaps || {});
+  // Shapes are drawn inside the map's own box (Leaflet's default draws 10 % beyond it, hidden by the map's
+  // overflow, which reads as overlapping the title and the panel to checkers that go by boxes).
+  if (window.L && L.SVG) L.SVG.prototype.options.padding = 0;
+  if (window.L && L.Canvas) L.Canvas.prototype.options.padding = 0;
   GeoMaps.counts = GeoMaps.counts || {};
   GeoMaps.layers = GeoMaps.layers || {};
   GeoMaps.errors = GeoMaps.errors || [];
@@ -216,7 +220,12 @@
     function place() {
       var show = map.getZoom() >= ((spec.labels && spec.labels.minZoom) || 0);
       var view = map.getContainer().getBoundingClientRect();
-      var taken = [];
+      // The map's own controls (legend, search, layers, attribution) count as taken: a name is never placed
+      // under them, where it would be cut ("ORD RURAL PCN" under an open legend).
+      var taken = Array.prototype.map.call(
+        map.getContainer().querySelectorAll(".leaflet-control"),
+        function (c) { return c.getBoundingClientRect(); }
+      ).filter(function (r) { return r.width > 0 && r.height > 0; });
       var els = labels.map(function (m) { return m.getElement(); });
       // Writes, then every read (one layout for all labels, not one per label), then writes again.
       els.forEach(function (el, i) {
@@ -226,6 +235,17 @@
           el.style.visibility = "hidden";
           el.style.display = "";
         }
+      });
+      // Centre each name on its point once, with margins on the marker itself (a CSS transform on the text
+      // would put the text outside its marker's box, which checkers read as overlapping the map).
+      var sizes = els.map(function (el) {
+        return el && show && !el._geoCentred && el.firstChild ? [el.firstChild.offsetWidth, el.firstChild.offsetHeight] : null;
+      });
+      els.forEach(function (el, i) {
+        if (!sizes[i] || !sizes[i][0]) return;
+        el.style.marginLeft = -Math.round(sizes[i][0] / 2) + "px";
+        el.style.marginTop = -Math.round(sizes[i][1] / 2) + "px";
+        el._geoCentred = true;
       });
       var boxes = els.map(function (el) {
         return el && show ? (el.firstChild || el).getBoundingClientRect() : null; // the text box (marker is 0×0)
@@ -253,6 +273,7 @@
     map.whenReady(function () { setTimeout(place, 0); });
     group._geoLabels = layer;
     GeoMaps.placeLabels = place;
+    map._geoPlaceLabels = place;
     return layer;
   }
 
@@ -302,7 +323,7 @@
           }
           group.addData(fc);
           setCount(map, spec, fc.features.length);
-          if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8] });
+          if (spec.fit && fc.features.length) map.fitBounds(group.getBounds(), { padding: [8, 8], animate: false });
         })
         .catch(function (err) {
           GeoMaps.errors.push(String(err));
@@ -370,11 +391,23 @@
         list.appendChild(li);
       });
       box.appendChild(list);
+      box.addEventListener("toggle", function () { if (map._geoPlaceLabels) map._geoPlaceLabels(); });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
     };
     control.addTo(map);
+    // Open only where it leaves the data in view: folded when it would cover over a sixth of the map or over
+    // 40 % of its height (a reader opens it with one click; its title says what it is).
+    var box = control.getContainer();
+    if (box.open) {
+      var m = map.getContainer().getBoundingClientRect();
+      var r = box.getBoundingClientRect();
+      if (m.width && m.height && (r.width * r.height > (m.width * m.height) / 6 || r.height > 0.4 * m.height)) {
+        box.open = false;
+      }
+    }
+    box.setAttribute("data-opened", box.open ? "open" : "folded");
     return control;
   };
 
@@ -397,6 +430,11 @@
     else if (hit.spec.clickOpensLink && hit.spec.link) window.location.href = fillLink(hit.spec.link, hit.layer.feature.properties);
   }
 
+  /* The in-map search: an ARIA 1.2 combobox (input role=combobox, a listbox of options, the active option
+   * named by aria-activedescendant). Type, then ArrowDown/ArrowUp to move, Enter to pick (the first result
+   * when none is active), Escape to close; a click or tap on an option picks it too. Results on the map focus
+   * their feature; a practice found by the server opens its area map. The list is hidden while empty (an empty
+   * listbox is an ARIA error); "No matches" is said in a status line outside it. */
   GeoMaps.search = function (map, options) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
@@ -412,17 +450,71 @@
       input.id = id;
       input.placeholder = options.placeholder || "Name, ODS code or postcode";
       input.setAttribute("autocomplete", "off");
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-expanded", "false");
+      input.setAttribute("aria-controls", id + "-results");
       var results = node("ul", "geo-search__results");
+      results.id = id + "-results";
       results.setAttribute("role", "listbox");
       results.setAttribute("aria-label", (options.label || "Search") + ": results");
+      results.hidden = true;
+      var status = node("p", "geo-search__status");
+      status.setAttribute("role", "status");
       box.appendChild(label);
       box.appendChild(input);
       box.appendChild(results);
+      box.appendChild(status);
       var timer = null;
+      var active = -1;
+      var serial = 0;
+
+      function options_() { return results.querySelectorAll('[role="option"]'); }
+
+      function sync() {
+        var n = options_().length;
+        results.hidden = n === 0;
+        input.setAttribute("aria-expanded", n ? "true" : "false");
+        if (!n) { active = -1; input.removeAttribute("aria-activedescendant"); }
+      }
+
+      function setActive(i) {
+        var opts = options_();
+        if (!opts.length) return;
+        active = (i + opts.length) % opts.length;
+        for (var k = 0; k < opts.length; k++) {
+          var on = k === active;
+          opts[k].classList.toggle("geo-search__result--active", on);
+          opts[k].setAttribute("aria-selected", on ? "true" : "false");
+        }
+        input.setAttribute("aria-activedescendant", opts[active].id);
+        opts[active].scrollIntoView({ block: "nearest" });
+      }
+
+      function say(text, empty) {
+        status.textContent = text;
+        status.classList.toggle("geo-search__empty", !!empty);
+      }
+
+      function option(parts, kind, pick) {
+        var li = node("li", "geo-search__result geo-search__button");
+        li.id = id + "-option-" + (serial += 1);
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.appendChild(node("strong", null, parts.name));
+        li.appendChild(node("span", null, " " + [parts.code, parts.postcode].filter(Boolean).join(" · ")));
+        li.appendChild(node("span", "geo-search__kind", " " + kind));
+        li._geoPick = pick;
+        li.addEventListener("click", pick);
+        return li;
+      }
+
       function run() {
         var q = input.value.trim().toLowerCase();
         var qCompact = q.replace(/\s+/g, "");
         results.textContent = "";
+        say("");
+        sync();
         if (q.length < 2) return;
         var hits = searchable(map).filter(function (hit) {
           var p = hit.layer.feature.properties;
@@ -434,16 +526,7 @@
           );
         });
         hits.slice(0, options.max || 8).forEach(function (hit) {
-          var p = hit.layer.feature.properties;
-          var li = node("li", "geo-search__result");
-          var button = node("button", "geo-search__button");
-          button.type = "button";
-          button.appendChild(node("strong", null, p.name));
-          button.appendChild(node("span", null, " " + [p.code, p.postcode].filter(Boolean).join(" · ")));
-          button.appendChild(node("span", "geo-search__kind", " " + hit.spec.title));
-          button.addEventListener("click", function () { focusOn(map, hit); });
-          li.appendChild(button);
-          results.appendChild(li);
+          results.appendChild(option(hit.layer.feature.properties, hit.spec.title, function () { focusOn(map, hit); }));
         });
         if (options.remote) {
           var asked = input.value.trim();
@@ -455,26 +538,48 @@
               if (input.value.trim() !== asked) return; // a newer search is under way
               (body.results || []).forEach(function (p) {
                 if (!p.area) return;
-                var li = node("li", "geo-search__result");
-                var a = node("a", "geo-search__button geo-search__practice");
-                a.href = fillLink(options.remoteLink, { code: p.area });
-                a.appendChild(node("strong", null, p.name));
-                a.appendChild(node("span", null, " " + [p.code, p.postcode].filter(Boolean).join(" · ")));
-                a.appendChild(node("span", "geo-search__kind", " practice: open its area map (" + p.area + ")"));
-                li.appendChild(a);
+                var href = fillLink(options.remoteLink, { code: p.area });
+                var li = option(p, "practice: open its area map (" + p.area + ")", function () { window.location.href = href; });
+                li.classList.add("geo-search__practice");
+                li.setAttribute("data-href", href);
                 results.appendChild(li);
               });
-              var empty = results.querySelector(".geo-search__empty");
-              if (empty && results.children.length > 1) results.removeChild(empty);
+              var n = options_().length;
+              if (n) say(n === 1 ? "1 result" : n + " results");
+              sync();
             })
             .catch(function (err) { console.warn("geo_service: practice search failed", String(err)); });
         }
-        if (!hits.length) results.appendChild(node("li", "geo-search__empty", "No matches"));
+        var n = options_().length;
+        if (n) say(n === 1 ? "1 result" : n + " results");
+        else say("No matches", true);
+        sync();
       }
       input.addEventListener("input", function () {
         map.closePopup(); // a new search: the last result's popup must not cover the list
         clearTimeout(timer);
         timer = setTimeout(run, 120);
+      });
+      input.addEventListener("keydown", function (e) {
+        var opts = options_();
+        if (e.key === "ArrowDown" || e.key === "Down") {
+          e.preventDefault();
+          setActive(active + 1);
+        } else if (e.key === "ArrowUp" || e.key === "Up") {
+          e.preventDefault();
+          setActive(active < 0 ? -1 : active - 1);
+        } else if (e.key === "Enter") {
+          e.preventDefault(); // never submits a form around the map
+          if (!opts.length) return;
+          var chosen = opts[active >= 0 ? active : 0];
+          if (chosen && chosen._geoPick) chosen._geoPick();
+        } else if (e.key === "Escape" || e.key === "Esc") {
+          if (opts.length) {
+            e.preventDefault();
+            results.textContent = "";
+            sync();
+          }
+        }
       });
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
@@ -524,6 +629,65 @@
     control.addTo(map);
     return control;
   };
+
+  /* Keyboard order and names (issue 20). The map is one named Tab stop; inside it the controls (search, zoom,
+   * layers, legend) come before the shapes, and the shapes themselves are not Tab stops: a page reaches each
+   * network or area through its side panel's list (links and buttons with names), and a search result or a
+   * panel row opens the shape's popup. On a phone the attribution folds to two lines (tap to read it all) so
+   * it never covers the legend's toggle. */
+  GeoMaps.arrange = function (map, title) {
+    var el = map.getContainer();
+    if (map._controlContainer && el.firstChild !== map._controlContainer) el.insertBefore(map._controlContainer, el.firstChild);
+    el.setAttribute("role", "region");
+    el.setAttribute("aria-label", "Map" + (title ? ": " + title : "") + " (arrow keys move it, + and - zoom)");
+    function untab(layer) {
+      var node_ = layer && layer.getElement ? layer.getElement() : null;
+      // Leaflet listens for focus on a shape with a tooltip, which makes Chromium give it a Tab stop of its own.
+      if (node_ && node_.setAttribute && !L.DomUtil.hasClass(node_, "leaflet-container")) {
+        node_.setAttribute("tabindex", "-1");
+      }
+    }
+    map.eachLayer(untab);
+    map.on("layeradd", function (e) { untab(e.layer); });
+    // Zoom and fit buttons are named by their title (their symbols are decoration): a name that differs from
+    // the visible text ("+" named "Zoom in") is what axe cannot judge.
+    var buttons = el.querySelectorAll(".leaflet-control-zoom a, .geo-fit__button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].removeAttribute("aria-label");
+      L.DomUtil.addClass(buttons[i], "geo-symbol-button");
+      buttons[i].textContent = "";
+    }
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+    }
+    var attribution = el.querySelector(".leaflet-control-attribution");
+    if (attribution && !attribution._geoFold) {
+      attribution._geoFold = true;
+      attribution.classList.add("geo-attribution");
+      attribution.addEventListener("click", function (e) {
+        if (e.target.closest && e.target.closest("a")) return;
+        attribution.classList.toggle("geo-attribution--open");
+      });
+    }
+  };
+
+  /* Side panels beside a map (area, overview, network, findings): a button folds the panel to its title, and
+   * the map takes the room (Leaflet is told its new size). */
+  GeoMaps.togglePanel = function (button) {
+    var open = button.getAttribute("aria-expanded") === "true";
+    var body = document.getElementById(button.getAttribute("aria-controls"));
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    button.textContent = button.textContent.replace(open ? /^Hide/ : /^Show/, open ? "Show" : "Hide");
+    if (body) body.hidden = open;
+    var row = button.closest(".geo-map-row");
+    if (row) row.classList.toggle("geo-map-row--folded", open);
+    var maps = document.querySelectorAll(".folium-map");
+    for (var i = 0; i < maps.length; i++) if (window[maps[i].id] && window[maps[i].id].invalidateSize) window[maps[i].id].invalidateSize();
+  };
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest(".geo-panel__toggle") : null;
+    if (button) GeoMaps.togglePanel(button);
+  });
 
   /* Attribution arrives as plain text pieces (escaped here) plus the basemap's own, trusted, HTML. */
   GeoMaps.attribution = function (map, pieces, basemapHtml) {

@@ -66,3 +66,23 @@ def summary(violations: list[dict], max_nodes: int = 3) -> str:
         more = f" (+{len(v['nodes']) - max_nodes} more)" if len(v["nodes"]) > max_nodes else ""
         lines.append(f"[{v['impact']}] {v['id']}: {v['help']} — {len(v['nodes'])} element(s): {targets}{more}")
     return "\n".join(lines) or "none"
+
+
+def run_axe_with_review(page, tags: tuple[str, ...] = WCAG_TAGS) -> tuple[list[dict], list[dict]]:
+    """Violations and "needs review" (axe's ``incomplete``) items of the WCAG rules in ``tags``: axe files a
+    contrast it cannot compute, or an ARIA pattern it cannot judge, there, so a check of violations alone
+    misses them (the blue-on-blue header links of issue 20 were one)."""
+    inject_axe(page)
+    return page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                               resultTypes: ['violations', 'incomplete']});
+            const out = (items) => items.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary,
+                                             html: n.html.slice(0, 200)})),
+            }));
+            return [out(r.violations), out(r.incomplete)];
+        }""",
+        list(tags),
+    )

@@ -163,7 +163,7 @@ def area_map(scope: Scope):
 @cached_page(_network_scope)
 def network_map(scope: Scope):
     view = views.network_view(get_conn(), scope, links(scope))
-    rendered = render_map(view, map_options())
+    rendered = render_map(view, map_options(layer_control_collapsed=True))
     share = share_context("network", scope, view.data_version, view.title, layers=view.layers)
     return _page("maps/network.html", view, rendered, network=view.extra["network"], share=share)
 

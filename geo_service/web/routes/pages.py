@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from geo_service import catalogue
+from geo_service.analysis import wording
 from geo_service.errors import GeoServiceError
 from geo_service.navigation import home as home_service
 from geo_service.plans.visibility import without_hidden
@@ -58,6 +59,18 @@ def switch(query: dict):
         code = found.area["code"] if key == "area" else found.network["code"]
         return redirect(url_for(endpoint, scenario=slug, code=code, **extra), code=303)
     return redirect(url_for("maps.overview", scenario=slug, **extra), code=303)
+
+
+@bp.app_template_filter("counted")
+def counted_filter(n, noun: str, many: str | None = None) -> str:
+    """``{{ 3|counted('network') }}`` -> "3 networks", ``{{ 1|counted('practice') }}`` -> "1 practice"."""
+    return wording.counted(n, noun, many)
+
+
+@bp.app_template_filter("agree")
+def agree_filter(phrase: str, n) -> str:
+    """``{{ label|agree(count) }}``: "networks under 30,000 patients" reads "network under ..." when count is 1."""
+    return wording.agree(n, phrase)
 
 
 @bp.app_context_processor
