@@ -31,9 +31,11 @@ from geo_service.web.routes import (
     health,
     layers_api,
     maps,
+    network_history,
     ogc,
     pages,
     plan_sharing,
+    practices,
     search,
     suggest,
 )
@@ -67,6 +69,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(ogc.bp)  # issue 13: OGC API – Features and vector tiles under /ogc
     app.register_blueprint(search.bp)
     app.register_blueprint(findings_browser.bp)  # issue 19: /maps/<scenario>/findings and its API
+    app.register_blueprint(practices.bp)  # issue 20: /practices/<ods> and /api/v1/practices/<ods>
+    app.register_blueprint(network_history.bp)  # issue 20: a network across vintages
     canonical_urls.register(app)  # after input validation: codes in any case redirect to the stored spelling
     app.register_blueprint(api_docs.bp)  # /api/openapi.json and /api/docs
     throttling.register(app)  # issue 21: last, so every route it limits is registered
