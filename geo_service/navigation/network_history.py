@@ -12,6 +12,10 @@ from geo_service.errors import NotFound
 from geo_service.scope import month_label, resolve_scope
 
 
+def _key(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
 def _named(rows: list[dict]) -> list[dict]:
     return [{"code": r["ods_code"], "name": r["name"], "list_size": r["list_size"]} for r in rows]
 
@@ -35,7 +39,13 @@ def history(conn, scenario: str, code: str, visible: set[str] | None) -> dict[st
             continue
         net = repo.network_members(conn, scope.values(), code)
         entry: dict[str, Any] = {
-            "scenario": {"slug": s["slug"], "name": s["name"], "status": s["status"], "as_of": scope.as_of},
+            "scenario": {
+                "slug": s["slug"],
+                "name": s["name"],
+                "status": s["status"],
+                "visibility": s["visibility"],
+                "as_of": scope.as_of,
+            },
             "as_of_label": month_label(scope.as_of),
             "present": net is not None,
             "current": s["slug"] == here.scenario["slug"],
@@ -61,7 +71,8 @@ def history(conn, scenario: str, code: str, visible: set[str] | None) -> dict[st
             now = {m["code"]: m for m in entry["members"]}
             entry["joined"] = [now[c] for c in sorted(set(now) - set(before))]
             entry["left"] = [before[c] for c in sorted(set(before) - set(now))]
-            entry["renamed_from"] = previous["name"] if previous["name"] != net["name"] else None
+            # A new spelling of the same name ("SOUTH MAIDSTONE PCN" / "South Maidstone PCN") is not a rename.
+            entry["renamed_from"] = previous["name"] if _key(previous["name"]) != _key(net["name"]) else None
             entry["since"] = previous["scenario"]["name"]
         entries.append(entry)
         previous = entry

@@ -33,7 +33,7 @@ def _oracle_networks(vintage: str, real_data, code: str) -> set[str]:
 
 def _practice_in_west_kent_2019(client) -> str:
     """A located member of a West Kent network in 2019/20 that is also a member in April 2022 (from the API)."""
-    feats = client.get(f"/api/v1/maps/{IN_2019}/areas/99J/practices").get_json()["features"]
+    feats = client.get(f"/api/v1/maps/{IN_2019}/areas/99J/layers/practices.geojson").get_json()["features"]
     for f in feats:
         code = f["properties"]["code"]
         body = client.get(f"/api/v1/practices/{code}").get_json()

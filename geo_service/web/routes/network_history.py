@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 from geo_service.navigation import network_history as service
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import get_conn
-from geo_service.web.pipeline.visibility_guard import visible_scenarios
+from geo_service.web.pipeline.visibility_guard import private_reply, visible_scenarios
 from geo_service.web.schemas import common
 
 bp = Blueprint("network_history", __name__)
@@ -24,4 +24,6 @@ bp = Blueprint("network_history", __name__)
 def history_page(scenario: str, code: str):
     conn = get_conn()
     found = service.history(conn, scenario, code, visible_scenarios(conn))
+    if any(e["scenario"]["status"] == "draft" or e["scenario"]["visibility"] != "public" for e in found["entries"]):
+        private_reply()  # it lists a plan not everyone may see
     return render_template("maps/network_history.html", h=found)

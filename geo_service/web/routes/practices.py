@@ -11,7 +11,7 @@ from geo_service.navigation import practice_timeline as service
 from geo_service.web.map_context import map_options
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import get_conn
-from geo_service.web.pipeline.visibility_guard import visible_scenarios
+from geo_service.web.pipeline.visibility_guard import private_reply, visible_scenarios
 from geo_service.web.schemas import common
 from geo_service.web.schemas import practices as sch
 
@@ -31,7 +31,10 @@ def entry_url(tl: service.Timeline, entry: service.Entry) -> str:
 
 def _timeline(ods: str) -> service.Timeline:
     conn = get_conn()
-    return service.timeline(conn, ods, visible_scenarios(conn))
+    tl = service.timeline(conn, ods, visible_scenarios(conn))
+    if any(e.scenario["visibility"] != "public" or e.scenario["status"] == "draft" for e in tl.entries):
+        private_reply()  # it lists a plan not everyone may see
+    return tl
 
 
 @bp.get("/practices/<ods>")

@@ -20,7 +20,7 @@ class PracticeQuery(ma.Schema):
     )
 
 
-class Named(common.Body):
+class CommissionerNamed(common.Body):
     code = fields.String(required=True)
     name = fields.String(allow_none=True, required=True)
 
@@ -43,7 +43,7 @@ class PracticeInScenario(common.Body):
     sentence = fields.String(required=True)
     name = fields.String(allow_none=True, required=True)
     postcode = fields.String(allow_none=True, required=True)
-    commissioner = fields.Nested(Named, allow_none=True, required=True)
+    commissioner = fields.Nested(CommissionerNamed, allow_none=True, required=True)
     list_size = fields.Integer(allow_none=True, required=True)
     list_size_date = fields.String(allow_none=True, required=True, metadata={"format": "date"})
     networks = fields.List(fields.Dict(), required=True, metadata={"description": "code, name, lead_commissioner"})
