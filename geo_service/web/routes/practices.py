@@ -52,7 +52,7 @@ def practice_page(ods: str, query: dict):
         return redirect(url_for("practices.practice_page", ods=tl.code, **query), code=308)
     current = tl.entry(scenario)
     view = practice_view(get_conn(), tl)
-    rendered = render_map(view, map_options(layer_control_collapsed=True)) if view else None
+    rendered = render_map(view, map_options(layer_control_collapsed=True, search=False)) if view else None
     return render_template(
         "practices/practice.html",
         tl=tl,
