@@ -100,11 +100,15 @@ def _axe_blocking(page) -> str:
                 resultTypes: ['violations', 'incomplete']});
             // "Overlapped by another element" where the element on top is Leaflet's SVG renderer, which Leaflet
             // draws 10 % larger than the map (clipped by the map's overflow: hidden, which axe does not see).
-            axe.setup();
+            const svgs = Array.from(document.querySelectorAll('.leaflet-container svg.leaflet-zoom-animated'));
             const underLeaflet = (sel) => {
                 const el = document.querySelector(sel);
-                const top = el && axe.commons.dom.getElementStack(el)[0];
-                return !!(top && top !== el && top.closest && top.closest('.leaflet-container'));
+                if (!el) return false;
+                const a = el.getBoundingClientRect();
+                return svgs.some((svg) => {
+                    const b = svg.getBoundingClientRect();
+                    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+                });
             };
             const rows = (kind, list) => list.map((v) => ({kind, id: v.id, impact: v.impact,
                 nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: (n.failureSummary || '').slice(0, 300),
@@ -113,7 +117,6 @@ def _axe_blocking(page) -> str:
                                                 && (n.failureSummary || '').includes('overlapped by another element')
                                                 && underLeaflet(n.target.join(' '))}))}));
             const out = rows('violation', r.violations).concat(rows('needs review', r.incomplete));
-            axe.teardown();
             return out;
         }"""
     )
