@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import asdict, dataclass, field
 
+from geo_service.db.repositories import map_layers
 from geo_service.db.repositories import search as repo
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.scope import resolve_scope
@@ -177,6 +178,12 @@ def _practice_target(conn, p: dict, scen: dict) -> tuple[dict, str, dict | None]
     return target, f"in no network in {scen['name']}: its page for {scen['name']}", None
 
 
+def _located_in_an_area(conn, scen: dict, code: str) -> bool:
+    scope = resolve_scope(conn, scen["slug"])
+    found = [r for r in map_layers.search_practices(conn, scope.values(), code) if r["code"] == code]
+    return bool(found and found[0]["area"])
+
+
 def _practice_hits(conn, text: str, scenarios: list[dict], context: dict | None) -> list[Hit]:
     """Practice hits stay in the scenario the search came from (issue 20): its map of the practice's network, or
     the practice page scoped to it (never another year's map); the other scenarios where the practice is a
@@ -187,6 +194,8 @@ def _practice_hits(conn, text: str, scenarios: list[dict], context: dict | None)
         if not same:
             continue
         found = [(s, *_practice_target(conn, p, s)) for s in same]
+        if not any(f[3] for f in found) and not _located_in_an_area(conn, same[0], p["code"]):
+            continue  # in no network anywhere and on no area's map (not a GP practice the maps show)
         if context and context["dataset"] == p["dataset"]:
             scen, target, where, _ = next(f for f in found if f[0]["slug"] == context["slug"])
         else:
