@@ -351,12 +351,14 @@ def overview_features(conn, scope: Scope, tolerance: int) -> dict:
     }
 
 
-def compare_scopes(conn, a: str, b: str, area: str, boundary_set: str | None = None) -> tuple[Scope, Scope]:
+def compare_scopes(conn, a: str, b: str, area: str | None, boundary_set: str | None = None) -> tuple[Scope, Scope]:
     """The two sides of a compare page: each scenario in its own scope (its own date and extracts), both in
-    one boundary set (``a``'s, or the one asked for) and the same area."""
+    one boundary set (``a``'s, or the one asked for) and the same area (None: all of England)."""
     scope_a = resolve_scope(conn, a, boundary_set, area=area)
     try:
-        scope_b = resolve_scope(conn, b, scope_a.boundary_set["slug"], area=scope_a.area["code"])
+        scope_b = resolve_scope(
+            conn, b, scope_a.boundary_set["slug"], area=scope_a.area["code"] if scope_a.area else None
+        )
     except InvalidParameter as err:
         if err.parameter != "boundary_set":
             raise

@@ -4,13 +4,10 @@ set with its areas, each area to be opened in a scenario on that set."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from geo_service import catalogue
 from geo_service.analysis import rules, service
 from geo_service.caching import LRUCache, data_state
 from geo_service.errors import NotFound
-from geo_service.maps import views
 from geo_service.scope import day_label, resolve_scope
 
 DATASET_BADGES = {"real": "Real NHS data", "synthetic": "Synthetic demo data (not real)"}
@@ -41,12 +38,6 @@ def _headlines(summary: dict, params: dict) -> list[dict]:
     return out
 
 
-def _busiest_area(conn, scope) -> str | None:
-    """The area of the scope's boundary set with the most findings (the compare page's sensible first area)."""
-    per_area = views.findings_per_area(conn, replace(scope, area=None))
-    return max(sorted(per_area), key=lambda code: per_area[code]) if per_area else None
-
-
 def _scenario_entry(conn, entry: dict, same_dataset: list[dict]) -> dict:
     try:
         scope = resolve_scope(conn, entry["slug"])
@@ -56,12 +47,11 @@ def _scenario_entry(conn, entry: dict, same_dataset: list[dict]) -> dict:
     others = [s for s in same_dataset if s["slug"] != entry["slug"]]
     compare = None
     if others:
-        # Compare with the next scenario in time (else the one before): what changed since.
+        # Compare with the next scenario in time (else the one before): what changed since, across all of England
+        # (issue 20: no arbitrary area; the compare page's area picker narrows it).
         later = [s for s in others if s["as_of"] >= entry["as_of"]]
         other = later[0] if later else others[-1]
-        area = _busiest_area(conn, scope)
-        if area:
-            compare = {"a": entry["slug"], "b": other["slug"], "b_name": other["name"], "area": area}
+        compare = {"a": entry["slug"], "b": other["slug"], "b_name": other["name"]}
     summary = result["summary"]
     return {
         **entry,

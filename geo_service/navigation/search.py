@@ -37,10 +37,11 @@ class Hit:
     scenario_name: str
     boundary_set: str | None
     boundary_set_name: str | None
-    target: dict  # {"page": "area"|"network", "scenario": slug, "code": code, "boundary_set": slug|None}
+    target: dict  # {"page": "area"|"network"|"practice"|"findings", "scenario": slug, "code": code, "boundary_set": …}
     context: str  # "NHS West Kent CCG in CCG April 2019" style note of where the hit belongs
     detail: str = ""
     in_context: bool = False  # in the scenario / boundary set the search came from (ranked up by CONTEXT_BOOST)
+    also: list[dict] = field(default_factory=list)  # a practice: the other scenarios where it is a member
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -166,43 +167,65 @@ def _network_hits(conn, text: str, context: dict | None, keep_set: str | None) -
     return hits
 
 
+def _practice_target(conn, p: dict, scen: dict) -> tuple[dict, str, dict | None]:
+    """Where a practice hit lands in ``scen``: its network's map with the practice shown, else (in no network
+    there: orphaned, closed or not in its files) the practice page scoped to that scenario."""
+    net = repo.practice_network(conn, scen["id"], scen["as_of"], p["practice_id"])
+    if net:
+        target = {"page": "network", "scenario": scen["slug"], "code": net["code"], "boundary_set": None}
+        return {**target, "practice": p["code"]}, f"member of {net['name']} ({net['code']}) in {scen['name']}", net
+    target = {"page": "practice", "scenario": scen["slug"], "code": p["code"], "boundary_set": None}
+    return target, f"in no network in {scen['name']}: its page for {scen['name']}", None
+
+
+def _located_in_an_area(conn, scen: dict, code: str) -> bool:
+    scope = resolve_scope(conn, scen["slug"])
+    found = [r for r in map_layers.search_practices(conn, scope.values(), code) if r["code"] == code]
+    return bool(found and found[0]["area"])
+
+
 def _practice_hits(conn, text: str, scenarios: list[dict], context: dict | None) -> list[Hit]:
+    """Practice hits stay in the scenario the search came from (issue 20): its map of the practice's network, or
+    the practice page scoped to it (never another year's map); the other scenarios where the practice is a
+    member are offered as ``also`` ("also in ..."). Without a scenario: the newest where it is a member."""
     hits = []
     for p in repo.practices_matching(conn, text):
         same = [s for s in scenarios if s["dataset"] == p["dataset"]]
         if not same:
             continue
-        ordered = ([context] if context and context["dataset"] == p["dataset"] else []) + same
-        target = None
-        for scen in ordered:  # the scenario looked at, else the newest where the practice is in a network
-            net = repo.practice_network(conn, scen["id"], scen["as_of"], p["practice_id"])
-            if net:
-                target = {"page": "network", "scenario": scen["slug"], "code": net["code"], "boundary_set": None}
-                where = f"member of {net['name']} ({net['code']}) in {scen['name']}"
-                break
-        if target is None:  # in no network: the map of the area it is located in
-            scen = ordered[0]
-            scope = resolve_scope(conn, scen["slug"])
-            found = [r for r in map_layers.search_practices(conn, scope.values(), p["code"]) if r["code"] == p["code"]]
-            area = found[0]["area"] if found else None
-            if not area:
-                continue
-            target = {"page": "area", "scenario": scen["slug"], "code": area, "boundary_set": None}
-            where = f"in no network; area {area} in {scen['name']}"
-            net = None
+        found = [(s, *_practice_target(conn, p, s)) for s in same]
+        if not any(f[3] for f in found) and not _located_in_an_area(conn, same[0], p["code"]):
+            continue  # in no network anywhere and on no area's map (not a GP practice the maps show)
+        if context and context["dataset"] == p["dataset"]:
+            scen, target, where, _ = next(f for f in found if f[0]["slug"] == context["slug"])
+        else:
+            scen, target, where, _ = next((f for f in found if f[3]), found[0])
+        also = [
+            {
+                "scenario": s["slug"],
+                "scenario_name": s["name"],
+                "network": net["code"],
+                "network_name": net["name"],
+                "target": t,
+            }  # fmt: skip
+            for s, t, _, net in sorted(found, key=lambda f: f[0]["as_of"])
+            if net and s["slug"] != scen["slug"]
+        ]
         hits.append(
             Hit(
                 kind="practice",
                 code=p["code"],
                 name=p["name"],
-                score=p["score"],
-                scenario=target["scenario"],
-                scenario_name=next(s["name"] for s in scenarios if s["slug"] == target["scenario"]),
+                score=p["score"] + (CONTEXT_BOOST if context and scen["slug"] == context["slug"] else 0),
+                scenario=scen["slug"],
+                scenario_name=scen["name"],
                 boundary_set=None,
                 boundary_set_name=None,
                 target=target,
                 context=where,
                 detail=p["postcode"] or "",
+                in_context=bool(context) and scen["slug"] == context["slug"],
+                also=also,
             )
         )
     return hits

@@ -32,10 +32,12 @@ from geo_service.web.routes import (
     layers_api,
     maps,
     membership_sheets,
+    network_history,
     ogc,
     oidc,
     pages,
     plan_sharing,
+    practices,
     search,
     suggest,
 )
@@ -71,6 +73,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(search.bp)
     app.register_blueprint(findings_browser.bp)  # issue 19: /maps/<scenario>/findings and its API
     app.register_blueprint(membership_sheets.bp)  # issue 20: membership as CSV/XLSX, plans made from such files
+    app.register_blueprint(practices.bp)  # issue 20: /practices/<ods> and /api/v1/practices/<ods>
+    app.register_blueprint(network_history.bp)  # issue 20: a network across vintages
     canonical_urls.register(app)  # after input validation: codes in any case redirect to the stored spelling
     app.register_blueprint(api_docs.bp)  # /api/openapi.json and /api/docs
     throttling.register(app)  # issue 21: last, so every route it limits is registered

@@ -105,11 +105,7 @@ def test_query_parameters_carry_the_input_validation_rules(document):
         ("/api/v1/scenarios/compare?b=demo-as-registered", "a", "'a' (a scenario slug) is required."),
         ("/api/v1/scenarios/compare?a=demo-as-registered", "b", "'b' (a scenario slug) is required."),
         ("/oembed?format=json", "url", "'url' is required."),
-        (
-            "/maps/compare?a=demo-as-registered&area=ZA1",
-            "b",
-            "'b' is required: /maps/compare?a=<scenario>&b=<scenario>&area=<code>.",
-        ),
+        # issue 20: /maps/compare needs none (default scenarios, all of England): tests/web/test_compare_england.py
     ],
 )
 def test_required_parameters_are_refused_by_the_declaration_as_problem_json(demo_client, url, parameter, detail):

@@ -36,6 +36,10 @@ NAMES_NO_SCENARIO = {
     "plans.plans_page",
     "search.search_page",
     "search.search_api",
+    # issue 20: one practice in every scenario the caller may see (checked below:
+    # test_practice_page_lists_the_plan_only_to_those_who_see_it)
+    "practices.practice_page",
+    "practices.practice_json",
     "audit.practice_audit",
     "ogc.landing",
     "ogc.collections",
@@ -194,6 +198,25 @@ def test_lists_omit_the_plan_for_others_and_show_it_to_owner(client, tokens, wor
         for url, text in _lists(client, _headers(tokens, who)).items():
             for secret in (SLUG, NAME, NETWORK_NAME):
                 assert secret not in text, f"{who or 'anonymous'}: {url} shows the private plan ({secret})"
+
+
+def test_practice_page_lists_the_plan_only_to_those_who_see_it(client, tokens, world):
+    members = client.get(f"/api/v1/scenarios/{SOURCE}/networks/{NETWORK}").get_json()["members"]
+    code = members[0]["code"]
+    for who in ("ed", "viewer", "admin"):
+        for url in (f"/practices/{code}", f"/api/v1/practices/{code}", f"/maps/{SOURCE}/networks/{NETWORK}/history"):
+            resp = client.get(url, headers=_headers(tokens, who))
+            assert resp.status_code == 200 and SLUG in resp.get_data(as_text=True), (who, url)
+            assert "no-store" in resp.headers["Cache-Control"], (who, url)
+    for who in (None, "ed2", "appr"):
+        for url in (f"/practices/{code}", f"/api/v1/practices/{code}", f"/maps/{SOURCE}/networks/{NETWORK}/history"):
+            text = client.get(url, headers=_headers(tokens, who)).get_data(as_text=True)
+            for secret in (SLUG, NAME, NETWORK_NAME):
+                assert secret not in text, f"{who or 'anonymous'}: {url} shows the private plan ({secret})"
+    # Compare pickers list the plan to its owner only.
+    compare = f"/maps/compare?a={SOURCE}&b=demo-as-registered"
+    assert f'<option value="{SLUG}"' in client.get(compare, headers=_headers(tokens, "ed")).get_data(as_text=True)
+    assert f'<option value="{SLUG}"' not in client.get(compare).get_data(as_text=True)
 
 
 def test_switcher_offers_the_plan_to_its_owner(client, tokens, world):

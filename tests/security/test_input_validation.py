@@ -30,6 +30,7 @@ VALID = {
     "x": "31",
     "y": "21",
     "job_id": "1",
+    "ods": "Z00001",  # issue 20: /practices/<ods>
 }
 QUERY_NAMES = ["boundary_set", "area", "a", "b", "q", "as_of", "dpi", "version", "height", "layers", "url", "min"]
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

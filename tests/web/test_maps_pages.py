@@ -52,7 +52,7 @@ def test_pages_render(demo_client, url, text):
         (f"/maps/{REG}?boundary_set=nope", 404),
         (f"/maps/{REG}/areas/ZZZ", 404),
         (f"/maps/{REG}/networks/UZ9999", 404),
-        (f"/maps/compare?a={REG}&area=ZA1", 400),
+        ("/maps/compare?a=nope&area=ZA1", 400),
         (f"/maps/compare?a={REG}&b={REG}&area=ZA1", 400),
     ],
 )

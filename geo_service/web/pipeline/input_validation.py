@@ -67,6 +67,8 @@ RULES: dict[str, Rule] = {
     "kind": WORD,
     "fmt": WORD,
     "filename": PATH,
+    # issue 20: /practices/<ods> (a practice's ODS code, e.g. G82076)
+    "ods": Rule(_p(r"[A-Za-z0-9]+"), "an ODS practice code (letters and digits, like G82076)", 12),
     # query values
     "boundary_set": SLUG,
     "a": SLUG,

@@ -158,6 +158,12 @@ def _pinned_embed_seen_public(named: list[str]) -> bool:
     )
 
 
+def private_reply() -> None:
+    """This reply lists a restricted scenario the caller may see (issue 20: a practice page listing a private
+    plan): :func:`mark_private` keeps it out of shared caches."""
+    g.visibility_private_reply = True
+
+
 def mark_private(response: Response) -> Response:
     """A reply about a restricted scenario is for its reader only: never stored by a shared cache."""
     if g.get("visibility_private_reply"):

@@ -14,10 +14,10 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo_service.analysis.findings import SUMMARY_KEYS
 from geo_service.caching import LRUCache, data_state, listing_state, scope_state
-from geo_service.errors import InvalidParameter
-from geo_service.maps import area_panel, views
+from geo_service.maps import area_panel, compare_page, practice_map, views
 from geo_service.maps.builder import render_map, render_pair
 from geo_service.maps.population_chart import distribution_for  # issue 11: populations against the band
+from geo_service.navigation import practice_timeline
 from geo_service.scope import Scope, resolve_scope
 from geo_service.web.map_context import (
     boundary_set_args,
@@ -31,7 +31,7 @@ from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import get_conn
 from geo_service.web.pipeline.public_urls import public_base
 from geo_service.web.pipeline.security_headers import cached_rendering, with_request_nonce
-from geo_service.web.pipeline.visibility_guard import hidden_for_request
+from geo_service.web.pipeline.visibility_guard import hidden_for_request, visible_scenarios
 from geo_service.web.schemas import common
 from geo_service.web.schemas import pages as page_schemas
 
@@ -50,6 +50,7 @@ def cached_page(resolve):
         @wraps(view)
         def wrapper(**kwargs):
             conn = get_conn()
+            query = kwargs.pop("query", None)  # a view that takes its parsed query gets it (issue 20: ?practice=)
             scopes = resolve(conn, **kwargs)
             cfg = current_app.config
             # Keyed on each shown scenario's own version and on the scenario listing the switchers show
@@ -67,7 +68,7 @@ def cached_page(resolve):
 
             def build() -> tuple[str, str]:
                 with cached_rendering() as marker:
-                    return marker, view(*scopes)
+                    return marker, view(*scopes, **({} if query is None else {"query": query}))
 
             marker, page = _pages.get_or_build(key, build)
             return with_request_nonce(page, marker)
@@ -101,11 +102,11 @@ def _network_scope(conn, scenario: str, code: str):
 
 
 def _compare_scopes(conn):
+    """Both sides of the compare page (issue 20): any scenario missing gets a sensible default (the newest baseline
+    on the right, the one before it on the left), and no area means all of England."""
     args = request.args
-    for name in ("a", "b", "area"):
-        if not args.get(name):
-            raise InvalidParameter(name, f"'{name}' is required: /maps/compare?a=<scenario>&b=<scenario>&area=<code>.")
-    return views.compare_scopes(conn, args["a"], args["b"], args["area"], requested_boundary_set())
+    a, b = compare_page.default_pair(conn, args.get("a"), args.get("b"), visible_scenarios(conn))
+    return views.compare_scopes(conn, a, b, args.get("area") or None, requested_boundary_set())
 
 
 @bp.get("/<scenario>")
@@ -157,12 +158,16 @@ def area_map(scope: Scope):
     tags=["pages"],
     summary="Network map: members, polygon and findings of one network",
     path=common.NetworkPath,
-    query=page_schemas.MapPageQuery,
+    query=page_schemas.NetworkPageQuery,
     responses={200: common.html(), **common.problems(400, 404)},
 )
 @cached_page(_network_scope)
-def network_map(scope: Scope):
-    view = views.network_view(get_conn(), scope, links(scope))
+def network_map(scope: Scope, query: dict):
+    conn = get_conn()
+    view = practice_map.highlight(views.network_view(conn, scope, links(scope)), query.get("practice"))
+    if view.extra["highlight"]:  # issue 20: the practice in the other scenarios ("also in ...")
+        code, slug = view.extra["highlight"]["code"], scope.scenario["slug"]
+        view.extra["highlight"]["also"] = practice_timeline.also_in(conn, code, visible_scenarios(conn), slug)
     rendered = render_map(view, map_options(layer_control_collapsed=True))
     share = share_context("network", scope, view.data_version, view.title, layers=view.layers)
     return _page("maps/network.html", view, rendered, network=view.extra["network"], share=share)
@@ -177,19 +182,24 @@ def network_map(scope: Scope):
 )
 @cached_page(_compare_scopes)
 def compare(scope_a: Scope, scope_b: Scope):
-    view_a, view_b, moved, checks, story = views.compare_views(
-        get_conn(), scope_a, scope_b, links(scope_a), links(scope_b)
+    conn = get_conn()
+    view_a, view_b, moved, checks, story = compare_page.compare_any(
+        conn, scope_a, scope_b, links(scope_a), links(scope_b)
     )
     # Half-width maps: layer control and legend start folded so the maps stay visible.
     rendered = render_pair(view_a, view_b, map_options(layer_control_collapsed=True, legend_collapsed=True))
     check_rows = [{"key": k, "label": SUMMARY_KEYS.get(k, k), **v} for k, v in checks.items()]
+    england = scope_a.area is None
     return _page(
         "maps/compare.html",
         view_a,
         rendered,
         view_b=view_b,
-        moved=moved,
+        moved=moved[: compare_page.MOVED_SHOWN] if england else moved,
+        moved_total=len(moved),
         checks=check_rows,
         story=story,
-        area=view_a.extra["area"],
+        area=view_a.extra["area"] if not england else {"code": None, "name": "England"},
+        england=england,
+        pickers=compare_page.pickers(conn, scope_a, visible_scenarios(conn)),
     )

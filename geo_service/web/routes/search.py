@@ -23,6 +23,10 @@ def target_url(target: dict) -> str:
     extra = {"boundary_set": target["boundary_set"]} if target.get("boundary_set") else {}
     if target["page"] == "findings":  # issue 19: the findings browser, filtered by the rule searched for
         return url_for("findings_browser.page", scenario=target["scenario"], rule=target["code"], **extra)
+    if target["page"] == "practice":  # issue 20: the practice page, scoped to the scenario searched from
+        return url_for("practices.practice_page", ods=target["code"], scenario=target["scenario"])
+    if target.get("practice"):  # issue 20: its network's map with the practice shown
+        extra["practice"] = target["practice"]
     return url_for(_ENDPOINTS[target["page"]], scenario=target["scenario"], code=target["code"], **extra)
 
 
@@ -64,4 +68,6 @@ def search_api(query: dict):
     body = result.as_dict()
     for hit in body["hits"] + ([body["confident"]] if body["confident"] else []):
         hit["url"] = target_url(hit["target"])
+        for other in hit["also"]:
+            other["url"] = target_url(other["target"])
     return body

@@ -8,35 +8,29 @@ from marshmallow import fields
 from geo_service.web.schemas import common
 from geo_service.web.schemas.common import param
 
-_REQUIRED = "'{name}' is required: /maps/compare?a=<scenario>&b=<scenario>&area=<code>."
-
 
 class MapPageQuery(ma.Schema):
     boundary_set = param("boundary_set", "Areas of this boundary set (slug); default: the scenario's.")
 
 
+class NetworkPageQuery(MapPageQuery):
+    practice = param(
+        "practice", "A member to show: ringed on the map, with its popup, the map centred on it (ODS code)."
+    )
+
+
 class ComparePageQuery(MapPageQuery):
     a = param(
         "a",
-        required_message=_REQUIRED.format(name="a"),
-        description="The first scenario (slug).",
-        required=True,
+        "The left scenario (slug); default: the baseline before the right one.",
         example="demo-as-registered",
     )
     b = param(
         "b",
-        required_message=_REQUIRED.format(name="b"),
-        description="The second scenario (slug).",
-        required=True,
+        "The right scenario (slug); default: the newest baseline of the left one's dataset.",
         example="demo-commissioner-proposal",
     )
-    area = param(
-        "area",
-        required_message=_REQUIRED.format(name="area"),
-        description="The area to compare (ODS or GSS code).",
-        required=True,
-        example="ZA1",
-    )
+    area = param("area", "The area to compare (ODS or GSS code); default: all of England.", example="ZA1")
 
 
 class Health(common.Body):

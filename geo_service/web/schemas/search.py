@@ -30,6 +30,10 @@ class Hit(common.Body):
     name = fields.String(required=True)
     target = fields.Dict(required=True, metadata={"description": "The map page of the hit (scenario, page, code)."})
     url = fields.String(metadata={"description": "That page's URL."})
+    also = fields.List(
+        fields.Dict(),
+        metadata={"description": "A practice: the other scenarios where it is a member (scenario, network, url)."},
+    )
 
 
 class SearchResult(common.Body):
