@@ -15,15 +15,16 @@ from dataclasses import dataclass, field, replace
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.area_summary import area_summary
+from geo_service.analysis.profiles import area_profile
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.approval import service as approval_service
 from geo_service.db.repositories import map_layers as repo
 from geo_service.db.repositories import meta
 from geo_service.db.repositories import search as search_repo
 from geo_service.errors import InvalidParameter
+from geo_service.maps import colour_by, palette
 from geo_service.maps import findings as findings_service
 from geo_service.maps import layers as L
-from geo_service.maps import palette
 from geo_service.scope import Scope, resolve_scope
 
 # Simplification tolerances in metres (EPSG:27700), per view.
@@ -190,6 +191,8 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
         for r in prac_rows
         if not r["in_area"]
     ]
+    # Issue 25: the figures the map can be coloured by (maps/colour_by.py) and the area's profile.
+    colour_choice = colour_by.decorate(conn, scope, net_features, inside + outside)
     layers = [L.neighbours_layer(neighbours, links.area), L.focus_area_layer(focus, f"{area['name']} boundary")]
     layers.append(L.networks_layer(net_features, labels, links.network, labelled=True))
     for spec in finding_layers():
@@ -223,6 +226,8 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
             "not_drawn": [c for c in codes if c not in drawn],
             "practices_on_map": len(inside),
             "members_outside": len(outside),
+            "colour_by": colour_choice,
+            "profile": area_profile(conn, scope, set(codes)),
         },
     )
 

@@ -7,7 +7,12 @@ from datetime import date
 from psycopg2 import sql
 
 from geo_service.db.pool import dict_cursor
-from geo_service.db.repositories.scope import current_membership
+from geo_service.db.repositories.scope import (
+    current_membership,
+    in_scope_practice,
+    practice_in_area,
+    practice_state_cte,
+)
 
 # Fact table of each profile kind (constants, never from input).
 _FACT_TABLE = {
@@ -128,3 +133,52 @@ def network_profiles(conn, values: dict, imd_year: int = 2019) -> list[dict]:
 
 def _current(alias: str) -> sql.Composable:
     return current_membership(alias)
+
+
+# One row per practice of the scope (an active GP practice of its nation; in the scope's area when it names one,
+# or the one practice ``code``): its own profile facts from the scope's payments, deprivation and age-band extracts.
+_PRACTICE_FACTS = sql.SQL(
+    """
+    WITH {ps}
+    SELECT ps.ods_code AS code, ps.name, ps.list_size,
+           pp.registered_patients, pp.weighted_patients, pp.contract_type, pp.dispensing, pp.rurality,
+           pp.extended_hours_paid, pp.pcn_code AS paid_pcn_code, pp.financial_year,
+           d.score AS deprivation, ab.total AS age_total, ab.aged_65_plus,
+           (ps.active_gp AND ps.in_nation) AS in_scope
+      FROM ps
+      LEFT JOIN practice_payments pp ON pp.practice_id = ps.practice_id AND pp.extract_id = %(payments_extract_id)s
+      LEFT JOIN practice_deprivation d ON d.practice_id = ps.practice_id
+            AND d.extract_id = %(deprivation_extract_id)s AND d.imd_year = %(imd_year)s
+      LEFT JOIN practice_age_bands ab ON ab.practice_id = ps.practice_id AND ab.extract_id = %(age_band_extract_id)s
+     WHERE CASE WHEN %(code)s::text IS NULL THEN {in_scope} AND {in_area} ELSE ps.ods_code = %(code)s END
+     ORDER BY ps.ods_code COLLATE "C"
+    """
+)
+
+
+def practice_facts(conn, values: dict, imd_year: int = 2019, code: str | None = None) -> list[dict]:
+    """Profile facts per practice of the scope (its area's when it names one), or of the one practice ``code``."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            _PRACTICE_FACTS.format(
+                ps=practice_state_cte("ps", with_location=False),
+                in_scope=in_scope_practice("ps"),
+                in_area=practice_in_area("ps"),
+            ),
+            {**values, "imd_year": imd_year, "code": code},
+        )
+        return cur.fetchall()
+
+
+def deprivation_decile(conn, deprivation_extract_id: int | None, imd_year: int, score) -> int | None:
+    """The England decile of an IMD score among the practices of the deprivation extract (1 = the most deprived
+    tenth: the share of practices scoring higher, in tenths)."""
+    if deprivation_extract_id is None or score is None:
+        return None
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT least(10, 1 + floor(10.0 * count(*) FILTER (WHERE score > %(s)s) / nullif(count(*), 0))::int)"
+            "  FROM practice_deprivation WHERE extract_id = %(x)s AND imd_year = %(y)s",
+            {"s": score, "x": deprivation_extract_id, "y": imd_year},
+        )
+        return cur.fetchone()[0]
