@@ -135,7 +135,8 @@ def test_a_scenario_without_profile_files_says_not_judged(demo_db_url):
 def _areas(conn, scope):
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT coalesce(ods_code, gss_code) FROM areas WHERE boundary_set_id = %s ORDER BY 1 LIMIT 1", (scope.boundary_set["id"],)
+            "SELECT coalesce(ods_code, gss_code) FROM areas WHERE boundary_set_id = %s ORDER BY 1 LIMIT 1",
+            (scope.boundary_set["id"],),
         )
         return [r[0] for r in cur.fetchall()]
 
