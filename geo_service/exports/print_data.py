@@ -93,7 +93,8 @@ def profile_lines(conn, scope: Scope, network_codes: set[str] | None) -> list[st
         return []
     by = {f["key"]: f["value"] for f in prof["figures"]}
     lines = [
-        f"Profile: registered {by['registered_patients']}, weighted {by['weighted_patients']} (ratio {by['weighted_ratio']})",
+        f"Profile: registered {by['registered_patients']}, weighted {by['weighted_patients']} "
+        f"(ratio {by['weighted_ratio']})",
         f"Deprivation {by['deprivation']} (decile {by['deprivation_decile']}) · aged 65+ {by['share_aged_65_plus']}",
         f"Extended hours {by['extended_hours_paid_share']} · network payments per patient "
         f"{by['payments_per_registered']}",
