@@ -282,3 +282,12 @@ def area_profile(conn, scope: Scope, network_codes: set[str] | None = None) -> d
     out["payments_per_registered"] = _ratio(paid, sum(p["registered_patients"] or 0 for p in nets)) if paid else None
     src = sources(scope)
     return {**out, "figures": _place_figures(out, src), "sources": src}
+
+
+def area_profile_rows(conn, scope: Scope) -> list[dict[str, Any]]:
+    """Every area of the scope's boundary set with its practices' registered and weighted patients, ratio,
+    patient-weighted deprivation and share 65+ (as :func:`area_profile` for one area, without sources)."""
+    return [
+        {k: (_plain(v) if k != "code" else v) for k, v in r.items()}
+        for r in repo.area_profiles(conn, scope.values(), IMD_YEAR)
+    ]

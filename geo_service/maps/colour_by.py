@@ -109,13 +109,24 @@ def decorate(conn, scope: Scope, network_features: list[dict], practice_features
         v = pracs.get(f["properties"]["code"]) or {}
         # A practice's own payments are not network payments: practices show no data for that measure.
         f["properties"]["pr"] = {k: _rounded(v.get(k)) for k in MEASURES if k != "payments_per_registered"}
+    payments = [p["payments_per_registered"] for p in nets if p.get("payments_per_registered")]
+    return choice(scope, list(MEASURES), quintile_breaks(payments) if paid else None)
+
+
+def choice(
+    scope: Scope,
+    keys: list[str],
+    payment_breaks: list[float] | None = None,
+    default: str = "Network (each its own colour)",
+) -> dict[str, Any]:
+    """The colour-by choice for the page: the measures ``keys`` with classes, source line (file and date) or the
+    reason there is no data, the no-data colour, and what the map shows by default (``default``)."""
     src = profiles.sources(scope)
     measures = []
-    for key, m in MEASURES.items():
+    for key in keys:
+        m = MEASURES[key]
         s = src.get(m["source"])
-        breaks = m["breaks"]
-        if breaks is None:
-            breaks = quintile_breaks([p[key] for p in nets if p.get(key)]) if paid else None
+        breaks = m["breaks"] if m["breaks"] is not None else payment_breaks
         why = None
         if s is None:
             why = "No file of this kind is loaded for this scenario."
@@ -133,4 +144,13 @@ def decorate(conn, scope: Scope, network_features: list[dict], practice_features
                 "no_data_reason": why,
             }
         )
-    return {"measures": measures, "no_data": NO_DATA}
+    return {"measures": measures, "no_data": NO_DATA, "default": default}
+
+
+# The overview colours areas by their practices' figures (network payments belong to networks, not areas).
+AREA_MEASURES = ["deprivation", "share_aged_65_plus", "weighted_ratio"]
+
+
+def area_values(conn, scope: Scope) -> dict[str, dict[str, float | None]]:
+    """Area code -> the figures the overview colours by (``pr`` of each area feature)."""
+    return {r["code"]: {k: _rounded(r[k]) for k in AREA_MEASURES} for r in profiles.area_profile_rows(conn, scope)}

@@ -299,7 +299,10 @@ def overview_view(conn, scope: Scope, links: Links) -> MapView:
         title=f"{bs['name']}: findings by area",
         bounds=_bounds(repo.boundary_set_extent(conn, bs["id"])),
         layers=[L.overview_layer(links.overview_data, links.area)],
-        extra={"areas": search_repo.areas_of_set(conn, bs["id"])},  # the map's areas as a text list (issue 11)
+        extra={
+            "areas": search_repo.areas_of_set(conn, bs["id"]),  # the map's areas as a text list (issue 11)
+            "colour_by": colour_by.choice(scope, colour_by.AREA_MEASURES, default="Number of findings"),  # issue 25
+        },
     )
 
 
@@ -340,8 +343,9 @@ def overview_features(conn, scope: Scope, tolerance: int) -> dict:
     """Every area of the scope's boundary set with its number of findings (see :func:`findings_per_area`)."""
     bs = scope.boundary_set
     per_area = findings_per_area(conn, scope)
+    figures = colour_by.area_values(conn, replace(scope, area=None))  # issue 25: what the map can colour by
     features = [
-        L.area_feature(r, n=per_area.get(r["code"], 0))
+        L.area_feature(r, n=per_area.get(r["code"], 0), pr=figures.get(r["code"]))
         for r in repo.area_features(conn, bs["id"], tolerance, overview_digits(tolerance))
     ]
     classes = palette.finding_classes([f["properties"]["n"] for f in features])

@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  var LAYER_KEYS = { networks: true, practices: true, members_outside: true };
+  var LAYER_KEYS = { networks: true, practices: true, members_outside: true, areas: true };
 
   function el(tag, className, text) {
     var n = document.createElement(tag);

@@ -156,3 +156,19 @@ def test_payments_measure_not_judged_in_2019_20(england_2019_db_url):
     assert [c["colour"] for c in dep["classes"]] == colour_by.VIRIDIS_5
     assert dep["classes"][0]["label"] == "under 10" and dep["classes"][-1]["label"] == "30 and over"
     assert "practice_imd2019_fingertips_93553.csv, " in dep["source"] and dep["source_date"]
+
+
+@pytest.mark.real_data
+def test_overview_areas_carry_the_same_figures_as_the_area_profile(england_2019_db_url):
+    """The overview colours every area by the figures its own profile states (one statement for all areas)."""
+    conn = psycopg2.connect(england_2019_db_url)
+    try:
+        every = {r["code"]: r for r in profiles.area_profile_rows(conn, resolve_scope(conn, SCENARIO, BS))}
+        one = profiles.area_profile(conn, resolve_scope(conn, SCENARIO, BS, area=AREA))
+    finally:
+        conn.close()
+    assert len(every) == 191
+    row = every[AREA]
+    assert row["practices"] == one["practices"]
+    for key in ("weighted_patients", "registered_patients", "weighted_ratio", "deprivation", "share_aged_65_plus"):
+        assert row[key] == pytest.approx(one[key], abs=0.006), key

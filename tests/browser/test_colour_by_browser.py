@@ -120,3 +120,24 @@ def test_colour_by_deprivation_redraws_with_a_legend(live, page):
     assert {code: fill for code, fill, _ in pg.evaluate(FILLS, "networks")} == before
     assert watch.page_errors == [] and watch.foreign_requests() == []
     assert csp_violations(pg) == []
+
+
+def test_overview_colour_by_deprivation_redraws_the_areas(live, page):
+    pg, watch = page
+    pg.goto(f"{live.url}/maps/{SCENARIO}?boundary_set={BS}", wait_until="load")
+    pg.wait_for_function("() => window.GeoMaps && GeoMaps.isReady()", timeout=LOAD)
+    before = {code: fill for code, fill, _ in pg.evaluate(FILLS, "areas")}
+    assert len(before) > 150
+    pg.get_by_label("Deprivation", exact=True).check()
+    pg.wait_for_function("() => document.querySelector('[data-colour-by=\"deprivation\"]') !== null", timeout=LOAD)
+    legend = pg.locator("#colour-legend")
+    classes = legend.locator("li[data-colour]").evaluate_all("(ls) => ls.map((l) => l.dataset.colour)")
+    after = pg.evaluate(FILLS, "areas")
+    assert {fill for _, fill, _ in after} <= set(classes)
+    assert len({fill for _, fill, _ in after}) >= 3
+    assert "practice_imd2019_fingertips_93553.csv" in legend.inner_text()
+    # The default choice says what the overview shows without a measure.
+    assert pg.get_by_label("Number of findings", exact=True).count() == 1
+    bad = blocking(run_axe(pg))
+    assert not bad, summary(bad)
+    assert watch.page_errors == []

@@ -182,3 +182,54 @@ def deprivation_decile(conn, deprivation_extract_id: int | None, imd_year: int, 
             {"s": score, "x": deprivation_extract_id, "y": imd_year},
         )
         return cur.fetchone()[0]
+
+
+# Per area of the scope's boundary set: the profile facts of its practices (an in-scope practice whose commissioner
+# is the area or located in it, as ``practice_in_area`` says for one area), aggregated per registered patient.
+_AREA_PROFILES = sql.SQL(
+    """
+    WITH {ps},
+    facts AS MATERIALIZED (
+        SELECT ps.practice_id, ps.commissioner_code, ps.point_id,
+               pp.registered_patients AS reg, pp.weighted_patients AS wtd, d.score,
+               ab.total AS age_total, ab.aged_65_plus
+          FROM ps
+          LEFT JOIN practice_payments pp ON pp.practice_id = ps.practice_id AND pp.extract_id = %(payments_extract_id)s
+          LEFT JOIN practice_deprivation d ON d.practice_id = ps.practice_id
+                AND d.extract_id = %(deprivation_extract_id)s AND d.imd_year = %(imd_year)s
+          LEFT JOIN practice_age_bands ab ON ab.practice_id = ps.practice_id
+                AND ab.extract_id = %(age_band_extract_id)s
+         WHERE {in_scope}
+    ),
+    area_practice AS (
+        SELECT a.id AS area_id, f.practice_id
+          FROM areas a JOIN facts f ON f.commissioner_code = a.ods_code
+         WHERE a.boundary_set_id = %(bs_id)s
+        UNION
+        SELECT spa.area_id, f.practice_id
+          FROM facts f JOIN point_areas spa ON spa.point_id = f.point_id AND spa.boundary_set_id = %(bs_id)s
+    )
+    SELECT coalesce(a.ods_code, a.gss_code) AS code,
+           count(f.practice_id)::int AS practices,
+           sum(f.reg) AS registered_patients,
+           sum(f.wtd) AS weighted_patients,
+           sum(f.wtd) / nullif(sum(f.reg), 0) AS weighted_ratio,
+           sum(f.score * f.reg) / nullif(sum(f.reg) FILTER (WHERE f.score IS NOT NULL), 0) AS deprivation,
+           sum(f.aged_65_plus)::numeric / nullif(sum(f.age_total), 0) AS share_aged_65_plus
+      FROM areas a
+      LEFT JOIN area_practice ap ON ap.area_id = a.id
+      LEFT JOIN facts f ON f.practice_id = ap.practice_id
+     WHERE a.boundary_set_id = %(bs_id)s
+     GROUP BY a.id
+    """
+)
+
+
+def area_profiles(conn, values: dict, imd_year: int = 2019) -> list[dict]:
+    """Profile figures of every area of the scope's boundary set (the scope's own area is ignored)."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            _AREA_PROFILES.format(ps=practice_state_cte("ps", with_location=False), in_scope=in_scope_practice("ps")),
+            {**values, "imd_year": imd_year},
+        )
+        return cur.fetchall()
