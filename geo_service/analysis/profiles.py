@@ -262,11 +262,14 @@ def practice_values(conn, scope: Scope) -> dict[str, dict[str, Any]]:
     return out
 
 
-def area_profile(conn, scope: Scope, network_codes: set[str] | None = None) -> dict[str, Any] | None:
+def area_profile(
+    conn, scope: Scope, network_codes: set[str] | None = None, network_rows: list[dict] | None = None
+) -> dict[str, Any] | None:
     """The scope's area's profile over the practices in the area (as the area checks count them): registered and
     weighted population and ratio, patient-weighted deprivation with its England decile, share 65+, extended-hours
     coverage, and network payments per registered patient of the area's networks (``network_codes``, e.g. the area
-    checks' networks; by default those its practices were paid under); with sources."""
+    checks' networks; by default those its practices were paid under); with sources. ``network_rows``: the scope's
+    :func:`network_profiles` when the caller has them already."""
     if scope.area is None:
         return None
     rows = repo.practice_facts(conn, scope.values(), IMD_YEAR)
@@ -275,7 +278,9 @@ def area_profile(conn, scope: Scope, network_codes: set[str] | None = None) -> d
         conn, scope.profile_extract_id("deprivation"), IMD_YEAR, out["deprivation"]
     )
     codes = network_codes if network_codes is not None else {r["paid_pcn_code"] for r in rows if r["paid_pcn_code"]}
-    nets = [p for p in network_profiles(conn, scope) if p["code"] in codes]
+    nets = [
+        p for p in (network_rows if network_rows is not None else network_profiles(conn, scope)) if p["code"] in codes
+    ]
     paid = sum(p["network_payments"] or 0 for p in nets)
     out["network_payments"] = paid
     # None when no network was paid that year (2019/20: network payments began in 2020/21).

@@ -93,10 +93,13 @@ def _rounded(value: Any) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def decorate(conn, scope: Scope, network_features: list[dict], practice_features: list[dict]) -> dict[str, Any]:
+def decorate(
+    conn, scope: Scope, network_features: list[dict], practice_features: list[dict], nets: list[dict] | None = None
+) -> dict[str, Any]:
     """Put each feature's figures in its ``pr`` property and return the colour-by choice for the page: measures
-    with classes, the no-data colour and each measure's source line (or why it has no data)."""
-    nets = profiles.network_profiles(conn, scope)
+    with classes, the no-data colour and each measure's source line (or why it has no data). ``nets``: the scope's
+    network profiles when the caller has them already."""
+    nets = profiles.network_profiles(conn, scope) if nets is None else nets
     by_net = {p["code"]: p for p in nets}
     pracs = profiles.practice_values(conn, scope)
     paid = any((p["network_payments"] or 0) > 0 for p in nets)

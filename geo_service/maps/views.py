@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.area_summary import area_summary
-from geo_service.analysis.profiles import area_profile
+from geo_service.analysis.profiles import area_profile, network_profiles
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.approval import service as approval_service
 from geo_service.db.repositories import map_layers as repo
@@ -192,7 +192,8 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
         if not r["in_area"]
     ]
     # Issue 25: the figures the map can be coloured by (maps/colour_by.py) and the area's profile.
-    colour_choice = colour_by.decorate(conn, scope, net_features, inside + outside)
+    net_profiles = network_profiles(conn, scope)
+    colour_choice = colour_by.decorate(conn, scope, net_features, inside + outside, net_profiles)
     layers = [L.neighbours_layer(neighbours, links.area), L.focus_area_layer(focus, f"{area['name']} boundary")]
     layers.append(L.networks_layer(net_features, labels, links.network, labelled=True))
     for spec in finding_layers():
@@ -227,7 +228,7 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
             "practices_on_map": len(inside),
             "members_outside": len(outside),
             "colour_by": colour_choice,
-            "profile": area_profile(conn, scope, set(codes)),
+            "profile": area_profile(conn, scope, set(codes), net_profiles),
         },
     )
 

@@ -101,7 +101,8 @@ _NETWORK_PROFILES = sql.SQL(
           LEFT JOIN paid p ON p.pcn_code = n.code
          WHERE n.scenario_id = %(scenario_id)s
          GROUP BY n.id, n.code, n.name, p.network_payments
-    )
+    ),
+    ranked AS (
     SELECT a.*,
            round(a.weighted_patients / nullif(a.registered_patients, 0), 4) AS weighted_ratio,
            round(a.network_payments / nullif(a.registered_patients, 0), 2) AS payments_per_registered,
@@ -110,13 +111,15 @@ _NETWORK_PROFILES = sql.SQL(
            round(a.share_65_plus, 4) AS share_aged_65_plus,
            round(a.extended_hours_patients / nullif(a.registered_patients, 0), 4) AS extended_hours_paid_share,
            -- England decile among the scenario's networks: 1 = the most deprived tenth (as IMD deciles).
-           CASE WHEN a.deprivation_score IS NOT NULL THEN (
-               SELECT least(10, 1 + floor(10.0 * count(*) FILTER (WHERE o.deprivation_score > a.deprivation_score)
-                                          / count(o.deprivation_score))::int)
-                 FROM agg o) END AS deprivation_decile
+           -- rank() - 1 is the number of networks scoring higher (NULLS LAST: unscored ones never count).
+           CASE WHEN a.deprivation_score IS NOT NULL THEN
+               least(10, 1 + floor(10.0 * (rank() OVER (ORDER BY a.deprivation_score DESC NULLS LAST) - 1)
+                                   / count(a.deprivation_score) OVER ())::int) END AS deprivation_decile
       FROM agg a
-     WHERE %(network_id)s::integer IS NULL OR a.network_id = %(network_id)s
-     ORDER BY a.code COLLATE "C"
+    )
+    SELECT * FROM ranked
+     WHERE %(network_id)s::integer IS NULL OR network_id = %(network_id)s
+     ORDER BY code COLLATE "C"
     """
 )
 
