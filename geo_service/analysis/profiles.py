@@ -142,3 +142,157 @@ def network_profile(conn, scope: Scope) -> dict[str, Any] | None:
         return None
     src = sources(scope)
     return {**rows[0], "figures": figures(rows[0], src), "sources": src}
+
+
+# ---- practices and areas ----------------------------------------------------------------------------------------
+
+# Figures of a practice's or an area's profile (those that make sense for a list of practices), with their source.
+PLACE_FIGURES: dict[str, tuple[str, str]] = {
+    "registered_patients": ("Registered patients", "payments"),
+    "weighted_patients": ("Weighted patients (Global Sum)", "payments"),
+    "weighted_ratio": ("Weighted / registered", "payments"),
+    "deprivation": ("Deprivation (IMD 2019 score of registered patients)", "deprivation"),
+    "deprivation_decile": ("Deprivation decile among England's practices (1 = most deprived)", "deprivation"),
+    "share_aged_65_plus": ("Share aged 65 and over", "age_bands"),
+    "extended_hours_paid_share": ("Patients at practices paid for extended hours", "payments"),
+    "payments_per_registered": ("Network payments per registered patient", "payments"),
+}
+
+
+def _ratio(a, b) -> float | None:
+    return None if a is None or not b else float(a) / float(b)
+
+
+def _aggregate(rows: list[dict]) -> dict[str, Any]:
+    """Registered-patient-weighted figures over practice fact rows (a practice's own figures when one row)."""
+    paid = [r for r in rows if r["registered_patients"] is not None]
+    reg = sum(float(r["registered_patients"]) for r in paid) if paid else None
+    wtd = sum(float(r["weighted_patients"] or 0) for r in paid) if paid else None
+    scored = [r for r in paid if r["deprivation"] is not None]
+    # Without a payments row a practice's score still stands on its own (weighted by nothing).
+    if len(rows) == 1 and rows[0]["deprivation"] is not None and not scored:
+        dep = float(rows[0]["deprivation"])
+    else:
+        dep = _ratio(
+            sum(float(r["deprivation"]) * float(r["registered_patients"]) for r in scored),
+            sum(float(r["registered_patients"]) for r in scored),
+        )
+    aged = [r for r in rows if r["age_total"] is not None]
+    return {
+        "practices": len(rows),
+        "practices_paid": len(paid),
+        "registered_patients": reg,
+        "weighted_patients": wtd,
+        "weighted_ratio": _ratio(wtd, reg),
+        "deprivation": round(dep, 2) if dep is not None else None,
+        "share_aged_65_plus": _ratio(sum(r["aged_65_plus"] for r in aged), sum(r["age_total"] for r in aged))
+        if aged
+        else None,
+        "extended_hours_paid_share": _ratio(
+            sum(float(r["registered_patients"]) for r in paid if (r["extended_hours_paid"] or 0) > 0), reg
+        ),
+    }
+
+
+def _place_figures(profile: dict[str, Any], src: dict[str, dict | None]) -> list[dict[str, str]]:
+    rows = []
+    for key, (label, kind) in PLACE_FIGURES.items():
+        s = src.get(kind)
+        if key not in profile:
+            continue
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "value": _text(key, profile) if s else "not known (no file loaded)",
+                "source": s["line"] if s else "none loaded",
+            }
+        )
+        if s and key == "payments_per_registered" and profile.get(key) is None:
+            rows[-1]["value"] = "none paid to networks that year"
+    return rows
+
+
+def practice_profile(conn, scope: Scope, code: str) -> dict[str, Any] | None:
+    """The profile of the practice ``code`` in the scope, or None when the scope has no state for it.
+
+    Keys: ``code``, ``name``; ``registered_patients`` and ``weighted_patients`` (the payments file's last known
+    figures, None when the practice is not in it), ``weighted_ratio``; ``deprivation`` (IMD 2019 score of its
+    registered patients) and ``deprivation_decile`` (1–10 among England's practices, 1 = most deprived);
+    ``share_aged_65_plus`` (0–1); ``extended_hours_paid`` (bool: paid under the Extended Hours Access DES that
+    year; None when not in the payments file); ``extended_hours_paid_share`` (1.0/0.0/None, as networks');
+    ``contract_type`` (GMS/PMS/APMS), ``dispensing`` (bool), ``rurality`` (Urban/Rural); ``paid_pcn_code`` (the
+    network it was paid under) and ``financial_year``; ``figures`` (rows of label, value, source for a page) and
+    ``sources`` (per kind: file, date, line; None when no file of that kind is loaded). Numbers are floats."""
+    rows = repo.practice_facts(conn, scope.values(), IMD_YEAR, code=code)
+    if not rows:
+        return None
+    r = rows[0]
+    out = {"code": r["code"], "name": r["name"], **_aggregate(rows)}
+    out.pop("practices")
+    out.pop("practices_paid")
+    out["deprivation_decile"] = repo.deprivation_decile(
+        conn, scope.profile_extract_id("deprivation"), IMD_YEAR, out["deprivation"]
+    )
+    out["extended_hours_paid"] = None if r["registered_patients"] is None else (r["extended_hours_paid"] or 0) > 0
+    out.update(
+        {k: r[k] for k in ("contract_type", "dispensing", "rurality", "paid_pcn_code", "financial_year")},
+    )
+    src = sources(scope)
+    return {**out, "figures": _place_figures(out, src), "sources": src}
+
+
+def practice_values(conn, scope: Scope) -> dict[str, dict[str, Any]]:
+    """Per practice code of the scope (its area's when it names one): its own figures (deprivation, share 65+,
+    weighted ratio, weighted and registered patients, extended-hours share 1.0/0.0), for maps and finding rows."""
+    out = {}
+    for r in repo.practice_facts(conn, scope.values(), IMD_YEAR):
+        a = _aggregate([r])
+        out[r["code"]] = {
+            k: a[k]
+            for k in (
+                "deprivation",
+                "share_aged_65_plus",
+                "weighted_ratio",
+                "weighted_patients",
+                "registered_patients",
+                "extended_hours_paid_share",
+            )
+        }
+    return out
+
+
+def area_profile(
+    conn, scope: Scope, network_codes: set[str] | None = None, network_rows: list[dict] | None = None
+) -> dict[str, Any] | None:
+    """The scope's area's profile over the practices in the area (as the area checks count them): registered and
+    weighted population and ratio, patient-weighted deprivation with its England decile, share 65+, extended-hours
+    coverage, and network payments per registered patient of the area's networks (``network_codes``, e.g. the area
+    checks' networks; by default those its practices were paid under); with sources. ``network_rows``: the scope's
+    :func:`network_profiles` when the caller has them already."""
+    if scope.area is None:
+        return None
+    rows = repo.practice_facts(conn, scope.values(), IMD_YEAR)
+    out = _aggregate(rows)
+    out["deprivation_decile"] = repo.deprivation_decile(
+        conn, scope.profile_extract_id("deprivation"), IMD_YEAR, out["deprivation"]
+    )
+    codes = network_codes if network_codes is not None else {r["paid_pcn_code"] for r in rows if r["paid_pcn_code"]}
+    nets = [
+        p for p in (network_rows if network_rows is not None else network_profiles(conn, scope)) if p["code"] in codes
+    ]
+    paid = sum(p["network_payments"] or 0 for p in nets)
+    out["network_payments"] = paid
+    # None when no network was paid that year (2019/20: network payments began in 2020/21).
+    out["payments_per_registered"] = _ratio(paid, sum(p["registered_patients"] or 0 for p in nets)) if paid else None
+    src = sources(scope)
+    return {**out, "figures": _place_figures(out, src), "sources": src}
+
+
+def area_profile_rows(conn, scope: Scope) -> list[dict[str, Any]]:
+    """Every area of the scope's boundary set with its practices' registered and weighted patients, ratio,
+    patient-weighted deprivation and share 65+ (as :func:`area_profile` for one area, without sources)."""
+    return [
+        {k: (_plain(v) if k != "code" else v) for k, v in r.items()}
+        for r in repo.area_profiles(conn, scope.values(), IMD_YEAR)
+    ]

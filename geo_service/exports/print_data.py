@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 
+from geo_service.analysis import profiles
 from geo_service.analysis.area_summary import Thresholds, area_summary
 from geo_service.crs import AREA_SRID, STORAGE_SRID, transformer
 from geo_service.db.repositories import export_layers as repo
@@ -43,6 +44,7 @@ class PrintData:
     counts: dict | None = None
     thresholds: Thresholds | None = None
     findings: list[tuple[str, str]] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)  # issue 25: the area's or network's profile, then its sources
 
     @property
     def codes(self) -> list[str]:
@@ -74,7 +76,32 @@ def gather(conn, scope: Scope, written_findings: bool = False) -> PrintData:
         counts=summary.counts() if summary else None,
         thresholds=summary.thresholds if summary else None,
         findings=findings,
+        profile=profile_lines(conn, scope, {r.code for r in summary.networks} if summary else None),
     )
+
+
+def profile_lines(conn, scope: Scope, network_codes: set[str] | None) -> list[str]:
+    """The profile of the print's area (or network) in a few lines a person reads, the last naming the sources
+    (file and date); empty when the scope is neither an area nor a network."""
+    if scope.area is not None:
+        prof = profiles.area_profile(conn, scope, network_codes)
+    elif scope.network is not None:
+        prof = profiles.network_profile(conn, scope)
+    else:
+        prof = None
+    if not prof:
+        return []
+    by = {f["key"]: f["value"] for f in prof["figures"]}
+    lines = [
+        f"Profile: registered {by['registered_patients']}, weighted {by['weighted_patients']} "
+        f"(ratio {by['weighted_ratio']})",
+        f"Deprivation {by['deprivation']} (decile {by['deprivation_decile']}) · aged 65+ {by['share_aged_65_plus']}",
+        f"Extended hours {by['extended_hours_paid_share']} · network payments per patient "
+        f"{by['payments_per_registered']}",
+    ]
+    src = [s["line"] for s in prof["sources"].values() if s]
+    lines.append("Sources: " + ("; ".join(src) if src else "no profile files loaded"))
+    return lines
 
 
 def _around(frames: list[gpd.GeoDataFrame]) -> Box | None:

@@ -125,6 +125,8 @@ def panel_text(fs: float, col_mm: float, handles: list, data: PrintData) -> Pane
     )
     if data.findings:
         body += "\n" + wrap("Every finding is written out on the findings pages.", inner_mm, fs * 0.9)
+    if data.profile:  # issue 25: the profile lines, the last naming the sources
+        body += "\n" + "\n".join(wrap(line, inner_mm, fs * 0.9) for line in data.profile)
     title_mm = height_mm("x", fs * 1.15) + 1.5
     head_mm = height_mm(head, fs * 0.9) + 1.5
     findings_mm = 2.5 + title_mm + head_mm + height_mm(body, fs * 0.9) + 2.5

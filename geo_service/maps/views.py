@@ -15,15 +15,16 @@ from dataclasses import dataclass, field, replace
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.area_summary import area_summary
+from geo_service.analysis.profiles import area_profile, network_profiles
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.approval import service as approval_service
 from geo_service.db.repositories import map_layers as repo
 from geo_service.db.repositories import meta
 from geo_service.db.repositories import search as search_repo
 from geo_service.errors import InvalidParameter
+from geo_service.maps import colour_by, palette
 from geo_service.maps import findings as findings_service
 from geo_service.maps import layers as L
-from geo_service.maps import palette
 from geo_service.scope import Scope, resolve_scope
 
 # Simplification tolerances in metres (EPSG:27700), per view.
@@ -190,6 +191,9 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
         for r in prac_rows
         if not r["in_area"]
     ]
+    # Issue 25: the figures the map can be coloured by (maps/colour_by.py) and the area's profile.
+    net_profiles = network_profiles(conn, scope)
+    colour_choice = colour_by.decorate(conn, scope, net_features, inside + outside, net_profiles)
     layers = [L.neighbours_layer(neighbours, links.area), L.focus_area_layer(focus, f"{area['name']} boundary")]
     layers.append(L.networks_layer(net_features, labels, links.network, labelled=True))
     for spec in finding_layers():
@@ -223,6 +227,8 @@ def area_view(conn, scope: Scope, links: Links) -> MapView:
             "not_drawn": [c for c in codes if c not in drawn],
             "practices_on_map": len(inside),
             "members_outside": len(outside),
+            "colour_by": colour_choice,
+            "profile": area_profile(conn, scope, set(codes), net_profiles),
         },
     )
 
@@ -294,7 +300,10 @@ def overview_view(conn, scope: Scope, links: Links) -> MapView:
         title=f"{bs['name']}: findings by area",
         bounds=_bounds(repo.boundary_set_extent(conn, bs["id"])),
         layers=[L.overview_layer(links.overview_data, links.area)],
-        extra={"areas": search_repo.areas_of_set(conn, bs["id"])},  # the map's areas as a text list (issue 11)
+        extra={
+            "areas": search_repo.areas_of_set(conn, bs["id"]),  # the map's areas as a text list (issue 11)
+            "colour_by": colour_by.choice(scope, colour_by.AREA_MEASURES, default="Number of findings"),  # issue 25
+        },
     )
 
 
@@ -335,8 +344,9 @@ def overview_features(conn, scope: Scope, tolerance: int) -> dict:
     """Every area of the scope's boundary set with its number of findings (see :func:`findings_per_area`)."""
     bs = scope.boundary_set
     per_area = findings_per_area(conn, scope)
+    figures = colour_by.area_values(conn, replace(scope, area=None))  # issue 25: what the map can colour by
     features = [
-        L.area_feature(r, n=per_area.get(r["code"], 0))
+        L.area_feature(r, n=per_area.get(r["code"], 0), pr=figures.get(r["code"]))
         for r in repo.area_features(conn, bs["id"], tolerance, overview_digits(tolerance))
     ]
     classes = palette.finding_classes([f["properties"]["n"] for f in features])

@@ -140,7 +140,9 @@ def test_network_polygons_are_simplified_and_rounded(conn, demo):
 def test_practice_properties_are_only_what_the_map_shows(conn):
     view = area_view(conn, REGISTERED, "ZA1")
     props = _layer(view, "practices").features[0]["properties"]
-    assert set(props) == {"code", "name", "postcode", "list_size", "list_size_date", "network", "c", "f"}
+    # ``pr``: the figures the map can be coloured by (issue 25, maps/colour_by.py).
+    assert set(props) == {"code", "name", "postcode", "list_size", "list_size_date", "network", "c", "f", "pr"}
+    assert set(props["pr"]) == {"deprivation", "share_aged_65_plus", "weighted_ratio"}
 
 
 def test_overview_counts_findings_per_area(conn, demo):

@@ -35,9 +35,11 @@ from geo_service.analysis.findings_browser.filters import (
 )
 from geo_service.analysis.findings_browser.rows import (
     FIGURES,
+    PROFILE_COLUMNS,
     FindingRow,
     build_rows,
     figure_label,
+    profile_text,
     rules_of,
     run_rules,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "FIGURES",
     "MAX_PER_PAGE",
     "PER_PAGE",
+    "PROFILE_COLUMNS",
     "SORTS",
     "TIER_CHOICES",
     "Browse",
@@ -63,6 +66,7 @@ __all__ = [
     "file_stem",
     "findings_query",
     "parse_filters",
+    "profile_text",
     "rows_for",
     "rule_choices",
     "rule_label",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from geo_service.analysis.findings_browser.rows import FindingRow, plain
+from geo_service.analysis.findings_browser.rows import PROFILE_COLUMNS, FindingRow, plain
 from geo_service.analysis.findings_browser.view import Browse, area_less
 from geo_service.csv_output import csv_text
 from geo_service.db.repositories import findings_browser as repo
@@ -30,6 +30,7 @@ CSV_HEADER = (
     "commissioner_code",
     "commissioner_name",
     "figure",
+    *PROFILE_COLUMNS,  # issue 25: deprivation, share_aged_65_plus, weighted_patients, extended_hours_paid_share
     "lon",
     "lat",
     "map_url",
@@ -56,6 +57,7 @@ def _csv_cells(r: FindingRow, link: Callable[[FindingRow], str | None] | None) -
         r.commissioner_code,
         r.commissioner_name,
         plain(r.value) if not isinstance(r.value, (list, dict)) else r.value_text,
+        *(r.profile().values()),
         r.lon,
         r.lat,
         link(r) if link else None,

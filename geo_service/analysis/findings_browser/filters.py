@@ -23,6 +23,11 @@ SORTS: dict[str, str] = {
     "network": "Network",
     "commissioner": "Commissioner",
     "value": "Figure (list size, population, …)",
+    # Issue 25: the subject's profile (networks and practices).
+    "deprivation": "Deprivation (IMD 2019 score)",
+    "share_aged_65_plus": "Share aged 65+",
+    "weighted_patients": "Weighted patients",
+    "extended_hours_paid_share": "Extended-hours coverage",
 }
 DEFAULT_SORT = "rule"
 

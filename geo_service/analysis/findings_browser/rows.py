@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from geo_service.analysis import described, rules, service, wording
+from geo_service.analysis import described, profiles, rules, service, wording
 from geo_service.db.repositories import findings_browser as repo
 from geo_service.scope import Scope
 
@@ -40,6 +40,14 @@ class FindingRow:
     map_kind: str | None  # "network" or "area": the map that shows it
     map_code: str | None
     order: int  # position in the engine's report order
+    # Issue 25: the subject's profile (a network's, or a practice's own; None for an area or without the data).
+    deprivation: float | None = None  # IMD 2019 score, patient-weighted for a network
+    share_aged_65_plus: float | None = None  # 0-1
+    weighted_patients: float | None = None  # Global Sum weighted list
+    extended_hours_paid_share: float | None = None  # share of patients at practices paid for extended hours
+
+    def profile(self) -> dict[str, float | None]:
+        return {k: getattr(self, k) for k in PROFILE_COLUMNS}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,7 +70,41 @@ class FindingRow:
             "lon": self.lon,
             "lat": self.lat,
             "map": {"kind": self.map_kind, "code": self.map_code} if self.map_kind else None,
+            "profile": self.profile(),
         }
+
+
+# Profile columns of a finding row (issue 25), as the table, CSV, GeoPackage and GeoJSON name them: key -> header.
+PROFILE_COLUMNS: dict[str, str] = {
+    "deprivation": "Deprivation (IMD 2019)",
+    "share_aged_65_plus": "Aged 65+",
+    "weighted_patients": "Weighted patients",
+    "extended_hours_paid_share": "Extended hours",
+}
+
+
+def profile_text(key: str, value: float | None) -> str:
+    if value is None:
+        return ""
+    if key in ("share_aged_65_plus", "extended_hours_paid_share"):
+        return f"{value * 100:.1f}%"
+    if key == "weighted_patients":
+        return f"{round(value):,}"
+    return f"{value:.1f}"
+
+
+def _profiles_of(conn, scope: Scope, codes: Mapping[str, set[str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(subject, code) -> profile columns, for the networks and practices the findings name."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    if codes.get("network"):
+        for p in profiles.network_profiles(conn, scope):
+            if p["code"] in codes["network"]:
+                out[("network", p["code"])] = {k: p.get(k) for k in PROFILE_COLUMNS}
+    if codes.get("practice"):
+        for code, p in profiles.practice_values(conn, scope).items():
+            if code in codes["practice"]:
+                out[("practice", code)] = {k: p.get(k) for k in PROFILE_COLUMNS}
+    return out
 
 
 # ---- the engine, one tier at a time -----------------------------------------------------------------------
@@ -188,6 +230,7 @@ def build_rows(conn, scope: Scope, params: Mapping[str, Any] | None, tier: str) 
     extra = {s["commissioner"] for s in found if s.get("commissioner")} - set(names)
     if extra:
         names = {**names, **described.names_for(conn, {"_": [{"commissioner_code": c} for c in extra]})}
+    profile_of = _profiles_of(conn, scope, codes)
     rows: list[FindingRow] = []
     for order, (r, item, (subject, code, key)) in enumerate(picked):
         facts = subjects.get((subject, code)) or {}
@@ -229,6 +272,7 @@ def build_rows(conn, scope: Scope, params: Mapping[str, Any] | None, tier: str) 
                 map_kind=map_kind,
                 map_code=map_code,
                 order=order,
+                **(profile_of.get((subject, code)) or {}),
             )
         )
     return rows

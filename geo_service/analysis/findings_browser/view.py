@@ -11,7 +11,7 @@ from typing import Any
 
 from geo_service.analysis import rules, service
 from geo_service.analysis.findings_browser.filters import Filters, rule_label
-from geo_service.analysis.findings_browser.rows import FindingRow, build_rows, rules_of, sort_value
+from geo_service.analysis.findings_browser.rows import PROFILE_COLUMNS, FindingRow, build_rows, rules_of, sort_value
 from geo_service.caching import LRUCache, data_state
 from geo_service.db.repositories import findings_browser as repo
 from geo_service.errors import InvalidParameter
@@ -43,6 +43,7 @@ def _missing(r: FindingRow, sort: str) -> bool:
         "network": r.networks[0][1] if r.networks else None,
         "commissioner": r.commissioner_name or r.commissioner_code,
         "value": None if isinstance(r.value, bool) else r.value,
+        **{k: getattr(r, k) for k in PROFILE_COLUMNS},
     }.get(sort, r.code)
     return value is None or value == ""
 
@@ -59,6 +60,7 @@ def _sort_key(sort: str) -> Callable[[FindingRow], Any]:
         "network": lambda r: (text(r.networks[0][1] if r.networks else None), r.order),
         "commissioner": lambda r: (text(r.commissioner_name or r.commissioner_code), r.order),
         "value": lambda r: (sort_value(r.value), r.order),
+        **{k: (lambda r, k=k: (getattr(r, k), r.order)) for k in PROFILE_COLUMNS},
     }
     return keys[sort]
 

@@ -157,6 +157,11 @@ def page(scenario: str, query: dict):
         figure_header=" / ".join(
             dict.fromkeys(browser.figure_label(r.finding) for r in view.page_rows() if r.value_text)
         ),
+        # Issue 25: the subjects' profile columns, when any row of the page has one.
+        profile_columns=list(browser.PROFILE_COLUMNS.items())
+        if any(v is not None for r in view.page_rows() for v in r.profile().values())
+        else [],
+        profile_text=browser.profile_text,
         links=_links(view, kept),
         page_links=page_links,
         prev_url=url_for("findings_browser.page", scenario=slug, **_query(view, kept, page=f.page - 1))
@@ -274,6 +279,7 @@ def findings_geojson(slug: str, query: dict):
                     "name": r.name,
                     "sentence": r.sentence,
                     "tier": r.tier,
+                    **r.profile(),  # issue 25
                     "map_url": link(r),
                 },
             }
