@@ -182,7 +182,9 @@ def _request_body(declared: Operation) -> Any:
         allowed = set(_instance(schema).fields) | ALWAYS_ALLOWED
         unknown = sorted(set(sent) - allowed)
         if unknown:
-            raise InvalidParameter(unknown[0], f"Unknown field '{unknown[0]}'.", allowed=sorted(allowed - ALWAYS_ALLOWED))
+            raise InvalidParameter(
+                unknown[0], f"Unknown field '{unknown[0]}'.", allowed=sorted(allowed - ALWAYS_ALLOWED)
+            )
     return sent
 
 

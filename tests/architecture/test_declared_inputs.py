@@ -184,7 +184,11 @@ def test_a_body_field_the_declaration_does_not_name_is_refused_and_never_reaches
     client = demo.test_client()
     assert client.post("/things", json={"name": "A"}).status_code == 200 and seen == [{"name": "A"}]
     bad = client.post("/things", json={"name": "A", "owner": "me"})
-    assert bad.status_code == 400 and bad.json == {"parameter": "owner", "detail": "Unknown field 'owner'.", "allowed": ["name"]}
+    assert bad.status_code == 400 and bad.json == {
+        "parameter": "owner",
+        "detail": "Unknown field 'owner'.",
+        "allowed": ["name"],
+    }
     assert seen == [{"name": "A"}]  # the view never ran
     assert client.post("/things", data="[1]", content_type="application/json").status_code == 200
     assert seen[-1] == [1]  # not an object: the use case says what it wants
