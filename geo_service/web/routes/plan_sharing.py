@@ -3,8 +3,8 @@ small form of ``templates/plans/_sharing.html`` (POST ``/plans/<slug>/shares``).
 
 Only the plan's owner and admins share and unshare. Every write is a ``write_route`` (sign-in, role, CSRF), needs
 the plan's ETag in ``If-Match`` (the form sends it as the hidden ``etag`` field), bumps the plan's version and is
-recorded in the audit log (usernames shared with, before → after). Reading the list is for whoever may see the
-plan (the visibility guard answers 404 to anyone else).
+recorded in the audit log (usernames shared with, before → after): :mod:`geo_service.plans.sharing` does it. Reading
+the list is for whoever may see the plan (the visibility guard answers 404 to anyone else).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import marshmallow as ma
 from flask import Blueprint, Flask, jsonify, redirect, request, url_for
 from marshmallow import fields
 
-from geo_service.access import audit
-from geo_service.errors import Forbidden, InvalidParameter, NotFound
-from geo_service.plans import service, visibility
+from geo_service.errors import InvalidParameter
+from geo_service.plans import service, sharing, visibility
 from geo_service.web.auth import check_write, current_actor, write_route
 from geo_service.web.openapi import operation
 from geo_service.web.pipeline.connection import get_conn
@@ -47,20 +46,7 @@ class ShareForm(ma.Schema):
 
 
 def _visible_plan(slug: str) -> dict:
-    conn = get_conn()
-    plan = service.get_plan(conn, slug)
-    if not visibility.can_view(conn, plan, visibility.viewer_of(current_actor())):
-        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
-    return plan
-
-
-def _plan_for_sharing(slug: str) -> tuple[dict, object]:
-    """The plan, for its owner or an admin: 404 to whoever may not see it, 403 to the others."""
-    plan = _visible_plan(slug)
-    actor = check_write("editor")
-    if not visibility.may_share(plan, actor.id, actor.is_admin):
-        raise Forbidden(f"Only the owner of '{plan['name']}' and admins can share it.")
-    return plan, actor
+    return sharing.visible_plan(get_conn(), current_actor(), slug)
 
 
 def sharing_state(conn, plan: dict) -> dict:
@@ -74,20 +60,9 @@ def sharing_state(conn, plan: dict) -> dict:
 
 
 def _change(slug: str, username: str, shared: bool, if_match: str | None) -> dict:
-    plan, actor = _plan_for_sharing(slug)
     conn = get_conn()
-    before, after = visibility.set_shared(conn, plan, username, shared, if_match)
-    audit.record(
-        conn,
-        actor,
-        "plan.share" if shared else "plan.unshare",
-        "scenario",
-        plan["id"],
-        {"shared_with": before},
-        {"shared_with": after},
-        scenario_id=plan["id"],
-    )
-    return sharing_state(conn, service.get_plan(conn, slug))
+    plan = sharing.change_sharing(conn, check_write("editor"), slug, username, shared, if_match)
+    return sharing_state(conn, plan)
 
 
 def _reply(state: dict, status: int = 200):
