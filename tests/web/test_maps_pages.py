@@ -68,7 +68,8 @@ def test_overview_layer_is_cacheable_geojson(demo_client):
     assert resp.headers["Cache-Control"].startswith("public, max-age=")
     etag = resp.headers["ETag"]
     body = resp.get_json()
-    assert len(body["features"]) == 4 and {"code", "name", "n"} == set(body["features"][0]["properties"])
+    # pr: the profile figures the colour-by control reads (issue 25)
+    assert len(body["features"]) == 4 and {"code", "name", "n", "pr"} == set(body["features"][0]["properties"])
     assert body["classes"][0] == {"high": 0, "colour": "#FFFFD4", "label": "0"}
     again = demo_client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag and not again.data

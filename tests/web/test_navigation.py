@@ -46,7 +46,7 @@ def test_home_lists_every_scenario_with_dataset_date_and_the_engines_headline_fi
         undersized = re.search(
             r'data-key="undersized_networks">'
             + link.format(slug, "undersized_networks")
-            + r"<strong>([\d,]+)</strong> networks under 30,000",
+            + r"<strong>([\d,]+)</strong> networks? under 30,000",
             row,
         )
         assert undersized and int(undersized.group(1).replace(",", "")) == summary["undersized_networks"]

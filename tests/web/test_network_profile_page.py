@@ -36,8 +36,8 @@ def test_network_page_shows_profile_with_sources(england_2019_db_url):
     rows = dict(
         (key, (value, source))
         for key, value, source in re.findall(
-            r'<tr data-figure="([a-z_0-9]+)"><th scope="row">[^<]*</th><td>([^<]*)</td>'
-            r'<td class="geo-profile-source">([^<]*)</td></tr>',
+            r'<tr data-figure="([a-z_0-9]+)"><th scope="row">[^<]*</th><td[^>]*>([^<]*)</td>'
+            r'<td class="geo-profile-source"[^>]*>([^<]*)</td></tr>',
             table.group(1),
         )
     )
