@@ -8,16 +8,9 @@ The change needs the plan's ETag (``If-Match``, or the form's hidden ``etag``), 
 from __future__ import annotations
 
 from geo_service.access import audit
-from geo_service.errors import Forbidden, NotFound
+from geo_service.errors import Forbidden
 from geo_service.plans import records, visibility
-
-
-def visible_plan(conn, actor, slug: str) -> dict:
-    """The plan ``slug`` for ``actor``; 404 when they may not see it."""
-    plan = records.get_plan(conn, slug)
-    if not visibility.can_view(conn, plan, visibility.viewer_of(actor)):
-        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
-    return plan
+from geo_service.plans.rights import visible_plan
 
 
 def change_sharing(conn, actor, slug: str, username: str, shared: bool, if_match: str | None) -> dict:

@@ -46,7 +46,7 @@ class ShareForm(ma.Schema):
 
 
 def _visible_plan(slug: str) -> dict:
-    return sharing.visible_plan(get_conn(), current_actor(), slug)
+    return service.visible_plan(get_conn(), current_actor(), slug)
 
 
 def sharing_state(conn, plan: dict) -> dict:

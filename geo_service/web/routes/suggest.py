@@ -12,7 +12,6 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
 from geo_service.access import audit
 from geo_service.errors import InvalidParameter, NotFound, Unauthorized
 from geo_service.plans import service as plans
-from geo_service.plans import visibility
 from geo_service.scope import resolve_scope
 from geo_service.suggest import jobs, service
 from geo_service.web.auth import current_actor, write_route
@@ -80,9 +79,7 @@ def _links(plan_slug: str, source: str, area: str | None) -> dict[str, str]:
 def suggest(slug: str, body: Any):
     conn = get_conn()
     actor = current_actor()
-    source = plans.get_plan(conn, slug)
-    if not visibility.can_view(conn, source, visibility.viewer_of(actor)):
-        raise NotFound(f"No scenario with slug '{slug}'.", parameter="slug")
+    source = plans.visible_plan(conn, actor, slug)
     if not isinstance(body, dict):
         raise InvalidParameter("body", "Send a JSON object (Content-Type: application/json).")
     body = dict(body)
