@@ -25,7 +25,6 @@ from tests.plans.test_plans_api import oracle_population
 
 SOURCE = "epcn-december-2019"
 AREA = "99J"
-PORT = 5683  # the plans range: 5680–5689
 PASSWORD = "correct horse battery"
 FIXTURES = Path(__file__).resolve().parent.parent / "plans" / "fixtures"
 
@@ -43,7 +42,7 @@ def editor_server(maintenance_url, england_2019_db_url):
     app = make_app(url, GEO_COOKIE_SECURE=False)
     from werkzeug.serving import make_server
 
-    with ServerThread(make_server("127.0.0.1", PORT, app, threaded=True)) as live:
+    with ServerThread(make_server("127.0.0.1", 0, app, threaded=True)) as live:
         yield live, url
     app.extensions["geo_db"].close()
     drop_database(maintenance_url, url.rsplit("/", 1)[1])

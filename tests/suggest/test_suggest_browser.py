@@ -20,7 +20,6 @@ from tests.conftest import ServerThread, clone_database, make_app
 
 SOURCE = "epcn-december-2019"
 AREA = "99J"
-PORT = 5696
 PASSWORD = "correct horse battery"
 
 
@@ -35,7 +34,7 @@ def suggest_server(maintenance_url, england_2019_db_url):
     app = make_app(url, GEO_COOKIE_SECURE=False)
     from werkzeug.serving import make_server
 
-    with ServerThread(make_server("127.0.0.1", PORT, app, threaded=True)) as live:
+    with ServerThread(make_server("127.0.0.1", 0, app, threaded=True)) as live:
         yield live, url
     app.extensions["geo_db"].close()
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
@@ -141,7 +140,7 @@ def demo_suggest_server(maintenance_url, template_db):
     app = make_app(url, GEO_COOKIE_SECURE=False)
     from werkzeug.serving import make_server
 
-    with ServerThread(make_server("127.0.0.1", PORT + 1, app, threaded=True)) as live:
+    with ServerThread(make_server("127.0.0.1", 0, app, threaded=True)) as live:
         yield live, url
     worker = app.extensions.get("geo_suggest_worker")
     if worker is not None:
