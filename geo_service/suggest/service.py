@@ -362,10 +362,12 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
     insert_edit(conn, plan["id"], "default", owner_id, "suggest", summary, fwd, inv)
     rep = report(comp)
     rep["notes"] = [n for n in rep["notes"] if n["area"] in solved or n["area"] == "—"]
+    # New labels become their codes in one pass, longest first ('NEW-99J-1' is a prefix of 'NEW-99J-10').
+    label = re.compile("|".join(re.escape(lab) for lab in sorted(code_of, key=len, reverse=True))) if code_of else None
     for m in rep["moves"]:
         m["to"] = code_of.get(m["to"], m["to"])
-        for lab, code in code_of.items():
-            m["sentence"] = m["sentence"].replace(lab, code)
+        if label is not None:
+            m["sentence"] = label.sub(lambda found: code_of[found.group(0)], m["sentence"])
     rep["scorecard"]["seconds_writing"] = round(time.perf_counter() - started, 2)
     repo.insert_suggestion(
         conn,
