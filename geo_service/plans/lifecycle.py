@@ -59,9 +59,10 @@ def check_editable(plan: dict) -> None:
 # ---- making a plan --------------------------------------------------------------------------------------
 
 
-def create_plan(conn, body: dict, owner_id: int | None) -> dict:
+def create_plan(conn, body: dict, owner_id: int | None, polygons: bool = True) -> dict:
     """A new draft plan, empty or a copy of ``copy_from`` (its memberships current on its date, its polygons,
-    date, dataset, nation, pinned extracts, boundary set and size band). Not audited: see :func:`new_plan`."""
+    date, dataset, nation, pinned extracts, boundary set and size band). Not audited: see :func:`new_plan`.
+    ``polygons=False``: the copy's networks have no polygons yet (a suggestion gives back those it keeps)."""
     name = text(body, "name", required=True)
     description = text(body, "description", limit=2000)
     visibility_ = body.get("visibility", "private")
@@ -109,7 +110,7 @@ def create_plan(conn, body: dict, owner_id: int | None) -> dict:
         source_scope = resolve_scope(conn, source["slug"], area=area)
         area_row = source_scope.area
         copied = repo.copy_networks_and_memberships(
-            conn, source["id"], new_id, source["as_of"], area_row, source_scope.boundary_set["id"]
+            conn, source["id"], new_id, source["as_of"], area_row, source_scope.boundary_set["id"], polygons
         )
     plan = repo.plan_by_id(conn, new_id)
     return {

@@ -44,14 +44,34 @@ class Moves:
         return True
 
     def _tree(self, lab: str) -> nx.Graph:
-        """A seeded random spanning tree of the network (distances jittered by up to 60 %)."""
-        sub = self.g.subgraph(sorted(self.members[lab]))
-        h = nx.Graph()
-        h.add_nodes_from(sorted(sub.nodes))
-        for x, y in sorted(tuple(sorted(e)) for e in sub.edges):
-            length = sub[x][y].get("length", 1.0)
-            h.add_edge(x, y, r=(length + 1.0) * (1.0 + 0.6 * self.rng.random()))
-        return nx.minimum_spanning_tree(h, weight="r")
+        """A seeded random spanning tree of the network (distances jittered by up to 60 %): Kruskal's algorithm
+        over the members' edges in sorted order, stably sorted by jittered length, as networkx's
+        ``minimum_spanning_tree`` does, and the tree built as it builds it (nodes sorted, edges in the order
+        taken), so a depth-first walk of it visits the same order; written out because it runs thousands of
+        times on England and networkx's subgraph views and dispatch cost more than the tree itself."""
+        members = self.members[lab]
+        nodes = sorted(members)
+        adj = self.g.adj
+        edges = [(x, y) for x in nodes for y in sorted(adj[x]) if x < y and y in members]
+        rng = self.rng.random
+        r = [(adj[x][y].get("length", 1.0) + 1.0) * (1.0 + 0.6 * rng()) for x, y in edges]
+        root = {v: v for v in nodes}
+
+        def find(v: str) -> str:
+            while root[v] != v:
+                root[v] = root[root[v]]
+                v = root[v]
+            return v
+
+        tree = nx.Graph()
+        tree.add_nodes_from(nodes)
+        for i in sorted(range(len(edges)), key=r.__getitem__):
+            x, y = edges[i]
+            a, b = find(x), find(y)
+            if a != b:
+                root[a] = b
+                tree.add_edge(x, y, r=r[i])
+        return tree
 
     def _pick(self, cands: list[tuple[str, str]], need: int) -> tuple[str, str] | None:
         """The move to make among (unit, to): the cheapest that covers ``need`` alone, else the largest."""

@@ -14,7 +14,7 @@ they enforce a floor but never a ceiling, and start from scratch):
 2. cannot-link: a pair sharing a network is separated by moving one of them or cutting the spanning-tree path
    between them;
 3. oversized networks (largest first): shed boundary practices to neighbours with room, or cut along a seeded
-   random spanning tree (networkx ``minimum_spanning_tree`` over jittered distances) into parts in band;
+   random spanning tree (Kruskal over jittered distances, as networkx's ``minimum_spanning_tree``) into parts in band;
 4. undersized networks (smallest first): take boundary practices from neighbours that stay in band, merge with a
    neighbour, share out among neighbours, or merge and cut again;
 5. each alternative is tried on a copy and the one with the least band violation, then the least cost, is kept:

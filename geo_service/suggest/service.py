@@ -20,6 +20,7 @@ from shapely import wkb
 from geo_service.analysis import parameters, wording
 from geo_service.db.repositories import plans as plans_repo
 from geo_service.db.repositories import suggest as repo
+from geo_service.db.repositories.plan_edits import insert_edit
 from geo_service.errors import InvalidParameter
 from geo_service.plans import service as plans
 from geo_service.scope import Scope, resolve_scope
@@ -269,6 +270,7 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
             ),
         },
         owner_id,
+        polygons=False,  # most are cleared below: only the kept ones are written (and analysed), once
     )
     plan = plans.get_plan(conn, out["slug"])
     present = repo.codes_in_use(conn, plan["id"])
@@ -318,13 +320,14 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
     inv.append({"op": "set_members", "targets": old})
     touched = sorted(({x for cs in targets.values() for x in cs} | {x for cs in old.values() for x in cs}) & present)
     # A polygon drawn for the old members no longer fits: the map draws the members' hull until polygons are
-    # derived again. Written in bulk (the tables' triggers run once per statement); the same operations are
-    # logged as one undoable edit.
-    kept = repo.polygons(conn, plan["id"], [c for c in touched if c not in comp.locked])
+    # derived again. The copy was made without polygons; the source's are given back, in one statement, to the
+    # networks that keep theirs, so each polygon is written and analysed once (copying all and clearing most
+    # took most of England's time). The plan's rows end as if copied whole and cleared; the same operations are
+    # logged as one undoable edit, whose inverse gives the cleared polygons back.
+    kept = repo.polygons(conn, src["id"], [c for c in touched if c not in comp.locked])
     cleared = [{"op": "geometry", "code": c, **kept[c]} for c in sorted(kept)]
     repo.insert_networks(conn, plan["id"], created)
     plans_repo.set_practice_networks(conn, plan["id"], plan["as_of"], {int(p): cs for p, cs in targets.items()})
-    repo.clear_polygons(conn, plan["id"], sorted(kept))
     fwd.extend(
         {"op": "geometry", "code": g["code"], "geom": None, "made_valid": False, "origin": None} for g in cleared
     )
@@ -337,6 +340,7 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
         for n in repo.network_rows(conn, plan["id"], emptied)
     ]
     repo.delete_networks(conn, plan["id"], emptied)
+    plans_repo.copy_polygons(conn, src["id"], plan["id"], sorted(present - set(kept) - set(emptied)))
     fwd.extend(deleted)
     inv = (
         [{"op": "create_network", "attrs": d["attrs"]} for d in deleted]
@@ -355,13 +359,15 @@ def write_plan(conn, comp: Computation, req: Request, owner_id: int | None, acto
         f"Suggested networks: {wording.plural(len(targets), 'practice')} moved, "
         f"{wording.plural(len(created), 'network')} created"
     )
-    plans_repo.insert_edit(conn, plan["id"], "default", owner_id, "suggest", summary, fwd, inv)
+    insert_edit(conn, plan["id"], "default", owner_id, "suggest", summary, fwd, inv)
     rep = report(comp)
     rep["notes"] = [n for n in rep["notes"] if n["area"] in solved or n["area"] == "—"]
+    # New labels become their codes in one pass, longest first ('NEW-99J-1' is a prefix of 'NEW-99J-10').
+    label = re.compile("|".join(re.escape(lab) for lab in sorted(code_of, key=len, reverse=True))) if code_of else None
     for m in rep["moves"]:
         m["to"] = code_of.get(m["to"], m["to"])
-        for lab, code in code_of.items():
-            m["sentence"] = m["sentence"].replace(lab, code)
+        if label is not None:
+            m["sentence"] = label.sub(lambda found: code_of[found.group(0)], m["sentence"])
     rep["scorecard"]["seconds_writing"] = round(time.perf_counter() - started, 2)
     repo.insert_suggestion(
         conn,

@@ -15,7 +15,6 @@ from typing import Any
 from psycopg2 import sql
 
 from geo_service.db.pool import dict_cursor
-from geo_service.db.repositories.plan_edits import insert_edit  # noqa: F401 - suggest/service.py logs its edit here
 from geo_service.db.repositories.scope import current_membership
 
 PLAN_COLUMNS = """s.id, s.slug, s.name, s.description, s.dataset, s.as_of, s.nation, s.min_population,
@@ -78,11 +77,19 @@ def insert_plan(conn, values: dict[str, Any]) -> int:
 
 
 def copy_networks_and_memberships(
-    conn, source_id: int, target_id: int, as_of: date, area: dict | None = None, bs_id: int | None = None
+    conn,
+    source_id: int,
+    target_id: int,
+    as_of: date,
+    area: dict | None = None,
+    bs_id: int | None = None,
+    polygons: bool = True,
 ) -> tuple[int, int]:
     """Copy the source's networks (with polygons) and the memberships current on ``as_of`` into the target; with
     ``area`` (an areas row of boundary set ``bs_id``) only the networks it leads or that have a current member
-    located in it. Returns (networks, memberships) copied."""
+    located in it. ``polygons=False`` copies the networks without their polygons (a caller that will clear many
+    of them puts back the others with :func:`copy_polygons`: each polygon written costs its derived analysis).
+    Returns (networks, memberships) copied."""
     with conn.cursor() as cur:
         # Every copied polygon is compared with every other (overlaps, derived tables): a whole country's
         # networks take longer than an ordinary request may.
@@ -90,7 +97,8 @@ def copy_networks_and_memberships(
         cur.execute(
             """INSERT INTO networks (scenario_id, code, name, lead_commissioner_code, geom, geom_made_valid,
                                      geom_origin)
-               SELECT %(t)s, n.code, n.name, n.lead_commissioner_code, n.geom, n.geom_made_valid, n.geom_origin
+               SELECT %(t)s, n.code, n.name, n.lead_commissioner_code, CASE WHEN %(polygons)s THEN n.geom END,
+                      %(polygons)s AND n.geom_made_valid, CASE WHEN %(polygons)s THEN n.geom_origin END
                  FROM networks n
                 WHERE n.scenario_id = %(s)s
                   AND (%(area_id)s::integer IS NULL OR n.lead_commissioner_code = %(area_ods)s
@@ -104,6 +112,7 @@ def copy_networks_and_memberships(
                 "area_id": area["id"] if area else None,
                 "area_ods": area["ods_code"] if area else None,
                 "bs": bs_id,
+                "polygons": polygons,
             },
         )
         networks = cur.rowcount
@@ -120,6 +129,23 @@ def copy_networks_and_memberships(
             {"s": source_id, "t": target_id, "as_of": as_of},
         )
         return networks, cur.rowcount
+
+
+def copy_polygons(conn, source_id: int, target_id: int, codes: list[str]) -> int:
+    """Give the target's networks of ``codes`` the polygon (made-valid flag, origin) of the source's network of
+    the same code, in one statement (the derived analysis runs once for all of them). Returns how many."""
+    if not codes:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL statement_timeout = '300s'")
+        cur.execute(
+            """UPDATE networks t SET geom = s.geom, geom_made_valid = s.geom_made_valid, geom_origin = s.geom_origin
+                 FROM networks s
+                WHERE t.scenario_id = %(t)s AND s.scenario_id = %(s)s AND s.code = t.code
+                  AND t.code = ANY (%(codes)s) AND s.geom IS NOT NULL""",
+            {"s": source_id, "t": target_id, "codes": codes},
+        )
+        return cur.rowcount
 
 
 _PLAN_FIELDS = {

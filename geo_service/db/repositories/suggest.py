@@ -219,17 +219,6 @@ def polygons(conn, scenario_id: int, codes: list[str]) -> dict[str, dict]:
         return {r["code"]: dict(r) for r in cur.fetchall()}
 
 
-def clear_polygons(conn, scenario_id: int, codes: list[str]) -> None:
-    if not codes:
-        return
-    with conn.cursor() as cur:
-        cur.execute(
-            """UPDATE networks SET geom = NULL, geom_made_valid = false, geom_origin = NULL
-                WHERE scenario_id = %(s)s AND code = ANY (%(c)s) AND geom IS NOT NULL""",
-            {"s": scenario_id, "c": codes},
-        )
-
-
 def insert_networks(conn, scenario_id: int, rows: list[dict]) -> None:
     """New networks without polygons: ``rows`` of code, name, lead."""
     if not rows:
