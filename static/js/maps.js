@@ -187,6 +187,20 @@
   function bindFeature(map, spec, feature, layer) {
     var props = feature.properties || {};
     layer.bindTooltip(function () { return tooltipNode(spec, props); }, { sticky: spec.kind !== "point" });
+    if (spec.kind !== "point" && props.name) {
+      // A shape is named as its tooltip reads (name beside code, and its figure): an image to assistive technology
+      // (not a Tab stop: the panel's list is the keyboard route to each shape).
+      layer.on("add", function () {
+        var el = layer.getElement ? layer.getElement() : null;
+        if (!el) return;
+        var text = props.name + (props.code ? " (" + props.code + ")" : "");
+        if (spec.tooltipExtra && props[spec.tooltipExtra[1]] !== undefined) {
+          text += ", " + spec.tooltipExtra[0] + ": " + formatValue(props[spec.tooltipExtra[1]], "number");
+        }
+        el.setAttribute("role", "img");
+        el.setAttribute("aria-label", text);
+      });
+    }
     if (spec.clickOpensLink && spec.link) {
       layer.on("click", function () { window.location.href = fillLink(spec.link, props); });
     } else if (spec.popup) {

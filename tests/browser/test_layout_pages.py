@@ -270,3 +270,36 @@ def test_keyboard_reaches_search_layers_and_network_list_and_no_shape(screen):
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
     assert name in popup.inner_text()
     assert not page.errors, page.errors
+
+
+def test_overview_areas_are_named_in_tooltips_and_to_assistive_technology(screen):
+    """Each overview area carries the name its code had on the scenario's date (the boundary set's own name here,
+    the demo's names being in force): the shape is named "name (code), Findings: n" and its tooltip reads the same."""
+    page = screen
+    if page.screen_name != "desktop":
+        pytest.skip("one walk is enough")
+    _open(page, f"/maps/{REG}")
+    page.wait_for_function("() => document.querySelectorAll('#map-frame path[role=img][aria-label]').length >= 4")
+    shapes = page.evaluate(
+        """() => { const m = document.querySelector('#map-frame .folium-map');
+            const g = GeoMaps.layers[m.id].find((x) => x._geoSpec.key === 'areas');
+            const out = [];
+            g.eachLayer((l) => out.push({code: l.feature.properties.code, name: l.feature.properties.name,
+                                         n: l.feature.properties.n, label: l.getElement().getAttribute('aria-label'),
+                                         role: l.getElement().getAttribute('role')}));
+            return out; }"""
+    )
+    listed = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#overview-areas li a')).map((a) => a.textContent.trim())"
+    )
+    assert len(shapes) == 4, shapes
+    for s in shapes:
+        assert s["name"] and s["name"] != s["code"], s
+        assert s["role"] == "img" and s["label"] == f"{s['name']} ({s['code']}), Findings: {s['n']}", s
+        assert f"{s['name']} ({s['code']})" in listed, (s, listed)
+    # The tooltip of a shape under the pointer reads its name beside its code.
+    box = page.locator("#map-frame path[role=img]").first.bounding_box()
+    first = page.locator("#map-frame path[role=img]").first.get_attribute("aria-label")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.wait_for_selector(".leaflet-tooltip .geo-tooltip", timeout=10_000).inner_text()
+    assert tip.split("\n")[0] in {f"{s['name']} ({s['code']})" for s in shapes}, (tip, first)
