@@ -213,7 +213,7 @@ def _place_figures(profile: dict[str, Any], src: dict[str, dict | None]) -> list
     return rows
 
 
-def practice_profile(conn, scope: Scope, code: str) -> dict[str, Any] | None:
+def practice_profile(conn, scope: Scope, code: str, network: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The profile of the practice ``code`` in the scope, or None when the scope has no state for it.
 
     Keys: ``code``, ``name``; ``registered_patients`` and ``weighted_patients`` (the payments file's last known
@@ -223,7 +223,11 @@ def practice_profile(conn, scope: Scope, code: str) -> dict[str, Any] | None:
     year; None when not in the payments file); ``extended_hours_paid_share`` (1.0/0.0/None, as networks');
     ``contract_type`` (GMS/PMS/APMS), ``dispensing`` (bool), ``rurality`` (Urban/Rural); ``paid_pcn_code`` (the
     network it was paid under) and ``financial_year``; ``figures`` (rows of label, value, source for a page) and
-    ``sources`` (per kind: file, date, line; None when no file of that kind is loaded). Numbers are floats."""
+    ``sources`` (per kind: file, date, line; None when no file of that kind is loaded). Numbers are floats.
+
+    ``extended_hours_payment`` is the year's GP Extended Hours Access payment (None when not in the payments file).
+    ``network``: the profile row (:func:`network_profiles`) of the practice's network in the scope, whose payments
+    in the year the figures then state beside the practice's own (``network_payments``)."""
     rows = repo.practice_facts(conn, scope.values(), IMD_YEAR, code=code)
     if not rows:
         return None
@@ -235,11 +239,72 @@ def practice_profile(conn, scope: Scope, code: str) -> dict[str, Any] | None:
         conn, scope.profile_extract_id("deprivation"), IMD_YEAR, out["deprivation"]
     )
     out["extended_hours_paid"] = None if r["registered_patients"] is None else (r["extended_hours_paid"] or 0) > 0
+    out["extended_hours_payment"] = None if r["registered_patients"] is None else float(r["extended_hours_paid"] or 0)
     out.update(
         {k: r[k] for k in ("contract_type", "dispensing", "rurality", "paid_pcn_code", "financial_year")},
     )
+    if network is not None:
+        out["network_payments"] = {
+            k: network.get(k) for k in ("code", "name", "network_payments", "payments_per_registered")
+        }
     src = sources(scope)
-    return {**out, "figures": _place_figures(out, src), "sources": src}
+    rows = [f for f in _place_figures(out, src) if f["key"] != "extended_hours_paid_share"]
+    return {**out, "figures": rows + _practice_figures(out, scope, src), "sources": src}
+
+
+# What a practice has that a list of practices has not: its contract, dispensing, rurality, the year's extended hours
+# payment, the network it was paid under and what its network was paid.
+PRACTICE_FIGURES: dict[str, str] = {
+    "contract_type": "Contract type",
+    "dispensing": "Dispensing practice",
+    "rurality": "Rurality",
+    "extended_hours": "Extended hours (Extended Hours Access DES)",
+    "paid_pcn_code": "Network it was paid under",
+    "network_payments": "Its network's payments in the year",
+}
+
+
+def _practice_text(key: str, p: dict[str, Any], scope: Scope) -> str:
+    if p["registered_patients"] is None:
+        return "not in the payments file"
+    year = p.get("financial_year") or ""
+    if key == "contract_type":
+        return p["contract_type"] or "not stated"
+    if key == "dispensing":
+        return {True: "Yes", False: "No"}.get(p["dispensing"], "not stated")
+    if key == "rurality":
+        return p["rurality"] or "not stated"
+    if key == "paid_pcn_code":
+        return p["paid_pcn_code"] or f"none in {year}"
+    if key == "extended_hours":
+        if scope.extended_hours_from != "payments":
+            return "not judged: " + scope.not_judged.get("extended_hours_coverage", "no file says")
+        if p["extended_hours_payment"]:
+            return f"Offered: paid £{p['extended_hours_payment']:,.2f} under the DES in {year}"
+        return f"Not offered: nothing paid under the DES in {year}"
+    net = p.get("network_payments")
+    if not net:
+        return "in no network of this scenario"
+    named = f"{net['name']} ({net['code']})"
+    if not net["network_payments"]:
+        why = " (network payments began in 2020/21)" if year < "2020/21" else ""
+        return f"none paid to {named} in {year}{why}"
+    per = net["payments_per_registered"]
+    each = f", £{per:,.2f} per registered patient" if per is not None else ""
+    return f"£{net['network_payments']:,.0f} to {named}{each}"
+
+
+def _practice_figures(p: dict[str, Any], scope: Scope, src: dict[str, dict | None]) -> list[dict[str, str]]:
+    s = src.get("payments")
+    return [
+        {
+            "key": key,
+            "label": label,
+            "value": _practice_text(key, p, scope) if s else "not known (no file loaded)",
+            "source": s["line"] if s else "none loaded",
+        }
+        for key, label in PRACTICE_FIGURES.items()
+    ]
 
 
 def practice_values(conn, scope: Scope) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,8 @@ the map centred on it). No Flask here."""
 
 from __future__ import annotations
 
+from shapely.geometry import shape
+
 from geo_service.db.repositories import map_layers as repo
 from geo_service.maps import layers as L
 from geo_service.maps import palette
@@ -74,11 +76,17 @@ def practice_view(conn, tl: Timeline) -> MapView | None:
     )
     layers.append(highlight_layer(point, f"{tl.name or tl.code} ({tl.code})"))
     m = HIGHLIGHT_MARGIN
+    (s, w), (n, e) = [[located.lat - m, located.lon - 2 * m], [located.lat + m, located.lon + 2 * m]]
+    shown = next((x for x in layers if x.show and x.kind != "point"), None)
+    if shown is not None:  # the practice within its network (the newest one shown), not a purple screen around it
+        for f in shown.features or []:
+            bw, bs, be, bn = shape(f["geometry"]).bounds
+            s, w, n, e = min(s, bs), min(w, bw), max(n, bn), max(e, be)
     return _view(
         newest,
         conn,
         title=f"{tl.name or tl.code} ({tl.code})",
-        bounds=[[located.lat - m, located.lon - 2 * m], [located.lat + m, located.lon + 2 * m]],
+        bounds=[[s, w], [n, e]],
         layers=layers,
         extra={"practice": tl.code},
     )

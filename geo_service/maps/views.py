@@ -18,8 +18,8 @@ from geo_service.analysis.area_summary import area_summary
 from geo_service.analysis.profiles import area_profile, network_profiles
 from geo_service.analysis.rules.cross_boundary import CROSS_BOUNDARY_LAYER
 from geo_service.approval import service as approval_service
+from geo_service.db.repositories import commissioners, meta
 from geo_service.db.repositories import map_layers as repo
-from geo_service.db.repositories import meta
 from geo_service.db.repositories import search as search_repo
 from geo_service.errors import InvalidParameter
 from geo_service.maps import colour_by, palette
@@ -301,10 +301,19 @@ def overview_view(conn, scope: Scope, links: Links) -> MapView:
         bounds=_bounds(repo.boundary_set_extent(conn, bs["id"])),
         layers=[L.overview_layer(links.overview_data, links.area)],
         extra={
-            "areas": search_repo.areas_of_set(conn, bs["id"]),  # the map's areas as a text list (issue 11)
+            "areas": sorted(  # the map's areas as a text list (issue 11), named as on the map
+                _named_in_force(conn, scope, search_repo.areas_of_set(conn, bs["id"])), key=lambda a: a["name"]
+            ),
             "colour_by": colour_by.choice(scope, colour_by.AREA_MEASURES, default="Number of findings"),  # issue 25
         },
     )
+
+
+def _named_in_force(conn, scope: Scope, rows: list[dict]) -> list[dict]:
+    """``rows`` (each with ``code`` and ``name``) with the name each code had on the scope's date, where known."""
+    level = scope.boundary_set.get("level")
+    named = commissioners.names_in_force(conn, [r["code"] for r in rows], scope.as_of, scope.dataset, level)
+    return [{**r, "name": named.get(r["code"]) or r["name"] or r["code"]} for r in rows]
 
 
 def check_overview_tolerance(value: str | None) -> int:
@@ -345,10 +354,9 @@ def overview_features(conn, scope: Scope, tolerance: int) -> dict:
     bs = scope.boundary_set
     per_area = findings_per_area(conn, scope)
     figures = colour_by.area_values(conn, replace(scope, area=None))  # issue 25: what the map can colour by
-    features = [
-        L.area_feature(r, n=per_area.get(r["code"], 0), pr=figures.get(r["code"]))
-        for r in repo.area_features(conn, bs["id"], tolerance, overview_digits(tolerance))
-    ]
+    # Each area by the name its code had on the scope's date (beside its code in tooltips and the shape's name).
+    rows = _named_in_force(conn, scope, repo.area_features(conn, bs["id"], tolerance, overview_digits(tolerance)))
+    features = [L.area_feature(r, n=per_area.get(r["code"], 0), pr=figures.get(r["code"])) for r in rows]
     classes = palette.finding_classes([f["properties"]["n"] for f in features])
     return {
         "type": "FeatureCollection",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo_service.analysis import profiles, wording
 from geo_service.analysis import service as analysis
-from geo_service.analysis import wording
 from geo_service.db.repositories import commissioners, map_layers
 from geo_service.db.repositories import practice_timeline as repo
 from geo_service.errors import NotFound
@@ -212,3 +212,20 @@ def also_in(conn, ods_code: str, visible: set[str] | None, scenario: str) -> lis
             }
         )
     return out
+
+
+def profile_in(conn, tl: Timeline, scenario: str | None) -> dict[str, Any] | None:
+    """The practice's profile (issue 25) in the scenario in view (``scenario``; else its newest scenario that has
+    it), judged on that scenario's date and profile files: population registered and weighted, deprivation with its
+    England decile, share 65+, contract, dispensing, rurality, extended hours and what its network was paid, each
+    figure with its source (file and date). None when the practice is absent from that scenario."""
+    entry = tl.entry(scenario) or next((e for e in reversed(tl.entries) if e.state != "absent"), None)
+    if entry is None or entry.state == "absent":
+        return None
+    slug = entry.scenario["slug"]
+    network = None
+    if entry.networks:
+        mine = profiles.network_profiles(conn, resolve_scope(conn, slug, network=entry.networks[0]["code"]))
+        network = mine[0] if mine else None
+    found = profiles.practice_profile(conn, resolve_scope(conn, slug), tl.code, network)
+    return {**found, "scenario": entry.scenario} if found else None

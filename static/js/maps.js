@@ -187,6 +187,20 @@
   function bindFeature(map, spec, feature, layer) {
     var props = feature.properties || {};
     layer.bindTooltip(function () { return tooltipNode(spec, props); }, { sticky: spec.kind !== "point" });
+    if (spec.kind !== "point" && props.name) {
+      // A shape is named as its tooltip reads (name beside code, and its figure): an image to assistive technology
+      // (not a Tab stop: the panel's list is the keyboard route to each shape).
+      layer.on("add", function () {
+        var el = layer.getElement ? layer.getElement() : null;
+        if (!el) return;
+        var text = props.name + (props.code ? " (" + props.code + ")" : "");
+        if (spec.tooltipExtra && props[spec.tooltipExtra[1]] !== undefined) {
+          text += ", " + spec.tooltipExtra[0] + ": " + formatValue(props[spec.tooltipExtra[1]], "number");
+        }
+        el.setAttribute("role", "img");
+        el.setAttribute("aria-label", text);
+      });
+    }
     if (spec.clickOpensLink && spec.link) {
       layer.on("click", function () { window.location.href = fillLink(spec.link, props); });
     } else if (spec.popup) {
@@ -199,13 +213,28 @@
    * Placed without overlap: after every zoom or move, labels are laid out largest population first and a
    * label that would overlap one already placed (or lie off screen) is hidden; its name stays in the
    * tooltip, popup and the side panel. Text goes in through textContent. */
+  /* A long name in two lines, split at the space nearest its middle, each line an element of its own: a name that
+   * wrapped by itself would be one element over two line boxes, and where its lines lie over different shapes axe
+   * cannot tell its background ("partially overlaps other elements"). */
+  function labelLines(name) {
+    if (name.length <= 22) return [name];
+    var mid = name.length / 2, best = -1;
+    for (var i = 0; i < name.length; i++) {
+      if (name.charAt(i) === " " && (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) best = i;
+    }
+    return best < 0 ? [name] : [name.slice(0, best), name.slice(best + 1)];
+  }
+
   function labelLayer(map, spec, group) {
     var labels = [];
     var layer = L.layerGroup();
     group.eachLayer(function (f) {
       var p = f.feature.properties || {};
       if (!p.lp) return;
-      var el = node("span", "geo-label__text", p.name);
+      var el = node("span", "geo-label__text");
+      labelLines(String(p.name || "")).forEach(function (line, i, all) {
+        el.appendChild(node("span", "geo-label__line", line + (i < all.length - 1 ? " " : "")));
+      });
       var marker = L.marker([p.lp[1], p.lp[0]], {
         icon: L.divIcon({ className: "geo-label", html: el, iconSize: null }),
         interactive: false,
@@ -222,8 +251,10 @@
       var view = map.getContainer().getBoundingClientRect();
       // The map's own controls (legend, search, layers, attribution) count as taken: a name is never placed
       // under them, where it would be cut ("ORD RURAL PCN" under an open legend).
+      // Their corner's whole box counts too: it lies over the map above the names, and a name under it (even
+      // beside its controls) is one axe sees as overlapped.
       var taken = Array.prototype.map.call(
-        map.getContainer().querySelectorAll(".leaflet-control"),
+        map.getContainer().querySelectorAll(".leaflet-control, .leaflet-control-container > div"),
         function (c) { return c.getBoundingClientRect(); }
       ).filter(function (r) { return r.width > 0 && r.height > 0; });
       var els = labels.map(function (m) { return m.getElement(); });

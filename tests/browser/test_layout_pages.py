@@ -4,31 +4,43 @@ For each page: on a map page the map starts inside the first screen and takes mo
 can be tapped (the element at its centre is the control or inside it: nothing such as the map's attribution
 lies over it); the header's links are readable (contrast from computed styles at least 4.5:1); axe-core finds
 no violation and no "needs review" item of serious or critical impact. One browser, one page per screen size
-reused across the page types (18 page loads in all).
+reused across the page types; the editor has a writable clone of the demo and a signed-in editor of its own.
 """
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
+from geo_service.access import service as access
+from geo_service.db.admin import drop_database
+from geo_service.db.pool import Database
 from tests.browser.accessibility import BLOCKING, run_axe_with_review, summary
+from tests.browser.test_editor_browser import wait_status
+from tests.conftest import LiveServer, clone_database, make_app
 
 pytestmark = pytest.mark.browser
 
 REG, PROP = "demo-as-registered", "demo-commissioner-proposal"
-AREA, NETWORK = "ZA1", "UZ0001"
+AREA, NETWORK, PRACTICE = "ZA1", "UZ0001", "Z00001"
 SCREENS = {"desktop": {"width": 1366, "height": 850}, "phone": {"width": 390, "height": 844}}
+PASSWORD = "correct horse battery"
 
-# Page type → (path, selector of its main map or None). Practice, compare and editor pages belong to other
-# branches of issue 20; the compare and embed pages are covered by their own tests here too.
+# Page type → (path, selector of its main map or None). The editor (a plan on a writable clone, signed in) is
+# checked the same way by test_editor_layout_and_accessibility below.
 PAGES = {
     "home": ("/", None),
     "overview": (f"/maps/{REG}", "#map-frame"),
     "area": (f"/maps/{REG}/areas/{AREA}", "#map-frame"),
     "network": (f"/maps/{REG}/networks/{NETWORK}", "#map-frame"),
+    "practice": (f"/practices/{PRACTICE}?scenario={REG}", "#map-frame"),
+    "compare": (f"/maps/compare?a={REG}&b={PROP}&area={AREA}", "#map-frame"),
     "findings": (f"/maps/{REG}/findings", "#findings-map"),
     "plans": ("/plans", None),
     "audit": (f"/scenarios/{REG}/audit", None),
+    "embed": (f"/embed/{REG}/areas/{AREA}", "#map-frame"),
 }
 
 CONTRAST = """() => {
@@ -64,6 +76,7 @@ TAPPABLE = """() => {
     const outside = el.matches('details > summary') ? el.parentElement.parentElement : el;  // a summary shows
     if (outside && outside.closest('details:not([open])')) continue;  // when its own details is shut, not an outer one
     if (el.closest('[hidden], [inert]')) continue;
+    if (el.disabled) continue;  // not offered for a tap (the editor's Undo before any edit): it lets taps through
     let r = el.getBoundingClientRect();
     const st = getComputedStyle(el);
     if (r.width <= 1 || r.height <= 1 || st.visibility === 'hidden' || st.display === 'none') continue;
@@ -109,12 +122,8 @@ def _open(page, path: str) -> None:
         page.wait_for_function("() => !!document.getElementById('findings-map').getAttribute('data-drawn')")
 
 
-@pytest.mark.parametrize("page_type", list(PAGES))
-def test_page_layout_and_accessibility(screen, page_type):
-    page = screen
-    path, map_selector = PAGES[page_type]
-    _open(page, path)
-    where = f"{page_type} ({page.screen_name}) {path}"
+def _problems(page, map_selector: str | None) -> list[str]:
+    """What a planner would meet on the page now open: the map's place, header contrast, axe, untappable controls."""
     problems = []
 
     # Map first: its top inside the first screen, and it takes most of that screen.
@@ -148,9 +157,60 @@ def test_page_layout_and_accessibility(screen, page_type):
 
     # Every visible control tappable.
     problems += [f"not tappable: {c}" for c in page.evaluate(TAPPABLE)]
+    return problems
 
+
+@pytest.mark.parametrize("page_type", list(PAGES))
+def test_page_layout_and_accessibility(screen, page_type):
+    page = screen
+    path, map_selector = PAGES[page_type]
+    _open(page, path)
+    problems = _problems(page, map_selector)
     assert not page.errors, page.errors
-    assert not problems, f"{where}:\n" + "\n".join(problems)
+    assert not problems, f"{page_type} ({page.screen_name}) {path}:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def editor_server(maintenance_url, demo_template):
+    """A writable clone of the demo with an editor, served; dropped afterwards."""
+    url = clone_database(maintenance_url, demo_template, f"layout{os.getpid()}")
+    db = Database(url, statement_timeout_ms=0)
+    with db.connection() as conn:
+        access.add_user(conn, "editor1", "Edith Editor", PASSWORD)
+        access.grant(conn, "editor1", "editor")
+    db.close()
+    app = make_app(url, GEO_COOKIE_SECURE=False)
+    with LiveServer(app) as live:
+        yield live
+    app.extensions["geo_db"].close()
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("screen_name", list(SCREENS))
+def test_editor_layout_and_accessibility(chromium, editor_server, screen_name):
+    """The plan editor (signed in as an editor, a copy of the demo's area ZA1) to the same checks as every page."""
+    context = chromium.new_context(viewport=SCREENS[screen_name])
+    page = context.new_page()
+    page.screen_name, page.errors = screen_name, []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    try:
+        base = editor_server.url
+        page.goto(f"{base}/sign-in?next=/plans", wait_until="load")
+        page.fill("#username", "editor1")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.press("#password", "Enter")
+        page.goto(f"{base}/plans?copy_from={REG}&area={AREA}", wait_until="load")
+        page.fill("#plan-name", f"Layout plan {screen_name}")
+        with page.expect_navigation():
+            page.click("#plan-create")
+        page.wait_for_url(re.compile(r".*/plans/[a-z0-9-]+/edit"))
+        wait_status(page, "^Ready")
+        problems = _problems(page, "#plan-map")
+        assert not page.errors, page.errors
+        assert not problems, f"editor ({screen_name}) {page.url}:\n" + "\n".join(problems)
+    finally:
+        context.close()
 
 
 def test_phone_home_is_summarised(screen):
@@ -210,3 +270,36 @@ def test_keyboard_reaches_search_layers_and_network_list_and_no_shape(screen):
     popup = page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
     assert name in popup.inner_text()
     assert not page.errors, page.errors
+
+
+def test_overview_areas_are_named_in_tooltips_and_to_assistive_technology(screen):
+    """Each overview area carries the name its code had on the scenario's date (the boundary set's own name here,
+    the demo's names being in force): the shape is named "name (code), Findings: n" and its tooltip reads the same."""
+    page = screen
+    if page.screen_name != "desktop":
+        pytest.skip("one walk is enough")
+    _open(page, f"/maps/{REG}")
+    page.wait_for_function("() => document.querySelectorAll('#map-frame path[role=img][aria-label]').length >= 4")
+    shapes = page.evaluate(
+        """() => { const m = document.querySelector('#map-frame .folium-map');
+            const g = GeoMaps.layers[m.id].find((x) => x._geoSpec.key === 'areas');
+            const out = [];
+            g.eachLayer((l) => out.push({code: l.feature.properties.code, name: l.feature.properties.name,
+                                         n: l.feature.properties.n, label: l.getElement().getAttribute('aria-label'),
+                                         role: l.getElement().getAttribute('role')}));
+            return out; }"""
+    )
+    listed = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#overview-areas li a')).map((a) => a.textContent.trim())"
+    )
+    assert len(shapes) == 4, shapes
+    for s in shapes:
+        assert s["name"] and s["name"] != s["code"], s
+        assert s["role"] == "img" and s["label"] == f"{s['name']} ({s['code']}), Findings: {s['n']}", s
+        assert f"{s['name']} ({s['code']})" in listed, (s, listed)
+    # The tooltip of a shape under the pointer reads its name beside its code.
+    box = page.locator("#map-frame path[role=img]").first.bounding_box()
+    first = page.locator("#map-frame path[role=img]").first.get_attribute("aria-label")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.wait_for_selector(".leaflet-tooltip .geo-tooltip", timeout=10_000).inner_text()
+    assert tip.split("\n")[0] in {f"{s['name']} ({s['code']})" for s in shapes}, (tip, first)

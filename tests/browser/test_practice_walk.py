@@ -83,12 +83,6 @@ def _clean(watch) -> None:
     assert watch.dialogs == [], watch.dialogs
 
 
-# Items on every page that the page-layout work of issue 20 owns (header links' contrast; Leaflet's controls, the
-# map search listbox and the fit button drawn by maps.js on every map): left out here, so that this suite checks what
-# the practice, compare and history pages add. Remove once that work has landed.
-LAYOUT_OWNED = (".geo-plans-link", ".geo-account__link", ".leaflet-control", ".geo-search", ".geo-fit", "leafletjs.com")
-
-
 def _axe_blocking(page) -> str:
     """Serious and critical violations and "needs review" (incomplete) items of the WCAG A/AA rules, one per line
     with the elements concerned ("" when none)."""
@@ -98,24 +92,19 @@ def _axe_blocking(page) -> str:
             const r = await axe.run(document, {runOnly: {type: 'tag',
                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
                 resultTypes: ['violations', 'incomplete']});
-            // "Overlapped by another element" where the element on top is Leaflet's SVG renderer, which Leaflet
-            // draws 10 % larger than the map (clipped by the map's overflow: hidden, which axe does not see).
-            const svgs = Array.from(document.querySelectorAll('.leaflet-container svg.leaflet-zoom-animated'));
-            const underLeaflet = (sel) => {
-                const el = document.querySelector(sel);
-                if (!el) return false;
-                const a = el.getBoundingClientRect();
-                return svgs.some((svg) => {
-                    const b = svg.getBoundingClientRect();
-                    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-                });
-            };
+            // Left out, and only this: "needs review: overlapped by another element" where the element on top is
+            // Leaflet's SVG renderer. Leaflet draws it 10 % larger than the map (its "padding") and the map's
+            // overflow: hidden clips it, which axe's stacking does not take into account: a known false positive of
+            // axe on Leaflet maps, not something a person meets (the control is on top and tappable, as
+            // tests/browser/test_layout_pages.py checks with a real tap point).
+            const bySvg = (n) => n.any.concat(n.all, n.none).some((c) => (c.relatedNodes || []).some(
+                (r) => r.html.startsWith('<svg') && r.html.includes('leaflet-zoom-animated')));
             const rows = (kind, list) => list.map((v) => ({kind, id: v.id, impact: v.impact,
                 nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: (n.failureSummary || '').slice(0, 300),
                                             html: n.html.slice(0, 160),
                                             leaflet: kind === 'needs review'
                                                 && (n.failureSummary || '').includes('overlapped by another element')
-                                                && underLeaflet(n.target.join(' '))}))}));
+                                                && bySvg(n)}))}));
             const out = rows('violation', r.violations).concat(rows('needs review', r.incomplete));
             return out;
         }"""
@@ -124,7 +113,7 @@ def _axe_blocking(page) -> str:
     for f in found:
         if f["impact"] not in BLOCKING:
             continue
-        nodes = [n for n in f["nodes"] if not n["leaflet"] and not any(o in n["target"] for o in LAYOUT_OWNED)]
+        nodes = [n for n in f["nodes"] if not n["leaflet"]]
         lines += [f"{f['kind']} {f['id']} ({f['impact']}): {n['target']} {n['html']} {n['summary']}" for n in nodes]
     return "\n".join(lines)
 
@@ -233,6 +222,30 @@ def test_changes_to_a_network_open_its_history_across_vintages(live, walker):
     rows = page.locator("#network-history tbody tr")
     assert rows.count() >= 3
     assert page.locator(f'#network-history tr[data-scenario="{IN_2019}"]').get_attribute("data-present") == "yes"
+    bad = _axe_blocking(page)
+    assert not bad, bad
+    _clean(watch)
+
+
+def test_practice_page_shows_its_profile_with_sources(live, walker):
+    """Issue 25: the practice page shows the practice's profile in the scenario in view, each figure with its source
+    file and year (phone: each figure a card); axe finds nothing serious on it, the source cells included."""
+    page, watch, _ = walker
+    code = live.practice["code"]
+    page.goto(f"{live.url}/practices/{code}?scenario={IN_2019}", wait_until="load")
+    _wait_map(page)
+    assert page.locator("#profile-heading").get_attribute("data-scenario") == IN_2019
+    rows = page.locator("#practice-profile tbody tr")
+    figures = {
+        r.get_attribute("data-figure"): (r.locator("td").nth(0).inner_text(), r.locator("td").nth(1).inner_text())
+        for r in rows.all()
+    }
+    for key in ("registered_patients", "weighted_patients", "deprivation", "share_aged_65_plus", "contract_type",
+                "dispensing", "rurality", "extended_hours", "network_payments"):  # fmt: skip
+        value, source = figures[key]
+        assert value and "not known" not in value, (key, value)
+        assert re.search(r"\.csv, \d{4}", source), (key, source)  # the file and its date or year
+    assert figures["registered_patients"][1].endswith("nhs-payments-to-general-practice_2019-20.csv, 2019/20")
     bad = _axe_blocking(page)
     assert not bad, bad
     _clean(watch)

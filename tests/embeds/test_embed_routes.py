@@ -200,3 +200,13 @@ def test_codes_match_in_any_case_and_stored_renderings_key_on_the_scope(client, 
 def test_embed_shows_the_data_line(client):
     html = client.get(AREA).get_data(as_text=True)
     assert "Data: as of 1 Oct 2024 · register Oct 2024 · list sizes Oct 2024 · locations Oct 2024" in html
+
+
+def test_embed_links_the_sites_favicon(client):
+    """Issue 20: an embed names the site's icon (it used to link an empty data: URL), and the icon is served."""
+    html = client.get(AREA).get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
+    assert icon and icon.group(1).endswith("/static/favicon.svg"), icon
+    res = client.get(icon.group(1))
+    assert res.status_code == 200 and res.mimetype == "image/svg+xml"
+    assert 'href="data:,"' not in html

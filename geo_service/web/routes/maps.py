@@ -128,7 +128,8 @@ def overview(scope: Scope):
         "remote": url_for("layers_api.search_practices", scenario=scope.scenario["slug"], **boundary_set_args(scope)),
         "remoteLink": map_links.area,
     }
-    rendered = render_map(view, map_options(prefer_canvas=True))
+    # SVG, not canvas: each area is a shape of its own, named (name in force beside code) to assistive technology.
+    rendered = render_map(view, map_options())
     return _page("maps/overview.html", view, rendered)
 
 

@@ -53,6 +53,7 @@ def practice_page(ods: str, query: dict):
     current = tl.entry(scenario)
     view = practice_view(get_conn(), tl)
     rendered = render_map(view, map_options(layer_control_collapsed=True, search=False)) if view else None
+    profile = service.profile_in(get_conn(), tl, scenario)  # issue 25: the practice's profile in the year in view
     return render_template(
         "practices/practice.html",
         tl=tl,
@@ -60,6 +61,7 @@ def practice_page(ods: str, query: dict):
         practice_map=view,
         view={"scenario": current.scenario} if current else None,  # the search box stays in that scenario
         rendered=rendered,
+        profile=profile,
         entry_url=entry_url,
         states=service.STATES,
     )
