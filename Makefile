@@ -18,11 +18,10 @@ run: setup db-up
 	$(BIN)/geo-service demo --if-empty
 	$(BIN)/geo-service serve --host 127.0.0.1 --port $(PORT)
 
-# The tests run on pytest-xdist workers (TEST_WORKERS, default: one per CPU plus one, since many tests wait on a
-# subprocess, a browser or a socket rather than compute) and print the 25 slowest at the end.
+# The tests run on pytest-xdist workers (TEST_WORKERS, default: one per CPU) and print the 25 slowest at the end.
 # They ignore the caller's DATABASE_URL, PORT and GEO_* settings (tests/conftest.py); their databases live on the
 # project-local cluster (GEO_DB_PORT) unless TEST_DATABASE_URL names another server.
-TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$((n + 1)))
+TEST_WORKERS ?= auto
 PYTEST_XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 test: setup-test test-db-up
