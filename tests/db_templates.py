@@ -88,11 +88,41 @@ def module_closure(*entry: str) -> list[Path]:
     return sorted(set(seen.values()))
 
 
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                if isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def python_meaning(path: Path, source: str | None = None) -> bytes:
+    """What a Python file does, not how it is written: its syntax tree without docstrings, comments or layout (a
+    ``ruff format`` or a reworded docstring rebuilds nothing). For the top package's ``__init__`` (the app factory,
+    imported first by every builder but never called by one) only what runs at import: the bodies of its functions
+    and classes are left out, so a change to ``create_app`` keeps every template. ``source``: the text to read
+    instead of the file's."""
+    tree = _strip_docstrings(ast.parse(path.read_text(encoding="utf-8") if source is None else source))
+    if path == PACKAGE / "__init__.py":
+        for node in tree.body:  # type: ignore[attr-defined]
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                node.body = [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False).encode()
+
+
+def _content(path: Path) -> bytes:
+    return python_meaning(path) if path.suffix == ".py" else path.read_bytes()
+
+
 def fingerprint(files: Iterable[Path] = (), stat_files: Iterable[Path] = (), extra: Iterable[str] = ()) -> str:
-    """12 hex digits over the content of ``files``, the size and mtime of ``stat_files`` and ``extra`` strings."""
+    """12 hex digits over the content of ``files`` (Python files by :func:`python_meaning`, others byte for byte:
+    a function file's hash is recorded in the database it builds), the size and mtime of ``stat_files`` and
+    ``extra`` strings."""
     h = hashlib.sha256()
     for path in sorted(set(files)):
-        h.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + _content(path) + b"\0")
     for path in sorted(set(stat_files)):
         st = path.stat()
         h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())

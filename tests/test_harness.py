@@ -174,3 +174,73 @@ def test_migrated_template_key_covers_every_schema_file(monkeypatch):
     for dropped in one_of_each:
         monkeypatch.setattr(db_templates, "schema_files", lambda d=dropped: [f for f in files if f != d])
         assert db_templates.migrated_key() != before
+
+
+def _meaning_with(monkeypatch, target: Path, extra: str) -> None:
+    """``python_meaning`` as if ``target`` ended with ``extra``."""
+    real = db_templates.python_meaning
+    text = target.read_text(encoding="utf-8") + extra
+    monkeypatch.setattr(db_templates, "python_meaning", lambda p: real(p, text if p == target else None))
+
+
+@pytest.mark.parametrize(
+    "module", ["ingest/practices.py", "db/repositories/imports_networks.py", "demo/generator.py", "db/migrate.py"]
+)
+def test_a_code_change_in_a_builder_rebuilds_and_a_layout_change_does_not(monkeypatch, tmp_path, module):
+    """Templates are keyed on what builds them: a changed statement in any module a builder imports gives a new key;
+    a comment, a reworded docstring or a reformatting (``ruff format``) keeps it."""
+    target = db_templates.PACKAGE / module
+
+    def keys() -> tuple[str, str, str]:
+        return (
+            db_templates.bundles_key(["england_2019-20.toml"], tmp_path),
+            db_templates.bundles_key(["demo", "england_2019-20.toml"], tmp_path),
+            db_templates.demo_key(),
+        )
+
+    before = keys()
+    with monkeypatch.context() as m:
+        _meaning_with(m, target, "\n\n# a comment\nBUILD_NOTE = None  # moved\n")
+        changed = keys()
+    with monkeypatch.context() as m:
+        _meaning_with(m, target, "\n\n\n# only a comment\n")
+        assert keys() == before
+    builds = {
+        "ingest": (0, 1),
+        "db/repositories/imports_networks.py": (0, 1),
+        "demo": (1, 2),
+        "db/migrate.py": (0, 1, 2),
+    }
+    which = next(v for k, v in builds.items() if module.startswith(k))
+    assert all(changed[i] != before[i] for i in which), (module, which)
+
+
+def test_python_meaning_ignores_layout_and_the_app_factory_body(monkeypatch, tmp_path):
+    one = tmp_path / "one.py"
+    one.write_text('"""Doc."""\n\ndef f(x):\n    """Say."""\n    return x + 1  # add\n')
+    two = tmp_path / "two.py"
+    two.write_text('"""Other doc."""\ndef f(x):\n    return (x\n            + 1)\n')
+    three = tmp_path / "three.py"
+    three.write_text("def f(x):\n    return x + 2\n")
+    meaning = db_templates.python_meaning
+    assert meaning(one) == meaning(two) != meaning(three)
+    # The top package's __init__ (the app factory): what runs at import counts, its functions' bodies do not.
+    monkeypatch.setattr(db_templates, "PACKAGE", tmp_path)
+    init = tmp_path / "__init__.py"
+    init.write_text("import logging\n\ndef create_app(config=None):\n    return 1\n")
+    first = meaning(init)
+    init.write_text("import logging\n\ndef create_app(config=None):\n    x = 2\n    return x\n")
+    assert meaning(init) == first
+    init.write_text("import logging\nlogging.basicConfig()\n\ndef create_app(config=None):\n    return 1\n")
+    assert meaning(init) != first
+
+
+def test_web_and_plan_modules_do_not_shape_templates():
+    """A change to a route, a page or a plan use case (plans/sharing.py rebuilt every template once) keeps them."""
+    closure = {
+        p.relative_to(db_templates.PACKAGE).as_posix()
+        for p in db_templates.module_closure(
+            "geo_service.db.migrate", "geo_service.demo.load", "geo_service.ingest.bundle"
+        )
+    }
+    assert not {p for p in closure if p.startswith(("web/", "plans/", "exports/", "maps/", "analysis/"))}, closure

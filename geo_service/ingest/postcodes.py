@@ -151,9 +151,7 @@ def import_postcodes(target, path: str | Path, extract_date: date | None = None)
         rows, missing = parsed.centroids(wanted)
         extract_id = record_file(conn, "postcodes", path, extract_date)
         imports_staging.stage(conn, "stage_postcodes", rows)
-        counts = imports_practices.add_postcode_points(conn, extract_id)
-        if counts["added"]:
-            imports_staging.refresh_statistics(conn, "postcode_points")
+        counts = imports_practices.add_postcode_points(conn, extract_id)  # analyses postcode_points when it adds
     report.extract_id = extract_id
     report.added, report.unchanged = counts["added"], counts["unchanged"]
     report.notes["register postcodes not in the file"] = len(wanted) - len(rows) - missing

@@ -13,6 +13,11 @@ import os
 
 import pytest
 import schemathesis
+
+# Imported at collection, not first inside a fixture: pytest rewrites a plugin's modules (schemathesis) with
+# ast.parse, and CPython 3.11.7 raises "AST constructor recursion depth mismatch" when that happens deep in a
+# fixture's stack (25 set-up errors in `make test-quick` on a new venv, where no rewritten copy is cached yet).
+import schemathesis.specs.openapi.schemas  # noqa: F401
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
