@@ -6,7 +6,9 @@ script reads the server backend's own CPU time (``utime + stime`` of ``/proc/<pi
 run on this machine, as the local cluster does) around ``--calls`` calls, divides, and keeps the least of
 ``--rounds`` rounds:
 
-1. ``run_checks_in(detail="summary")`` with every rule (what ``benchmarks/checks.py`` times as "service summary");
+1. ``run_checks_in(detail="summary")`` with every rule (what ``benchmarks/checks.py`` times as "service summary"),
+   then the summary statement alone with and without the kept per-network facts and nearest-member distances
+   (migration 0130), their counts compared;
 2. the shared base statement alone (no rule: the scope counts over practice state, networks, members and
    population), then each rule's summary alone, printed as its cost over the base;
 3. the shared CTEs one at a time (``count(*)`` of each, so each is computed once and nothing else);
@@ -105,6 +107,31 @@ def main() -> None:
         clock, lambda: service.run_checks_in(conn, scope, detail="summary"), args.calls, args.rounds
     )
     line("summary, every rule", cpu_all, wall_all, "   goal <= 30 ms")
+    # The same statement with the kept per-network facts and nearest-member distances not read (migration 0130):
+    # what the summary computed before they were kept, measured in the same run.
+    kept = analysis_checks.kept_state(conn, values)
+    run_rules = tuple(r for r in rules.RULES if r.key not in (scope.not_judged or {}))
+    print(f"kept state built for this scope: {kept[0]}; kept network facts apply: {kept[1]}")
+    if kept[1]:
+        live_queries, kept_queries = rules.summary_queries(run_rules), rules.summary_queries(run_rules, kept=True)
+        same = analysis_checks.summary_counts(conn, values, live_queries, kept=(True, False)) == (
+            analysis_checks.summary_counts(conn, values, kept_queries, kept=kept)
+        )
+        print("summary counts over the kept facts equal those computed live:", same)
+        cpu_live, wall_live = per_call(
+            clock,
+            lambda: analysis_checks.summary_counts(conn, values, live_queries, kept=(True, False)),
+            args.calls,
+            args.rounds,
+        )
+        line("summary statement, kept facts not read", cpu_live, wall_live, "   (as before migration 0130)")
+        cpu_kept, wall_kept = per_call(
+            clock,
+            lambda: analysis_checks.summary_counts(conn, values, kept_queries, kept=kept),
+            args.calls,
+            args.rounds,
+        )
+        line("summary statement, kept facts read", cpu_kept, wall_kept, f"   ratio {cpu_kept / cpu_live:.2f}")
     cpu_base, wall_base = per_call(
         clock, lambda: service.run_checks_in(conn, scope, detail="summary", rule_keys=[]), args.calls, args.rounds
     )

@@ -23,7 +23,10 @@ from geo_service.db.repositories import analysis_checks
 
 REAL = ("epcn-december-2019", "qof-pcn-mapping-2020-21", "epcn-april-2022")
 DEMO = ("demo-as-registered", "demo-commissioner-proposal")
-FACTS_ORDER = {"scenario_network_facts": "scenario_id, network_id", "scenario_member_nearest": "scenario_id, membership_id"}
+FACTS_ORDER = {
+    "scenario_network_facts": "scenario_id, network_id",
+    "scenario_member_nearest": "scenario_id, membership_id",
+}
 
 
 def _values(conn, slug: str, params: dict | None = None, **scope_kw) -> dict:
@@ -159,12 +162,16 @@ def test_plan_edits_keep_what_a_rebuild_gives(england_2019_writable_db_url):
             big = _networks_by_size(cur, sid)
             a, b, c = big[0], big[1], big[2]
             # Move a practice from one network to another.
-            cur.execute("UPDATE memberships SET network_id = %s WHERE id = %s", (b, _current_memberships(cur, sid, a)[0]))
+            cur.execute(
+                "UPDATE memberships SET network_id = %s WHERE id = %s", (b, _current_memberships(cur, sid, a)[0])
+            )
         assert_incremental_equals_rebuild(conn)
         assert_kept_equals_live(conn, slug)
         with conn.cursor() as cur:
             # Merge network c into b.
-            cur.execute("UPDATE memberships SET network_id = %s WHERE id = ANY (%s)", (b, _current_memberships(cur, sid, c)))
+            cur.execute(
+                "UPDATE memberships SET network_id = %s WHERE id = ANY (%s)", (b, _current_memberships(cur, sid, c))
+            )
         assert_incremental_equals_rebuild(conn)
         assert_kept_equals_live(conn, slug)
         with conn.cursor() as cur:
@@ -177,7 +184,9 @@ def test_plan_edits_keep_what_a_rebuild_gives(england_2019_writable_db_url):
             )
             new = cur.fetchone()[0]
             members = _current_memberships(cur, sid, a)
-            cur.execute("UPDATE memberships SET network_id = %s WHERE id = ANY (%s)", (new, members[: len(members) // 2]))
+            cur.execute(
+                "UPDATE memberships SET network_id = %s WHERE id = ANY (%s)", (new, members[: len(members) // 2])
+            )
             # A membership ends (the practice leaves its network): its network's facts lose it.
             cur.execute("DELETE FROM memberships WHERE id = %s", (_current_memberships(cur, sid, b)[0],))
         assert_incremental_equals_rebuild(conn)

@@ -171,7 +171,10 @@ def _ctes_for(stored: bool | None, facts: bool = False) -> sql.Composable:
 
 
 _CTES_BY_STATE = {
-    (state, facts): _ctes_for(state, facts) for state in (None, True, False) for facts in (False, True) if state or not facts
+    (state, facts): _ctes_for(state, facts)
+    for state in (None, True, False)
+    for facts in (False, True)
+    if state or not facts
 }
 
 # The kept per-network facts apply when the kept state does (the scope's date and extracts), the population read is
