@@ -43,14 +43,14 @@ _CTES_TEXT = sql.SQL(
           FROM networks n
          WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}
     ),
-    hours_paid AS MATERIALIZED (
+    hours_paid AS NOT MATERIALIZED (
         -- Where the scope reads extended hours from a payments file (issue 25): a practice offered extended
         -- hours when it was paid under the Extended Hours Access DES that year; one absent from the file is unknown.
         SELECT pp.practice_id, pp.extended_hours_paid > 0 AS offered
           FROM practice_payments pp
          WHERE %(hours_from_payments)s AND pp.extract_id = %(payments_extract_id)s
     ),
-    weighted_lists AS MATERIALIZED (
+    weighted_lists AS NOT MATERIALIZED (
         -- With ``population=weighted`` (issue 25): each practice's weighted list (Global Sum) of the scope's payments
         -- file, whole patients; size band and dominance then read it instead of the registered list size.
         SELECT pp.practice_id, round(pp.weighted_patients)::int AS weighted
