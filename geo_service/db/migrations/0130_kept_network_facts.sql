@@ -6,8 +6,9 @@
 -- state was built for exactly the request's scope and the parameters are the defaults; otherwise it computes live.
 --
 -- scenario_states.hours_extract_id: the payments file the kept extended-hours aggregates read (NULL: none, the
--- register's own statement only). The checks use the kept aggregates only when the scope reads extended hours from
--- that same file (or from none).
+-- register's own statement only); the *_register columns hold the same aggregates from the register's statement
+-- alone. A scope that reads extended hours from a payments file uses the first only when it is that same file; a
+-- scope that reads them from the register (or cannot judge them) uses the *_register columns.
 ALTER TABLE scenario_states ADD COLUMN hours_extract_id integer;
 
 CREATE TABLE scenario_network_facts (
@@ -26,6 +27,10 @@ CREATE TABLE scenario_network_facts (
     known_hours_population bigint NOT NULL,
     not_offering text[],
     hours_unknown text[],
+    covered_population_register bigint NOT NULL,
+    known_hours_population_register bigint NOT NULL,
+    not_offering_register text[],
+    hours_unknown_register text[],
     PRIMARY KEY (scenario_id, network_id)
 ) PARTITION BY LIST (scenario_id);
 

@@ -139,10 +139,14 @@ _POPULATION_KEPT = sql.SQL(
                coalesce(f.unknown_list_sizes, 0) AS unknown_list_sizes,
                coalesce(f.unknown_list_size_practices, '{}') AS unknown_list_size_practices,
                f.largest_list_size, f.largest_code, f.largest_name, f.second_code, f.second_list_size,
-               coalesce(f.covered_population, 0) AS covered_population,
-               coalesce(f.known_hours_population, 0) AS known_hours_population,
-               coalesce(f.not_offering, '{}') AS not_offering,
-               coalesce(f.hours_unknown, '{}') AS hours_unknown
+               CASE WHEN %(hours_from_payments)s THEN coalesce(f.covered_population, 0)
+                    ELSE coalesce(f.covered_population_register, 0) END AS covered_population,
+               CASE WHEN %(hours_from_payments)s THEN coalesce(f.known_hours_population, 0)
+                    ELSE coalesce(f.known_hours_population_register, 0) END AS known_hours_population,
+               coalesce(CASE WHEN %(hours_from_payments)s THEN f.not_offering ELSE f.not_offering_register END, '{}')
+                   AS not_offering,
+               coalesce(CASE WHEN %(hours_from_payments)s THEN f.hours_unknown ELSE f.hours_unknown_register END, '{}')
+                   AS hours_unknown
           FROM scoped n
           LEFT JOIN scenario_network_facts f ON f.scenario_id = %(scenario_id)s AND f.network_id = n.id
     ),
@@ -178,13 +182,13 @@ _CTES_BY_STATE = {
 }
 
 # The kept per-network facts apply when the kept state does (the scope's date and extracts), the population read is
-# the registered list size (the default), and extended hours are read from the payments file they were kept with
-# (scenario_states.hours_extract_id), or from none on both sides.
+# the registered list size (the default), and extended hours are read from the register (the *_register columns) or
+# from the payments file they were kept with (scenario_states.hours_extract_id).
 _KEPT_FACTS = sql.SQL(
     """EXISTS (SELECT 1 FROM scenario_states st
                 WHERE st.scenario_id = %(scenario_id)s AND %(population)s = 'registered'
-                  AND st.hours_extract_id IS NOT DISTINCT FROM
-                      (CASE WHEN %(hours_from_payments)s THEN %(payments_extract_id)s::integer END))"""
+                  AND (NOT %(hours_from_payments)s
+                       OR st.hours_extract_id IS NOT DISTINCT FROM %(payments_extract_id)s::integer))"""
 )
 
 
