@@ -1,7 +1,9 @@
 """SQL for the rule engine: the rules' queries (handed in by the service) over shared CTEs, in one statement.
 
 Shared CTEs: ``ps`` (practice state as of the scope, from :mod:`scope`), ``scoped`` (the scenario's
-networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts).
+networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts), the
+last read from the kept per-network facts (migration 0130) when :func:`kept_state` says they apply, with
+``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``.
 :func:`items` runs every rule's queries in one statement, each aggregated to a JSON array by PostgreSQL,
 so one round trip returns everything; :func:`summary_counts` returns counts only.
 
