@@ -165,15 +165,21 @@ def _median_ms(fn, repeat: int) -> tuple[float, list[float]]:
 
 def load_frames(url: str, scenario: str, boundary_set: str) -> dict:
     """Everything the baseline needs, read once into memory (not timed): the practices as the scenario's
-    scope sees them (its register, list-size and postcode extracts), its memberships with their dates."""
+    scope sees them (its register, list-size and postcode extracts), its memberships with their dates. Extended
+    hours come from where the scope reads them, as the engine does: the register where it states them, else the
+    scope's payments file (paid under the Extended Hours Access DES) when the scope reads hours from payments."""
     conn = psycopg2.connect(url)
     try:
         scope = service.resolve_scope(conn, scenario, boundary_set)
         values = scope.values()
         practices = gpd.read_postgis(
             """SELECT r.practice_id AS id, r.ods_code, r.commissioner_code, r.status, r.prescribing_setting,
-                      r.nation, ls.list_size, ls.list_size_date, r.extended_hours, pt.geom
+                      r.nation, ls.list_size, ls.list_size_date,
+                      coalesce(r.extended_hours, CASE WHEN %(hours_from_payments)s THEN pp.extended_hours_paid > 0 END)
+                          AS extended_hours, pt.geom
                  FROM practice_register r
+                 LEFT JOIN practice_payments pp ON pp.extract_id = %(payments_extract_id)s
+                                               AND pp.practice_id = r.practice_id
                  LEFT JOIN practice_list_sizes ls ON ls.extract_id = %(list_size_extract_id)s
                                                  AND ls.practice_id = r.practice_id
                  LEFT JOIN postcode_points pt ON pt.extract_id = %(location_extract_id)s

@@ -6,7 +6,9 @@ script reads the server backend's own CPU time (``utime + stime`` of ``/proc/<pi
 run on this machine, as the local cluster does) around ``--calls`` calls, divides, and keeps the least of
 ``--rounds`` rounds:
 
-1. ``run_checks_in(detail="summary")`` with every rule (what ``benchmarks/checks.py`` times as "service summary");
+1. ``run_checks_in(detail="summary")`` with every rule (what ``benchmarks/checks.py`` times as "service summary"),
+   then the summary statement alone with and without the kept per-network facts and nearest-member distances
+   (migration 0130), their counts compared;
 2. the shared base statement alone (no rule: the scope counts over practice state, networks, members and
    population), then each rule's summary alone, printed as its cost over the base;
 3. the shared CTEs one at a time (``count(*)`` of each, so each is computed once and nothing else);
@@ -14,11 +16,14 @@ run on this machine, as the local cluster does) around ``--calls`` calls, divide
    give (practice state, networks, members with their extended hours, per-network population) and each member's
    distance to the nearest other located member of its network, as tables kept by triggers would. The counts are
    printed beside today's, which must be equal. An estimate of what keeping them would save, nothing more: the
-   temporary tables live in the session and nothing in the database changes.
+   temporary tables live in the session and nothing in the database changes;
+5. with ``--refresh-cost``: database CPU of a full rebuild of the scenario's kept state and of the kept network
+   facts' part of it (migration 0130), in transactions rolled back: what keeping the facts adds to imports and
+   bulk edits.
 
     .venv/bin/python benchmarks/checks_cpu.py [--database-url URL] [--scenario epcn-december-2019]
                                               [--boundary-set ccg-april-2019] [--calls 20] [--rounds 3]
-                                              [--what-if-kept]
+                                              [--what-if-kept] [--refresh-cost]
 
 Without ``--database-url`` it reads ``geo_bench_analysis_all`` on the local cluster (made by
 ``benchmarks/checks.py``). The clock tick is 10 ms, so figures are good to about ``10 / calls`` ms.
@@ -86,6 +91,12 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--what-if-kept", action="store_true", help="also time the summary over kept tables (estimate)")
+    ap.add_argument(
+        "--refresh-cost",
+        action="store_true",
+        help="also time a full rebuild of the scenario's kept state, and the kept network facts' part of it "
+        "(in a transaction rolled back)",
+    )
     args = ap.parse_args()
     url = args.database_url
     if url is None:
@@ -105,6 +116,31 @@ def main() -> None:
         clock, lambda: service.run_checks_in(conn, scope, detail="summary"), args.calls, args.rounds
     )
     line("summary, every rule", cpu_all, wall_all, "   goal <= 30 ms")
+    # The same statement with the kept per-network facts and nearest-member distances not read (migration 0130):
+    # what the summary computed before they were kept, measured in the same run.
+    kept = analysis_checks.kept_state(conn, values)
+    run_rules = tuple(r for r in rules.RULES if r.key not in (scope.not_judged or {}))
+    print(f"kept state built for this scope: {kept[0]}; kept network facts apply: {kept[1]}")
+    if kept[1]:
+        live_queries, kept_queries = rules.summary_queries(run_rules), rules.summary_queries(run_rules, kept=True)
+        same = analysis_checks.summary_counts(conn, values, live_queries, kept=(True, False)) == (
+            analysis_checks.summary_counts(conn, values, kept_queries, kept=kept)
+        )
+        print("summary counts over the kept facts equal those computed live:", same)
+        cpu_live, wall_live = per_call(
+            clock,
+            lambda: analysis_checks.summary_counts(conn, values, live_queries, kept=(True, False)),
+            args.calls,
+            args.rounds,
+        )
+        line("summary statement, kept facts not read", cpu_live, wall_live, "   (as before migration 0130)")
+        cpu_kept, wall_kept = per_call(
+            clock,
+            lambda: analysis_checks.summary_counts(conn, values, kept_queries, kept=kept),
+            args.calls,
+            args.rounds,
+        )
+        line("summary statement, kept facts read", cpu_kept, wall_kept, f"   ratio {cpu_kept / cpu_live:.2f}")
     cpu_base, wall_base = per_call(
         clock, lambda: service.run_checks_in(conn, scope, detail="summary", rule_keys=[]), args.calls, args.rounds
     )
@@ -133,10 +169,37 @@ def main() -> None:
         line(f"shared CTE {name} (and what it reads)", cpu, wall)
     if args.what_if_kept:
         what_if_kept(conn, clock, values, ctes, args.calls, args.rounds)
+    if args.refresh_cost:
+        refresh_cost(url, int(values["scenario_id"]), args.rounds)
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
           f"least of {args.rounds} rounds of {args.calls} calls each")  # fmt: skip
     conn.close()
+
+
+def refresh_cost(url: str, scenario_id: int, rounds: int) -> None:
+    """What keeping the network facts adds to maintaining the kept state: database CPU of a full rebuild of the
+    scenario's kept state (``refresh_scenario_state``, which imports and bulk edits run) and of its network-facts
+    part alone (``refresh_scenario_network_facts``), least of ``rounds``, each in a transaction rolled back."""
+    conn = psycopg2.connect(url)
+    clock = BackendClock(conn)
+    out = {}
+    for label, call in (
+        ("whole", "SELECT refresh_scenario_state(ARRAY[%s])"),
+        ("facts", "SELECT refresh_scenario_network_facts(ARRAY[%s])"),
+    ):
+        spent = []
+        for _ in range(rounds):
+            with conn.cursor() as cur:
+                c = clock.ms()
+                cur.execute(call, (scenario_id,))
+                spent.append(clock.ms() - c)
+            conn.rollback()
+        out[label] = min(spent)
+    conn.close()
+    print(f"{'full rebuild of the kept state':44s} database CPU {out['whole']:7.1f} ms")
+    print(f"{'  of which the kept network facts':44s} database CPU {out['facts']:7.1f} ms"
+          f"   ({100 * out['facts'] / max(out['whole'], 1e-9):.0f} %)")  # fmt: skip
 
 
 def what_if_kept(conn, clock: BackendClock, values: dict, ctes, calls: int, rounds: int) -> None:

@@ -203,14 +203,18 @@ def run_checks_in(
     }
     if detail == "summary":
         run = tuple(r for r in chosen if r.key not in not_judged)
-        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run))
+        kept = analysis_checks.kept_state(conn, values)
+        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run, kept=kept[1]), kept=kept)
         result["summary"] = _summary(flat, chosen, not_judged)
     elif page is not None:
         # A page: first the summary and how many rows each rule query gives (one statement, counts only), then
         # the first page * per_page rows of the rules the page falls on (rules are paged in order, each in its
         # queries' order), so the rules after the page are counted but never listed.
         run = tuple(r for r in chosen if r.key not in not_judged)
-        flat = analysis_checks.summary_counts(conn, values, rules.summary_queries(run), rules.all_queries(run))
+        kept = analysis_checks.kept_state(conn, values)
+        flat = analysis_checks.summary_counts(
+            conn, values, rules.summary_queries(run, kept=kept[1]), rules.all_queries(run), kept=kept
+        )
         row_counts = flat.pop("_rows", {})
         result["summary"] = _summary(flat, chosen, not_judged)
         totals = {r.key: (sum(row_counts[q] for q in r.queries) if r in run else 0) for r in chosen}

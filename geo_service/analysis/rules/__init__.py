@@ -55,11 +55,12 @@ def all_queries(chosen: Iterable[Rule] | None = None) -> dict[str, str]:
     return {name: q for r in (RULES if chosen is None else chosen) for name, q in r.queries.items()}
 
 
-def summary_queries(chosen: Iterable[Rule] | None = None) -> list[tuple[str, str]]:
-    """(SQL, json_build_object arguments) for the summary statement, one per counted query."""
+def summary_queries(chosen: Iterable[Rule] | None = None, kept: bool = False) -> list[tuple[str, str]]:
+    """(SQL, json_build_object arguments) for the summary statement, one per counted query; with ``kept``, the
+    rules' queries over the kept facts where they have one."""
     out = []
     for r in RULES if chosen is None else chosen:
-        sources = {**r.queries, **r.count_queries}
+        sources = {**r.queries, **r.count_queries, **(r.kept_count_queries if kept else {})}
         out.extend((sources[name], agg) for name, agg in r.summary.items())
     return out
 

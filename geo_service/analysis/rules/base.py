@@ -83,6 +83,9 @@ class Rule:
     findings: Callable[[list[dict]], Iterable[Finding]]
     headline: Callable[[dict], tuple[str, object]]  # one item -> (finding key, headline value) for CSV/tables
     count_queries: Mapping[str, str] = field(default_factory=dict)  # cheaper SQL used for summaries only
+    # The same counts over the kept per-scenario facts (shared CTE ``kept_nearest``), used in their place when the
+    # kept facts were built for the request's scope (``analysis_checks.kept_state``).
+    kept_count_queries: Mapping[str, str] = field(default_factory=dict)
     combine: Callable[[dict], list[dict]] | None = None  # raw rows -> items (default: all queries' rows)
     extra_counts: Callable[[list[dict]], dict[str, int]] | None = None  # summary keys not counted by code
     map_layers: tuple[MapLayer, ...] = ()

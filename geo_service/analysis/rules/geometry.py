@@ -80,12 +80,29 @@ _QUERIES = {
 }
 
 _COUNT_QUERIES = {
+    # One row per network in a material overlap, with how many such pairs it is in: the pairs are half the sum
+    # (each pair has two sides), the networks the rows (a hash aggregate, no sort for a distinct count).
     "overlap_pairs": """
-    SELECT o.network_a, o.network_b FROM network_overlaps o
+    SELECT v.network_id, count(*) AS sides FROM network_overlaps o,
+           LATERAL (VALUES (o.network_a), (o.network_b)) v (network_id)
      WHERE o.scenario_id = %(scenario_id)s AND o.smaller_share >= %(overlap_min_share)s
        AND o.overlap_m2 >= %(overlap_min_m2)s
        AND (%(area_id)s::integer IS NULL
             OR o.network_a IN (SELECT id FROM scoped) OR o.network_b IN (SELECT id FROM scoped))
+     GROUP BY v.network_id
+    """,
+    # The summary counts these two without the items' columns and order.
+    "members_outside_count": """
+    SELECT mb.ods_code AS code
+      FROM members mb JOIN network_point_distance d ON d.network_id = mb.network_id AND d.point_id = mb.point_id
+     WHERE d.distance_m > %(outside_tolerance_m)s
+    """,
+    "area_gaps_count": """
+    SELECT DISTINCT g.area_id
+      FROM area_gaps g JOIN areas a ON a.id = g.area_id
+     WHERE g.scenario_id = %(scenario_id)s AND a.boundary_set_id = %(bs_id)s
+       AND g.gap_m2 >= %(gap_min_m2)s
+       AND (%(area_id)s::integer IS NULL OR a.id = %(area_id)s)
     """,
     "catchment_spill_count": """
     SELECT n.id FROM scoped n
@@ -221,11 +238,10 @@ RULE = Rule(
     count_queries=_COUNT_QUERIES,
     summary={
         "invalid_polygons": "'invalid_network_polygons', count(*)",
-        "members_outside_polygon": "'members_outside_network_polygon', count(DISTINCT x.code)",
-        "area_gaps": "'areas_with_gaps', count(*)",
+        "members_outside_count": "'members_outside_network_polygon', count(DISTINCT x.code)",
+        "area_gaps_count": "'areas_with_gaps', count(*)",
         "catchment_spill_count": "'catchment_spill_networks', count(*)",
-        "overlap_pairs": "'overlapping_pairs', count(*), 'overlapping_networks',"
-        " (SELECT count(DISTINCT v) FROM unnest(array_agg(x.network_a) || array_agg(x.network_b)) v)",
+        "overlap_pairs": "'overlapping_pairs', coalesce(sum(x.sides), 0)::int / 2, 'overlapping_networks', count(*)",
     },
     summary_labels={
         "invalid_network_polygons": "Invalid network polygons",

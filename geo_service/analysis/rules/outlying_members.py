@@ -53,6 +53,10 @@ SELECT DISTINCT ON (o.ods_code COLLATE "C", o.network_code COLLATE "C")
 
 _COUNT = _LOCATED + "SELECT ods_code AS code, network_code FROM outlying"
 
+# Over the kept distances (SQL function refresh_scenario_network_facts: each located member's geodesic distance to
+# the nearest other located member of its network): the members none of whose others lies within outlier_km.
+_KEPT_COUNT = "SELECT ods_code AS code, network_code FROM kept_nearest WHERE nearest_m > %(outlier_km)s * 1000"
+
 
 def _findings(items: list[dict]):
     for r in items:
@@ -88,6 +92,7 @@ RULE = Rule(
     "their network.",
     queries={"outlying_members": _QUERY},
     count_queries={"outlying_count": _COUNT},
+    kept_count_queries={"outlying_count": _KEPT_COUNT},
     summary={
         "outlying_count": "'outlying_members', count(DISTINCT x.code),"
         " 'networks_with_outlying_members', count(DISTINCT x.network_code)"

@@ -1,7 +1,9 @@
 """SQL for the rule engine: the rules' queries (handed in by the service) over shared CTEs, in one statement.
 
 Shared CTEs: ``ps`` (practice state as of the scope, from :mod:`scope`), ``scoped`` (the scenario's
-networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts).
+networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts), the
+last read from the kept per-network facts (migration 0130) when :func:`kept_state` says they apply, with
+``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``.
 :func:`items` runs every rule's queries in one statement, each aggregated to a JSON array by PostgreSQL,
 so one round trip returns everything; :func:`summary_counts` returns counts only.
 
@@ -43,14 +45,14 @@ _CTES_TEXT = sql.SQL(
           FROM networks n
          WHERE n.scenario_id = %(scenario_id)s AND {network_in_area}
     ),
-    hours_paid AS MATERIALIZED (
+    hours_paid AS NOT MATERIALIZED (
         -- Where the scope reads extended hours from a payments file (issue 25): a practice offered extended
         -- hours when it was paid under the Extended Hours Access DES that year; one absent from the file is unknown.
         SELECT pp.practice_id, pp.extended_hours_paid > 0 AS offered
           FROM practice_payments pp
          WHERE %(hours_from_payments)s AND pp.extract_id = %(payments_extract_id)s
     ),
-    weighted_lists AS MATERIALIZED (
+    weighted_lists AS NOT MATERIALIZED (
         -- With ``population=weighted`` (issue 25): each practice's weighted list (Global Sum) of the scope's payments
         -- file, whole patients; size band and dominance then read it instead of the registered list size.
         SELECT pp.practice_id, round(pp.weighted_patients)::int AS weighted
@@ -77,19 +79,25 @@ _CTES_TEXT = sql.SQL(
           LEFT JOIN hours_paid hp ON hp.practice_id = ps.practice_id
          WHERE {not_stored}
     ),
-    population AS MATERIALIZED (
+    {population}
+    """
+)
+
+
+_POPULATION_LIVE = sql.SQL(
+    """    population AS MATERIALIZED (
         -- One sort (the window) orders each network's members by list size, largest first; the
         -- aggregates then read that order, so no per-network sorts are needed.
         SELECT n.id AS network_id, n.code, n.name, n.lead_commissioner_code,
                coalesce(a.member_count, 0) AS member_count,
                coalesce(a.population, 0) AS population,
                coalesce(a.unknown_list_sizes, 0) AS unknown_list_sizes,
-               coalesce(a.unknown_list_size_practices, '{{}}') AS unknown_list_size_practices,
+               coalesce(a.unknown_list_size_practices, '{}') AS unknown_list_size_practices,
                a.largest_list_size, a.largest_code, a.largest_name, a.second_code, a.second_list_size,
                coalesce(a.covered_population, 0) AS covered_population,
                coalesce(a.known_hours_population, 0) AS known_hours_population,
-               coalesce(a.not_offering, '{{}}') AS not_offering,
-               coalesce(a.hours_unknown, '{{}}') AS hours_unknown
+               coalesce(a.not_offering, '{}') AS not_offering,
+               coalesce(a.hours_unknown, '{}') AS hours_unknown
           FROM scoped n
           LEFT JOIN (
                 SELECT r.network_id,
@@ -121,8 +129,38 @@ _CTES_TEXT = sql.SQL(
     """
 )
 
+# The same columns from the kept per-network facts (scenario_network_facts, SQL function
+# refresh_scenario_network_facts: the aggregates above over the kept members, registered list sizes), and each
+# located member's kept distance to the nearest other located member of its network (scenario_member_nearest), for
+# the rules' ``kept_count_queries``. Used only when :func:`kept_state` says they were built for this scope.
+_POPULATION_KEPT = sql.SQL(
+    """population AS MATERIALIZED (
+        SELECT n.id AS network_id, n.code, n.name, n.lead_commissioner_code,
+               coalesce(f.member_count, 0) AS member_count,
+               coalesce(f.population, 0) AS population,
+               coalesce(f.unknown_list_sizes, 0) AS unknown_list_sizes,
+               coalesce(f.unknown_list_size_practices, '{}') AS unknown_list_size_practices,
+               f.largest_list_size, f.largest_code, f.largest_name, f.second_code, f.second_list_size,
+               CASE WHEN %(hours_from_payments)s THEN coalesce(f.covered_population, 0)
+                    ELSE coalesce(f.covered_population_register, 0) END AS covered_population,
+               CASE WHEN %(hours_from_payments)s THEN coalesce(f.known_hours_population, 0)
+                    ELSE coalesce(f.known_hours_population_register, 0) END AS known_hours_population,
+               coalesce(CASE WHEN %(hours_from_payments)s THEN f.not_offering ELSE f.not_offering_register END, '{}')
+                   AS not_offering,
+               coalesce(CASE WHEN %(hours_from_payments)s THEN f.hours_unknown ELSE f.hours_unknown_register END, '{}')
+                   AS hours_unknown
+          FROM scoped n
+          LEFT JOIN scenario_network_facts f ON f.scenario_id = %(scenario_id)s AND f.network_id = n.id
+    ),
+    kept_nearest AS (
+        SELECT k.ods_code, n.code AS network_code, k.nearest_m
+          FROM scenario_member_nearest k JOIN scoped n ON n.id = k.network_id
+         WHERE k.scenario_id = %(scenario_id)s
+    )"""
+)
 
-def _ctes_for(stored: bool | None) -> sql.Composable:
+
+def _ctes_for(stored: bool | None, facts: bool = False) -> sql.Composable:
     """The shared CTEs with only the branch of the kept state that applies (both, decided in the statement,
     when ``stored`` is None): with both, the planner adds their estimates (millions of members instead of
     thousands) and sizes every hash on ``members`` for them, spilling to disk."""
@@ -134,15 +172,41 @@ def _ctes_for(stored: bool | None) -> sql.Composable:
         current=scope.current_membership("m"),
         stored=keep,
         not_stored=live,
+        population=_POPULATION_KEPT if facts else _POPULATION_LIVE,
     )
 
 
-_CTES_BY_STATE = {state: _ctes_for(state) for state in (None, True, False)}
+_CTES_BY_STATE = {
+    (state, facts): _ctes_for(state, facts)
+    for state in (None, True, False)
+    for facts in (False, True)
+    if state or not facts
+}
+
+# The kept per-network facts apply when the kept state does (the scope's date and extracts), the population read is
+# the registered list size (the default), and extended hours are read from the register (the *_register columns) or
+# from the payments file they were kept with (scenario_states.hours_extract_id).
+_KEPT_FACTS = sql.SQL(
+    """EXISTS (SELECT 1 FROM scenario_states st
+                WHERE st.scenario_id = %(scenario_id)s AND %(population)s = 'registered'
+                  AND (NOT %(hours_from_payments)s
+                       OR st.hours_extract_id IS NOT DISTINCT FROM %(payments_extract_id)s::integer))"""
+)
 
 
-def _ctes(conn, values: dict) -> sql.Composable:
-    """The shared CTEs for this scope: whether its kept state applies is asked first (one cheap query)."""
-    return _CTES_BY_STATE[scope.stored_state(conn, values)]
+def kept_state(conn, values: dict) -> tuple[bool, bool]:
+    """(whether the scenario's kept state was built for exactly this scope, whether its kept per-network facts and
+    nearest-member distances apply too): one cheap query, asked before the statement so that it holds only the
+    branch that applies."""
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("SELECT {s}, {f}").format(s=scope.STORED_STATE, f=_KEPT_FACTS), values)
+        stored, facts = cur.fetchone()
+    return bool(stored), bool(stored and facts)
+
+
+def _ctes(conn, values: dict, kept: tuple[bool, bool] | None = None) -> sql.Composable:
+    """The shared CTEs for this scope (``kept``: :func:`kept_state`, asked here when not given)."""
+    return _CTES_BY_STATE[kept if kept is not None else kept_state(conn, values)]
 
 
 # Networks and practices in scope (active GP practices of the nation, and those of other nations), as
@@ -225,12 +289,17 @@ def _items(
 
 
 def summary_counts(
-    conn, values: dict, queries: Iterable[tuple[str, str]], count_rows: Mapping[str, str] | None = None
+    conn,
+    values: dict,
+    queries: Iterable[tuple[str, str]],
+    count_rows: Mapping[str, str] | None = None,
+    kept: tuple[bool, bool] | None = None,
 ) -> dict:
     """The summary counts only (no rows leave the database), plus networks and practices in scope. ``queries``
     are the rules' (SELECT, ``json_build_object`` arguments over its rows ``x``) pairs; the arguments are the
     rules' own constant SQL text (never a value). ``count_rows`` (name -> rule query) adds ``_rows``: how many
-    rows each of those queries gives (counted in the database; columns nothing reads are not computed)."""
+    rows each of those queries gives (counted in the database; columns nothing reads are not computed). ``kept``
+    (:func:`kept_state`) must be given when ``queries`` read the kept facts (the rules' ``kept_count_queries``)."""
     parts = _summary_parts(queries)
     if count_rows:
         counted = sql.SQL(", ").join(
@@ -239,7 +308,7 @@ def summary_counts(
         )
         parts.append(sql.SQL("json_build_object('_rows', json_build_object({c}))").format(c=counted))
     query = sql.SQL("WITH {ctes} SELECT json_build_array({parts})::text").format(
-        ctes=_ctes(conn, values), parts=sql.SQL(", ").join(parts)
+        ctes=_ctes(conn, values, kept), parts=sql.SQL(", ").join(parts)
     )
     with conn.cursor() as cur:
         cur.execute(_NO_JIT + query, values)

@@ -4,6 +4,7 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     whole integer[];
     rest integer[];
+    touched integer[];
 BEGIN
     SELECT array_agg(st.scenario_id) INTO whole
       FROM scenario_states st
@@ -23,7 +24,14 @@ BEGIN
     IF cardinality(rest) = 0 THEN
         RETURN;
     END IF;
+    -- The networks the memberships were in (kept) and are in now: their kept facts are computed again.
+    touched := ARRAY(SELECT sm.network_id FROM scenario_members sm
+                      WHERE sm.scenario_id = ANY (rest) AND sm.membership_id = ANY (p_membership_ids)
+                     UNION
+                     SELECT m.network_id FROM memberships m
+                      WHERE m.scenario_id = ANY (rest) AND m.id = ANY (p_membership_ids));
     DELETE FROM scenario_members
      WHERE scenario_id = ANY (rest) AND membership_id = ANY (p_membership_ids);
     PERFORM fill_scenario_members(rest, p_membership_ids);
+    PERFORM refresh_scenario_network_facts(rest, touched);
 END $$;

@@ -25,11 +25,13 @@ BEGIN
                                   st.location_extract_id, st.nation, st.as_of) ps
      WHERE st.scenario_id = ANY (p_scenario_ids);
     PERFORM fill_scenario_members(p_scenario_ids);
+    PERFORM refresh_scenario_network_facts(p_scenario_ids);
     ANALYZE networks;
     ANALYZE memberships;
     -- Statistics for the partitions just filled (names as scenario_state_partitions makes them).
     FOREACH sid IN ARRAY p_scenario_ids LOOP
-        FOREACH t IN ARRAY ARRAY['scenario_practice_state', 'scenario_members'] LOOP
+        FOREACH t IN ARRAY ARRAY['scenario_practice_state', 'scenario_members', 'scenario_network_facts',
+                                     'scenario_member_nearest'] LOOP
             IF to_regclass(format('%I', format('%s_%s', t, sid))) IS NOT NULL THEN
                 EXECUTE format('ANALYZE %I', format('%s_%s', t, sid));
             END IF;
