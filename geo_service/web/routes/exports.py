@@ -92,8 +92,9 @@ def _print_not_ready(err: PrintNotReady):
     headers = {"Retry-After": str(err.retry_after_s), "Location": again, "Cache-Control": "no-store"}
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
         return render_template("exports/print_wait.html", retry_after=err.retry_after_s, again=again), 202, headers
+    detail = f"The print is being made: ask again in {err.retry_after_s} seconds at the same address."
     body = {"status": 202, "title": "Print being made", "retry_after": err.retry_after_s, "location": again,
-            "detail": f"The print is being made: ask again in {err.retry_after_s} seconds at the same address."}  # fmt: skip
+            "detail": detail}  # fmt: skip
     return jsonify(body), 202, headers
 
 
