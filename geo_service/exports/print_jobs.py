@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 FAILURE_KEPT_S = 30.0  # a failed making is reported to the requests of the next half-minute, then tried again
 POLL_S = 0.1  # how often a request waiting on another worker's making looks in the store
+KEYS_KEPT = 4096  # remembered print keys (a few hundred bytes each): at most a megabyte or two
 
 
 class PrintNotReady(Exception):  # noqa: N818 - not an error: "come back shortly"
@@ -62,6 +64,21 @@ class PrintJobs:
         self.retry_after_s = int(retry_after_s)
         self._lock = threading.Lock()
         self._makings: dict[str, _Making] = {}
+        self._keys: OrderedDict[tuple, str] = OrderedDict()  # (data state, print job) -> kept-print key
+
+    def known_key(self, data_state: object, job: object) -> str | None:
+        """The kept-print key worked out earlier for ``job`` while the data was at ``data_state``, or None."""
+        with self._lock:
+            key = self._keys.get((data_state, job))
+            if key is not None:
+                self._keys.move_to_end((data_state, job))
+            return key
+
+    def remember_key(self, data_state: object, job: object, key: str) -> None:
+        with self._lock:
+            self._keys[(data_state, job)] = key
+            while len(self._keys) > KEYS_KEPT:
+                self._keys.popitem(last=False)
 
     def get_or_make(self, key: str, kept: Callable[[], ExportFile | None], make: Callable[[], ExportFile]):
         """``(file, kept)`` for the print ``key``: ``kept()`` reads the store, ``make()`` makes it (queue, child,
@@ -122,6 +139,7 @@ class PrintJobs:
             making.error = err
             self._note_failure(key, err)
         finally:
+            (self.folder / f"{key}.making").unlink(missing_ok=True)  # no file left behind per print ever made
             os.close(fd)  # releases the claim: the print is kept (or failed) by now
             making.done.set()
             threading.Thread(target=self._forget, args=(key, making), daemon=True).start()

@@ -114,12 +114,19 @@ def print_map_kept(
     connection is held while the print is made."""
     job = _print_job(scenario, kind, code, format, paper, orientation, dpi, boundary_set, basemap)
     with db.connection() as conn:
-        scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
-        state = caching.scope_state(conn, scope)
-    subject = scope.area["code"] if scope.area is not None else scope.network["code"]
-    key = store.key(state, {"boundary_set": scope.boundary_set["id"], "kind": kind, "code": subject,
-                            "fmt": job.fmt, "paper": job.paper, "orientation": job.orientation, "dpi": job.dpi,
-                            "basemap": list(basemap) if basemap else None})  # fmt: skip
+        # Issue 21: a print asked for again while no data changed (a browser coming back for it; a flood of the
+        # same few) takes its key from memory, not from resolving the scope again (tens of ms of queries).
+        version = caching.data_state(conn) if jobs is not None else None
+        key = jobs.known_key(version, job) if jobs is not None else None
+        if key is None:
+            scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
+            state = caching.scope_state(conn, scope)
+            subject = scope.area["code"] if scope.area is not None else scope.network["code"]
+            key = store.key(state, {"boundary_set": scope.boundary_set["id"], "kind": kind, "code": subject,
+                                    "fmt": job.fmt, "paper": job.paper, "orientation": job.orientation,
+                                    "dpi": job.dpi, "basemap": list(basemap) if basemap else None})  # fmt: skip
+            if jobs is not None:
+                jobs.remember_key(version, job, key)
 
     def make() -> ExportFile:
         from geo_service.exports.print_map import MEDIA_TYPES
