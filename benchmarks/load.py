@@ -273,7 +273,10 @@ def main() -> int:
     codes = area_codes(url)
     plan = scenarios(codes)
     readers = plan["map"] + plan["layer"] + plan["checks"]
-    plan["abuse"] = [(path, {**headers, "X-Bench-Client": "10.0.0.1"}) for path, headers in readers]
+    # The readers stand for people (16 addresses in turn), not one client holding 32+ connections.
+    plan["abuse"] = [
+        (path, {**headers, "X-Bench-Client": f"10.0.0.{i % 16 + 1}"}) for i, (path, headers) in enumerate(readers * 16)
+    ]
     if args.only:
         plan = {k: v for k, v in plan.items() if k in args.only.split(",")}
     else:
@@ -301,6 +304,7 @@ def main() -> int:
 
                 # The baseline, measured in the same run: the same readers with no attacker beside them.
                 quiet = readers()
+                print(f"readers alone: answers not 2xx {quiet.get('errors', {})}", flush=True)
                 print(
                     f"{'readers alone':17s} {quiet['rps']:9.1f} req/s  p50 {quiet['p50']:8.1f} ms  "
                     f"p99 {quiet['p99']:8.1f} ms  requests {quiet['requests']:7d}  errors: socket "
@@ -321,6 +325,7 @@ def main() -> int:
                 prints = {str(status): n for (kind, status), n in abuse.answers.items() if kind == "print"}
                 print(f"abuse: prints answered {sum(prints.values())}: {prints}", flush=True)
                 r = results[name]
+                print(f"abuse: readers' answers not 2xx {r.get('errors', {})}", flush=True)
                 print(
                     f"abuse: readers under abuse / alone: p50 {r['p50'] / max(quiet['p50'], 0.001):.2f}x, "
                     f"p99 {r['p99'] / max(quiet['p99'], 0.001):.2f}x, req/s {r['rps'] / max(quiet['rps'], 0.001):.2f}x",

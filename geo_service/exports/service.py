@@ -119,6 +119,9 @@ def print_map_kept(
         version = caching.data_state(conn) if jobs is not None else None
         key = jobs.known_key(version, job) if jobs is not None else None
         if key is None:
+            # A print this process has not met while its queue is full: 503 before resolving the scope, so a flood
+            # of different prints costs a few milliseconds each (asked again after Retry-After, it is resolved).
+            queue.refuse_if_full()
             scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
             state = caching.scope_state(conn, scope)
             subject = scope.area["code"] if scope.area is not None else scope.network["code"]

@@ -78,3 +78,23 @@ def test_a_browser_gets_a_page_that_looks_again(app):
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "Your print is being made" in page
     assert f'href="{PRINT.replace("&", "&amp;")}"' in page
+
+
+def test_a_full_queue_refuses_a_new_print_before_any_query(demo_db_url, tmp_path):
+    """Every slot drawing and the queue full: a print this process has not met is refused (503 + Retry-After)
+    before its scope is resolved, so a flood of different prints costs milliseconds each; the same address asked
+    again when the queue has room gets its real answer (here a 404: no such area)."""
+    app = make_app(demo_db_url, GEO_PRINT_KEEP_DIR=str(tmp_path), GEO_PRINT_SLOTS=1, GEO_PRINT_QUEUE=0)
+    unknown = f"/api/v1/scenarios/{REGISTERED}/areas/QQ9/print.pdf"
+    try:
+        client = app.test_client()
+        with app.extensions["geo_print_queue"].slot():
+            refused = client.get(unknown)
+            assert refused.status_code == 503 and refused.headers["Retry-After"] == "10"
+            assert refused.get_json()["title"] == "Print queue full"
+            bad = client.get(f"{unknown}?dpi=5000")  # parameters are still checked first (no query needed)
+            assert bad.status_code == 400 and bad.get_json()["parameter"] == "dpi"
+        answer = client.get(unknown)
+        assert answer.status_code == 404 and "QQ9" in answer.get_json()["detail"]
+    finally:
+        app.extensions["geo_db"].close()
