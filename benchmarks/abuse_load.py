@@ -66,6 +66,61 @@ class SharedStore:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, own CPU s, reaped children's CPU s) of a process, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    ppid = int(fields[1])
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return ppid, (utime + stime) / TICK, (cutime + cstime) / TICK
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of ``root``'s live descendants plus the reaped children's (the root's own excluded)."""
+    parents: dict[int, int] = {}
+    own: dict[int, float] = {}
+    reaped: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            s = _stat(int(entry.name))
+            if s is not None:
+                parents[int(entry.name)], own[int(entry.name)], reaped[int(entry.name)] = s
+    below = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in below and pid not in below:
+                below.add(pid)
+                changed = True
+    return reaped.get(root, 0.0) + sum(own[p] + reaped[p] for p in below if p != root)
+
+
+def postmaster_pid(url: str) -> int:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW data_directory")
+            folder = Path(cur.fetchone()[0])
+    finally:
+        conn.close()
+    return int((folder / "postmaster.pid").read_text().split()[0])
+
+
+def server_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by the server side: every process below each of ``pids`` (gunicorn's master, the
+    PostgreSQL postmaster, nginx's master)."""
+    return sum(tree_cpu(pid) for pid in pids)
+
+
 def _percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0

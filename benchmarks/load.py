@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.abuse_load import Abuse, Nginx, SharedStore, fixed_rate  # noqa: E402
+from benchmarks.abuse_load import Abuse, Nginx, SharedStore, fixed_rate, postmaster_pid, server_cpu  # noqa: E402
 from geo_service.cli.context import settings  # noqa: E402
 from geo_service.cli.serve_commands import gunicorn_command  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
@@ -296,15 +296,25 @@ def main() -> int:
             base = args.base_url or server.base if name == "abuse" else server.base
             run_wrk(base, reqs, 2, args.connections, args.wrk_threads)  # warm
             if name == "abuse":
+                sides = [server.proc.pid, postmaster_pid(url)] + ([proxy.proc.pid] if proxy is not None else [])
 
-                def readers(reqs=reqs, base=base):
+                def readers(reqs=reqs, base=base, sides=sides):
+                    """The readers' figures, and the server side's CPU meanwhile (CPU-seconds a second)."""
+                    cpu, began = server_cpu(sides), time.perf_counter()
                     if args.reader_rate > 0:  # people reading at a steady rate (benchmarks/abuse_load.py)
-                        return fixed_rate(base, reqs, args.duration, args.reader_rate)
-                    return run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)  # saturation
+                        got = fixed_rate(base, reqs, args.duration, args.reader_rate)
+                    else:
+                        got = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)  # saturation
+                    got["server_cpus"] = (server_cpu(sides) - cpu) / (time.perf_counter() - began)
+                    return got
 
                 # The baseline, measured in the same run: the same readers with no attacker beside them.
                 quiet = readers()
-                print(f"readers alone: answers not 2xx {quiet.get('errors', {})}", flush=True)
+                print(
+                    f"readers alone: answers not 2xx {quiet.get('errors', {})}; server side (gunicorn, PostgreSQL, "
+                    f"nginx) used {quiet['server_cpus']:.2f} of {os.cpu_count()} CPUs",
+                    flush=True,
+                )
                 print(
                     f"{'readers alone':17s} {quiet['rps']:9.1f} req/s  p50 {quiet['p50']:8.1f} ms  "
                     f"p99 {quiet['p99']:8.1f} ms  requests {quiet['requests']:7d}  errors: socket "
@@ -325,7 +335,12 @@ def main() -> int:
                 prints = {str(status): n for (kind, status), n in abuse.answers.items() if kind == "print"}
                 print(f"abuse: prints answered {sum(prints.values())}: {prints}", flush=True)
                 r = results[name]
-                print(f"abuse: readers' answers not 2xx {r.get('errors', {})}", flush=True)
+                print(
+                    f"abuse: readers' answers not 2xx {r.get('errors', {})}; server side used {r['server_cpus']:.2f} "
+                    f"of {os.cpu_count()} CPUs (alone: {quiet['server_cpus']:.2f}); load average "
+                    f"{os.getloadavg()[0]:.1f} (other sessions of the machine included)",
+                    flush=True,
+                )
                 print(
                     f"abuse: readers under abuse / alone: p50 {r['p50'] / max(quiet['p50'], 0.001):.2f}x, "
                     f"p99 {r['p99'] / max(quiet['p99'], 0.001):.2f}x, req/s {r['rps'] / max(quiet['rps'], 0.001):.2f}x",

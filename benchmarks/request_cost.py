@@ -35,56 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.abuse_load import SharedStore  # noqa: E402
+from benchmarks.abuse_load import SharedStore, postmaster_pid, tree_cpu  # noqa: E402
 from benchmarks.load import AREA, LAYER, SCENARIO, Server, area_codes, database  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> tuple[int, float, float] | None:
-    """(parent pid, own CPU s, reaped children's CPU s) of a process, or None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    ppid = int(fields[1])
-    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
-    return ppid, (utime + stime) / TICK, (cutime + cstime) / TICK
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds of ``root``'s live descendants plus the reaped children's (the root's own excluded)."""
-    parents: dict[int, int] = {}
-    own: dict[int, float] = {}
-    reaped: dict[int, float] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            s = _stat(int(entry.name))
-            if s is not None:
-                parents[int(entry.name)], own[int(entry.name)], reaped[int(entry.name)] = s
-    below = {root}
-    changed = True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in below and pid not in below:
-                below.add(pid)
-                changed = True
-    return reaped.get(root, 0.0) + sum(own[p] + reaped[p] for p in below if p != root)
-
-
-def postmaster_pid(url: str) -> int:
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SHOW data_directory")
-            folder = Path(cur.fetchone()[0])
-    finally:
-        conn.close()
-    return int((folder / "postmaster.pid").read_text().split()[0])
 
 
 def main() -> int:
@@ -175,12 +127,13 @@ def main() -> int:
         print_url = f"/api/v1/scenarios/{s}/areas/{codes[1]}/print.png?dpi=300&paper=a3"
 
         def whole_print():  # ask, then come back until the file is there: the making's CPU included
-            while (status := get(print_url)()) == 202:
-                time.sleep(1)
+            deadline = time.monotonic() + 600
+            while (status := get(print_url)()) in (202, 429, 503) and time.monotonic() < deadline:
+                time.sleep(3)  # Retry-After says 2 (202) or 10 (503); the earlier makings finish meanwhile
             return status
 
         cost("print made whole", whole_print, n=1)
-        cost("print kept copy", get(print_url))
+        cost("print kept copy", get(print_url), n=10)
     finally:
         server.stop()
         store.stop()
