@@ -16,16 +16,26 @@ warmed for 2 s, then measured by wrk (Debian package ``wrk``) for ``--duration``
 * ``uncached`` a mix over every area of the boundary set: checks recomputed (``Cache-Control: no-cache``),
   map pages, layers and embeds of each area in turn (so the caches are cold for the first round);
 * ``england-uncached`` the England checks recomputed on every request.
-* ``abuse`` (issue 21, run with ``--only abuse``): normal readers (map pages, layers, checks of the areas) measured
-  by wrk while, beside them, ``--flooders`` threads guess passwords at ``/sign-in`` as fast as they can,
-  ``--printers`` threads ask for A3 300 dpi prints without pause, and ``--slow-clients`` sockets send one header
-  line every 5 s (slowloris). The readers must keep p99 < 1 s and 0 errors; the attackers' answers (429, 503)
-  are counted and printed, prints by how they were answered (made, kept copy, 503). Point ``--base-url`` at the
-  production shape (nginx in front, ``docker compose up``) or pass ``--nginx`` to measure it; without either the
-  slow clients reach gunicorn directly, which nginx is there to prevent. Behind ``--nginx`` each kind of client
-  names its own address (``X-Bench-Client``, taken as the client address by the benchmark's nginx only), so the
-  per-address caps see readers, printers and guessers as the different people they stand for, not one 127.0.0.1.
-  Printers ask for a different area each time (a kept copy answers a repeat of the same print).
+* ``abuse`` (issue 21, run with ``--only abuse``): normal readers (map pages, layers, checks of the areas, 16
+  addresses in turn) beside ``--flooders`` threads guessing passwords at ``/sign-in`` as fast as they can,
+  ``--printers`` threads asking for A3 300 dpi prints (a different area each time: a repeat would be the kept copy)
+  without pause, and ``--slow-clients`` sockets sending one header line every 5 s (slowloris). The readers must keep
+  p99 < 1 s and 0 errors. **The readers are sent at a fixed rate** (``--reader-rate``, default 10 requests a second,
+  open loop, each latency counted from when its request was due: :mod:`benchmarks.abuse_load`), because that is
+  what "normal readers" are: people opening pages, whose number does not grow when the server slows. wrk's closed
+  loop with 32 connections on 2 CPUs (the shape before) keeps the CPUs saturated by the readers alone, so its
+  latency measures the readers' own queue, not the attackers' effect; ``--reader-rate 0`` still runs it that way.
+  10 a second is 600 page, layer or checks requests a minute, about a fifth of what 2 CPUs can serve
+  (``benchmarks/request_cost.py``: ~25 ms of CPU a reader request). The readers alone are measured first in the
+  same run (the baseline), then beside the attackers; the run prints both, their ratio, the attackers' answers
+  (429, 503, 202 for prints being made), the CPU the server side used in each phase (gunicorn and its print
+  children, PostgreSQL, nginx: CPU-seconds a second, which other sessions on the machine do not inflate) and the
+  benchmark's own CPU (its attacker threads share the server's CPUs). Point ``--base-url`` at the production shape
+  (nginx in front, ``docker compose up``) or pass ``--nginx`` to measure it; without either the slow clients reach
+  gunicorn directly, which nginx is there to prevent. Behind ``--nginx`` each kind of client names its own address
+  (``X-Bench-Client``, taken as the client address by the benchmark's nginx only), so the per-address caps see
+  readers, printers and guessers as the different people they stand for, not one 127.0.0.1. With several workers
+  the throttling store is a local redis (Debian ``redis-server``), shared by the workers as in production.
 
 * ``--replica`` (issue 26): read throughput of two instances on a primary and its streaming replica against one
   instance on the primary alone, same run (``benchmarks/replica_load.py``, its own clusters and the demo).
