@@ -53,6 +53,7 @@ class _Making:
     result: ExportFile | None = None
     error: BaseException | None = None
     claimed: bool = False  # the finished print was handed to a request (its file is then that response's)
+    finished_at: float = 0.0
 
 
 class PrintJobs:
@@ -119,6 +120,7 @@ class PrintJobs:
         """This process's making of ``key`` (started now if no worker of the host is making it), or None when
         another worker holds the claim."""
         with self._lock:
+            self._sweep()
             making = self._makings.get(key)
             if making is not None:
                 return making
@@ -135,25 +137,29 @@ class PrintJobs:
     def _run(self, key: str, making: _Making, make: Callable[[], ExportFile], fd: int) -> None:
         try:
             making.result = make()
-        except BaseException as err:  # noqa: BLE001 - handed to the request that collects it
+        except BaseException as err:  # noqa: BLE001 - handed to the requests waiting on it
             making.error = err
             self._note_failure(key, err)
         finally:
             (self.folder / f"{key}.making").unlink(missing_ok=True)  # no file left behind per print ever made
             os.close(fd)  # releases the claim: the print is kept (or failed) by now
+            making.finished_at = time.monotonic()
             making.done.set()
-            threading.Thread(target=self._forget, args=(key, making), daemon=True).start()
+            if making.error is not None:  # the waiting requests have it; later ones read <key>.failed or retry
+                with self._lock:
+                    if self._makings.get(key) is making:
+                        del self._makings[key]
 
-    def _forget(self, key: str, making: _Making) -> None:
-        """Nobody came back for the finished print within a while: drop it (its file; the kept copy stays)."""
-        time.sleep(FAILURE_KEPT_S)
-        with self._lock:
-            if self._makings.get(key) is making:
+    def _sweep(self) -> None:
+        """Drop finished prints nobody came back for within FAILURE_KEPT_S (their files; the kept copy stays).
+        Called with the lock held."""
+        now = time.monotonic()
+        for key, making in list(self._makings.items()):
+            if making.done.is_set() and now - making.finished_at > FAILURE_KEPT_S:
                 del self._makings[key]
-            unclaimed = not making.claimed
-            making.claimed = True
-        if unclaimed and making.result is not None:
-            making.result.cleanup()
+                if not making.claimed and making.result is not None:
+                    making.claimed = True
+                    making.result.cleanup()
 
     def _note_failure(self, key: str, err: BaseException) -> None:
         if isinstance(err, PrintQueueFull):
