@@ -16,16 +16,26 @@ warmed for 2 s, then measured by wrk (Debian package ``wrk``) for ``--duration``
 * ``uncached`` a mix over every area of the boundary set: checks recomputed (``Cache-Control: no-cache``),
   map pages, layers and embeds of each area in turn (so the caches are cold for the first round);
 * ``england-uncached`` the England checks recomputed on every request.
-* ``abuse`` (issue 21, run with ``--only abuse``): normal readers (map pages, layers, checks of the areas) measured
-  by wrk while, beside them, ``--flooders`` threads guess passwords at ``/sign-in`` as fast as they can,
-  ``--printers`` threads ask for A3 300 dpi prints without pause, and ``--slow-clients`` sockets send one header
-  line every 5 s (slowloris). The readers must keep p99 < 1 s and 0 errors; the attackers' answers (429, 503)
-  are counted and printed, prints by how they were answered (made, kept copy, 503). Point ``--base-url`` at the
-  production shape (nginx in front, ``docker compose up``) or pass ``--nginx`` to measure it; without either the
-  slow clients reach gunicorn directly, which nginx is there to prevent. Behind ``--nginx`` each kind of client
-  names its own address (``X-Bench-Client``, taken as the client address by the benchmark's nginx only), so the
-  per-address caps see readers, printers and guessers as the different people they stand for, not one 127.0.0.1.
-  Printers ask for a different area each time (a kept copy answers a repeat of the same print).
+* ``abuse`` (issue 21, run with ``--only abuse``): normal readers (map pages, layers, checks of the areas, 16
+  addresses in turn) beside ``--flooders`` threads guessing passwords at ``/sign-in`` as fast as they can,
+  ``--printers`` threads asking for A3 300 dpi prints (a different area each time: a repeat would be the kept copy)
+  without pause, and ``--slow-clients`` sockets sending one header line every 5 s (slowloris). The readers must keep
+  p99 < 1 s and 0 errors. **The readers are sent at a fixed rate** (``--reader-rate``, default 10 requests a second,
+  open loop, each latency counted from when its request was due: :mod:`benchmarks.abuse_load`), because that is
+  what "normal readers" are: people opening pages, whose number does not grow when the server slows. wrk's closed
+  loop with 32 connections on 2 CPUs (the shape before) keeps the CPUs saturated by the readers alone, so its
+  latency measures the readers' own queue, not the attackers' effect; ``--reader-rate 0`` still runs it that way.
+  10 a second is 600 page, layer or checks requests a minute, about a fifth of what 2 CPUs can serve
+  (``benchmarks/request_cost.py``: ~25 ms of CPU a reader request). The readers alone are measured first in the
+  same run (the baseline), then beside the attackers; the run prints both, their ratio, the attackers' answers
+  (429, 503, 202 for prints being made), the CPU the server side used in each phase (gunicorn and its print
+  children, PostgreSQL, nginx: CPU-seconds a second, which other sessions on the machine do not inflate) and the
+  benchmark's own CPU (its attacker threads share the server's CPUs). Point ``--base-url`` at the production shape
+  (nginx in front, ``docker compose up``) or pass ``--nginx`` to measure it; without either the slow clients reach
+  gunicorn directly, which nginx is there to prevent. Behind ``--nginx`` each kind of client names its own address
+  (``X-Bench-Client``, taken as the client address by the benchmark's nginx only), so the per-address caps see
+  readers, printers and guessers as the different people they stand for, not one 127.0.0.1. With several workers
+  the throttling store is a local redis (Debian ``redis-server``), shared by the workers as in production.
 
 * ``--replica`` (issue 26): read throughput of two instances on a primary and its streaming replica against one
   instance on the primary alone, same run (``benchmarks/replica_load.py``, its own clusters and the demo).
@@ -50,6 +60,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.abuse_load import Abuse, Nginx, SharedStore, fixed_rate, postmaster_pid, server_cpu  # noqa: E402
 from geo_service.cli.context import settings  # noqa: E402
 from geo_service.cli.serve_commands import gunicorn_command  # noqa: E402
 from geo_service.db.admin import create_database_if_missing, with_database  # noqa: E402
@@ -114,7 +125,9 @@ def area_codes(url: str) -> list[str]:
 class Server:
     """``geo-service serve --prod`` (gunicorn, gthread) on a free local port; stopped on exit."""
 
-    def __init__(self, url: str, workers: int, threads: int, behind_proxy: bool = False) -> None:
+    def __init__(
+        self, url: str, workers: int, threads: int, behind_proxy: bool = False, store: str | None = None
+    ) -> None:
         import secrets
         import socket
 
@@ -129,6 +142,8 @@ class Server:
             "GEO_SECRET_KEY": secrets.token_urlsafe(48),  # one key for every worker (sessions, CSRF)
             "GEO_TRUSTED_PROXIES": "1" if behind_proxy else "0",
         }
+        if store:  # one throttling store for every worker, as in the production shape
+            env["GEO_RATELIMIT_STORAGE"] = store
         args = gunicorn_command("127.0.0.1", self.port, workers, threads)
         args = [a for a in args if a not in ("--access-logfile", "-")] + ["--log-level", "warning"]
         self.proc = subprocess.Popen(args, cwd=ROOT, env=env)
@@ -228,124 +243,6 @@ def scenarios(codes: list[str]) -> dict[str, list[tuple[str, dict[str, str]]]]:
     }
 
 
-class Abuse:
-    """Attackers beside the measured readers: sign-in flood, prints, slow clients. Counts their answers."""
-
-    def __init__(self, base: str, codes: list[str], flooders: int, printers: int, slow_clients: int) -> None:
-        import threading
-        from collections import Counter
-
-        self.base, self.codes = base, codes
-        self.stop_event = threading.Event()
-        self.answers: Counter = Counter()
-        self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._flood, args=(i,), daemon=True) for i in range(flooders)]
-        self.threads += [threading.Thread(target=self._print, args=(i,), daemon=True) for i in range(printers)]
-        self.threads += [threading.Thread(target=self._slow, daemon=True) for _ in range(slow_clients)]
-
-    def _count(self, kind: str, status: object) -> None:
-        with self.lock:
-            self.answers[(kind, status)] += 1
-
-    def _flood(self, number: int) -> None:
-        import http.cookiejar
-        import urllib.parse
-
-        while not self.stop_event.is_set():
-            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            opener.addheaders = [("X-Bench-Client", f"10.0.2.{number + 1}")]
-            try:
-                page = opener.open(self.base + "/sign-in", timeout=30).read().decode()
-                token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-                form = urllib.parse.urlencode({"username": "admin", "password": "guess", "csrf_token": token})
-                opener.open(self.base + "/sign-in", data=form.encode(), timeout=30)
-                self._count("sign-in", 200)
-            except urllib.error.HTTPError as err:
-                self._count("sign-in", err.code)
-            except OSError as err:
-                self._count("sign-in", type(err).__name__)
-
-    def _print(self, number: int) -> None:
-        i = number * 7
-        while not self.stop_event.is_set():
-            code = self.codes[i % len(self.codes)]
-            i += 1
-            url = f"{self.base}/api/v1/scenarios/{SCENARIO}/areas/{code}/print.png?dpi=300&paper=a3"
-            request = urllib.request.Request(url, headers={"X-Bench-Client": f"10.0.1.{number + 1}"})
-            try:
-                with urllib.request.urlopen(request, timeout=120) as resp:
-                    resp.read()
-                    self._count("print", f"{resp.status} {resp.headers.get('X-Print-Copy', 'made')}")
-            except urllib.error.HTTPError as err:
-                self._count("print", err.code)
-            except OSError as err:
-                self._count("print", type(err).__name__)
-
-    def _slow(self) -> None:
-        import socket
-        from urllib.parse import urlsplit
-
-        where = urlsplit(self.base)
-        while not self.stop_event.is_set():
-            try:
-                with socket.create_connection((where.hostname, where.port or 80), timeout=10) as sock:
-                    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
-                    while not self.stop_event.wait(5):
-                        sock.sendall(b"X-Slow: 1\r\n")
-                self._count("slow", "closed")
-            except OSError as err:
-                self._count("slow", type(err).__name__)
-                self.stop_event.wait(1)
-
-    def __enter__(self) -> Abuse:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop_event.set()
-
-
-class Nginx:
-    """nginx with the repository's ``deploy/nginx.conf`` (upstream and port changed) in front of ``base``."""
-
-    def __init__(self, base: str) -> None:
-        import socket
-        from urllib.parse import urlsplit
-
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.tmp = tempfile.mkdtemp(prefix="geo-bench-nginx-")
-        site = (ROOT / "deploy" / "nginx.conf").read_text()
-        # Every benchmark client is 127.0.0.1: here (only) each names the address it stands for.
-        site = "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Bench-Client;\n" + site
-        site = site.replace("server app:5000;", f"server 127.0.0.1:{urlsplit(base).port};")
-        site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
-        Path(self.tmp, "site.conf").write_text(site)
-        Path(self.tmp, "nginx.conf").write_text(
-            f"pid {self.tmp}/nginx.pid;\nerror_log {self.tmp}/error.log;\nworker_processes 1;\nevents {{}}\n"
-            f"http {{ access_log off; client_body_temp_path {self.tmp}; proxy_temp_path {self.tmp}; "
-            f"include {self.tmp}/site.conf; }}\n"
-        )
-        self.proc = subprocess.Popen([nginx, "-p", self.tmp, "-c", f"{self.tmp}/nginx.conf", "-g", "daemon off;"])
-        self.base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit("nginx did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url")
@@ -357,6 +254,13 @@ def main() -> int:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument(
         "--only", help="comma-separated scenarios: map,layer,checks,embed,uncached,england-uncached,abuse"
+    )
+    parser.add_argument(
+        "--reader-rate",
+        type=float,
+        default=10.0,
+        help="abuse: the normal readers' requests a second, sent at that rate (default 10); 0: wrk's closed loop "
+        "with --connections (a saturation test)",
     )
     parser.add_argument("--flooders", type=int, default=8, help="abuse: sign-in flood threads")
     parser.add_argument("--printers", type=int, default=16, help="abuse: print threads")
@@ -379,12 +283,16 @@ def main() -> int:
     codes = area_codes(url)
     plan = scenarios(codes)
     readers = plan["map"] + plan["layer"] + plan["checks"]
-    plan["abuse"] = [(path, {**headers, "X-Bench-Client": "10.0.0.1"}) for path, headers in readers]
+    # The readers stand for people (16 addresses in turn), not one client holding 32+ connections.
+    plan["abuse"] = [
+        (path, {**headers, "X-Bench-Client": f"10.0.0.{i % 16 + 1}"}) for i, (path, headers) in enumerate(readers * 16)
+    ]
     if args.only:
         plan = {k: v for k, v in plan.items() if k in args.only.split(",")}
     else:
         plan.pop("abuse")
-    server = Server(url, args.workers, args.threads, behind_proxy=args.nginx)
+    store = SharedStore() if "abuse" in plan and args.workers > 1 else None
+    server = Server(url, args.workers, args.threads, behind_proxy=args.nginx, store=store and store.url)
     proxy = Nginx(server.base) if args.nginx else None
     if proxy is not None and not args.base_url:
         args.base_url = proxy.base
@@ -398,21 +306,51 @@ def main() -> int:
             base = args.base_url or server.base if name == "abuse" else server.base
             run_wrk(base, reqs, 2, args.connections, args.wrk_threads)  # warm
             if name == "abuse":
+                sides = [server.proc.pid, postmaster_pid(url)] + ([proxy.proc.pid] if proxy is not None else [])
+
+                def readers(reqs=reqs, base=base, sides=sides):
+                    """The readers' figures, and the server side's CPU meanwhile (CPU-seconds a second)."""
+                    cpu, began = server_cpu(sides), time.perf_counter()
+                    if args.reader_rate > 0:  # people reading at a steady rate (benchmarks/abuse_load.py)
+                        got = fixed_rate(base, reqs, args.duration, args.reader_rate)
+                    else:
+                        got = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)  # saturation
+                    got["server_cpus"] = (server_cpu(sides) - cpu) / (time.perf_counter() - began)
+                    return got
+
                 # The baseline, measured in the same run: the same readers with no attacker beside them.
-                quiet = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
+                quiet = readers()
+                print(
+                    f"readers alone: answers not 2xx {quiet.get('errors', {})}; server side (gunicorn, PostgreSQL, "
+                    f"nginx) used {quiet['server_cpus']:.2f} of {os.cpu_count()} CPUs",
+                    flush=True,
+                )
                 print(
                     f"{'readers alone':17s} {quiet['rps']:9.1f} req/s  p50 {quiet['p50']:8.1f} ms  "
                     f"p99 {quiet['p99']:8.1f} ms  requests {quiet['requests']:7d}  errors: socket "
                     f"{quiet['socket_errors']} non-2xx {quiet['non_2xx']}",
                     flush=True,
                 )
+                own_cpu = time.process_time()
                 with Abuse(base, codes, args.flooders, args.printers, args.slow_clients) as abuse:
                     time.sleep(3)  # let the attackers reach full strength
-                    results[name] = run_wrk(base, reqs, args.duration, args.connections, args.wrk_threads)
+                    results[name] = readers()
+                own_cpu = time.process_time() - own_cpu
+                print(
+                    f"abuse: this benchmark's own CPU (attackers' and readers' client threads, on the same "
+                    f"{os.cpu_count()} CPUs as the server): {own_cpu:.1f} s in {args.duration + 3} s",
+                    flush=True,
+                )
                 print("abuse answers:", dict(sorted(abuse.answers.items(), key=str)), flush=True)
                 prints = {str(status): n for (kind, status), n in abuse.answers.items() if kind == "print"}
                 print(f"abuse: prints answered {sum(prints.values())}: {prints}", flush=True)
                 r = results[name]
+                print(
+                    f"abuse: readers' answers not 2xx {r.get('errors', {})}; server side used {r['server_cpus']:.2f} "
+                    f"of {os.cpu_count()} CPUs (alone: {quiet['server_cpus']:.2f}); load average "
+                    f"{os.getloadavg()[0]:.1f} (other sessions of the machine included)",
+                    flush=True,
+                )
                 print(
                     f"abuse: readers under abuse / alone: p50 {r['p50'] / max(quiet['p50'], 0.001):.2f}x, "
                     f"p99 {r['p99'] / max(quiet['p99'], 0.001):.2f}x, req/s {r['rps'] / max(quiet['rps'], 0.001):.2f}x",
@@ -436,6 +374,8 @@ def main() -> int:
         if proxy is not None:
             proxy.stop()
         server.stop()
+        if store is not None:
+            store.stop()
     print(
         f"\nwrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s, gunicorn {args.workers} workers × "
         f"{args.threads} threads (gthread), {len(codes)} areas in the uncached mix, {os.cpu_count()} CPUs"

@@ -114,6 +114,13 @@ class PrintQueue:
                 raise self._full(f"All {self.total_slots} print slots of this server are drawing")
             time.sleep(0.2)
 
+    def refuse_if_full(self) -> None:
+        """PrintQueueFull at once when a new print could neither be drawn nor wait here now (issue 21: the cheap
+        refusal, before any query; :meth:`slot` decides again when the print really asks for one)."""
+        with self._cond:
+            if self._running >= self.slots and self._queued >= self.waiting:
+                raise self._full(f"{self._running} prints are being drawn and {self._queued} are waiting")
+
     def state(self) -> dict[str, int]:
         with self._cond:
             return {"running": self._running, "waiting": self._queued, "slots": self.slots}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from geo_service import caching
 from geo_service.exports import formats
+from geo_service.exports.print_jobs import PrintJobs
 from geo_service.exports.print_process import PrintJob, print_in_child
 from geo_service.exports.print_queue import PrintQueue
 from geo_service.exports.print_store import KeptPrints
@@ -99,21 +100,51 @@ def print_map_kept(
     boundary_set: str | None = None,
     basemap: tuple[str, str] | None = None,
     statement_timeout_ms: int = 15_000,
+    jobs: PrintJobs | None = None,
 ) -> tuple[ExportFile, bool]:
     """A print for a web request: ``(file, kept)``, ``kept`` True when it is the copy kept for the scenario's
     current data version. Otherwise the print is made in a child process (:func:`.print_process.print_in_child`) once
     ``queue`` grants a slot (or :class:`.print_queue.PrintQueueFull`, a 503), and kept in ``store``.
 
+    With ``jobs`` (and keeping on) the making runs in the background and the caller waits only ``jobs.answer_s``:
+    :class:`.print_jobs.PrintNotReady` when the print is still being made (the web answers 202, the browser comes
+    back for the kept copy). Without, the caller waits for the whole making (the CLI; keeping off).
+
     ``db`` (the pool) lends a connection only to check the parameters and read the data version: no
     connection is held while the print is made."""
     job = _print_job(scenario, kind, code, format, paper, orientation, dpi, boundary_set, basemap)
     with db.connection() as conn:
-        scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
-        state = caching.scope_state(conn, scope)
-    subject = scope.area["code"] if scope.area is not None else scope.network["code"]
-    key = store.key(state, {"boundary_set": scope.boundary_set["id"], "kind": kind, "code": subject,
-                            "fmt": job.fmt, "paper": job.paper, "orientation": job.orientation, "dpi": job.dpi,
-                            "basemap": list(basemap) if basemap else None})  # fmt: skip
+        # Issue 21: a print asked for again while no data changed (a browser coming back for it; a flood of the
+        # same few) takes its key from memory, not from resolving the scope again (tens of ms of queries).
+        version = caching.data_state(conn) if jobs is not None else None
+        key = jobs.known_key(version, job) if jobs is not None else None
+        if key is None:
+            # A print this process has not met while its queue is full: 503 before resolving the scope, so a flood
+            # of different prints costs a few milliseconds each (asked again after Retry-After, it is resolved).
+            queue.refuse_if_full()
+            scope = _print_scope(conn, job)  # 404 / 400 here, before any queueing
+            state = caching.scope_state(conn, scope)
+            subject = scope.area["code"] if scope.area is not None else scope.network["code"]
+            key = store.key(state, {"boundary_set": scope.boundary_set["id"], "kind": kind, "code": subject,
+                                    "fmt": job.fmt, "paper": job.paper, "orientation": job.orientation,
+                                    "dpi": job.dpi, "basemap": list(basemap) if basemap else None})  # fmt: skip
+            if jobs is not None:
+                jobs.remember_key(version, job, key)
+
+    def make() -> ExportFile:
+        from geo_service.exports.print_map import MEDIA_TYPES
+
+        copy = store.get(key)  # finished by another worker just before this one took the claim
+        if copy is not None:
+            return copy
+        with queue.slot():
+            printed, workdir = print_in_child(database_url, job, statement_timeout_ms)
+        export = ExportFile(printed.path, printed.filename, MEDIA_TYPES[job.fmt], workdir, printed.data_line)
+        store.put(key, export)
+        return export
+
+    if jobs is not None and store.max_bytes > 0:
+        return jobs.get_or_make(key, lambda: store.get(key), make)
     kept = store.get(key)
     if kept is not None:
         return kept, True

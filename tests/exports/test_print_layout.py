@@ -9,6 +9,7 @@ import pytest
 
 from geo_service.db.pool import Database
 from tests.conftest import make_app
+from tests.exports.print_flow import fetch_print
 
 SCENARIO, BS = "epcn-april-2022", "icb-july-2022"
 
@@ -47,7 +48,7 @@ def test_every_network_of_a_large_area_is_listed(app, england_2022_db_url, paper
             best, best_n = code, n
     assert best_n >= 38
     checks = client.get(f"/api/v1/scenarios/{SCENARIO}/checks?area={best}&boundary_set={BS}").get_json()
-    resp = client.get(f"/api/v1/scenarios/{SCENARIO}/areas/{best}/print.pdf?boundary_set={BS}&paper={paper}")
+    resp = fetch_print(client, f"/api/v1/scenarios/{SCENARIO}/areas/{best}/print.pdf?boundary_set={BS}&paper={paper}")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
     flat = re.sub(r"\s+", " ", text)
@@ -79,7 +80,7 @@ def test_the_print_carries_names_on_the_map_and_the_written_findings(app):
 
     area = "QKS"  # Kent and Medway: 40-odd networks
     client = app.test_client()
-    resp = client.get(f"/api/v1/scenarios/{SCENARIO}/areas/{area}/print.pdf?boundary_set={BS}&paper=a4")
+    resp = fetch_print(client, f"/api/v1/scenarios/{SCENARIO}/areas/{area}/print.pdf?boundary_set={BS}&paper=a4")
     assert resp.status_code == 200
     pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages]
     assert len(pages) >= 3

@@ -14,6 +14,7 @@ from geo_service.analysis import profiles
 from geo_service.exports.print_data import profile_lines
 from geo_service.scope import resolve_scope
 from tests.conftest import make_app
+from tests.exports.print_flow import fetch_print
 
 pytestmark = pytest.mark.real_data
 
@@ -49,7 +50,9 @@ def test_area_print_shows_the_profile_and_its_sources(app, england_2019_db_url):
     assert f"Deprivation {prof['deprivation']:.1f} (decile {prof['deprivation_decile']})" in lines[1]
     text = _squash(
         _pdf_text(
-            app.test_client().get(f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}&paper=a4")
+            fetch_print(
+                app.test_client(), f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}&paper=a4"
+            )
         )
     )
     for line in lines[:3]:
@@ -68,6 +71,8 @@ def test_network_print_shows_the_profile(app, england_2019_db_url):
     finally:
         conn.close()
     assert lines
-    text = _squash(_pdf_text(app.test_client().get(f"/api/v1/scenarios/{SCENARIO}/networks/{code}/print.pdf?paper=a4")))
+    text = _squash(
+        _pdf_text(fetch_print(app.test_client(), f"/api/v1/scenarios/{SCENARIO}/networks/{code}/print.pdf?paper=a4"))
+    )
     assert _squash(lines[1]) in text, lines[1]
     assert "gp-by-age_2020-04.csv" in text

@@ -15,6 +15,7 @@ import pytest
 from geo_service.maps import views
 from geo_service.scope import resolve_scope
 from tests.conftest import make_app
+from tests.exports.print_flow import fetch_print
 
 SCENARIO, BS, AREA = "epcn-december-2019", "ccg-april-2019", "99J"
 
@@ -78,7 +79,7 @@ def test_map_panel_api_csv_and_print_agree(app):
         assert len({r["code"] for r in rows if r["finding"] == key}) == expected[key], key
 
     # 4. The print: its findings summary line names the same counts.
-    pdf = client.get(f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}")
+    pdf = fetch_print(client, f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}")
     assert pdf.status_code == 200, pdf.get_data(as_text=True)[:300]
     sheet = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     sheet = re.sub(r"\s+", " ", sheet)

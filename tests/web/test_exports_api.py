@@ -14,6 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from geo_service.demo.generator import PROPOSAL, REGISTERED
+from tests.exports.print_flow import fetch_print
 
 TODAY = date.today().isoformat()
 
@@ -110,7 +111,9 @@ def test_unknown_things_are_404(demo_client, url, detail):
 
 
 def test_area_print_png(demo_client):
-    resp = demo_client.get(f"/api/v1/scenarios/{PROPOSAL}/areas/ZA2/print.png?paper=a4&orientation=portrait&dpi=96")
+    resp = fetch_print(
+        demo_client, f"/api/v1/scenarios/{PROPOSAL}/areas/ZA2/print.png?paper=a4&orientation=portrait&dpi=96"
+    )
     assert resp.status_code == 200 and resp.mimetype == "image/png"
     assert resp.headers["Content-Disposition"] == f'inline; filename="{PROPOSAL}_za2_a4-portrait_{TODAY}.png"'
     with Image.open(io.BytesIO(resp.get_data())) as img:
@@ -118,7 +121,7 @@ def test_area_print_png(demo_client):
 
 
 def test_network_print_pdf_download(demo_client):
-    resp = demo_client.get(f"/api/v1/scenarios/{REGISTERED}/networks/UZ0005/print.pdf?paper=a3&download=1")
+    resp = fetch_print(demo_client, f"/api/v1/scenarios/{REGISTERED}/networks/UZ0005/print.pdf?paper=a3&download=1")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert re.fullmatch(r'attachment; filename=".+_uz0005_a3-landscape_.+\.pdf"', resp.headers["Content-Disposition"])
     box = PdfReader(io.BytesIO(resp.get_data())).pages[0].mediabox
@@ -186,6 +189,6 @@ DEMO_LINE = (
     ],
 )
 def test_every_download_names_its_data_in_a_header(demo_client, url):
-    resp = demo_client.get(url)
+    resp = fetch_print(demo_client, url)  # a plain GET for the exports (never 202)
     assert resp.status_code == 200
     assert resp.headers["X-Data-Scope"] == DEMO_LINE

@@ -1,6 +1,8 @@
 """Throttling with Flask-Limiter (issue 21 finding 6): 429 with ``Retry-After`` instead of unbounded guessing.
 
-* sign-in, per client address: :data:`SIGN_IN_PER_CLIENT` attempts;
+* sign-in, per client address: :data:`SIGN_IN_PER_CLIENT` attempts, password and OpenID alike (one count, scope
+  ``sign-in``, over ``POST /sign-in``, ``POST /sign-in/oidc`` and ``GET /sign-in/oidc/callback``: each OpenID
+  attempt makes this service call the provider, so a flood of them is refused here before any of that work);
 * sign-in, per account: :data:`SIGN_IN_FAILURES_PER_ACCOUNT` failed attempts, after which even the right
   password waits (an online guesser gets ten tries per quarter hour, not ten per second);
 * every route, per client address: :data:`AUTH_FAILURES_PER_CLIENT` answers of 401 (bad API tokens, expired
@@ -28,6 +30,7 @@ SIGN_IN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
 AUTH_FAILURES_PER_CLIENT = "120 per minute"
 UPLOADS_PER_CLIENT = "20 per minute"
 EXPORTS_PER_CLIENT = "60 per minute"
+SIGN_IN_ENDPOINTS = ("access.sign_in", "oidc.start", "oidc.callback")
 
 
 def client_address() -> str:
@@ -63,16 +66,23 @@ def register(app: Flask) -> Limiter:
         retry = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
         detail = f"Too many requests ({err.description}): try again in {retry} seconds."
         headers = {"Retry-After": str(retry), "Cache-Control": "no-store"}
-        if request.endpoint == "access.sign_in":  # the form again, saying why
+        if request.endpoint in SIGN_IN_ENDPOINTS:  # the form again, saying why
             page = render_template("access/sign_in.html", error=detail, next_url=request.values.get("next") or "")
             return page, 429, headers
         body = {"type": "about:blank", "title": "Too many requests", "status": 429, "detail": detail,
                 "retry_after": retry}  # fmt: skip
         return jsonify(body), 429, {**headers, "Content-Type": "application/problem+json"}
 
+    per_client = app.config.get("GEO_SIGN_IN_LIMIT", SIGN_IN_PER_CLIENT)
+
+    def sign_in_attempts(methods: list[str]):  # one count per address over every way of signing in
+        return limiter.shared_limit(per_client, scope="sign-in", methods=methods)
+
     limits = {
+        "oidc.start": [sign_in_attempts(["POST"])],
+        "oidc.callback": [sign_in_attempts(["GET"])],
         "access.sign_in": [
-            limiter.limit(app.config.get("GEO_SIGN_IN_LIMIT", SIGN_IN_PER_CLIENT), methods=["POST"]),
+            sign_in_attempts(["POST"]),
             limiter.limit(
                 app.config.get("GEO_SIGN_IN_ACCOUNT_LIMIT", SIGN_IN_FAILURES_PER_ACCOUNT),
                 key_func=_account,

@@ -12,13 +12,21 @@ makes it in a child process (``X-Print-Copy: new``) once the app's
 :class:`~geo_service.exports.print_queue.PrintQueue` grants a slot (``GEO_PRINT_SLOTS`` per process and
 ``GEO_PRINT_SLOTS_TOTAL`` per host drawing at once, ``GEO_PRINT_QUEUE`` waiting up to ``GEO_PRINT_WAIT_S``
 seconds; beyond that a problem+json 503 with ``Retry-After``). No database connection is held meanwhile.
+
+Issue 21: the web thread does not wait for the making. The print is made in the background
+(:class:`~geo_service.exports.print_jobs.PrintJobs`) and the request waits ``GEO_PRINT_ANSWER_S`` (2 s) for it; not
+ready by then, it answers **202 Accepted** with ``Retry-After`` and ``Location`` (this same address, which serves
+the kept copy once it is made): a browser gets a small page that looks again by itself, an API client a JSON body
+saying when to come back. With keeping off (``GEO_PRINT_KEEP_MB=0``) there is nowhere to leave a finished print,
+and the request waits for it as before.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from geo_service.exports import service
+from geo_service.exports.print_jobs import PrintJobs, PrintNotReady
 from geo_service.exports.print_queue import PrintQueue, PrintQueueFull
 from geo_service.exports.print_store import KeptPrints
 from geo_service.exports.vector import ExportFile, ascii_line
@@ -30,6 +38,19 @@ from geo_service.web.schemas import exports as schemas
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/scenarios/<slug>")
 PRINT_QUEUE = "geo_print_queue"
 KEPT_PRINTS = "geo_kept_prints"
+PRINT_JOBS = "geo_print_jobs"
+PRINT_ACCEPTED = {
+    "description": "The print is being made: come back to ``Location`` (this address) after ``Retry-After`` "
+    "seconds. A browser (Accept: text/html) gets a page that looks again by itself.",
+    "headers": {
+        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before asking again."},
+        "Location": {"schema": {"type": "string"}, "description": "Where to ask again (this same address)."},
+    },
+    "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "text/html": {"schema": {"type": "string"}},
+    },
+}
 
 
 @bp.record_once
@@ -53,12 +74,28 @@ def _make_print_queue(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupSt
             folder=cfg.get("GEO_PRINT_KEEP_DIR"),
         ),
     )
+    state.app.extensions.setdefault(
+        PRINT_JOBS,
+        PrintJobs(state.app.extensions[KEPT_PRINTS].folder, answer_s=float(cfg.get("GEO_PRINT_ANSWER_S", 2))),
+    )
 
 
 @bp.errorhandler(PrintQueueFull)
 def _print_queue_full(err: PrintQueueFull):
     headers = {"Content-Type": "application/problem+json", "Retry-After": str(err.retry_after_s)}
     return err.to_problem(request.path), err.status, headers
+
+
+@bp.errorhandler(PrintNotReady)
+def _print_not_ready(err: PrintNotReady):
+    again = request.script_root + request.full_path.rstrip("?")
+    headers = {"Retry-After": str(err.retry_after_s), "Location": again, "Cache-Control": "no-store"}
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return render_template("exports/print_wait.html", retry_after=err.retry_after_s, again=again), 202, headers
+    detail = f"The print is being made: ask again in {err.retry_after_s} seconds at the same address."
+    body = {"status": 202, "title": "Print being made", "retry_after": err.retry_after_s, "location": again,
+            "detail": detail}  # fmt: skip
+    return jsonify(body), 202, headers
 
 
 def _stream(export: ExportFile) -> Response:
@@ -119,6 +156,7 @@ def _print(slug: str, kind: str, code: str, fmt: str, args: dict) -> Response:
         boundary_set=args.get("boundary_set"),
         basemap=_basemap(args.get("basemap")),
         statement_timeout_ms=database().statement_timeout_ms,
+        jobs=current_app.extensions[PRINT_JOBS],
     )
     resp = _stream(result)
     resp.headers["X-Print-Copy"] = "kept" if kept else "new"
@@ -135,6 +173,7 @@ def _print(slug: str, kind: str, code: str, fmt: str, args: dict) -> Response:
     query=schemas.PrintQuery,
     responses={
         200: common.content(*schemas.PRINT_MEDIA_TYPES, description="The map."),
+        202: PRINT_ACCEPTED,
         **common.problems(400, 404, 503),
     },
 )
@@ -150,6 +189,7 @@ def print_area(slug: str, code: str, fmt: str, query: dict):
     query=schemas.PrintQuery,
     responses={
         200: common.content(*schemas.PRINT_MEDIA_TYPES, description="The map."),
+        202: PRINT_ACCEPTED,
         **common.problems(400, 404, 503),
     },
 )
