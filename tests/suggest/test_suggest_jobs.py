@@ -165,14 +165,31 @@ def test_a_failing_job_reports_its_error(queue_db, tmp_path):
                                {"boundary_set": "demo-ccg", "locks": ["UZ9999"]})  # fmt: skip
         assert status == 202, job
         ended = _follow(web, token, job["id"])
+        # the task writes the failure to the job before the queue records its own outcome: wait for the queue's
+        # row (the web process's worker writes it) before stopping the process, on the event, with a deadline
+        queue_status = _queue_status_when_settled(url, job["id"])
     finally:
         web.kill()
     assert ended["state"] == "failed" and ended["plan"] is None
     assert ended["error"] == "Not networks of 'demo-as-registered': UZ9999."
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT q.status FROM procrastinate_jobs q JOIN suggest_jobs j ON j.queue_job_id = q.id"
-            " WHERE j.id = %(id)s",
-            {"id": job["id"]},
-        )
-        assert cur.fetchone() == ("failed",)
+    assert queue_status == "failed"
+
+
+def _queue_status_when_settled(url: str, job_id, deadline_s: float = 30.0) -> str | None:
+    """The procrastinate job's status once it has left 'todo'/'doing' (or the last seen when the deadline passes)."""
+    end = time.monotonic() + deadline_s
+    status = None
+    while time.monotonic() < end:
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT q.status FROM procrastinate_jobs q JOIN suggest_jobs j ON j.queue_job_id = q.id"
+                " WHERE j.id = %(id)s",
+                {"id": job_id},
+            )
+            row = cur.fetchone()
+        conn.close()
+        status = row[0] if row else None
+        if status not in ("todo", "doing", None):
+            return status
+        time.sleep(0.1)
+    return status
