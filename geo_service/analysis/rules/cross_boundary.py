@@ -62,12 +62,12 @@ SELECT n.code, n.name, n.lead_commissioner_code, count(*)::int AS member_area_co
 )
 
 _ADMINISTRATIVE_COUNT = """
-SELECT network_id FROM members GROUP BY network_id
+SELECT network_id FROM member_keys GROUP BY network_id
 HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
 """
 
 _MEMBER_LOCATION_COUNT = """
-SELECT mb.network_id FROM members mb
+SELECT mb.network_id FROM member_keys mb
   JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
  GROUP BY mb.network_id HAVING min(pa.area_id) <> max(pa.area_id)
 """
