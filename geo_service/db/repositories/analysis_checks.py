@@ -3,7 +3,9 @@
 Shared CTEs: ``ps`` (practice state as of the scope, from :mod:`scope`), ``scoped`` (the scenario's
 networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts), the
 last read from the kept per-network facts (migration 0130) when :func:`kept_state` says they apply, with
-``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``.
+``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``,
+and ``member_keys`` (the members' keys, without extended hours), which the summary's count queries read: over the
+kept facts it comes straight from ``scenario_members``, so ``members`` is not made; computed live, it is ``members``.
 :func:`items` runs every rule's queries in one statement, each aggregated to a JSON array by PostgreSQL,
 so one round trip returns everything; :func:`summary_counts` returns counts only.
 
