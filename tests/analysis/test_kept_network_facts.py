@@ -211,6 +211,26 @@ def test_plan_edits_keep_what_a_rebuild_gives(england_2019_writable_db_url):
         assert_incremental_equals_rebuild(conn)
         assert_kept_equals_live(conn, slug)
         with conn.cursor() as cur:
+            # A new lead commissioner for a network that did not cross and one that did (migration 0136: the kept
+            # cross-boundary flag by commissioner is refreshed with the network's facts).
+            cur.execute(
+                """SELECT network_id FROM scenario_network_facts WHERE scenario_id = %s AND member_count > 0
+                    ORDER BY commissioners_differ, network_id LIMIT 1""",
+                (sid,),
+            )
+            calm = cur.fetchone()[0]
+            cur.execute("UPDATE networks SET lead_commissioner_code = 'ZZZ01' WHERE id = %s", (calm,))
+            cur.execute(
+                """SELECT network_id FROM scenario_network_facts WHERE scenario_id = %s AND commissioners_differ
+                    ORDER BY network_id LIMIT 1""",
+                (sid,),
+            )
+            crossing = cur.fetchone()
+            if crossing is not None:
+                cur.execute("UPDATE networks SET lead_commissioner_code = NULL WHERE id = %s", (crossing[0],))
+        assert_incremental_equals_rebuild(conn)
+        assert_kept_equals_live(conn, slug)
+        with conn.cursor() as cur:
             # Change list-size facts of the scenario's list-size file: the whole state is computed again.
             cur.execute(
                 """UPDATE practice_list_sizes SET list_size = list_size + 1000
