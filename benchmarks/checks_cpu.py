@@ -17,13 +17,16 @@ run on this machine, as the local cluster does) around ``--calls`` calls, divide
    distance to the nearest other located member of its network, as tables kept by triggers would. The counts are
    printed beside today's, which must be equal. An estimate of what keeping them would save, nothing more: the
    temporary tables live in the session and nothing in the database changes;
-5. with ``--refresh-cost``: database CPU of a full rebuild of the scenario's kept state and of the kept network
+5. with ``--leave-one-out``: the summary statement over the kept facts with every rule's counted query, then
+   without each one (and without the groups reading the kept members' keys, and geometry), measured alternately
+   with the whole statement so that both see the same load: what each costs inside the whole;
+6. with ``--refresh-cost``: database CPU of a full rebuild of the scenario's kept state and of the kept network
    facts' part of it (migration 0130), in transactions rolled back: what keeping the facts adds to imports and
    bulk edits.
 
     .venv/bin/python benchmarks/checks_cpu.py [--database-url URL] [--scenario epcn-december-2019]
                                               [--boundary-set ccg-april-2019] [--calls 20] [--rounds 3]
-                                              [--what-if-kept] [--refresh-cost]
+                                              [--what-if-kept] [--leave-one-out] [--refresh-cost]
 
 Without ``--database-url`` it reads ``geo_bench_analysis_all`` on the local cluster (made by
 ``benchmarks/checks.py``). The clock tick is 10 ms, so figures are good to about ``10 / calls`` ms.
@@ -91,6 +94,9 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--what-if-kept", action="store_true", help="also time the summary over kept tables (estimate)")
+    ap.add_argument(
+        "--leave-one-out", action="store_true", help="also time the summary statement without each counted query"
+    )
     ap.add_argument(
         "--refresh-cost",
         action="store_true",
@@ -169,12 +175,60 @@ def main() -> None:
         line(f"shared CTE {name} (and what it reads)", cpu, wall)
     if args.what_if_kept:
         what_if_kept(conn, clock, values, ctes, args.calls, args.rounds)
+    if args.leave_one_out:
+        leave_one_out(conn, clock, values, run_rules, args.calls, args.rounds)
     if args.refresh_cost:
         refresh_cost(url, int(values["scenario_id"]), args.rounds)
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
           f"least of {args.rounds} rounds of {args.calls} calls each")  # fmt: skip
     conn.close()
+
+
+# Counted queries reading the members' keys (``member_keys``), and geometry's: each group is also left out whole.
+MEMBER_KEY_QUERIES = (
+    "orphaned_count",
+    "multiply_assigned_count",
+    "cross_boundary_administrative_count",
+    "cross_boundary_member_location_count",
+    "members_outside_count",
+    "data_gaps",
+)
+GEOMETRY_QUERIES = (
+    "invalid_polygons",
+    "members_outside_count",
+    "area_gaps_count",
+    "catchment_spill_count",
+    "overlap_pairs",
+)
+
+
+def leave_one_out(conn, clock: BackendClock, values: dict, run_rules, calls: int, rounds: int) -> None:
+    """Database CPU of the summary statement (the kept facts where they apply) without each counted query, and
+    without the groups above, each measured alternately with the whole statement (``rounds`` pairs of ``calls``
+    calls, least of each): what leaving it out saves inside the whole statement."""
+    kept = analysis_checks.kept_state(conn, values)
+    counted = {}
+    for r in run_rules:
+        sources = {**r.queries, **r.count_queries, **(r.kept_count_queries if kept[1] else {})}
+        counted.update({name: (sources[name], agg) for name, agg in r.summary.items()})
+
+    def statement(names):
+        queries = [q for name, q in counted.items() if name in names]
+        return lambda: analysis_checks.summary_counts(conn, values, queries, kept=kept)
+
+    whole = statement(set(counted))
+    groups = {"(members' keys' readers)": MEMBER_KEY_QUERIES, "(geometry)": GEOMETRY_QUERIES}
+    groups["(every rule)"] = tuple(counted)
+    groups.update({name: (name,) for name in counted})
+    for label, names in groups.items():
+        without = statement(set(counted) - set(names))
+        a, b = [], []
+        for _ in range(rounds):
+            a.append(per_call(clock, whole, calls, 1)[0])
+            b.append(per_call(clock, without, calls, 1)[0])
+        print(f"{'  without ' + label:44s} database CPU {min(b):7.1f} ms/call   whole {min(a):7.1f}   "
+              f"saves {min(a) - min(b):5.1f} ms")  # fmt: skip
 
 
 def refresh_cost(url: str, scenario_id: int, rounds: int) -> None:

@@ -63,10 +63,29 @@ def _outlying_kept(conn, values: dict, km: float) -> set[tuple[str, str]]:
         return {tuple(r) for r in cur.fetchall()}
 
 
+def _plan(conn, values: dict, kept: tuple[bool, bool]) -> str:
+    parts = analysis_checks._summary_parts(rules.summary_queries(kept=kept[1]))
+    query = sql.SQL("EXPLAIN (COSTS OFF) WITH {ctes} SELECT json_build_array({parts})::text").format(
+        ctes=analysis_checks._ctes(conn, values, kept), parts=sql.SQL(", ").join(parts)
+    )
+    with conn.cursor() as cur:
+        cur.execute(query, values)
+        return "\n".join(r[0] for r in cur.fetchall())
+
+
 def assert_kept_equals_live(conn, slug: str, kms=(10,)) -> None:
     values = _values(conn, slug)
     assert analysis_checks.kept_state(conn, values) == (True, True), f"{slug}: kept facts built for its scope"
-    assert _summary(conn, values, (True, True)) == _summary(conn, values, (True, False)), slug
+    kept_summary = _summary(conn, values, (True, True))
+    assert kept_summary == _summary(conn, values, (True, False)), slug
+    # Phase 2: over the kept facts the summary reads the kept members' keys alone; ``members`` (with the payments
+    # file's extended hours) is not made at all. Computed live, it is.
+    assert "CTE members" not in _plan(conn, values, (True, True)), slug
+    assert "CTE members" in _plan(conn, values, (True, False)), slug
+    # The summary's count queries (multiply assigned now has its own) give what the full result's items count.
+    scope = service.resolve_scope(conn, slug, None)
+    full = service.run_checks_in(conn, scope)["summary"]
+    assert service.run_checks_in(conn, scope, detail="summary")["summary"] == full, slug
     assert _population(conn, values, (True, True)) == _population(conn, values, (True, False)), slug
     for km in kms:
         assert _outlying_kept(conn, values, km) == _outlying_live(conn, values, km), (slug, km)
@@ -189,6 +208,26 @@ def test_plan_edits_keep_what_a_rebuild_gives(england_2019_writable_db_url):
             )
             # A membership ends (the practice leaves its network): its network's facts lose it.
             cur.execute("DELETE FROM memberships WHERE id = %s", (_current_memberships(cur, sid, b)[0],))
+        assert_incremental_equals_rebuild(conn)
+        assert_kept_equals_live(conn, slug)
+        with conn.cursor() as cur:
+            # A new lead commissioner for a network that did not cross and one that did (migration 0136: the kept
+            # cross-boundary flag by commissioner is refreshed with the network's facts).
+            cur.execute(
+                """SELECT network_id FROM scenario_network_facts WHERE scenario_id = %s AND member_count > 0
+                    ORDER BY commissioners_differ, network_id LIMIT 1""",
+                (sid,),
+            )
+            calm = cur.fetchone()[0]
+            cur.execute("UPDATE networks SET lead_commissioner_code = 'ZZZ01' WHERE id = %s", (calm,))
+            cur.execute(
+                """SELECT network_id FROM scenario_network_facts WHERE scenario_id = %s AND commissioners_differ
+                    ORDER BY network_id LIMIT 1""",
+                (sid,),
+            )
+            crossing = cur.fetchone()
+            if crossing is not None:
+                cur.execute("UPDATE networks SET lead_commissioner_code = NULL WHERE id = %s", (crossing[0],))
         assert_incremental_equals_rebuild(conn)
         assert_kept_equals_live(conn, slug)
         with conn.cursor() as cur:

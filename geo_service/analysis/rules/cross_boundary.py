@@ -62,12 +62,18 @@ SELECT n.code, n.name, n.lead_commissioner_code, count(*)::int AS member_area_co
 )
 
 _ADMINISTRATIVE_COUNT = """
-SELECT network_id FROM members GROUP BY network_id
+SELECT network_id FROM member_keys GROUP BY network_id
 HAVING min(commissioner_code) <> max(commissioner_code) OR bool_or(commissioner_code <> lead)
 """
 
+# The same count over the kept per-network facts (scenario_network_facts.commissioners_differ, migration 0136).
+_ADMINISTRATIVE_KEPT_COUNT = """
+SELECT f.network_id FROM scenario_network_facts f JOIN scoped n ON n.id = f.network_id
+ WHERE f.scenario_id = %(scenario_id)s AND f.commissioners_differ
+"""
+
 _MEMBER_LOCATION_COUNT = """
-SELECT mb.network_id FROM members mb
+SELECT mb.network_id FROM member_keys mb
   JOIN point_areas pa ON pa.point_id = mb.point_id AND pa.boundary_set_id = %(bs_id)s
  GROUP BY mb.network_id HAVING min(pa.area_id) <> max(pa.area_id)
 """
@@ -162,6 +168,7 @@ RULE = Rule(
         "cross_boundary_administrative_count": _ADMINISTRATIVE_COUNT,
         "cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT,
     },
+    kept_count_queries={"cross_boundary_administrative_count": _ADMINISTRATIVE_KEPT_COUNT},
     summary={
         "cross_boundary_administrative_count": "'cross_boundary_administrative', count(*)",
         "cross_boundary_member_location_count": "'cross_boundary_member_location', count(*)",

@@ -66,7 +66,7 @@ RULE = Rule(
         -- whenever the planner's (large) estimate of ``members`` keeps it from hashing.
         WITH counted AS MATERIALIZED (
             SELECT ps.* FROM ps
-             WHERE ({in_scope} OR ps.practice_id = ANY (ARRAY(SELECT mb.practice_id FROM members mb)))
+             WHERE ({in_scope} OR ps.practice_id = ANY (ARRAY(SELECT mb.practice_id FROM member_keys mb)))
                AND (ps.point_id IS NULL OR ps.list_size IS NULL OR ps.list_size_date < %(stale_before)s)
                AND {in_area}
         )

@@ -94,7 +94,7 @@ _COUNT_QUERIES = {
     # The summary counts these two without the items' columns and order.
     "members_outside_count": """
     SELECT mb.ods_code AS code
-      FROM members mb JOIN network_point_distance d ON d.network_id = mb.network_id AND d.point_id = mb.point_id
+      FROM member_keys mb JOIN network_point_distance d ON d.network_id = mb.network_id AND d.point_id = mb.point_id
      WHERE d.distance_m > %(outside_tolerance_m)s
     """,
     "area_gaps_count": """

@@ -42,7 +42,17 @@ RULE = Rule(
          ORDER BY ps.ods_code COLLATE "C"
         """
     },
-    summary={"multiply_assigned_practices": "'multiply_assigned_practices', count(*)"},
+    # The summary counts them without the networks' list and the order.
+    count_queries={
+        "multiply_assigned_count": """
+        SELECT 1
+          FROM (SELECT mb.practice_id FROM member_keys mb
+                 GROUP BY mb.practice_id HAVING min(mb.network_id) <> max(mb.network_id)) d
+          JOIN ps ON ps.practice_id = d.practice_id
+         WHERE {in_area}
+        """
+    },
+    summary={"multiply_assigned_count": "'multiply_assigned_practices', count(*)"},
     summary_labels={"multiply_assigned_practices": "Practices in more than one network"},
     labels={"multiply_assigned": "In more than one network"},
     counted_as={"multiply_assigned": "multiply_assigned_practices"},

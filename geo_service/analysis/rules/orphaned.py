@@ -51,7 +51,7 @@ RULE = Rule(
     count_queries={
         "orphaned_count": """
         SELECT 1 FROM ps
-         WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM members mb WHERE mb.practice_id = ps.practice_id)
+         WHERE {in_scope} AND NOT EXISTS (SELECT 1 FROM member_keys mb WHERE mb.practice_id = ps.practice_id)
            AND {in_area}
         """
     },

@@ -3,7 +3,9 @@
 Shared CTEs: ``ps`` (practice state as of the scope, from :mod:`scope`), ``scoped`` (the scenario's
 networks in scope), ``members`` (their current members) and ``population`` (per-network list-size facts), the
 last read from the kept per-network facts (migration 0130) when :func:`kept_state` says they apply, with
-``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``.
+``kept_nearest`` (each member's kept distance to the nearest other member) for the rules' ``kept_count_queries``,
+and ``member_keys`` (the members' keys, without extended hours), which the summary's count queries read: over the
+kept facts it comes straight from ``scenario_members``, so ``members`` is not made; computed live, it is ``members``.
 :func:`items` runs every rule's queries in one statement, each aggregated to a JSON array by PostgreSQL,
 so one round trip returns everything; :func:`summary_counts` returns counts only.
 
@@ -125,6 +127,9 @@ _POPULATION_LIVE = sql.SQL(
                                   FROM members mb LEFT JOIN weighted_lists wl ON wl.practice_id = mb.practice_id) z) r
                  GROUP BY r.network_id
                ) a ON a.network_id = n.id
+    ),
+    member_keys AS NOT MATERIALIZED (
+        SELECT network_id, practice_id, ods_code, commissioner_code, lead, point_id FROM members
     )
     """
 )
@@ -156,6 +161,14 @@ _POPULATION_KEPT = sql.SQL(
         SELECT k.ods_code, n.code AS network_code, k.nearest_m
           FROM scenario_member_nearest k JOIN scoped n ON n.id = k.network_id
          WHERE k.scenario_id = %(scenario_id)s
+    ),
+    member_keys AS MATERIALIZED (
+        -- The kept members' keys alone, without the payments file's extended hours: the summary's count queries
+        -- read these, so ``members`` (and its join to the payments file) is not made at all.
+        SELECT sm.network_id, sm.practice_id, sm.ods_code, sm.commissioner_code, sm.lead, sm.point_id
+          FROM scenario_members sm
+         WHERE sm.scenario_id = %(scenario_id)s
+           AND (%(area_id)s::integer IS NULL OR sm.network_id IN (SELECT id FROM scoped))
     )"""
 )
 

@@ -40,8 +40,12 @@ BEGIN
            coalesce(sum(r.list_size) FILTER (WHERE r.register_hours), 0)::bigint,
            coalesce(sum(r.list_size) FILTER (WHERE r.register_hours IS NOT NULL), 0)::bigint,
            array_agg(r.ods_code) FILTER (WHERE r.register_hours = false),
-           array_agg(r.ods_code) FILTER (WHERE r.register_hours IS NULL)
+           array_agg(r.ods_code) FILTER (WHERE r.register_hours IS NULL),
+           -- cross-boundary by commissioner (the rule's count query over the members, parameter-free)
+           coalesce(min(r.commissioner_code) <> max(r.commissioner_code) OR bool_or(r.commissioner_code <> r.lead),
+                    false)
       FROM (SELECT sm.scenario_id, sm.network_id, sm.ods_code, sm.practice_name, sm.list_size,
+                   sm.commissioner_code, sm.lead,
                    coalesce(sm.extended_hours, pp.extended_hours_paid > 0) AS extended_hours,
                    sm.extended_hours AS register_hours,
                    row_number() OVER (PARTITION BY sm.scenario_id, sm.network_id

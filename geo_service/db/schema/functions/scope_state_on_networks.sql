@@ -15,5 +15,11 @@ BEGIN
       FROM new_rows n JOIN old_rows o ON o.id = n.id
      WHERE sm.scenario_id = n.scenario_id AND sm.network_id = n.id AND n.scenario_id = o.scenario_id
        AND (n.code, n.name, n.lead_commissioner_code) IS DISTINCT FROM (o.code, o.name, o.lead_commissioner_code);
+    -- A new lead commissioner changes the network's kept cross-boundary flag (scenario_network_facts).
+    PERFORM refresh_scenario_network_facts(array_agg(DISTINCT n.scenario_id), array_agg(n.id))
+       FROM new_rows n JOIN old_rows o ON o.id = n.id
+       JOIN scenario_states st ON st.scenario_id = n.scenario_id
+      WHERE n.scenario_id = o.scenario_id AND n.lead_commissioner_code IS DISTINCT FROM o.lead_commissioner_code
+     HAVING count(*) > 0;
     RETURN NULL;
 END $$;
