@@ -31,6 +31,7 @@ from psycopg2 import sql
 from geo_service.config import PROJECT_ROOT
 from geo_service.db.admin import create_database_if_missing, drop_database, with_database
 from geo_service.db.migrate import schema_files
+from tests.pyparse import parse_python
 
 PACKAGE = PROJECT_ROOT / "geo_service"
 MANIFESTS = PROJECT_ROOT / "data" / "manifests"
@@ -51,7 +52,7 @@ def _imports(path: Path, module: str) -> set[str]:
     """Names of the ``geo_service`` modules ``path`` imports, anywhere in it (function-level imports too)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name.split(".")[0] == "geo_service")
         elif isinstance(node, ast.ImportFrom):
@@ -104,7 +105,7 @@ def python_meaning(path: Path, source: str | None = None) -> bytes:
     imported first by every builder but never called by one) only what runs at import: the bodies of its functions
     and classes are left out, so a change to ``create_app`` keeps every template. ``source``: the text to read
     instead of the file's."""
-    tree = _strip_docstrings(ast.parse(path.read_text(encoding="utf-8") if source is None else source))
+    tree = _strip_docstrings(parse_python(path.read_text(encoding="utf-8") if source is None else source))
     if path == PACKAGE / "__init__.py":
         for node in tree.body:  # type: ignore[attr-defined]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

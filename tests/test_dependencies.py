@@ -10,6 +10,7 @@ import sys
 import tomllib
 
 from geo_service.config import PROJECT_ROOT
+from tests.pyparse import parse_python
 
 PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
 TEST_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "playwright", "schemathesis", "ruff", "owslib", "pypdf", "pyyaml"}
@@ -56,7 +57,7 @@ def test_every_third_party_module_the_package_imports_is_a_runtime_dependency():
     stdlib = set(sys.stdlib_module_names)
     imported = set()
     for path in (PROJECT_ROOT / "geo_service").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse_python(path.read_text())):
             if isinstance(node, ast.Import):
                 imported |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -18,6 +18,7 @@ from geo_service.demo.generator import BOUNDARY_SET, PROPOSAL, REGISTERED
 from geo_service.errors import InvalidParameter
 from geo_service.navigation.home import _headlines
 from geo_service.scope import resolve_scope
+from tests.pyparse import parse_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +44,7 @@ def test_every_rule_module_is_registered_and_carries_its_parts():
 
 
 def test_the_checks_repository_imports_nothing_above_it():
-    tree = ast.parse((ROOT / "geo_service/db/repositories/analysis_checks.py").read_text())
+    tree = parse_python((ROOT / "geo_service/db/repositories/analysis_checks.py").read_text())
     imported = {
         n.module if isinstance(n, ast.ImportFrom) else a.name
         for n in ast.walk(tree)

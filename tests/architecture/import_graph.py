@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from tests.pyparse import parse_python
+
 PACKAGE = Path(__file__).resolve().parents[2] / "geo_service"
 
 
@@ -49,7 +51,7 @@ def imports(root: Path = PACKAGE) -> tuple[Import, ...]:
     out: list[Import] = []
     for name, path in known.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        tree = ast.parse(path.read_text(), str(path))
+        tree = parse_python(path.read_text(), str(path))
 
         def visit(node: ast.AST, local: bool, name: str = name, package: str = package) -> None:
             for child in ast.iter_child_nodes(node):

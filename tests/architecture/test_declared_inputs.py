@@ -18,6 +18,7 @@ import pytest
 
 from geo_service import create_app
 from geo_service.web.openapi import declared_operation
+from tests.pyparse import parse_python
 
 ROUTES = Path(__file__).resolve().parents[2] / "geo_service" / "web" / "routes"
 RAW = {"args", "form", "values", "json", "get_json", "files"}
@@ -51,7 +52,7 @@ def _functions(tree: ast.AST):
 def _raw_reads() -> dict[tuple[str, str], list[int]]:
     found: dict[tuple[str, str], list[int]] = {}
     for path in sorted(ROUTES.glob("*.py")):
-        for fn in _functions(ast.parse(path.read_text())):
+        for fn in _functions(parse_python(path.read_text())):
             for node in ast.walk(fn):
                 if (
                     isinstance(node, ast.Attribute)
@@ -128,11 +129,11 @@ def test_every_query_value_a_view_reads_is_declared(app):
             views.append((module, inner.__name__, fields))
     missing = []
     for module, name, fields in views:
-        tree = ast.parse((ROUTES / f"{module}.py").read_text())
+        tree = parse_python((ROUTES / f"{module}.py").read_text())
         fn = next(f for f in _functions(tree) if f.name == name)
         missing += [f"{module}.{name} reads '{k}'" for k in sorted(_keys_read(fn, {"query"}) - fields)]
     for module, fields in by_module.items():  # helpers given the query: a parameter of some view of the module
-        tree = ast.parse((ROUTES / f"{module}.py").read_text())
+        tree = parse_python((ROUTES / f"{module}.py").read_text())
         for fn in _functions(tree):
             params = {a.arg for a in fn.args.args}
             if {"query", "args"} & params:
@@ -203,7 +204,7 @@ def _edit_fields() -> dict[str, set[str]]:
     for kind, command in EDIT_KINDS.items():
         fields = out.setdefault(kind, set())
         own = [c for c in command.__mro__ if c.__module__ == command.__module__ and c.__name__ != "Command"]
-        nodes = [n for c in own for n in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(c))))]
+        nodes = [n for c in own for n in ast.walk(parse_python(textwrap.dedent(inspect.getsource(c))))]
         for node in nodes:
             if isinstance(node, ast.Call):
                 args = node.args
