@@ -7,17 +7,15 @@ from __future__ import annotations
 import pytest
 
 from geo_service.demo.generator import REGISTERED
-from tests.conftest import LiveServer, make_app
-
-MAKING_DEADLINE_S = 300
+from tests.conftest import LiveServer
+from tests.exports.print_flow import PRINT_DEADLINE_S as MAKING_DEADLINE_S
+from tests.exports.print_flow import background_print_app
 
 
 @pytest.fixture
 def app(demo_db_url, tmp_path):
-    app = make_app(demo_db_url, GEO_PRINT_KEEP_DIR=str(tmp_path / "kept"), GEO_PRINT_ANSWER_S=0)
-    yield app
-    app.extensions["geo_print_jobs"].wait_idle(MAKING_DEADLINE_S)
-    app.extensions["geo_db"].close()
+    with background_print_app(demo_db_url, tmp_path / "kept") as app:
+        yield app
 
 
 def test_the_map_pages_print_link_ends_in_the_pdf_in_chromium(chromium, app):

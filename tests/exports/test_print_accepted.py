@@ -11,18 +11,16 @@ import pytest
 
 from geo_service.demo.generator import REGISTERED
 from tests.conftest import make_app
+from tests.exports.print_flow import PRINT_DEADLINE_S as MAKING_DEADLINE_S
+from tests.exports.print_flow import background_print_app
 
 PRINT = f"/api/v1/scenarios/{REGISTERED}/areas/ZA3/print.pdf?paper=a4"
-MAKING_DEADLINE_S = 300
 
 
 @pytest.fixture
 def app(demo_db_url, tmp_path):
-    # A print is never ready at once here (GEO_PRINT_ANSWER_S=0): every first request shows the 202 path.
-    app = make_app(demo_db_url, GEO_PRINT_KEEP_DIR=str(tmp_path / "kept"), GEO_PRINT_ANSWER_S=0)
-    yield app
-    app.extensions["geo_print_jobs"].wait_idle(MAKING_DEADLINE_S)
-    app.extensions["geo_db"].close()
+    with background_print_app(demo_db_url, tmp_path / "kept") as app:
+        yield app
 
 
 def test_a_print_not_ready_is_202_then_the_file(app):
