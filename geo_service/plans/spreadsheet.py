@@ -26,6 +26,7 @@ from typing import Any
 
 from geo_service.csv_output import FORMULA_PREFIXES, write_rows
 from geo_service.errors import InvalidParameter
+from geo_service.plans.upload import checked_file_type
 
 MAX_BYTES = 5 * 1024 * 1024  # a national membership (about 6,500 practices) is under 1 MB as CSV
 MAX_ROWS = 20_000
@@ -332,12 +333,6 @@ def _xlsx_records(data: bytes, file_name: str) -> Iterator[tuple[int, tuple]]:
 def read_sheet(data: bytes, file_name: str) -> Sheet:
     """The memberships of a CSV or XLSX file, checked; refused whole (file, row, field) on the first problem."""
     file_name = Path(file_name or "upload").name[:200]
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in FORMATS:
-        raise refusal(file_name, f"unknown file type '{suffix or '(none)'}'; send a .csv or .xlsx file.")
-    if not data:
-        raise refusal(file_name, "the file is empty.")
-    if len(data) > MAX_BYTES:
-        raise refusal(file_name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    suffix = checked_file_type(data, file_name, FORMATS, MAX_BYTES, refusal, "a .csv or .xlsx file")
     records = _csv_records(data, file_name) if suffix == ".csv" else _xlsx_records(data, file_name)
     return _check_rows(file_name, FORMATS[suffix], records)

@@ -61,16 +61,21 @@ def refusal(file_name: str, detail: str, **where) -> InvalidParameter:
     return err
 
 
-def _checked_suffix(data: bytes, file_name: str) -> str:
-    """The upload's file type, once its name, emptiness and size are checked (refused naming the file)."""
+def checked_file_type(data: bytes, file_name: str, formats, max_bytes: int, refuse, send: str) -> str:
+    """An uploaded file's type (its suffix, one of ``formats``), once its name, emptiness and size are checked;
+    refused with ``refuse(file_name, detail)`` naming the file (``send``: the types to ask for)."""
     suffix = Path(file_name).suffix.lower()
-    if suffix not in FORMATS:
-        raise refusal(file_name, f"unknown file type '{suffix or '(none)'}'; send {', '.join(sorted(FORMATS))}.")
+    if suffix not in formats:
+        raise refuse(file_name, f"unknown file type '{suffix or '(none)'}'; send {send}.")
     if not data:
-        raise refusal(file_name, "the file is empty.")
-    if len(data) > MAX_BYTES:
-        raise refusal(file_name, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise refuse(file_name, "the file is empty.")
+    if len(data) > max_bytes:
+        raise refuse(file_name, f"the file is larger than {max_bytes // (1024 * 1024)} MB.")
     return suffix
+
+
+def _checked_suffix(data: bytes, file_name: str) -> str:
+    return checked_file_type(data, file_name, FORMATS, MAX_BYTES, refusal, ", ".join(sorted(FORMATS)))
 
 
 def _read(data: bytes, file_name: str):
