@@ -20,16 +20,17 @@ run: setup db-up
 
 # The tests run on pytest-xdist workers (TEST_WORKERS, default: one per CPU) and print the 25 slowest at the end.
 # They ignore the caller's DATABASE_URL, PORT and GEO_* settings (tests/conftest.py); their databases live on the
-# project-local cluster (GEO_DB_PORT) unless TEST_DATABASE_URL names another server.
+# project-local cluster (GEO_DB_PORT) unless TEST_DATABASE_URL names another server. PYTHONDONTWRITEBYTECODE is
+# dropped for them: with it every run recompiles the project and re-rewrites pytest's asserts (about 5 s a worker).
 TEST_WORKERS ?= auto
 PYTEST_XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 test: setup-test test-db-up
-	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+	env -u DATABASE_URL -u PORT -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # The developer's loop: no browser, fault cluster, real data or slow subprocess servers.
 test-quick: setup-test test-db-up
-	env -u DATABASE_URL -u PORT $(BIN)/python -m pytest $(PYTEST_XDIST) -m quick $(PYTEST_ARGS)
+	env -u DATABASE_URL -u PORT -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_XDIST) -m quick $(PYTEST_ARGS)
 
 # Drop every test database, the kept templates included (the next `make test` rebuilds them).
 test-db-clean: venv-test test-db-up
