@@ -11,18 +11,14 @@ import pytest
 from shapely.geometry import shape
 
 from tests.browser.maps_helpers import open_map
-from tests.conftest import LiveServer, make_app
 
 URL = "/maps/epcn-december-2019/areas/99J?boundary_set=ccg-april-2019"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 850}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
-def server(england_2019_db_url):
-    app = make_app(england_2019_db_url)
-    with LiveServer(app) as live:
-        yield live
-    app.extensions["geo_db"].close()
+def server(england_2019_server):
+    return england_2019_server
 
 
 @pytest.fixture(params=list(VIEWPORTS))
