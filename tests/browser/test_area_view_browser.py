@@ -57,7 +57,8 @@ READ = """() => {
 def test_area_view(server, page):
     maps = open_map(page, server.url + URL)
     assert not maps[0]["errors"]
-    page.wait_for_timeout(300)
+    # The names are placed once the map has settled (maps.js marks each label data-placed true or false).
+    page.wait_for_function("() => document.querySelector('.geo-label[data-placed]') !== null")
     seen = page.evaluate(READ)
     # The panel lists every network the map draws.
     assert seen["rows"] >= len(seen["features"]) > 5
