@@ -4,15 +4,23 @@
 uncaught exceptions, dialogs (an executed XSS probe would open one) and every request URL. Every
 document of the context (frames too) records its Content-Security-Policy violations in
 ``window.__cspViolations`` (:func:`csp_violations`).
+
+One Chromium per worker process: ``chromium`` is a session fixture, and a module outside tests/browser that imports
+it (tests/suggest) gets the same browser rather than a second Playwright inside the first one's event loop.
+``shared_server`` serves the plain app of a read-only database (``make_app(url)``, no extra settings) once per
+worker, so every module that reads England-sized pages from it shares its warm caches instead of recomputing them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import LiveServer, make_app
 
 CHROMIUM = os.environ.get("GEO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -48,16 +56,59 @@ class PageWatch:
         return out
 
 
+_BROWSER: dict = {"users": 0}  # this process's Playwright and Chromium, and how many session fixtures hold them
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
-    from playwright.sync_api import sync_playwright
+    if _BROWSER["users"] == 0:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+        playwright = sync_playwright().start()
+        _BROWSER["playwright"] = playwright
+        _BROWSER["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    _BROWSER["users"] += 1
+    try:
+        yield _BROWSER["browser"]
+    finally:
+        _BROWSER["users"] -= 1
+        if _BROWSER["users"] == 0:
+            _BROWSER.pop("browser").close()
+            _BROWSER.pop("playwright").stop()
+
+
+@pytest.fixture(scope="session")
+def shared_server():
+    """``shared_server(database_url)``: the live server of ``make_app(database_url)`` (its app as ``.app``), made
+    on first use and kept for the worker's session. Only for read-only databases and apps without extra settings:
+    a test that changes settings or data makes its own."""
+    servers: dict[str, LiveServer] = {}
+    with contextlib.ExitStack() as stack:
+
+        def serve(database_url: str) -> LiveServer:
+            if database_url not in servers:
+                app = make_app(database_url)
+                stack.callback(app.extensions["geo_db"].close)  # after the server below has stopped
+                server = stack.enter_context(LiveServer(app))
+                server.app = app
+                servers[database_url] = server
+            return servers[database_url]
+
+        yield serve
+
+
+@pytest.fixture(scope="session")
+def all_bundles_server(shared_server, all_bundles_db_url):
+    """The demo and every real bundle (``mixed_db_url`` is the same database), served once per worker."""
+    return shared_server(all_bundles_db_url)
+
+
+@pytest.fixture(scope="session")
+def england_2019_server(shared_server, england_2019_db_url):
+    """England 2019/20, served once per worker."""
+    return shared_server(england_2019_db_url)
 
 
 CSP_RECORDER = """

@@ -11,18 +11,14 @@ import pytest
 from shapely.geometry import shape
 
 from tests.browser.maps_helpers import open_map
-from tests.conftest import LiveServer, make_app
 
 URL = "/maps/epcn-december-2019/areas/99J?boundary_set=ccg-april-2019"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 850}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
-def server(england_2019_db_url):
-    app = make_app(england_2019_db_url)
-    with LiveServer(app) as live:
-        yield live
-    app.extensions["geo_db"].close()
+def server(england_2019_server):
+    return england_2019_server
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -61,7 +57,8 @@ READ = """() => {
 def test_area_view(server, page):
     maps = open_map(page, server.url + URL)
     assert not maps[0]["errors"]
-    page.wait_for_timeout(300)
+    # The names are placed once the map has settled (maps.js marks each label data-placed true or false).
+    page.wait_for_function("() => document.querySelector('.geo-label[data-placed]') !== null")
     seen = page.evaluate(READ)
     # The panel lists every network the map draws.
     assert seen["rows"] >= len(seen["features"]) > 5

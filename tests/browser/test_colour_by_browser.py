@@ -9,7 +9,6 @@ import pytest
 
 from tests.browser.accessibility import blocking, inject_axe, run_axe, summary
 from tests.browser.conftest import CSP_RECORDER, PageWatch, csp_violations
-from tests.conftest import LiveServer, make_app
 
 pytestmark = pytest.mark.real_data
 
@@ -30,11 +29,8 @@ FILLS = """(key) => {
 
 
 @pytest.fixture(scope="module")
-def live(england_2019_db_url):
-    app = make_app(england_2019_db_url)
-    with LiveServer(app) as server:
-        yield server
-    app.extensions["geo_db"].close()
+def live(england_2019_server):
+    return england_2019_server
 
 
 @pytest.fixture

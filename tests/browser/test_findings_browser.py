@@ -12,7 +12,6 @@ import pytest
 
 from tests.browser.accessibility import blocking, run_axe, summary
 from tests.browser.conftest import CSP_RECORDER, PageWatch, csp_violations
-from tests.conftest import LiveServer, make_app
 
 pytestmark = pytest.mark.real_data
 
@@ -22,16 +21,13 @@ LOAD = 180_000
 
 
 @pytest.fixture(scope="module")
-def app(mixed_db_url):
-    app = make_app(mixed_db_url)
-    yield app
-    app.extensions["geo_db"].close()
+def live(all_bundles_server):  # mixed_db_url is this database
+    return all_bundles_server
 
 
 @pytest.fixture(scope="module")
-def live(app):
-    with LiveServer(app) as server:
-        yield server
+def app(live):
+    return live.app
 
 
 @pytest.fixture(scope="module")

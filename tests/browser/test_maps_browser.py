@@ -282,13 +282,10 @@ def test_xss_probe_never_executes_and_shows_as_text(xss_db_url, browser_page, ar
 
 
 @pytest.fixture(scope="module")
-def england(mixed_db_url):
+def england(all_bundles_server, mixed_db_url):
     """The 2019/20 scenario on its default boundary set (CCG April 2019, 191 areas), in a database that also
     holds the demo and the 2021/22 bundle."""
-    app = make_app(mixed_db_url)
-    with LiveServer(app) as live:
-        yield live, mixed_db_url, "epcn-december-2019", "ccg-april-2019"
-    app.extensions["geo_db"].close()
+    return all_bundles_server, mixed_db_url, "epcn-december-2019", "ccg-april-2019"
 
 
 @pytest.mark.real_data

@@ -4,45 +4,21 @@ bundles (demo + 2019/20 + 2020/21 + 2021/22). Only clicks and the search box: no
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 
 from tests.browser.conftest import CSP_RECORDER, PageWatch
 from tests.browser.maps_helpers import open_map
-from tests.conftest import ServerThread, make_app
 
 pytestmark = pytest.mark.real_data
 
-PORTS = range(5610, 5620)  # this suite's port range
 VIEWPORTS = {"desktop": {"width": 1366, "height": 850}, "phone": {"width": 390, "height": 844}}
 LOAD = 180_000
 
 
-def _free_port_in_range() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:  # taken: the next port of the range
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
-class WalkServer(ServerThread):
-    def __init__(self, app) -> None:
-        from werkzeug.serving import make_server
-
-        super().__init__(make_server("127.0.0.1", _free_port_in_range(), app, threaded=True))
-
-
 @pytest.fixture(scope="module")
-def live(all_bundles_db_url):
-    app = make_app(all_bundles_db_url)
-    with WalkServer(app) as server:
-        yield server
-    app.extensions["geo_db"].close()
+def live(all_bundles_server):
+    return all_bundles_server
 
 
 @pytest.fixture(params=list(VIEWPORTS))

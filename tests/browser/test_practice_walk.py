@@ -10,12 +10,12 @@ the compare page and the network history page."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from tests.browser.accessibility import inject_axe
 from tests.browser.conftest import CSP_RECORDER, PageWatch
-from tests.conftest import LiveServer, make_app
 
 pytestmark = pytest.mark.real_data
 
@@ -26,22 +26,16 @@ BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
-def live(all_bundles_db_url):
-    app = make_app(all_bundles_db_url)
-    with LiveServer(app) as server:
-        # A West Kent practice that is a member of a network in all three vintages (from the API, not typed).
-        client = app.test_client()
-        feats = client.get(f"/api/v1/maps/{IN_2019}/areas/99J/layers/practices.geojson").get_json()["features"]
-        for f in feats:
-            body = client.get(f"/api/v1/practices/{f['properties']['code']}").get_json()
-            states = {e["scenario"]["slug"]: e for e in body["scenarios"]}
-            if all(states.get(s, {}).get("state") == "member" for s in (IN_2019, IN_2020, IN_2022)):
-                server.practice = body
-                break
-        else:
-            raise AssertionError("no West Kent practice is a member of a network in all three vintages")
-        yield server
-    app.extensions["geo_db"].close()
+def live(all_bundles_server):
+    # A West Kent practice that is a member of a network in all three vintages (from the API, not typed).
+    client = all_bundles_server.app.test_client()
+    feats = client.get(f"/api/v1/maps/{IN_2019}/areas/99J/layers/practices.geojson").get_json()["features"]
+    for f in feats:
+        body = client.get(f"/api/v1/practices/{f['properties']['code']}").get_json()
+        states = {e["scenario"]["slug"]: e for e in body["scenarios"]}
+        if all(states.get(s, {}).get("state") == "member" for s in (IN_2019, IN_2020, IN_2022)):
+            return SimpleNamespace(url=all_bundles_server.url, practice=body)
+    raise AssertionError("no West Kent practice is a member of a network in all three vintages")
 
 
 @pytest.fixture(params=list(VIEWPORTS))
