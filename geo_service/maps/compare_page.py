@@ -13,6 +13,16 @@ from geo_service.maps.views import Links, MapView
 from geo_service.scope import Scope
 
 MOVED_SHOWN = 300  # moved practices listed on an England-wide page (the JSON and CSV of the compare API list all)
+NETWORKS_SHOWN = 300  # networks in the populations table of an England-wide page (the compare API lists all)
+LIST_FOLDED = 20  # a story list longer than this (e.g. 1,212 renamed networks) starts folded
+
+
+def populations_shown(rows: list[dict], england: bool) -> list[dict]:
+    """The populations table's rows: every network of an area (by code); on an England-wide page the
+    :data:`NETWORKS_SHOWN` whose population changed most, largest change first (ties by code)."""
+    if not england or len(rows) <= NETWORKS_SHOWN:
+        return rows
+    return sorted(rows, key=lambda r: (-abs(r["change"]), r["code"]))[:NETWORKS_SHOWN]
 
 
 def default_pair(conn, a: str | None, b: str | None, visible: set[str] | None) -> tuple[str, str]:

@@ -198,6 +198,8 @@ def compare(scope_a: Scope, scope_b: Scope):
         view_b=view_b,
         moved=moved[: compare_page.MOVED_SHOWN] if england else moved,
         moved_total=len(moved),
+        populations=compare_page.populations_shown(story["network_population"], england),
+        list_folded=compare_page.LIST_FOLDED,
         checks=check_rows,
         story=story,
         area=view_a.extra["area"] if not england else {"code": None, "name": "England"},
