@@ -115,7 +115,8 @@ _COUNT_QUERIES = {
 
 # Over the kept per-network facts (migration 0140): each network's members further than the default tolerance
 # (kept_outside_tolerance_m(), kept fresh when polygons or members' points change) read from the kept codes; another
-# tolerance computes the count above live. The comparison is constant, so the planner keeps only one branch.
+# tolerance computes the count above live. The comparison is constant (folded when planned, or a one-time filter of
+# a prepared statement's generic plan), so only one branch runs.
 _MEMBERS_OUTSIDE_KEPT_COUNT = (
     """
     SELECT unnest(f.members_outside) AS code
