@@ -78,6 +78,14 @@ SELECT mb.network_id FROM member_keys mb
  GROUP BY mb.network_id HAVING min(pa.area_id) <> max(pa.area_id)
 """
 
+# The same count over the kept per-network facts: the boundary sets in which the network's members lie in more than
+# one area (scenario_network_facts.member_location_sets, migration 0140; refresh_scenario_network_locations computes
+# them with the test above, kept fresh when members' points change area).
+_MEMBER_LOCATION_KEPT_COUNT = """
+SELECT f.network_id FROM scenario_network_facts f JOIN scoped n ON n.id = f.network_id
+ WHERE f.scenario_id = %(scenario_id)s AND f.member_location_sets @> ARRAY[%(bs_id)s::integer]
+"""
+
 
 def _combine(raw: dict) -> list[dict]:
     rows = [{**r, "kind": "administrative"} for r in raw["cross_boundary_administrative"]]
@@ -168,7 +176,10 @@ RULE = Rule(
         "cross_boundary_administrative_count": _ADMINISTRATIVE_COUNT,
         "cross_boundary_member_location_count": _MEMBER_LOCATION_COUNT,
     },
-    kept_count_queries={"cross_boundary_administrative_count": _ADMINISTRATIVE_KEPT_COUNT},
+    kept_count_queries={
+        "cross_boundary_administrative_count": _ADMINISTRATIVE_KEPT_COUNT,
+        "cross_boundary_member_location_count": _MEMBER_LOCATION_KEPT_COUNT,
+    },
     summary={
         "cross_boundary_administrative_count": "'cross_boundary_administrative', count(*)",
         "cross_boundary_member_location_count": "'cross_boundary_member_location', count(*)",

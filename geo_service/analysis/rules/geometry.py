@@ -113,6 +113,21 @@ _COUNT_QUERIES = {
     """,
 }
 
+# Over the kept per-network facts (migration 0140): each network's members further than the default tolerance
+# (kept_outside_tolerance_m(), kept fresh when polygons or members' points change) read from the kept codes; another
+# tolerance computes the count above live. The comparison is constant (folded when planned, or a one-time filter of
+# a prepared statement's generic plan), so only one branch runs.
+_MEMBERS_OUTSIDE_KEPT_COUNT = (
+    """
+    SELECT unnest(f.members_outside) AS code
+      FROM scenario_network_facts f JOIN scoped n ON n.id = f.network_id
+     WHERE f.scenario_id = %(scenario_id)s AND %(outside_tolerance_m)s = kept_outside_tolerance_m()
+    UNION ALL"""
+    + _COUNT_QUERIES["members_outside_count"]
+    + """       AND %(outside_tolerance_m)s <> kept_outside_tolerance_m()
+    """
+)
+
 
 def _findings(items: list[dict]):
     for r in items:
@@ -236,6 +251,7 @@ RULE = Rule(
     "(catchment spill), or leave parts of an area uncovered.",
     queries=_QUERIES,
     count_queries=_COUNT_QUERIES,
+    kept_count_queries={"members_outside_count": _MEMBERS_OUTSIDE_KEPT_COUNT},
     summary={
         "invalid_polygons": "'invalid_network_polygons', count(*)",
         "members_outside_count": "'members_outside_network_polygon', count(DISTINCT x.code)",

@@ -5,7 +5,9 @@
 -- (db/repositories/analysis_checks.py) with registered list sizes and extended hours from the register, else from
 -- the payments file hours_extract_id (paid under the Extended Hours Access DES), and the *_register columns with
 -- extended hours from the register alone (a scope not reading payments); the distance is the one the
--- outlying-members rule compares with ``outlier_km`` (geodesic, to the nearest other located member).
+-- outlying-members rule compares with ``outlier_km`` (geodesic, to the nearest other located member); the
+-- parameter-free flags of cross-boundary by commissioner (commissioners_differ) and by member location
+-- (member_location_sets: refresh_scenario_network_locations).
 -- tests/analysis/test_kept_network_facts.py checks both against the live computation and an edit's rows against a
 -- full rebuild.
 CREATE OR REPLACE FUNCTION refresh_scenario_network_facts(p_scenario_ids integer[], p_network_ids integer[] DEFAULT NULL)
@@ -70,4 +72,6 @@ BEGIN
       LEFT JOIN located b ON b.scenario_id = a.scenario_id AND b.network_id = a.network_id
                          AND b.practice_id <> a.practice_id
      GROUP BY a.scenario_id, a.membership_id, a.network_id, a.practice_id, a.ods_code;
+    -- Cross-boundary by member location, per boundary set (migration 0140).
+    PERFORM refresh_scenario_network_locations(p_scenario_ids, p_network_ids);
 END $$;
