@@ -21,9 +21,13 @@ import pytest
 from geo_service.cli.serve_commands import gunicorn_command
 from geo_service.config import PROJECT_ROOT
 from tests.conftest import free_port
+from tests.gunicorn_server import stop_quickly
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+pytestmark = [
+    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)"),
+    pytest.mark.slow,  # gunicorn and nginx as subprocess servers
+]
 
 
 def _wait(url: str, proc: subprocess.Popen, what: str) -> None:
@@ -61,9 +65,9 @@ def production_shape(demo_db_url, tmp_path):
         _wait(f"http://127.0.0.1:{proxy_port}/healthz", proxy, "nginx")
         yield proxy_port
     finally:
-        for proc in (proxy, app):
-            proc.terminate()
-            proc.wait(timeout=20)
+        proxy.terminate()  # nginx's fast shutdown
+        proxy.wait(timeout=20)
+        stop_quickly(app)
 
 
 def test_slow_clients_do_not_stop_the_service(production_shape):
