@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 import urllib.request
@@ -33,7 +32,7 @@ def running_gunicorn(cmd: list[str], env: dict, log: Path, port: int, ready_path
                 time.sleep(0.1)
         yield url
     finally:
-        stop_quickly(proc)
+        stop_gracefully(proc)
 
 
 # Deadlines against a hang, not speed goals: on a loaded 2-CPU machine the app takes seconds to import, and a
@@ -45,18 +44,6 @@ STOP_DEADLINE_S = 45
 def stop_gracefully(proc: subprocess.Popen) -> None:
     """SIGTERM (a graceful stop), then SIGKILL if it has not ended by the deadline."""
     proc.terminate()
-    try:
-        proc.wait(timeout=STOP_DEADLINE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def stop_quickly(proc: subprocess.Popen) -> None:
-    """SIGINT: gunicorn's quick shutdown (workers told to quit at once, not to finish a poll cycle first), for a
-    server whose test is over and whose last requests have all been answered; SIGKILL if it has not ended by the
-    deadline. A test about how gunicorn stops would use :func:`stop_gracefully`."""
-    proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=STOP_DEADLINE_S)
     except subprocess.TimeoutExpired:

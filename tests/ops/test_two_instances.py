@@ -20,7 +20,7 @@ import pytest
 
 from tests.access.conftest import build_access_db
 from tests.conftest import free_port
-from tests.gunicorn_server import START_DEADLINE_S, stop_quickly
+from tests.gunicorn_server import START_DEADLINE_S, stop_gracefully
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +89,7 @@ def two_instances(maintenance_url, demo_template, tmp_path):
         yield [base for _, base in procs], tokens
     finally:
         for proc, _ in procs:
-            stop_quickly(proc)
+            stop_gracefully(proc)
         drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 

@@ -21,7 +21,6 @@ import pytest
 from geo_service.cli.serve_commands import gunicorn_command
 from geo_service.config import PROJECT_ROOT
 from tests.conftest import free_port
-from tests.gunicorn_server import stop_quickly
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 pytestmark = [
@@ -65,9 +64,9 @@ def production_shape(demo_db_url, tmp_path):
         _wait(f"http://127.0.0.1:{proxy_port}/healthz", proxy, "nginx")
         yield proxy_port
     finally:
-        proxy.terminate()  # nginx's fast shutdown
-        proxy.wait(timeout=20)
-        stop_quickly(app)
+        for proc in (proxy, app):
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 def test_slow_clients_do_not_stop_the_service(production_shape):
