@@ -9,6 +9,7 @@ import pytest
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
+from tests.access.password_hashing import fast_password_hashing
 from tests.conftest import clone_database, make_app
 
 PASSWORD = "correct horse battery"
@@ -21,11 +22,12 @@ USERS = {  # username -> roles (role, commissioner)
 
 
 def build_access_db(maintenance_url: str, demo_template: str, suffix: str) -> tuple[str, dict[str, str]]:
-    """A clone of the demo template with the users of :data:`USERS` (password :data:`PASSWORD`) and a token each."""
+    """A clone of the demo template with the users of :data:`USERS` (password :data:`PASSWORD`, hashed at the
+    tests' cost: see :mod:`tests.access.password_hashing`) and a token each."""
     url = clone_database(maintenance_url, demo_template, f"acc{os.getpid()}_{suffix}")
     db = Database(url, statement_timeout_ms=0)
     tokens = {}
-    with db.connection() as conn:
+    with fast_password_hashing(), db.connection() as conn:
         for name, roles in USERS.items():
             access.add_user(conn, name, name.title(), PASSWORD)
             for role, code in roles:
@@ -37,8 +39,10 @@ def build_access_db(maintenance_url: str, demo_template: str, suffix: str) -> tu
 
 @pytest.fixture(scope="module")
 def access_db_url(maintenance_url, demo_template, request):
+    """:func:`build_access_db` for the module; its sign-ins check the passwords at the same (tests') cost."""
     url, tokens = build_access_db(maintenance_url, demo_template, request.module.__name__.rsplit(".", 1)[1])
-    yield url, tokens
+    with fast_password_hashing():
+        yield url, tokens
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 

@@ -94,8 +94,9 @@ def test_first_requests_after_a_restart_succeed(fault_cluster, fault_server):
 def test_stop_and_start_under_traffic(fault_cluster, fault_server):
     base = fault_server.url
     _fill_pool(base)
+    traffic_from = time.monotonic()
     with Traffic(base, PATHS, threads=4) as traffic:
-        time.sleep(0.5)
+        traffic.wait_for_answers(traffic_from, 8)  # traffic flowing (two answers a thread) before the fault
         fault_cluster.stop()
         down_at = time.monotonic()
         traffic.wait_for_answers(down_at, WHILE_AWAY)
@@ -115,8 +116,9 @@ def test_stop_and_start_under_traffic(fault_cluster, fault_server):
 def test_frozen_database_answers_503_in_time_and_recovers(fault_cluster, fault_server):
     base = fault_server.url
     _fill_pool(base)
+    traffic_from = time.monotonic()
     with Traffic(base, PATHS, threads=4) as traffic:
-        time.sleep(0.5)
+        traffic.wait_for_answers(traffic_from, 8)  # traffic flowing (two answers a thread) before the fault
         fault_cluster.freeze()
         frozen_at = time.monotonic()
         traffic.wait_for_answers(frozen_at + 0.05, WHILE_AWAY)
@@ -134,8 +136,9 @@ def test_frozen_postmaster_alone(fault_cluster, fault_server):
     """Backends still run, new connections cannot be made: answers stay quick, /healthz says 503."""
     base = fault_server.url
     _fill_pool(base)
+    traffic_from = time.monotonic()
     with Traffic(base, PATHS[:1], threads=6) as traffic:  # more clients than idle connections at times
-        time.sleep(0.3)
+        traffic.wait_for_answers(traffic_from, 6)  # traffic flowing before the fault
         fault_cluster.freeze(postmaster_only=True)
         frozen_at = time.monotonic()
         health = [get(base, "/healthz") for _ in range(3)]

@@ -63,10 +63,16 @@ def test_json_request_lines_on_stderr(server):
     url, _, log = server
     with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
         rid = resp.headers["X-Request-ID"]
-    time.sleep(0.2)
     import json
 
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    mine = [line for line in lines if line.get("request_id") == rid]
+    give_up = time.monotonic() + 30  # the worker writes its line as the response ends: wait for it to land
+    while True:
+        text = log.read_text()
+        complete = text[: text.rfind("\n") + 1]  # a line being written is read on the next turn
+        lines = [json.loads(line) for line in complete.splitlines() if line.startswith("{")]
+        mine = [line for line in lines if line.get("request_id") == rid]
+        if mine or time.monotonic() > give_up:
+            break
+        time.sleep(0.05)
     assert len(mine) == 1 and mine[0]["route"] == "/healthz" and mine[0]["status"] == 200
     assert '"GET /healthz HTTP/1.1" 200' not in log.read_text()  # no second, plain access line

@@ -20,7 +20,7 @@ import pytest
 
 from tests.access.conftest import build_access_db
 from tests.conftest import free_port
-from tests.gunicorn_server import stop_gracefully
+from tests.gunicorn_server import START_DEADLINE_S, stop_gracefully
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,8 @@ SECRET = "Zq8-two-instances-secret-key-4f9b2c7d1e6a5h3j"
 URL = "/api/v1/scenarios/demo-as-registered"
 
 
-def _serve(url: str, log: Path) -> tuple[subprocess.Popen, str]:
+def _start(url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    """``serve --prod`` started (not yet waited for): (process, base URL)."""
     port = free_port()
     env = {
         **os.environ,
@@ -44,17 +45,21 @@ def _serve(url: str, log: Path) -> tuple[subprocess.Popen, str]:
     cmd = [cli, "serve", "--prod", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--threads", "2"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_ready(proc: subprocess.Popen, base: str, log: Path) -> None:
+    give_up = time.monotonic() + START_DEADLINE_S
+    while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=2).read()
-            return proc, base
+            return
         except OSError:
             if proc.poll() is not None:
                 pytest.fail(log.read_text())
+            if time.monotonic() > give_up:
+                pytest.fail("serve --prod did not start: " + log.read_text())
             time.sleep(0.1)
-    proc.terminate()
-    pytest.fail("serve --prod did not start: " + log.read_text())
 
 
 def _call(base: str, method: str = "GET", path: str = URL, body: dict | None = None, headers: dict | None = None):
@@ -76,8 +81,11 @@ def two_instances(maintenance_url, demo_template, tmp_path):
     url, tokens = build_access_db(maintenance_url, demo_template, "two_instances")
     procs = []
     try:
-        for name in ("a", "b"):
-            procs.append(_serve(url, tmp_path / f"{name}.log"))
+        logs = [tmp_path / f"{name}.log" for name in ("a", "b")]
+        for log in logs:  # both start at once; then each is waited for
+            procs.append(_start(url, log))
+        for (proc, base), log in zip(procs, logs, strict=True):
+            _wait_ready(proc, base, log)
         yield [base for _, base in procs], tokens
     finally:
         for proc, _ in procs:

@@ -14,7 +14,7 @@ import pytest
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
-from geo_service.demo.load import load_demo
+from tests.access.password_hashing import fast_password_hashing
 from tests.conftest import clone_database, make_app
 
 PASSWORD = "correct horse battery"
@@ -30,23 +30,24 @@ STRONG_KEY = "k3y-for-tests-only-aQ9xZ7pL2mN8vB4cR6tY1uI0oP5sD3fG"
 
 
 @pytest.fixture(scope="module")
-def secure_db(maintenance_url, template_db, request):
-    """(database url, {username: API token}) for a demo database with :data:`USERS` (or the module's own
-    ``USERS``, if it defines one)."""
+def secure_db(maintenance_url, demo_template, request):
+    """(database url, {username: API token}) for a clone of the demo template with :data:`USERS` (or the module's
+    own ``USERS``, if it defines one). Passwords are hashed, and checked by the module's in-process apps, at the
+    tests' cost (:mod:`tests.access.password_hashing`)."""
     users = getattr(request.module, "USERS", USERS)
     name = request.module.__name__.rsplit(".", 1)[1].removeprefix("test_")[:20]
-    url = clone_database(maintenance_url, template_db, f"s{os.getpid()}_{name}")
-    db = Database(url, statement_timeout_ms=0)
-    load_demo(db)
-    tokens = {}
-    with db.connection() as conn:
-        for user, roles in users.items():
-            access.add_user(conn, user, user.title(), PASSWORD)
-            for role, code in roles:
-                access.grant(conn, user, role, code)
-            tokens[user] = access.create_token(conn, user, "tests")[1]
-    db.close()
-    yield url, tokens
+    url = clone_database(maintenance_url, demo_template, f"s{os.getpid()}_{name}")
+    with fast_password_hashing():
+        db = Database(url, statement_timeout_ms=0)
+        tokens = {}
+        with db.connection() as conn:
+            for user, roles in users.items():
+                access.add_user(conn, user, user.title(), PASSWORD)
+                for role, code in roles:
+                    access.grant(conn, user, role, code)
+                tokens[user] = access.create_token(conn, user, "tests")[1]
+        db.close()
+        yield url, tokens
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 

@@ -23,7 +23,10 @@ from geo_service.config import PROJECT_ROOT
 from tests.conftest import free_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+pytestmark = [
+    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)"),
+    pytest.mark.slow,  # gunicorn and nginx as subprocess servers
+]
 
 
 def _wait(url: str, proc: subprocess.Popen, what: str) -> None:

@@ -10,7 +10,6 @@ import urllib.request
 import pytest
 
 from geo_service.demo.generator import BOUNDARY_SET, PROPOSAL, REGISTERED, generate
-from geo_service.demo.load import load_demo
 from tests.conftest import make_app
 
 PLANTED = generate().planted
@@ -131,14 +130,13 @@ def test_bad_input(demo_client, url, status, parameter, fragment):
     assert fragment in body["detail"]
 
 
-def test_default_boundary_set_and_other_datasets(fresh_db, fresh_db_url):
-    load_demo(fresh_db)
-    with fresh_db.connection() as conn, conn.cursor() as cur:
+def test_default_boundary_set_and_other_datasets(fresh_demo_db, fresh_demo_db_url):
+    with fresh_demo_db.connection() as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO boundary_sets (slug, name, level, vintage, valid_from, dataset)"
             " VALUES ('another', 'Another', 'icb', 'x', '2019-04-01', 'real')"
         )
-    app = make_app(fresh_db_url)
+    app = make_app(fresh_demo_db_url)
     try:
         client = app.test_client()
         # Without a choice: the set in force on the scenario's date, of its own dataset (never the real one).
@@ -173,16 +171,15 @@ def test_scenario_scope_and_as_of(demo_client):
     assert {e["kind"] for e in extracts} == {"boundaries", "list_sizes", "pcn", "postcodes", "practices"}
 
 
-def test_scenario_settings_need_the_admin_token(fresh_db, fresh_db_url):
-    load_demo(fresh_db)
-    closed = make_app(fresh_db_url)
+def test_scenario_settings_need_the_admin_token(fresh_demo_db, fresh_demo_db_url):
+    closed = make_app(fresh_demo_db_url)
     try:
         body = _problem(closed.test_client().patch(f"/api/v1/scenarios/{REGISTERED}", json={"as_of": "2020-01-01"}),
                         401, None)  # fmt: skip
         assert "Sign in" in body["detail"]  # issue 12: anonymous writes are 401 (tests/access has the roles)
     finally:
         closed.extensions["geo_db"].close()
-    app = make_app(fresh_db_url, GEO_ADMIN_TOKEN="s3cret")
+    app = make_app(fresh_demo_db_url, GEO_ADMIN_TOKEN="s3cret")
     try:
         client = app.test_client()
         url = f"/api/v1/scenarios/{REGISTERED}"
@@ -221,15 +218,14 @@ def test_etag_and_revalidation(demo_client):
     assert fresh.get_json() == first.get_json()
 
 
-def test_a_data_change_is_seen_at_once(fresh_db, fresh_db_url):
-    load_demo(fresh_db)
-    app = make_app(fresh_db_url)
+def test_a_data_change_is_seen_at_once(fresh_demo_db, fresh_demo_db_url):
+    app = make_app(fresh_demo_db_url)
     try:
         client = app.test_client()
         url = f"/api/v1/scenarios/{REGISTERED}/checks"
         before = client.get(url)
         assert before.get_json()["summary"]["orphaned_practices"] == 3
-        with fresh_db.connection() as conn, conn.cursor() as cur:
+        with fresh_demo_db.connection() as conn, conn.cursor() as cur:
             cur.execute("UPDATE practice_register SET status = 'closed' WHERE ods_code = ANY(%(c)s)",
                         {"c": sorted(PLANTED[REGISTERED]["orphaned_practices"])[:1]})  # fmt: skip
         after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})

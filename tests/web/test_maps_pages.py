@@ -93,19 +93,13 @@ def test_bad_simplify_is_a_problem(demo_client):
     assert body["parameter"] == "simplify" and body["allowed"] == [50, 100, 250, 500, 1000]
 
 
-def test_etag_changes_when_the_data_changes(fresh_db_url):
-    from geo_service.db.pool import Database
-    from geo_service.demo.load import load_demo
-
-    db = Database(fresh_db_url)
-    load_demo(db)
-    db.close()
-    app = make_app(fresh_db_url)
+def test_etag_changes_when_the_data_changes(fresh_demo_db_url):
+    app = make_app(fresh_demo_db_url)
     client = app.test_client()
     url = f"/api/v1/maps/{REG}/areas.geojson"
     first = client.get(url).headers["ETag"]
     assert client.get(url, headers={"If-None-Match": first}).status_code == 304
-    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+    with psycopg2.connect(fresh_demo_db_url) as conn, conn.cursor() as cur:
         cur.execute(
             """UPDATE practice_list_sizes ls SET list_size = list_size + 1 FROM practices p, scenarios s
                 WHERE p.id = ls.practice_id AND p.ods_code = 'Z00001' AND s.slug = %(s)s
@@ -133,14 +127,8 @@ def test_names_from_data_are_escaped_everywhere(xss_db_url):
     app.extensions["geo_db"].close()
 
 
-def test_pages_are_kept_until_the_data_changes(fresh_db_url):
-    from geo_service.db.pool import Database
-    from geo_service.demo.load import load_demo
-
-    db = Database(fresh_db_url)
-    load_demo(db)
-    db.close()
-    app = make_app(fresh_db_url)
+def test_pages_are_kept_until_the_data_changes(fresh_demo_db_url):
+    app = make_app(fresh_demo_db_url)
     client = app.test_client()
     url = f"/maps/{REG}/areas/ZA1"
     first = client.get(url).get_data(as_text=True)
@@ -149,7 +137,7 @@ def test_pages_are_kept_until_the_data_changes(fresh_db_url):
     assert all(len(n) == 1 for n in nonces) and nonces[0] != nonces[1]  # a fresh CSP nonce per response ...
     unnonced = [re.sub(r'nonce="[^"]+"', "", page) for page in (first, second)]
     assert unnonced[0] == unnonced[1]  # ... on the same page, from the cache
-    with psycopg2.connect(fresh_db_url) as conn, conn.cursor() as cur:
+    with psycopg2.connect(fresh_demo_db_url) as conn, conn.cursor() as cur:
         cur.execute(
             """UPDATE practice_register r SET name = 'Renamed Surgery' FROM practices p, scenarios s
                 WHERE p.id = r.practice_id AND p.ods_code = 'Z00001' AND s.slug = %(s)s
