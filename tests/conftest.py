@@ -12,7 +12,8 @@ caller's environment are ignored (scrubbed below). Names start with ``GEO_TEST_D
 
 Markers come from the folder and the fixtures a test uses (``pytest_collection_modifyitems``): ``browser``
 (tests/browser, or anything using ``chromium``), ``faults`` (tests/faults), ``real_data`` (anything using
-``real_data``), ``slow`` (:data:`SLOW_MODULES`) and ``quick`` (none of these: ``make test-quick``).
+``real_data``), ``slow`` (:data:`SLOW_MODULES`, and every module holding a server starter: :func:`server_starters`)
+and ``quick`` (none of these: ``make test-quick``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,20 @@ SLOW_MODULES = {
 TIER_MARKERS = ("browser", "faults", "real_data", "slow")
 
 
+def server_starters() -> tuple:
+    """What starts a server process in a test: gunicorn (the app's command line or the tests' helper) or a
+    PostgreSQL cluster of its own. A module holding any of them is in the slow tier, whatever its folder."""
+    from geo_service.cli.serve_commands import gunicorn_command
+    from tests import gunicorn_server
+
+    return (gunicorn_command, gunicorn_server.running_gunicorn, gunicorn_server.stop_gracefully, LocalCluster)
+
+
+def starts_servers(module) -> bool:
+    starters = server_starters()
+    return module is not None and any(any(v is s for s in starters) for v in vars(module).values())
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         rel = Path(str(item.path)).resolve().relative_to(TESTS.parent)
@@ -104,7 +119,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker("browser")
         if "real_data" in item.fixturenames:
             item.add_marker("real_data")
-        if rel.as_posix() in SLOW_MODULES:
+        if rel.as_posix() in SLOW_MODULES or starts_servers(getattr(item, "module", None)):
             item.add_marker("slow")
         if not any(item.get_closest_marker(m) for m in TIER_MARKERS):
             item.add_marker("quick")

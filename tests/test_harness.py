@@ -31,6 +31,19 @@ def test_every_test_that_starts_chromium_is_marked_browser(request):
     assert tiers == [], "a browser test in the quick tier"
 
 
+def test_every_test_that_starts_a_server_process_is_outside_the_quick_tier(request):
+    """A test module that names a server starter (gunicorn's command line or the tests' gunicorn helper, a
+    PostgreSQL cluster of its own) is marked ``slow`` by the conftest, read here from the source text instead of
+    the module's names: ``make test-quick`` runs none of them."""
+    names = [f.__name__ for f in conftest.server_starters()]
+    quick = [i for i in request.session.items if i.get_closest_marker("quick")]
+    starting = sorted(
+        {str(i.path) for i in quick if any(n in Path(i.path).read_text(encoding="utf-8") for n in names)}
+        - {str(TESTS / "conftest.py"), str(TESTS / "gunicorn_server.py"), __file__}
+    )
+    assert starting == [], starting
+
+
 STARTERS = {"sync_playwright", "async_playwright"}  # what starts Playwright (its TimeoutError, expect… do not)
 LAUNCHERS = {"launch", "launch_persistent_context", "connect_over_cdp"}
 
