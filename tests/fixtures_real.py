@@ -111,7 +111,7 @@ def _shared(request, kind: str) -> str:
 
 def shares(kinds: set[str], workers: int) -> list[list[str]]:
     """The kinds to build split between ``workers`` builders, the costliest first, each to the least loaded one
-    (England 2021/22 goes with the new → old template that starts from it)."""
+    (England 2021/22 goes with the new → old template, whose first step it is)."""
     if "all_new_old" in kinds:
         kinds = kinds - {"england_2022"}
     out: list[list[str]] = [[] for _ in range(workers)]
@@ -139,7 +139,7 @@ def real_templates_in_background(request):
     demo_template = request.getfixturevalue("demo_template")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     index = int(db_templates.worker_id()[2:]) if db_templates.worker_id().startswith("gw") else 0
-    mine = [k for k in shares(kinds, workers)[index % workers] if not _kept(templates, k)]
+    mine = shares({k for k in kinds if not _kept(templates, k)}, workers)[index % workers]
     process = None
     if mine:
         job = {
