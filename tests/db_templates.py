@@ -18,10 +18,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import psycopg2.errors
@@ -219,24 +221,25 @@ class Templates:
     def _lock(self, kind: str) -> FileLock:
         return FileLock(str(self.lock_dir / f"{self.prefix}_{kind}.lock"))
 
-    def _exists(self, name: str) -> bool:
+    def exists(self, name: str) -> bool:
         return bool(database_names(self.maintenance_url, name.replace("_", r"\_")))
 
     def _drop_stale(self, family: str, keep: str) -> None:
         for name in database_names(self.maintenance_url, f"{self.prefix}_{family}_%".replace("_", r"\_")):
             if name != keep:
-                _execute(
-                    self.maintenance_url, sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name))
-                )
-                drop_database(self.maintenance_url, name)
+                self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        _execute(self.maintenance_url, sql.SQL("ALTER DATABASE {} IS_TEMPLATE false").format(sql.Identifier(name)))
+        drop_database(self.maintenance_url, name)
 
     def template(self, kind: str, key: str, build: Callable[[str], None], source: str | None = None) -> str:
         """The template ``kind`` at ``key``, built by ``build(url)`` in a copy of ``source`` if missing."""
         name = f"{self.prefix}_t_{kind}_{key}"
-        if self._exists(name):
+        if self.exists(name):
             return name
         with self._lock(kind):
-            if self._exists(name):  # another worker built it while this one waited
+            if self.exists(name):  # another worker built it while this one waited
                 return name
             scratch = f"{self.prefix}_b_{kind}"
             drop_database(self.maintenance_url, scratch)
@@ -259,14 +262,38 @@ class Templates:
             self._drop_stale(f"t_{kind}", keep=name)
         return name
 
+    def template_with_result(
+        self, kind: str, key: str, build: Callable[[str], Any], source: str | None = None
+    ) -> tuple[str, Any]:
+        """Like :meth:`template`, and what ``build(url)`` returned when it made the template (an England-sized
+        computation whose written result the template holds): pickled beside the lock files and kept as long as
+        the template. A template whose result file is missing is built again."""
+        name = f"{self.prefix}_t_{kind}_{key}"
+        kept = self.lock_dir / f"{name}.pickle"
+        if not (kept.exists() and self.exists(name)):
+            with self._lock(kind):
+                if self.exists(name) and not kept.exists():
+                    self._drop(name)
+
+            def build_and_keep(url: str) -> None:
+                scratch = kept.with_suffix(f".{os.getpid()}.tmp")
+                scratch.write_bytes(pickle.dumps(build(url)))
+                scratch.replace(kept)
+
+            self.template(kind, key, build_and_keep, source=source)
+            for stale in self.lock_dir.glob(f"{self.prefix}_t_{kind}_*.pickle"):
+                if stale != kept:
+                    stale.unlink(missing_ok=True)
+        return name, pickle.loads(kept.read_bytes())
+
     def shared_readonly(self, kind: str, template: str) -> str:
         """A copy of ``template`` that refuses writes (``default_transaction_read_only``), shared by every test,
         worker and run until the template changes. Its URL."""
         key = template.rsplit("_", 1)[1]
         name = f"{self.prefix}_ro_{kind}_{key}"
-        if not self._exists(name):
+        if not self.exists(name):
             with self._lock(f"ro_{kind}"):
-                if not self._exists(name):
+                if not self.exists(name):
                     scratch = f"{self.prefix}_b_ro_{kind}"
                     clone(self.maintenance_url, template, scratch)
                     _execute(

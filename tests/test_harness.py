@@ -257,3 +257,48 @@ def test_web_and_plan_modules_do_not_shape_templates():
         )
     }
     assert not {p for p in closure if p.startswith(("web/", "plans/", "exports/", "maps/", "analysis/"))}, closure
+
+
+def test_a_template_with_a_result_is_computed_once_and_again_when_its_result_is_lost(templates, template_db):
+    """An England-sized computation kept as a template (e.g. derived territories) hands back what its build returned
+    without building again; if the kept result is lost, the template is built again rather than used without it."""
+    kind = f"harness_kept_{db_templates.worker_id()}_{os.getpid()}"
+    calls: list[str] = []
+
+    def build(url: str) -> dict:
+        calls.append(url)
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE kept_here (n int)")
+            cur.execute("INSERT INTO kept_here VALUES (%s)", (len(calls),))
+        conn.close()
+        return {"built": len(calls)}
+
+    try:
+        name, result = templates.template_with_result(kind, "k1", build, source=template_db)
+        assert (result, len(calls)) == ({"built": 1}, 1)
+        assert templates.template_with_result(kind, "k1", build, source=template_db) == (name, {"built": 1})
+        assert len(calls) == 1  # kept: not built again
+        (templates.lock_dir / f"{name}.pickle").unlink()
+        assert templates.template_with_result(kind, "k1", build, source=template_db) == (name, {"built": 2})
+        with psycopg2.connect(db_templates.clone(templates.maintenance_url, name, f"{name}_c")) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT n FROM kept_here")
+                assert cur.fetchall() == [(2,)]  # the database and its result come from the same build
+        conn.close()
+        other, result = templates.template_with_result(kind, "k2", build, source=template_db)
+        assert result == {"built": 3} and not templates.exists(name)  # a new key replaces the stale one
+        assert not (templates.lock_dir / f"{name}.pickle").exists()
+    finally:
+        db_templates.drop_all(templates.maintenance_url, f"{templates.prefix}_t_{kind}")  # the clone too
+
+
+def test_background_builders_share_the_real_templates_by_their_cost():
+    from tests.fixtures_real import BUILDS, shares
+
+    every = set(BUILDS)
+    one, two = shares(every, 2)
+    assert set(one) | set(two) == every - {"england_2022"}  # built as the first step of all_new_old
+    assert not set(one) & set(two)
+    assert abs(sum(BUILDS[k][1] for k in one) - sum(BUILDS[k][1] for k in two)) <= 1
+    assert shares({"england_2022", "england_2019"}, 2) == [["england_2019"], ["england_2022"]]
+    assert shares(every, 1) == [sorted(every - {"england_2022"}, key=lambda k: (-BUILDS[k][1], k))]

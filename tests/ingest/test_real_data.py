@@ -12,9 +12,12 @@ import pytest
 from psycopg2 import sql
 
 from geo_service.config import PROJECT_ROOT
+from geo_service.db.admin import drop_database
 from geo_service.db.repositories import scope as scope_repo
 from geo_service.ingest.bundle import import_bundle
 from geo_service.scope import resolve_scope
+from tests import db_templates
+from tests.conftest import clone_database
 from tests.ingest.conftest import practice_state
 
 pytestmark = pytest.mark.real_data
@@ -175,14 +178,36 @@ def _fact_counts(conn) -> dict[str, tuple]:
     return out
 
 
-def test_england_2020_bundle_shares_the_2019_files(england_2019_writable_db_url, real_data):
-    """The 2020/21 manifest names the 2019/20 register, list-size and postcode files: loaded on top of 2019/20
-    (in a transaction that is rolled back), those are the same extracts, nothing is written for them, and
-    its scenario is pinned to them."""
-    conn = psycopg2.connect(england_2019_writable_db_url)
+@pytest.fixture(scope="module")
+def england_2020_on_2019(templates, maintenance_url, england_2019_db_url, real_data):
+    """England 2019/20 with the 2020/21 bundle loaded on top, in a clone of the test's own; the fact counts before
+    that import and its reports. The import runs once into a kept template (keyed like the bundles' own) and each
+    run clones it, instead of importing the bundle on a clone every run."""
+
+    def build(url: str) -> tuple[dict, list]:
+        conn = psycopg2.connect(url)
+        try:
+            facts = _fact_counts(conn)
+            reports = import_bundle(conn, MANIFESTS / "england_2020-21.toml", root=real_data)
+            conn.commit()
+            return facts, reports
+        finally:
+            conn.close()
+
+    source = england_2019_db_url.rsplit("/", 1)[1].replace(f"{templates.prefix}_ro_", f"{templates.prefix}_t_", 1)
+    key = db_templates.bundles_key(["england_2019-20.toml", "england_2020-21.toml"], real_data)
+    name, (facts, reports) = templates.template_with_result("england_2019_2020", key, build, source=source)
+    url = clone_database(maintenance_url, name, "england_2020_on_2019")
+    yield url, facts, reports
+    drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+def test_england_2020_bundle_shares_the_2019_files(england_2020_on_2019, real_data):
+    """The 2020/21 manifest names the 2019/20 register, list-size and postcode files: loaded on top of 2019/20,
+    those are the same extracts, nothing is written for them, and its scenario is pinned to them."""
+    url, facts, reports = england_2020_on_2019
+    conn = psycopg2.connect(url)
     try:
-        facts = _fact_counts(conn)
-        reports = import_bundle(conn, MANIFESTS / "england_2020-21.toml", root=real_data)
         shared = {r.kind: r for r in reports if r.kind in ("practices", "list sizes", "postcodes")}
         assert set(shared) == {"practices", "list sizes", "postcodes"}
         for r in shared.values():
@@ -206,7 +231,7 @@ def test_england_2020_bundle_shares_the_2019_files(england_2019_writable_db_url,
                 shared["postcodes"].extract_id,
             )
         )
-        # And running it again is a no-op, data version included.
+        # And running it again is a no-op, data version included (in a transaction that is rolled back).
         with conn.cursor() as cur:
             cur.execute("SELECT version FROM data_version")
             (before,) = cur.fetchone()

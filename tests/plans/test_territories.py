@@ -22,6 +22,7 @@ from geo_service.errors import NotFound
 from geo_service.plans.territories import derive_and_save, derive_territories
 from geo_service.scope import resolve_scope
 from tests.conftest import clone_database
+from tests.db_templates import fingerprint, module_closure
 
 ENGLAND_2019 = "epcn-december-2019"
 DEMO = "demo-as-registered"
@@ -53,11 +54,21 @@ def _derive(url: str, slug: str):
         db.close()
 
 
+def derived(templates, maintenance_url, shared_url: str, kind: str, slug: str, suffix: str):
+    """A clone of the database behind ``shared_url`` (a shared read-only copy) with ``slug``'s territories derived,
+    and the scope and ``Territories`` that derivation returned. The derivation (England-sized: about 15 s) runs once
+    into a kept template, keyed by the source template and the derivation's code; each module clones it."""
+    source = shared_url.rsplit("/", 1)[1].replace(f"{templates.prefix}_ro_", f"{templates.prefix}_t_", 1)
+    key = fingerprint(module_closure("geo_service.plans.territories"), extra=[source, slug])
+    name, (scope, result) = templates.template_with_result(kind, key, lambda url: _derive(url, slug), source=source)
+    url = clone_database(maintenance_url, name, f"{suffix}{os.getpid()}")
+    return url, scope, result
+
+
 @pytest.fixture(scope="module")
-def england_2019(maintenance_url, england_2019_db_url):
+def england_2019(templates, maintenance_url, england_2019_db_url):
     """A clone of the England 2019/20 fixture with the ePCN December 2019 scenario's territories derived."""
-    url = clone_database(maintenance_url, england_2019_db_url.rsplit("/", 1)[1], f"terr{os.getpid()}")
-    scope, result = _derive(url, ENGLAND_2019)
+    url, scope, result = derived(templates, maintenance_url, england_2019_db_url, "terr_2019", ENGLAND_2019, "terr")
     yield url, scope, result
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
@@ -324,9 +335,9 @@ def test_densified_neighbours_share_their_edge_points_exactly():
 
 
 @pytest.fixture(scope="module")
-def england_2022(maintenance_url, england_2022_db_url):
-    url = clone_database(maintenance_url, england_2022_db_url.rsplit("/", 1)[1], f"terr22{os.getpid()}")
-    scope, result = _derive(url, "epcn-april-2022")
+def england_2022(templates, maintenance_url, england_2022_db_url):
+    slug = "epcn-april-2022"
+    url, scope, result = derived(templates, maintenance_url, england_2022_db_url, "terr_2022", slug, "terr22")
     yield url, scope, result
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
