@@ -2,7 +2,8 @@
 
 A template's name carries a fingerprint of everything that makes it: the schema files (baseline, functions,
 triggers, numbered migrations), the source of every ``geo_service`` module its builder can import (found by reading
-the imports, lazy ones included), the bundle manifests and the size and modification time of every real data file.
+the imports, lazy ones included), the bundle manifests and the content of every real data file (27 MB: hashed in
+well under a second; a fresh copy of the same files keeps the templates).
 Change any of them and the next run builds a new template (and drops the stale one of that kind); change nothing
 and the template is reused as it is.
 
@@ -119,16 +120,16 @@ def _content(path: Path) -> bytes:
     return python_meaning(path) if path.suffix == ".py" else path.read_bytes()
 
 
-def fingerprint(files: Iterable[Path] = (), stat_files: Iterable[Path] = (), extra: Iterable[str] = ()) -> str:
+def fingerprint(files: Iterable[Path] = (), data_files: Iterable[Path] = (), extra: Iterable[str] = ()) -> str:
     """12 hex digits over the content of ``files`` (Python files by :func:`python_meaning`, others byte for byte:
-    a function file's hash is recorded in the database it builds), the size and mtime of ``stat_files`` and
+    a function file's hash is recorded in the database it builds), the name and content of ``data_files`` (files
+    outside the project: the real data) and
     ``extra`` strings."""
     h = hashlib.sha256()
     for path in sorted(set(files)):
         h.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + _content(path) + b"\0")
-    for path in sorted(set(stat_files)):
-        st = path.stat()
-        h.update(f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    for path in sorted(set(data_files)):
+        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest() + b"\0")
     for text in extra:
         h.update(text.encode() + b"\0")
     return h.hexdigest()[:12]
@@ -148,7 +149,7 @@ def bundles_key(steps: list[str], real_data: Path) -> str:
     entry = ["geo_service.ingest.bundle", *(["geo_service.demo.load"] if "demo" in steps else [])]
     manifests = [MANIFESTS / s for s in steps if s != "demo"]
     data = [p for p in real_data.rglob("*") if p.is_file()]
-    return fingerprint([*manifests, *module_closure(*entry)], stat_files=data, extra=[migrated_key(), *steps])
+    return fingerprint([*manifests, *module_closure(*entry)], data_files=data, extra=[migrated_key(), *steps])
 
 
 # ---- the databases ------------------------------------------------------------------------------------------------

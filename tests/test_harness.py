@@ -164,12 +164,15 @@ def test_templates_are_keyed_by_what_makes_them(tmp_path):
     assert "ingest/bundle.py" in bundle and "demo/load.py" not in bundle
     data = tmp_path / "f.csv"
     data.write_text("a")
-    first = db_templates.fingerprint(stat_files=[data], extra=["x"])
-    assert db_templates.fingerprint(stat_files=[data], extra=["x"]) == first
-    data.write_text("ab")
-    assert db_templates.fingerprint(stat_files=[data], extra=["x"]) != first
-    assert db_templates.fingerprint(stat_files=[data], extra=["y"]) != db_templates.fingerprint(
-        stat_files=[data], extra=["x"]
+    first = db_templates.fingerprint(data_files=[data], extra=["x"])
+    assert db_templates.fingerprint(data_files=[data], extra=["x"]) == first
+    data.write_text("b")  # same size: the content decides, not the size or the modification time
+    assert db_templates.fingerprint(data_files=[data], extra=["x"]) != first
+    data.write_text("a")
+    os.utime(data, (0, 0))
+    assert db_templates.fingerprint(data_files=[data], extra=["x"]) == first
+    assert db_templates.fingerprint(data_files=[data], extra=["y"]) != db_templates.fingerprint(
+        data_files=[data], extra=["x"]
     )
     assert db_templates.demo_key() != db_templates.migrated_key()
 
