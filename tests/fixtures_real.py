@@ -101,6 +101,8 @@ FIXTURE_KIND = {
 
 
 def _shared(request, kind: str) -> str:
+    # Each fixture names ``real_data`` as a parameter (not only through getfixturevalue), so a test reading it
+    # carries ``real_data`` in its fixture names: the conftest's marker (and the quick tier) rely on it.
     templates = request.getfixturevalue("templates")
     args = [request.getfixturevalue(f) for f in ("templates", "template_db", "demo_template", "real_data")]
     return templates.shared_readonly(kind, BUILDS[kind][0](*args))
@@ -168,33 +170,33 @@ def _kept(templates, kind: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def england_2019_db_url(request):
+def england_2019_db_url(request, real_data):
     """England 2019/20: CCG April 2019 (191), epraccur Dec 2019, ePCN Dec 2019 ("ePCN December 2019"),
     list sizes Jan 2021, postcode centroids, derived PCN polygons."""
     return _shared(request, "england_2019")
 
 
 @pytest.fixture(scope="session")
-def england_2022_db_url(request):
+def england_2022_db_url(request, real_data):
     """England 2021/22: CCG April 2021 (106), Sub-ICB and ICB July 2022, epraccur Mar 2022, ePCN Apr 2022
     ("ePCN April 2022"), list sizes Apr 2022, postcode centroids, derived PCN polygons."""
     return _shared(request, "england_2022")
 
 
 @pytest.fixture(scope="session")
-def england_2020_db_url(request):
+def england_2020_db_url(request, real_data):
     """England 2020/21 alone: CCG April 2020 (135), the QOF 2020/21 mapping ("QOF PCN mapping 2020/21")."""
     return _shared(request, "england_2020")
 
 
 @pytest.fixture(scope="session")
-def all_bundles_db_url(request):
+def all_bundles_db_url(request, real_data):
     """What a user really has: the demo, then the 2019/20, 2020/21 and 2021/22 bundles (old → new)."""
     return _shared(request, "all_old_new")
 
 
 @pytest.fixture(scope="session")
-def all_bundles_reversed_db_url(request):
+def all_bundles_reversed_db_url(request, real_data):
     """The same bundles imported new → old, the demo last."""
     return _shared(request, "all_new_old")
 

@@ -31,6 +31,16 @@ def test_every_test_that_starts_chromium_is_marked_browser(request):
     assert tiers == [], "a browser test in the quick tier"
 
 
+def test_every_test_reading_a_real_data_database_is_marked_real_data(request):
+    """The real-data databases' fixtures name ``real_data`` as a parameter, so a test reading one (directly or
+    through another fixture) carries the ``real_data`` marker and stays out of the quick tier."""
+    from tests.fixtures_real import FIXTURE_KIND
+
+    readers = [i for i in request.session.items if set(FIXTURE_KIND) & set(i.fixturenames)]
+    unmarked = [i.nodeid for i in readers if i.get_closest_marker("real_data") is None]
+    assert unmarked == []
+
+
 def test_every_test_that_starts_a_server_process_is_outside_the_quick_tier(request):
     """A test module that names a server starter (gunicorn's command line or the tests' gunicorn helper, a
     PostgreSQL cluster of its own) is marked ``slow`` by the conftest, read here from the source text instead of
