@@ -184,13 +184,22 @@ def end_sessions(maintenance_url: str, database: str, idle_only: bool = True) ->
         conn.close()
 
 
-def clone(maintenance_url: str, template: str, name: str) -> str:
-    """A fresh copy of ``template`` named ``name`` (replacing any left by an earlier run). PostgreSQL copies only
-    a database nobody is connected to: idle pooled connections on it are ended first (pools drop dead ones)."""
+def clone(maintenance_url: str, template: str, name: str, tablespace: str | None = None) -> str:
+    """A fresh copy of ``template`` named ``name`` (replacing any left by an earlier run), in ``tablespace`` if
+    given. PostgreSQL copies only a database nobody is connected to: idle pooled connections on it are ended first
+    (pools drop dead ones)."""
     drop_database(maintenance_url, name)
     for attempt in range(5):
         try:
-            create_database_if_missing(maintenance_url, name, template=template)
+            if tablespace is None:
+                create_database_if_missing(maintenance_url, name, template=template)
+            else:
+                _execute(
+                    maintenance_url,
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {} TABLESPACE {}").format(
+                        sql.Identifier(name), sql.Identifier(template), sql.Identifier(tablespace)
+                    ),
+                )
             break
         except psycopg2.errors.ObjectInUse:
             if attempt == 4:
@@ -309,6 +318,75 @@ class Templates:
                     )
                     self._drop_stale(f"ro_{kind}", keep=name)
         return with_database(self.maintenance_url, name)
+
+
+# ---- the per-test clones' tablespace, in RAM ------------------------------------------------------------------
+# A clone writes every file of its template (about 700 relations, 1,500 files) and the test's end deletes them. On
+# ext4 without a journal (as on the CI machines) each new inode is then checked against the recently deleted ones:
+# after a few hundred clones a copy of the 18 MB migrated template took 0.65 s of CPU, against 0.08 s in a
+# tablespace on tmpfs (the England templates: 0.7-1.0 s against 0.25-0.4 s). So on the project-local cluster the
+# clones a test takes and drops go in a tablespace under /dev/shm; templates and shared copies stay on disk
+# (kept between runs). The tablespace is named after the machine's boot, so one left by an earlier boot (its
+# directory gone with the RAM) is dropped with any database still naming it.
+
+RAM_PREFIX = "geo_test_ram_"
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="utf-8").strip().replace("-", "")[:12]
+    except OSError:
+        return "boot"
+
+
+def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Path = Path("/dev/shm")) -> str | None:
+    """The tablespace in RAM for the clones on the cluster whose data directory is ``data_dir`` (made if missing,
+    owned by the server's user), or None where there is no writable tmpfs or the role may not make one: the clones
+    then go in the default tablespace, as on any other server."""
+    if not shm.is_dir() or not os.access(shm, os.W_OK) or not data_dir.is_dir():
+        return None
+    boot = _boot_id()
+    key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:8]
+    name = f"{RAM_PREFIX}{key}_{boot}"
+    location = shm / f"geo_service_test_{key}_{boot}"
+    with FileLock(str(lock_dir / f"{name}.lock")):
+        conn = _autocommit(maintenance_url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT spcname FROM pg_tablespace WHERE spcname LIKE %(p)s", {"p": f"{RAM_PREFIX}{key}_%"})
+                known = [r[0] for r in cur.fetchall()]
+                for stale in (t for t in known if t != name):  # an earlier boot's: its files went with the RAM
+                    cur.execute(
+                        "SELECT datname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace"
+                        " WHERE t.spcname = %(t)s",
+                        {"t": stale},
+                    )
+                    for (db,) in cur.fetchall():
+                        drop_database(maintenance_url, db)
+                    cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(stale)))
+                if name in known and location.is_dir():
+                    return name
+                if name in known:  # its directory was removed by hand: start again
+                    cur.execute(
+                        "SELECT datname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace"
+                        " WHERE t.spcname = %(t)s",
+                        {"t": name},
+                    )
+                    for (db,) in cur.fetchall():
+                        drop_database(maintenance_url, db)
+                    cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(name)))
+                location.mkdir(mode=0o700, exist_ok=True)
+                owner = data_dir.stat()
+                if os.geteuid() == 0:
+                    os.chown(location, owner.st_uid, owner.st_gid)
+                cur.execute(
+                    sql.SQL("CREATE TABLESPACE {} LOCATION {}").format(sql.Identifier(name), sql.Literal(str(location)))
+                )
+                return name
+        except psycopg2.Error:
+            return None
+        finally:
+            conn.close()
 
 
 def worker_id() -> str:

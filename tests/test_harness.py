@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.errors
 import pytest
+from psycopg2 import sql
 
 from geo_service.db import migrate
 from tests import conftest, db_templates
@@ -315,3 +316,55 @@ def test_background_builders_share_the_real_templates_by_their_cost():
     assert abs(sum(BUILDS[k][1] for k in one) - sum(BUILDS[k][1] for k in two)) <= 1
     assert shares({"england_2022", "england_2019"}, 2) == [["england_2019"], ["england_2022"]]
     assert shares(every, 1) == [sorted(every - {"england_2022"}, key=lambda k: (-BUILDS[k][1], k))]
+
+
+def _tablespace_of(maintenance_url: str, database: str) -> str:
+    conn = psycopg2.connect(maintenance_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace"
+                " WHERE d.datname = %(db)s",
+                {"db": database},
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
+    fresh_db_url, maintenance_url, templates, template_db, tmp_path, monkeypatch
+):
+    """On the project-local cluster a test's clone lives in the RAM tablespace; one left by an earlier boot is
+    dropped with the databases in it (its files went with the RAM) and a new one made."""
+    ram = conftest.clone_tablespace(maintenance_url)
+    if os.environ.get("TEST_DATABASE_URL") or not Path("/dev/shm").is_dir():
+        pytest.skip("clones go in RAM only on the project-local cluster of a machine with /dev/shm")
+    assert ram and ram.startswith(db_templates.RAM_PREFIX)
+    assert _tablespace_of(maintenance_url, fresh_db_url.rsplit("/", 1)[1]) == ram
+    # a cluster of its own key (another data directory, same owner), so the run's own tablespace is left alone
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    owner = conftest.LocalCluster(conftest.PROJECT_ROOT).server_data_dir.stat()
+    os.chown(data_dir, owner.st_uid, owner.st_gid)
+    monkeypatch.setattr(db_templates, "_boot_id", lambda: "earlierboot")
+    earlier = db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path)
+    assert earlier and earlier.endswith("_earlierboot")
+    name = conftest.db_name("ram_stale")
+    db_templates.clone(maintenance_url, template_db, name, earlier)
+    assert _tablespace_of(maintenance_url, name) == earlier
+    monkeypatch.setattr(db_templates, "_boot_id", lambda: "thisboot")
+    now = db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path)
+    try:
+        assert now and now.endswith("_thisboot")
+        assert db_templates.database_names(maintenance_url, name) == []
+        conn = psycopg2.connect(maintenance_url)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT spcname FROM pg_tablespace WHERE spcname = %(t)s", {"t": earlier})
+                assert cur.fetchall() == []
+        finally:
+            conn.close()
+    finally:
+        if now:
+            db_templates._execute(maintenance_url, sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(now)))
