@@ -330,6 +330,7 @@ class Templates:
 # directory gone with the RAM) is dropped with any database still naming it.
 
 RAM_PREFIX = "geo_test_ram_"
+RAM_NEEDED = 2 * 1024**3  # free bytes /dev/shm must have: a few clones of the largest template (140 MB) at once
 
 
 def _boot_id() -> str:
@@ -341,9 +342,13 @@ def _boot_id() -> str:
 
 def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Path = Path("/dev/shm")) -> str | None:
     """The tablespace in RAM for the clones on the cluster whose data directory is ``data_dir`` (made if missing,
-    owned by the server's user), or None where there is no writable tmpfs or the role may not make one: the clones
-    then go in the default tablespace, as on any other server."""
+    owned by the server's user), or None where there is no writable tmpfs with :data:`RAM_NEEDED` free (a container's
+    64 MB /dev/shm) or the role may not make one: the clones then go in the default tablespace, as on any other
+    server."""
     if not shm.is_dir() or not os.access(shm, os.W_OK) or not data_dir.is_dir():
+        return None
+    free = os.statvfs(shm)
+    if free.f_bavail * free.f_frsize < RAM_NEEDED:
         return None
     boot = _boot_id()
     key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:8]

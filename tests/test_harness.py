@@ -353,6 +353,9 @@ def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
     name = conftest.db_name("ram_stale")
     db_templates.clone(maintenance_url, template_db, name, earlier)
     assert _tablespace_of(maintenance_url, name) == earlier
+    monkeypatch.setattr(db_templates, "RAM_NEEDED", 1 << 62)  # a /dev/shm too small for the clones: none in RAM
+    assert db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path) is None
+    monkeypatch.setattr(db_templates, "RAM_NEEDED", 0)
     monkeypatch.setattr(db_templates, "_boot_id", lambda: "thisboot")
     now = db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path)
     try:
