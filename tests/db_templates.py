@@ -340,6 +340,17 @@ def _boot_id() -> str:
         return "boot"
 
 
+def _drop_tablespace(cur, maintenance_url: str, tablespace: str) -> None:
+    """Drop ``tablespace`` and every database in it (their files may be gone already: PostgreSQL only warns)."""
+    cur.execute(
+        "SELECT datname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace WHERE t.spcname = %(t)s",
+        {"t": tablespace},
+    )
+    for (db,) in cur.fetchall():
+        drop_database(maintenance_url, db)
+    cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(tablespace)))
+
+
 def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Path = Path("/dev/shm")) -> str | None:
     """The tablespace in RAM for the clones on the cluster whose data directory is ``data_dir`` (made if missing,
     owned by the server's user), or None where there is no writable tmpfs with :data:`RAM_NEEDED` free (a container's
@@ -361,25 +372,11 @@ def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Pa
                 cur.execute("SELECT spcname FROM pg_tablespace WHERE spcname LIKE %(p)s", {"p": f"{RAM_PREFIX}{key}_%"})
                 known = [r[0] for r in cur.fetchall()]
                 for stale in (t for t in known if t != name):  # an earlier boot's: its files went with the RAM
-                    cur.execute(
-                        "SELECT datname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace"
-                        " WHERE t.spcname = %(t)s",
-                        {"t": stale},
-                    )
-                    for (db,) in cur.fetchall():
-                        drop_database(maintenance_url, db)
-                    cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(stale)))
+                    _drop_tablespace(cur, maintenance_url, stale)
                 if name in known and location.is_dir():
                     return name
                 if name in known:  # its directory was removed by hand: start again
-                    cur.execute(
-                        "SELECT datname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace"
-                        " WHERE t.spcname = %(t)s",
-                        {"t": name},
-                    )
-                    for (db,) in cur.fetchall():
-                        drop_database(maintenance_url, db)
-                    cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(name)))
+                    _drop_tablespace(cur, maintenance_url, name)
                 location.mkdir(mode=0o700, exist_ok=True)
                 owner = data_dir.stat()
                 if os.geteuid() == 0:

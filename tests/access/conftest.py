@@ -21,14 +21,17 @@ USERS = {  # username -> roles (role, commissioner)
 }
 
 
-def build_access_db(maintenance_url: str, demo_template: str, suffix: str) -> tuple[str, dict[str, str]]:
-    """A clone of the demo template with the users of :data:`USERS` (password :data:`PASSWORD`, hashed at the
-    tests' cost: see :mod:`tests.access.password_hashing`) and a token each."""
+def build_access_db(
+    maintenance_url: str, demo_template: str, suffix: str, users: dict | None = None
+) -> tuple[str, dict[str, str]]:
+    """A clone of the demo template with ``users`` ({username: [(role, commissioner code or None)]}, default
+    :data:`USERS`; password :data:`PASSWORD`, hashed at the tests' cost: see :mod:`tests.access.password_hashing`)
+    and a token each."""
     url = clone_database(maintenance_url, demo_template, f"acc{os.getpid()}_{suffix}")
     db = Database(url, statement_timeout_ms=0)
     tokens = {}
     with fast_password_hashing(), db.connection() as conn:
-        for name, roles in USERS.items():
+        for name, roles in (USERS if users is None else users).items():
             access.add_user(conn, name, name.title(), PASSWORD)
             for role, code in roles:
                 access.grant(conn, name, role, code)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from geo_service.access import service as access
 from geo_service.db.admin import drop_database
-from geo_service.db.pool import Database
-from tests.conftest import clone_database, make_app
+from tests.access.conftest import build_access_db
+from tests.conftest import make_app
 
 PASSWORD = "correct horse battery"
 USERS = {
@@ -23,16 +20,9 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def plans_db_url(maintenance_url, demo_template, request):
-    url = clone_database(maintenance_url, demo_template, f"pl{os.getpid()}_{request.module.__name__.rsplit('.', 1)[1]}")
-    db = Database(url, statement_timeout_ms=0)
-    tokens = {}
-    with db.connection() as conn:
-        for name, roles in USERS.items():
-            access.add_user(conn, name, name.title(), PASSWORD)
-            for role, code in roles:
-                access.grant(conn, name, role, code)
-            tokens[name] = access.create_token(conn, name, "tests")[1]
-    db.close()
+    url, tokens = build_access_db(
+        maintenance_url, demo_template, f"pl_{request.module.__name__.rsplit('.', 1)[1]}", USERS
+    )
     yield url, tokens
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 

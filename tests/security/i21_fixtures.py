@@ -6,16 +6,14 @@ registers fixtures found in a test module's namespace. One database per test mod
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from geo_service.access import service as access
 from geo_service.db.admin import drop_database
-from geo_service.db.pool import Database
+from tests.access.conftest import build_access_db
 from tests.access.password_hashing import fast_password_hashing
-from tests.conftest import clone_database, make_app
+from tests.conftest import make_app
 
 PASSWORD = "correct horse battery"
 # username -> roles (role, commissioner code or None for everywhere)
@@ -36,17 +34,8 @@ def secure_db(maintenance_url, demo_template, request):
     tests' cost (:mod:`tests.access.password_hashing`)."""
     users = getattr(request.module, "USERS", USERS)
     name = request.module.__name__.rsplit(".", 1)[1].removeprefix("test_")[:20]
-    url = clone_database(maintenance_url, demo_template, f"s{os.getpid()}_{name}")
+    url, tokens = build_access_db(maintenance_url, demo_template, f"s_{name}", users)
     with fast_password_hashing():
-        db = Database(url, statement_timeout_ms=0)
-        tokens = {}
-        with db.connection() as conn:
-            for user, roles in users.items():
-                access.add_user(conn, user, user.title(), PASSWORD)
-                for role, code in roles:
-                    access.grant(conn, user, role, code)
-                tokens[user] = access.create_token(conn, user, "tests")[1]
-        db.close()
         yield url, tokens
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
