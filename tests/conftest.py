@@ -68,7 +68,7 @@ from geo_service.devtools.cluster import LocalCluster  # noqa: E402
 from tests import db_templates  # noqa: E402
 from tests.db_templates import Templates, worker_id  # noqa: E402
 
-pytest_plugins = ["tests.fixtures_real"]
+pytest_plugins = ["tests.fixtures_real", "tests.scheduling"]
 
 TESTS = Path(__file__).resolve().parent
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "real"

@@ -371,3 +371,49 @@ def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
     finally:
         if now:
             db_templates._execute(maintenance_url, sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(now)))
+
+
+class _Item:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+def test_costliest_modules_run_first_and_each_module_keeps_its_order():
+    from tests.scheduling import ordered
+
+    ids = ["a.py::t1", "a.py::t2", "b.py::t1", "c.py::t1", "c.py::t2", "c.py::t3", "d.py::t1", "e.py::t1"]
+    seconds = {"a.py": 1.0, "b.py": 30.0, "c.py": 5.0, "d.py": 5.0}  # e.py is new: it goes first
+    got = [i.nodeid for i in ordered([_Item(n) for n in ids], seconds)]
+    assert got == ["e.py::t1", "b.py::t1", "c.py::t1", "c.py::t2", "c.py::t3", "d.py::t1", "a.py::t1", "a.py::t2"]
+    assert [i.nodeid for i in ordered([_Item(n) for n in ids], {})] == ids
+
+
+def test_a_run_records_its_module_seconds_and_the_next_run_puts_the_costliest_first(tmp_path):
+    """Two runs of a small suite of its own: the first records every module's seconds in pytest's cache; with
+    those seconds set the other way round, the second runs the modules in the new order."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.scheduling import KEY
+
+    for name in ("test_a.py", "test_b.py"):
+        (tmp_path / name).write_text("def test_one():\n    pass\n\ndef test_two():\n    pass\n")
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "tests.scheduling", "-p", "no:xdist", "-v", "-o", "addopts="],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(conftest.PROJECT_ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return [line.split(" ")[0] for line in done.stdout.splitlines() if " PASSED" in line]
+
+    assert run() == ["test_a.py::test_one", "test_a.py::test_two", "test_b.py::test_one", "test_b.py::test_two"]
+    cache = tmp_path / ".pytest_cache" / "v" / KEY
+    assert set(json.loads(cache.read_text())) == {"test_a.py", "test_b.py"}
+    cache.write_text(json.dumps({"test_a.py": 1.0, "test_b.py": 9.0}))
+    assert run() == ["test_b.py::test_one", "test_b.py::test_two", "test_a.py::test_one", "test_a.py::test_two"]
