@@ -23,6 +23,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,14 @@ def _module_file(name: str) -> Path | None:
 
 def _imports(path: Path, module: str) -> set[str]:
     """Names of the ``geo_service`` modules ``path`` imports, anywhere in it (function-level imports too)."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    return set(_imports_of_text(path.read_text(encoding="utf-8"), path.name == "__init__.py", module))
+
+
+@cache  # keyed on the text: a run asks for the same keys many times, and parsing was most of their cost
+def _imports_of_text(text: str, is_package: bool, module: str) -> frozenset[str]:
+    package = module if is_package else module.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(parse_python(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse_python(text)):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name.split(".")[0] == "geo_service")
         elif isinstance(node, ast.ImportFrom):
@@ -69,7 +75,7 @@ def _imports(path: Path, module: str) -> set[str]:
                 continue
             out.add(target)
             out.update(f"{target}.{a.name}" for a in node.names)  # ``from pkg import submodule``
-    return out
+    return frozenset(out)
 
 
 def module_closure(*entry: str) -> list[Path]:
@@ -108,8 +114,15 @@ def python_meaning(path: Path, source: str | None = None) -> bytes:
     imported first by every builder but never called by one) only what runs at import: the bodies of its functions
     and classes are left out, so a change to ``create_app`` keeps every template. ``source``: the text to read
     instead of the file's."""
-    tree = _strip_docstrings(parse_python(path.read_text(encoding="utf-8") if source is None else source))
-    if path == PACKAGE / "__init__.py":
+    return _meaning_of_text(
+        path.read_text(encoding="utf-8") if source is None else source, path == PACKAGE / "__init__.py"
+    )
+
+
+@cache  # keyed on the text, like _imports_of_text
+def _meaning_of_text(text: str, app_factory: bool) -> bytes:
+    tree = _strip_docstrings(parse_python(text))
+    if app_factory:
         for node in tree.body:  # type: ignore[attr-defined]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 node.body = [ast.Pass()]
@@ -129,10 +142,22 @@ def fingerprint(files: Iterable[Path] = (), data_files: Iterable[Path] = (), ext
     for path in sorted(set(files)):
         h.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + _content(path) + b"\0")
     for path in sorted(set(data_files)):
-        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest() + b"\0")
+        h.update(path.name.encode() + b"\0" + _data_digest(path, _stat_key(path)) + b"\0")
     for text in extra:
         h.update(text.encode() + b"\0")
     return h.hexdigest()[:12]
+
+
+def _stat_key(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@cache
+def _data_digest(path: Path, stat_key: tuple[int, int, int]) -> bytes:
+    """The SHA-256 of a real data file, read once per process while its inode, size and modification time stay
+    (a run asks for a template's key many times; the 27 MB of real data took a tenth of a second each time)."""
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def migrated_key() -> str:
