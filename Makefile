@@ -54,10 +54,12 @@ $(VENV_STAMP): requirements.txt pyproject.toml setup.py scripts/bootstrap.sh
 	bash scripts/bootstrap.sh venv
 	touch $@
 
+# One pip run installs the runtime dependencies and the test extra (two runs resolved everything twice on a fresh
+# clone); it stands for `venv` too.
 venv-test: $(VENV_TEST_STAMP)
-$(VENV_TEST_STAMP): $(VENV_STAMP)
+$(VENV_TEST_STAMP): requirements.txt pyproject.toml setup.py scripts/bootstrap.sh
 	bash scripts/bootstrap.sh venv test
-	touch $@
+	touch $(VENV_STAMP) $@
 
 venv-dev: $(VENV_DEV_STAMP)
 $(VENV_DEV_STAMP): $(VENV_STAMP)
