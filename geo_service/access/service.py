@@ -24,8 +24,16 @@ EVERYWHERE = "*"
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (64 MiB, t=3)
-# A hash to verify against when the user is unknown, so the answer takes as long either way.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# A hash to verify against when the user is unknown, so the answer takes as long either way. Made on first use (in
+# each process): hashing at import cost every gunicorn worker and command 0.26 s of CPU before it did anything.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+    return _DUMMY_HASH
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,11 @@ def actor_by_id(conn, user_id: int) -> Actor | None:
 def _verified(row: dict | None, password: str) -> str | None:
     """The stored hash when ``password`` is right for an enabled user's ``row``, else None. A missing user is
     checked against a dummy hash, so a wrong name costs the same time as a wrong password."""
-    stored = row["password_hash"] if row and row["password_hash"] else _DUMMY_HASH
+    dummy = _dummy_hash()
+    stored = row["password_hash"] if row and row["password_hash"] else dummy
     try:
         _hasher.verify(stored, password)
-        ok = row is not None and stored is not _DUMMY_HASH
+        ok = row is not None and stored is not dummy
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     return stored if ok and not row["disabled"] else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 
@@ -9,9 +10,44 @@ import click
 
 from geo_service.errors import GeoServiceError
 
+# command name → (module, attribute). A command's module is imported only when that command runs (or ``--help`` lists
+# them all): ``geo-service db start`` no longer imports the print and export stack (matplotlib, geopandas), which was
+# most of a command's 1.5 s of start-up.
+COMMANDS = {
+    "db": ("geo_service.cli.db_commands", "db"),
+    "migrate": ("geo_service.cli.db_commands", "migrate"),
+    "demo": ("geo_service.cli.db_commands", "demo"),
+    "serve": ("geo_service.cli.serve_commands", "serve"),
+    "check": ("geo_service.cli.check_command", "check"),
+    "import": ("geo_service.cli.import_commands", "import_group"),
+    "export": ("geo_service.cli.export_commands", "export"),
+    "print": ("geo_service.cli.export_commands", "print_"),
+    "scenario": ("geo_service.cli.scenario_commands", "scenario"),
+    "extracts": ("geo_service.cli.scenario_commands", "extracts"),
+    "users": ("geo_service.cli.users_commands", "users"),  # issue 12
+    "suggest": ("geo_service.cli.suggest_command", "suggest"),  # issue 22
+    "worker": ("geo_service.cli.suggest_command", "worker"),  # issue 22: job queue
+    "backup": ("geo_service.cli.backup_commands", "backup"),  # issue 21
+    "restore": ("geo_service.cli.backup_commands", "restore"),
+    "plan": ("geo_service.cli.plan_commands", "plan"),  # issue 20: plan import
+}
+
 
 class ServiceGroup(click.Group):
-    """Turns expected errors into a clear message and exit code 1, never a traceback."""
+    """Turns expected errors into a clear message and exit code 1, never a traceback; loads each command of
+    :data:`COMMANDS` when it is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute = COMMANDS[name]
+            command = getattr(importlib.import_module(module), attribute)
+            if name == "import":
+                _time_imports(command)
+            self.add_command(command, name)
+        return self.commands.get(name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -26,27 +62,6 @@ class ServiceGroup(click.Group):
 def main(verbose: bool) -> None:
     """geo_service: map service for planning GP primary care networks."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
-
-def _register() -> None:
-    from geo_service.cli import db_commands, serve_commands
-
-    main.add_command(db_commands.db)
-    main.add_command(db_commands.migrate)
-    main.add_command(db_commands.demo)
-    main.add_command(serve_commands.serve)
-    main.add_command(__import__("geo_service.cli.check_command", fromlist=["check"]).check)
-    main.add_command(__import__("geo_service.cli.import_commands", fromlist=["import_group"]).import_group)
-    main.add_command(__import__("geo_service.cli.export_commands", fromlist=["export"]).export)
-    main.add_command(__import__("geo_service.cli.export_commands", fromlist=["print_"]).print_)
-    main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["scenario"]).scenario)
-    main.add_command(__import__("geo_service.cli.scenario_commands", fromlist=["extracts"]).extracts)
-    main.add_command(__import__("geo_service.cli.users_commands", fromlist=["users"]).users)  # issue 12
-    main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["suggest"]).suggest)  # issue 22
-    main.add_command(__import__("geo_service.cli.suggest_command", fromlist=["worker"]).worker)  # issue 22: job queue
-    main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["backup"]).backup)  # issue 21
-    main.add_command(__import__("geo_service.cli.backup_commands", fromlist=["restore"]).restore)
-    main.add_command(__import__("geo_service.cli.plan_commands", fromlist=["plan"]).plan)  # issue 20: plan import
 
 
 def _time_imports(group: click.Group) -> None:
@@ -66,7 +81,3 @@ def _time_imports(group: click.Group) -> None:
 
         command.callback = functools.update_wrapper(timed, command.callback)
         command.callback.__geo_timed__ = True
-
-
-_register()
-_time_imports(main.commands["import"])
