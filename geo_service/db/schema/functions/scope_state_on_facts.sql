@@ -9,7 +9,10 @@ BEGIN
         SELECT array_agg(DISTINCT extract_id) INTO ids FROM new_rows;
     END IF;
     IF ids IS NOT NULL THEN
-        PERFORM refresh_scenario_state(scenarios_of_extracts(ids));
+        ids := scenarios_of_extracts(ids);
+        IF NOT kept_state_defer('state', ids) THEN
+            PERFORM refresh_scenario_state(ids);
+        END IF;
     END IF;
     RETURN NULL;
 END $$;

@@ -15,7 +15,7 @@ BEGIN
     END IF;
     -- Scenarios still there (a cascaded delete of a scenario takes its kept state with it).
     SELECT array_agg(s.id) INTO ids FROM scenarios s WHERE s.id = ANY (ids);
-    IF ids IS NULL THEN
+    IF ids IS NULL OR kept_state_defer('state', ids) THEN
         RETURN NULL;
     END IF;
     IF cardinality(changed) > scope_state_incremental_limit() THEN

@@ -3,6 +3,12 @@ CREATE OR REPLACE FUNCTION scope_state_on_networks() RETURNS trigger LANGUAGE pl
 DECLARE
     ids integer[];
 BEGIN
+    -- Inside an import that defers the kept state: the whole kept state of the networks' scenarios, once at its end.
+    IF kept_state_deferred() THEN
+        PERFORM kept_state_defer('state', array_agg(DISTINCT x.id))
+           FROM (SELECT scenario_id FROM new_rows UNION SELECT scenario_id FROM old_rows) x (id);
+        RETURN NULL;
+    END IF;
     -- A network moved to another scenario (never done by the service): rebuild both scenarios.
     SELECT array_agg(DISTINCT x.id) INTO ids
       FROM new_rows n JOIN old_rows o ON o.id = n.id, LATERAL (VALUES (n.scenario_id), (o.scenario_id)) x (id)

@@ -16,7 +16,8 @@ BEGIN
     END IF;
     SELECT array_agg(st.scenario_id) INTO ids
       FROM scenario_states st WHERE st.scenario_id = ANY (scenarios_of_extracts(ids));
-    IF ids IS NOT NULL THEN
+    -- Inside an import that defers the kept state, its whole refresh at the end includes these facts.
+    IF ids IS NOT NULL AND NOT kept_state_defer('state', ids) THEN
         PERFORM refresh_scenario_network_facts(ids);
     END IF;
     RETURN NULL;

@@ -5,6 +5,13 @@
 -- transition table of the rows inserted, deleted, or (for an update) as they were before.
 CREATE OR REPLACE FUNCTION scope_state_on_point_areas() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Inside an import that defers the kept state: these scenarios' member locations, once at its end.
+    IF kept_state_deferred() THEN
+        PERFORM kept_state_defer('locations', array_agg(DISTINCT sm.scenario_id))
+           FROM scenario_members sm
+          WHERE sm.point_id IN (SELECT DISTINCT c.point_id FROM changed c);
+        RETURN NULL;
+    END IF;
     PERFORM refresh_scenario_network_locations(array_agg(DISTINCT t.scenario_id), array_agg(DISTINCT t.network_id))
        FROM (SELECT DISTINCT sm.scenario_id, sm.network_id
                FROM scenario_members sm

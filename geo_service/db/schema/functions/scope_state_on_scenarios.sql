@@ -11,7 +11,7 @@ BEGIN
                IS DISTINCT FROM
                (o.as_of, o.nation, o.dataset, o.register_extract_id, o.list_size_extract_id, o.location_extract_id);
     END IF;
-    IF ids IS NOT NULL THEN
+    IF ids IS NOT NULL AND NOT kept_state_defer('state', ids) THEN
         PERFORM refresh_scenario_state(ids);
     END IF;
     RETURN NULL;
