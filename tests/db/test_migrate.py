@@ -59,26 +59,28 @@ def test_migrations_apply_from_empty_and_are_idempotent(empty_db_url):
         assert cur.fetchone() == (4326, 4326)
 
 
-def test_edited_migration_is_refused(empty_db_url, tmp_path, monkeypatch):
+def test_edited_migration_is_refused(fresh_db_url, tmp_path, monkeypatch):
+    """From a migrated database (a clone of the migrated template: what migrate() makes of an empty one, checked
+    above), a new migration is applied and then refused once edited."""
     migrations = tmp_path / "migrations"
     shutil.copytree(migrate_mod.MIGRATIONS_DIR, migrations)
     monkeypatch.setattr(migrate_mod, "MIGRATIONS_DIR", migrations)
     added = migrations / "9001_added.sql"
     added.write_text("CREATE TABLE added (id integer);")
-    assert "9001_added" in migrate_mod.migrate(empty_db_url)
+    assert migrate_mod.migrate(fresh_db_url) == ["9001_added"]
     added.write_text(added.read_text() + "\n-- edited\n")
     with pytest.raises(SetupError, match="9001_added was edited after it was applied"):
-        migrate_mod.migrate(empty_db_url)
+        migrate_mod.migrate(fresh_db_url)
 
 
-def test_edited_baseline_is_refused(empty_db_url, tmp_path, monkeypatch):
-    migrate_mod.migrate(empty_db_url)
+def test_edited_baseline_is_refused(fresh_db_url, tmp_path, monkeypatch):
+    assert migrate_mod.migrate(fresh_db_url) == []  # a clone of the migrated template
     schema = tmp_path / "schema"
     shutil.copytree(migrate_mod.SCHEMA_DIR, schema)
     (schema / "baseline.sql").write_text((schema / "baseline.sql").read_text() + "\n-- edited\n")
     monkeypatch.setattr(migrate_mod, "SCHEMA_DIR", schema)
     with pytest.raises(SetupError, match="baseline.sql was edited after it was applied"):
-        migrate_mod.migrate(empty_db_url)
+        migrate_mod.migrate(fresh_db_url)
 
 
 def test_data_version_bumps_once_per_changing_transaction(fresh_db):

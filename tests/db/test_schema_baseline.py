@@ -179,9 +179,9 @@ def _value(url: str, query: str):
         conn.close()
 
 
-def test_a_changed_function_or_trigger_file_is_applied_again_alone(empty_db, schema_copy):
-    url = empty_db("repeatable")
-    migrate_mod.migrate(url)
+def test_a_changed_function_or_trigger_file_is_applied_again_alone(fresh_db_url, schema_copy):
+    url = fresh_db_url  # a clone of the migrated template: what migrate() makes of an empty database (checked above)
+    assert migrate_mod.migrate(url) == []
     limit = schema_copy / "schema" / "functions" / "scope_state_incremental_limit.sql"
     limit.write_text(limit.read_text().replace("SELECT 2000", "SELECT 2001"))
     trigger = schema_copy / "schema" / "triggers" / "audit_log_no_update.sql"
@@ -193,11 +193,11 @@ def test_a_changed_function_or_trigger_file_is_applied_again_alone(empty_db, sch
     assert migrate_mod.migrate(url) == []
 
 
-def test_functions_apply_in_dependency_order_and_after_the_tables_they_need(empty_db, schema_copy):
+def test_functions_apply_in_dependency_order_and_after_the_tables_they_need(fresh_db_url, schema_copy):
     """A new SQL function calling another defined later in name order, returning rows of a table that a pending
     numbered migration makes, and a trigger on that table: one run applies them all."""
-    url = empty_db("order")
-    migrate_mod.migrate(url)
+    url = fresh_db_url  # a clone of the migrated template
+    assert migrate_mod.migrate(url) == []
     functions = schema_copy / "schema" / "functions"
     (functions / "aa_outer.sql").write_text(
         "CREATE OR REPLACE FUNCTION aa_outer() RETURNS SETOF zz_table LANGUAGE sql STABLE AS $$"

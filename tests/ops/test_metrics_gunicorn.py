@@ -30,7 +30,7 @@ def server(demo_db_url, tmp_path_factory):
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
         "GEO_LOG_FORMAT": "json",
     }
-    cmd = gunicorn_command("127.0.0.1", port, workers=3, threads=1, access_log=False)
+    cmd = gunicorn_command("127.0.0.1", port, workers=2, threads=1, access_log=False)  # several: two suffice
     with running_gunicorn(cmd, env, log, port, "/api/openapi.json") as url:
         yield url, folder, log
 

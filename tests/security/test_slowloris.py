@@ -21,6 +21,7 @@ import pytest
 from geo_service.cli.serve_commands import gunicorn_command
 from geo_service.config import PROJECT_ROOT
 from tests.conftest import free_port
+from tests.gunicorn_server import START_DEADLINE_S
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 pytestmark = [
@@ -30,15 +31,18 @@ pytestmark = [
 
 
 def _wait(url: str, proc: subprocess.Popen, what: str) -> None:
-    for _ in range(150):
+    """Until ``url`` answers; the deadline is against a hang (a loaded 2-CPU machine takes seconds to import)."""
+    give_up = time.monotonic() + START_DEADLINE_S
+    while True:
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return
         except OSError:
             if proc.poll() is not None:
                 pytest.fail(f"{what} exited")
+            if time.monotonic() > give_up:
+                pytest.fail(f"{what} did not start")
             time.sleep(0.1)
-    pytest.fail(f"{what} did not start")
 
 
 @pytest.fixture
