@@ -6,8 +6,10 @@ for the same print is served from the copy kept for the scenario's data version.
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -21,20 +23,45 @@ PRINT = f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}&
 NETWORK_COLOURS = set(palette.NETWORK_COLOURS + palette.EXTRA_NETWORK_COLOURS)
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """A folder of this run shared by its xdist workers (each worker's base folder sits in the run's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="module")
 def app(england_2022_db_url, tmp_path_factory):
-    app = make_app(england_2022_db_url, GEO_PRINT_KEEP_DIR=str(tmp_path_factory.mktemp("kept")))
+    """The app, keeping its prints in one folder for the run's workers, as a deployment's workers share theirs
+    (:mod:`geo_service.exports.print_store`): the England print is drawn once per run, whichever worker asks."""
+    kept = _run_folder(tmp_path_factory) / "board-paper-kept-prints"
+    app = make_app(england_2022_db_url, GEO_PRINT_KEEP_DIR=str(kept))
     yield app
     app.extensions["geo_db"].close()
 
 
 @pytest.fixture(scope="module")
-def pdf(app):
+def pdf(app, tmp_path_factory):
+    """The board-paper print. The first worker to ask draws it (the others wait on a lock, then get the kept copy:
+    the same bytes, as test_a_second_request_is_served_from_the_kept_copy checks)."""
+    import fcntl
+
     import pypdf
 
-    resp = fetch_print(app.test_client(), PRINT)
+    with open(_run_folder(tmp_path_factory) / "board-paper-print.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        resp = fetch_print(app.test_client(), PRINT)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     return pypdf.PdfReader(io.BytesIO(resp.data))
+
+
+@pytest.fixture(scope="module")
+def parts(app) -> list[tuple[str, object]]:
+    return _network_parts(app)
+
+
+@pytest.fixture(scope="module")
+def on_map(pdf, parts) -> dict[str, set[str]]:
+    return _colours_on_the_map(pdf, parts)
 
 
 def _network_parts(app) -> list[tuple[str, object]]:
@@ -83,9 +110,7 @@ def _colours_on_the_map(pdf, parts) -> dict[str, set[str]]:
     return found
 
 
-def test_neighbouring_networks_never_share_a_colour_on_the_page(app, pdf):
-    parts = _network_parts(app)
-    on_map = _colours_on_the_map(pdf, parts)
+def test_neighbouring_networks_never_share_a_colour_on_the_page(parts, on_map):
     shapes = dict(parts)
     missing = {code: shapes[code].bounds for code in set(shapes) - set(on_map)}
     assert not missing, f"networks without a fill on the map: {missing}"
@@ -99,12 +124,11 @@ def test_neighbouring_networks_never_share_a_colour_on_the_page(app, pdf):
     assert not same, f"neighbouring networks sharing a colour on the page: {same}"
 
 
-def test_the_key_shows_each_network_in_its_colour_on_the_map(app, pdf):
+def test_the_key_shows_each_network_in_its_colour_on_the_map(pdf, on_map):
     """The list's swatches (palette-coloured rectangles beside the rows, in reading order: column by column, top
     to bottom) carry the map's colour of the network named on their row; while the palette lasts (18 colours) no
     two rows of the key share a colour."""
-    parts = _network_parts(app)
-    on_map = {code: next(iter(c)) for code, c in _colours_on_the_map(pdf, parts).items()}
+    on_map = {code: next(iter(c)) for code, c in on_map.items()}
     key: dict[str, str] = {}
     for page in pdf.pages:
         text = page.extract_text()
