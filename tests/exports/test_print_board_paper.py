@@ -6,10 +6,8 @@ for the same print is served from the copy kept for the scenario's data version.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -23,33 +21,21 @@ PRINT = f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}&
 NETWORK_COLOURS = set(palette.NETWORK_COLOURS + palette.EXTRA_NETWORK_COLOURS)
 
 
-def _run_folder(tmp_path_factory) -> Path:
-    """A folder of this run shared by its xdist workers (each worker's base folder sits in the run's own)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
 @pytest.fixture(scope="module")
-def app(england_2022_db_url, tmp_path_factory):
-    """The app, keeping its prints in one folder for the run's workers, as a deployment's workers share theirs
-    (:mod:`geo_service.exports.print_store`): the England print is drawn once per run, whichever worker asks."""
-    kept = _run_folder(tmp_path_factory) / "board-paper-kept-prints"
-    app = make_app(england_2022_db_url, GEO_PRINT_KEEP_DIR=str(kept))
+def app(england_2022_db_url):
+    """The app, keeping its prints where a deployment does (one folder per database, shared by its workers, as
+    tests/exports/test_print_layout.py's app does): the Kent and Medway print that module asks for too is drawn
+    once per worker's database and code version."""
+    app = make_app(england_2022_db_url)
     yield app
     app.extensions["geo_db"].close()
 
 
 @pytest.fixture(scope="module")
-def pdf(app, tmp_path_factory):
-    """The board-paper print. The first worker to ask draws it (the others wait on a lock, then get the kept copy:
-    the same bytes, as test_a_second_request_is_served_from_the_kept_copy checks)."""
-    import fcntl
-
+def pdf(app):
     import pypdf
 
-    with open(_run_folder(tmp_path_factory) / "board-paper-print.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        resp = fetch_print(app.test_client(), PRINT)
+    resp = fetch_print(app.test_client(), PRINT)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     return pypdf.PdfReader(io.BytesIO(resp.data))
 
