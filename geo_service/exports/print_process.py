@@ -56,7 +56,7 @@ _FORKSERVER_LOCK = threading.Lock()
 PRELOAD = ["geo_service.exports.print_process", "geo_service.exports.print_map", "geo_service.db.pool"]
 
 
-def _context():
+def fork_server():
     """A ``forkserver`` context whose server has imported the print modules once: each print is a fresh fork of
     it (a new process, its memory given back at exit) without paying geopandas' and matplotlib's imports again.
     The server is a new interpreter (not a fork of a threaded web worker)."""
@@ -80,7 +80,7 @@ def print_in_child(
     (workdir / "job.json").write_text(json.dumps(spec))
     try:
         # The database URL travels over the fork server's pipe: on no command line and in no file.
-        child = _context().Process(target=_child, args=(str(workdir / "job.json"), database_url), daemon=True)
+        child = fork_server().Process(target=_child, args=(str(workdir / "job.json"), database_url), daemon=True)
         child.start()
         child.join(timeout_s)  # waits on the child's sentinel, without the GIL
         if child.is_alive():

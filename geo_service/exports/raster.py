@@ -9,10 +9,11 @@ database connection; it writes the file into a folder the parent made and exits,
 parent waits on the child's sentinel without the GIL, so its other threads keep answering; how many children run at
 once is bounded by :mod:`.print_queue`. As with any ``multiprocessing`` fork server, the fork server imports the
 parent's ``__main__`` module (gunicorn's, pytest's, the ``geo-service`` script's: all guard their entry point); a
-hand-written script that asks for web prints needs an ``if __name__ == "__main__":`` guard.
+hand-written script that asks for prints (web or :func:`save_in_child`) needs an ``if __name__ == "__main__":`` guard.
 
 :func:`save_in_child` is the older half of the same idea, for a caller that builds the Figure itself (the CLI): the
-Figure is pickled into the print's temporary folder and one child draws it and writes the file.
+Figure is pickled into the print's temporary folder and one child, forked from the same fork server (so it does not
+pay Python's start and matplotlib's import for each print), draws it and writes the file.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -62,22 +63,25 @@ def save_in_child(fig, path: Path, fmt: str, dpi: int, metadata: dict, timeout_s
             f,
             protocol=pickle.HIGHEST_PROTOCOL,
         )
+    failure = job.with_name(job.name + ".failure")
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "geo_service.exports.raster", str(job)],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise RenderFailed(f"the print took longer than {timeout_s:.0f} s") from exc
+        from geo_service.exports.print_process import fork_server
+
+        child = fork_server().Process(target=_draw_in_child, args=(str(job), str(failure)), daemon=True)
+        child.start()
+        child.join(timeout_s)  # waits on the child's sentinel, without the GIL
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+            raise RenderFailed(f"the print took longer than {timeout_s:.0f} s")
+        if child.exitcode != 0 or not Path(path).exists():
+            why = failure.read_text() if failure.exists() else ""
+            reason = (why.strip().splitlines() or [f"exit code {child.exitcode}"])[-1]
+            log.error("print drawing process failed: %s", why.strip()[-2000:] or f"exit code {child.exitcode}")
+            raise RenderFailed(f"the print could not be drawn ({reason})")
     finally:
         job.unlink(missing_ok=True)
-    if done.returncode != 0 or not Path(path).exists():
-        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        log.error("print drawing process failed: %s", done.stderr.strip()[-2000:])
-        raise RenderFailed(f"the print could not be drawn ({reason})")
+        failure.unlink(missing_ok=True)
 
 
 def save_figures(figures, path: Path, fmt: str, dpi: int, metadata: dict) -> None:
@@ -91,9 +95,20 @@ def save_figures(figures, path: Path, fmt: str, dpi: int, metadata: dict) -> Non
     figures[0].savefig(path, format=fmt, dpi=dpi, metadata=metadata)
 
 
+def _draw_in_child(job_path: str, failure_path: str) -> None:
+    """The child of :func:`save_in_child` (forked from the print fork server): low priority, then
+    :func:`_main`; a failure's traceback is left beside the job for the parent to report."""
+    os.nice(CHILD_NICENESS)
+    try:
+        _main(job_path)
+    except BaseException:
+        Path(failure_path).write_text(traceback.format_exc())
+        raise
+
+
 def _main(job_path: str) -> None:
-    """The child of :func:`save_in_child`: load the pickled Figure and save it. Only the Agg backend and the
-    figure's classes load."""
+    """Load the pickled Figure and save it (in the child of :func:`save_in_child`, or run by hand as
+    ``python -m geo_service.exports.raster <job>``)."""
     import matplotlib
 
     matplotlib.use("Agg")

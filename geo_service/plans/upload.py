@@ -7,8 +7,9 @@ reported; anything that cannot be used refuses the WHOLE file with the reason (f
 nothing is changed. No database here: the plan service saves the result as one undoable edit.
 
 Issue 21: a file is someone else's program as much as data. :func:`read_polygons` therefore reads it in a
-child process (``python -m geo_service.plans.upload``) with a CPU-time, wall-time and address-space limit, so
-a file that would take minutes or gigabytes costs at most those limits and the worker's memory is untouched.
+child process with a CPU-time, wall-time and address-space limit, so a file that would take minutes or gigabytes
+costs at most those limits and the worker's memory is untouched. The child is forked from a reader process that
+has its modules imported already (:mod:`geo_service.plans.upload_reader`), so a file does not pay Python's start.
 Inside the child, before GDAL opens anything: a GeoPackage holding SQL views or virtual tables (other than its
 R-tree spatial indexes) is refused (a recursive view would otherwise run for ever); then feature and vertex
 counts are capped BEFORE any validity check or repair; then every coordinate must lie in the UK.
@@ -17,10 +18,8 @@ counts are capped BEFORE any validity check or repair; then every coordinate mus
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo_service.errors import InvalidParameter
+from geo_service.plans import upload_reader
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_FEATURES = 5000
@@ -286,23 +286,15 @@ def read_polygons(data: bytes, file_name: str, network: str | None = None, code_
         (job / "data").write_bytes(data)
         (job / "job.json").write_text(json.dumps({"file_name": file_name, "network": network,
                                                   "code_field": code_field}))  # fmt: skip
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "geo_service.plans.upload", str(job)],
-                capture_output=True,
-                text=True,
-                timeout=READ_TIMEOUT_S,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            raise refusal(file_name, f"reading it took longer than {READ_TIMEOUT_S} s.") from None
+        code = upload_reader.run(job, READ_TIMEOUT_S)
+        if code is None:
+            raise refusal(file_name, f"reading it took longer than {READ_TIMEOUT_S} s.")
         result = job / "result.json"
-        if done.returncode != 0 or not result.exists():
+        if code != 0 or not result.exists():
             import logging
 
-            logging.getLogger(__name__).warning("upload reader exited %s: %s", done.returncode, done.stderr[-500:])
+            errors = (job / "stderr").read_text(errors="replace") if (job / "stderr").exists() else ""
+            logging.getLogger(__name__).warning("upload reader exited %s: %s", code, errors[-500:])
             raise refusal(
                 file_name,
                 f"reading it needed more than the {READ_CPU_S} s of CPU time or "

@@ -22,8 +22,11 @@ NETWORK_COLOURS = set(palette.NETWORK_COLOURS + palette.EXTRA_NETWORK_COLOURS)
 
 
 @pytest.fixture(scope="module")
-def app(england_2022_db_url, tmp_path_factory):
-    app = make_app(england_2022_db_url, GEO_PRINT_KEEP_DIR=str(tmp_path_factory.mktemp("kept")))
+def app(england_2022_db_url):
+    """The app, keeping its prints where a deployment does (one folder per database, shared by its workers, as
+    tests/exports/test_print_layout.py's app does): the Kent and Medway print that module asks for too is drawn
+    once per worker's database and code version."""
+    app = make_app(england_2022_db_url)
     yield app
     app.extensions["geo_db"].close()
 
@@ -35,6 +38,16 @@ def pdf(app):
     resp = fetch_print(app.test_client(), PRINT)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     return pypdf.PdfReader(io.BytesIO(resp.data))
+
+
+@pytest.fixture(scope="module")
+def parts(app) -> list[tuple[str, object]]:
+    return _network_parts(app)
+
+
+@pytest.fixture(scope="module")
+def on_map(pdf, parts) -> dict[str, set[str]]:
+    return _colours_on_the_map(pdf, parts)
 
 
 def _network_parts(app) -> list[tuple[str, object]]:
@@ -83,9 +96,7 @@ def _colours_on_the_map(pdf, parts) -> dict[str, set[str]]:
     return found
 
 
-def test_neighbouring_networks_never_share_a_colour_on_the_page(app, pdf):
-    parts = _network_parts(app)
-    on_map = _colours_on_the_map(pdf, parts)
+def test_neighbouring_networks_never_share_a_colour_on_the_page(parts, on_map):
     shapes = dict(parts)
     missing = {code: shapes[code].bounds for code in set(shapes) - set(on_map)}
     assert not missing, f"networks without a fill on the map: {missing}"
@@ -99,12 +110,11 @@ def test_neighbouring_networks_never_share_a_colour_on_the_page(app, pdf):
     assert not same, f"neighbouring networks sharing a colour on the page: {same}"
 
 
-def test_the_key_shows_each_network_in_its_colour_on_the_map(app, pdf):
+def test_the_key_shows_each_network_in_its_colour_on_the_map(pdf, on_map):
     """The list's swatches (palette-coloured rectangles beside the rows, in reading order: column by column, top
     to bottom) carry the map's colour of the network named on their row; while the palette lasts (18 colours) no
     two rows of the key share a colour."""
-    parts = _network_parts(app)
-    on_map = {code: next(iter(c)) for code, c in _colours_on_the_map(pdf, parts).items()}
+    on_map = {code: next(iter(c)) for code, c in on_map.items()}
     key: dict[str, str] = {}
     for page in pdf.pages:
         text = page.extract_text()
