@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from geo_service.analysis import service
+from tests.analysis.conftest import shared_checks
 from tests.conftest import clone_database, drop_database
 from tests.oracle_raw import compute
 
@@ -24,17 +25,9 @@ SCENARIOS = {
 DEMO = ("demo-as-registered", "demo-commissioner-proposal")
 
 
-def _run(url: str, slug: str, **kw) -> dict:
-    return _run_all(url, [slug], **kw)[slug]
-
-
-def _run_all(url: str, slugs: list[str], **kw) -> dict[str, dict]:
-    """The checks of each scenario in ``slugs``, on one connection (a new one pays PROJ's and PostGIS's set-up)."""
-    conn = psycopg2.connect(url)
-    try:
-        return {slug: service.run_checks(conn, slug, None, **kw) for slug in slugs}
-    finally:
-        conn.close()
+def _run_all(url: str, slugs: list[str]) -> dict[str, dict]:
+    """The checks of each scenario in ``slugs`` on a shared read-only database (computed once per process)."""
+    return {slug: shared_checks(url, slug) for slug in slugs}
 
 
 def _comparable(result: dict) -> dict:
@@ -61,7 +54,7 @@ def single_urls(england_2019_db_url, england_2020_db_url, england_2022_db_url):
 
 @pytest.fixture(scope="module")
 def alone(single_urls):
-    return {slug: _run(url, slug) for slug, url in single_urls.items()}
+    return {slug: shared_checks(url, slug) for slug, url in single_urls.items()}
 
 
 @pytest.fixture(scope="module", params=["old_to_new", "new_to_old"])

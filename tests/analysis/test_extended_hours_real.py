@@ -10,6 +10,7 @@ import psycopg2
 import pytest
 
 from geo_service.analysis import service
+from tests.analysis.conftest import shared_checks
 from tests.oracle_raw import compute
 
 pytestmark = pytest.mark.real_data
@@ -65,9 +66,9 @@ def conn_2019(england_2019_db_url):
 
 
 @pytest.fixture(scope="module")
-def result_2019(conn_2019):
-    """The 2019/20 checks at the default parameters (registered population), computed once for the module."""
-    return service.run_checks(conn_2019, "epcn-december-2019", None)
+def result_2019(england_2019_db_url):
+    """The 2019/20 checks at the default parameters (registered population), computed once per process."""
+    return shared_checks(england_2019_db_url, "epcn-december-2019")
 
 
 def test_extended_hours_coverage_2019_20_equals_the_raw_payments_file(result_2019, real_data):
@@ -95,11 +96,7 @@ def test_a_threshold_finds_only_networks_below_it(conn_2019, real_data):
 
 
 def test_a_year_without_the_information_is_not_judged(england_2020_db_url):
-    conn = psycopg2.connect(england_2020_db_url)
-    try:
-        result = service.run_checks(conn, "qof-pcn-mapping-2020-21", None)
-    finally:
-        conn.close()
+    result = shared_checks(england_2020_db_url, "qof-pcn-mapping-2020-21")
     reason = result["not_judged"]["extended_hours_coverage"]
     assert "2020/21 payments cannot" in reason and "network contract" in reason
     assert "extended_hours_coverage" not in result["items"] or result["items"]["extended_hours_coverage"] == []

@@ -14,6 +14,7 @@ import pytest
 
 from geo_service.analysis import service
 from geo_service.db.repositories.commissioners import names_in_force
+from tests.analysis.conftest import shared_checks
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.real_data
@@ -92,9 +93,9 @@ def test_network_api_names_as_on_its_date(client):
     assert "NHS Salford CCG (01G)" in text and "Greater Manchester ICB - 01G" not in text
 
 
-def test_compare_tells_closed_from_orphaned(conn):
+def test_compare_tells_closed_from_orphaned(url, conn):
     result = service.compare_scenarios(conn, "epcn-december-2019", "epcn-april-2022", None, None, "99J")
-    orphans_2022 = {r["code"] for r in service.run_checks(conn, "epcn-april-2022", None)["items"]["orphaned_practices"]}
+    orphans_2022 = {r["code"] for r in shared_checks(url, "epcn-april-2022")["items"]["orphaned_practices"]}
     closed = {m["code"]: m for m in result["practices_closed"]}
     orphaned = {m["code"] for m in result["practices_orphaned"]}
     for code in ("G82103", "G82732"):  # ABBEY COURT, WISH VALLEY SURGERY: no longer in the register
