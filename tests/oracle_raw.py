@@ -128,8 +128,7 @@ OVERSIZED_ABOVE = 50_000
 
 @cache
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Every column as stripped text; empty cells stay "" (never NaN). Parsed once per process: the frame is shared
-    between callers, who must not modify it."""
+    """Every column as stripped text; empty cells stay "" (never NaN). Once per process: shared, do not modify."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
     return pd.DataFrame(
         {c.strip(): pd.Series([v.strip() for v in df[c].tolist()], index=df.index, dtype=str) for c in df.columns}
@@ -138,8 +137,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 @cache
 def _read_postcodes(path: Path) -> pd.DataFrame:
-    """Normalised postcode -> longitude, latitude (rows without a location left out), parsed once per process
-    (shared: do not modify)."""
+    """Normalised postcode -> longitude, latitude (rows without one left out); once per process, shared."""
     pc = _read_csv(path)
     pc = pc.assign(key=_norm_postcode(pc["postcode"]))
     pc = pc[(pc["longitude"] != "") & (pc["latitude"] != "")]
@@ -155,11 +153,7 @@ def _read_postcodes(path: Path) -> pd.DataFrame:
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     """A boundary file in EPSG:4326, parsed once per process (shared: do not modify)."""
     boundaries = gpd.read_file(path)
-    if boundaries.crs is None:
-        return boundaries.set_crs(4326)
-    if boundaries.crs.to_epsg() != 4326:
-        return boundaries.to_crs(4326)
-    return boundaries
+    return boundaries.set_crs(4326) if boundaries.crs is None else boundaries.to_crs(4326)
 
 
 def _pick(columns, *candidates: str) -> str:
@@ -496,14 +490,9 @@ def compute(
 
 
 def _copy(result: dict) -> dict:
-    """A copy of a cached result that shares nothing mutable with it: its sets, and the sets and dicts in its
-    dicts, are copied; strings, numbers and dates are immutable. Any other value is deep-copied."""
-    out = {}
-    for key, value in result.items():
-        if isinstance(value, set):
-            out[key] = set(value)
-        elif isinstance(value, dict):
-            out[key] = {k: set(v) if isinstance(v, set) else copy.deepcopy(v) for k, v in value.items()}
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+    """A copy sharing nothing mutable with the cached result: sets (in dicts too) copied, the rest deep-copied."""
+
+    def one(value):
+        return set(value) if isinstance(value, set) else copy.deepcopy(value)
+
+    return {k: {kk: one(vv) for kk, vv in v.items()} if isinstance(v, dict) else one(v) for k, v in result.items()}
