@@ -31,7 +31,8 @@ Rules, as written for the oracle (see ``compute``):
 * multiply assigned: a practice with current rows for two or more networks.
 
 Results are cached (``functools.lru_cache``); ``compute`` hands each caller its own copy of the
-sets and dicts, so one test mutating its result cannot disturb another.
+sets and dicts, so one test mutating its result cannot disturb another. Each raw file is parsed once per process
+(several vintages share a register, list-size, postcode or boundary file) and its frame shared read-only.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import copy
 import datetime as dt
 import statistics
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -125,11 +126,34 @@ OVERSIZED_ABOVE = 50_000
 # --------------------------------------------------------------------------- raw loading
 
 
+@cache
 def _read_csv(path: Path) -> pd.DataFrame:
-    """Every column as stripped text; empty cells stay "" (never NaN)."""
+    """Every column as stripped text; empty cells stay "" (never NaN). Once per process: shared, do not modify."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    df.columns = [c.strip() for c in df.columns]
-    return df.apply(lambda col: col.str.strip())
+    return pd.DataFrame(
+        {c.strip(): pd.Series([v.strip() for v in df[c].tolist()], index=df.index, dtype=str) for c in df.columns}
+    )
+
+
+@cache
+def _read_postcodes(path: Path) -> pd.DataFrame:
+    """Normalised postcode -> longitude, latitude (rows without one left out); once per process, shared."""
+    pc = _read_csv(path)
+    pc = pc.assign(key=_norm_postcode(pc["postcode"]))
+    pc = pc[(pc["longitude"] != "") & (pc["latitude"] != "")]
+    if pc["key"].duplicated().any():
+        raise ValueError(f"{path}: duplicate postcodes after normalising")
+    return pd.DataFrame(
+        {"longitude": pc["longitude"].astype(float).values, "latitude": pc["latitude"].astype(float).values},
+        index=pc["key"].values,
+    )
+
+
+@cache
+def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    """A boundary file in EPSG:4326, parsed once per process (shared: do not modify)."""
+    boundaries = gpd.read_file(path)
+    return boundaries.set_crs(4326) if boundaries.crs is None else boundaries.to_crs(4326)
 
 
 def _pick(columns, *candidates: str) -> str:
@@ -229,21 +253,9 @@ def load_raw(vintage: str, root: Path) -> dict:
         raise ValueError(f"{v.list_sizes}: {len(extract_dates)} EXTRACT_DATE values")
     list_size_date = dt.datetime.strptime(extract_dates.pop().upper(), "%d%b%Y").date()
 
-    pc = _read_csv(root / v.postcodes)
-    pc["key"] = _norm_postcode(pc["postcode"])
-    pc = pc[(pc["longitude"] != "") & (pc["latitude"] != "")]
-    if pc["key"].duplicated().any():
-        raise ValueError(f"{v.postcodes}: duplicate postcodes after normalising")
-    postcodes = pd.DataFrame(
-        {"longitude": pc["longitude"].astype(float).values, "latitude": pc["latitude"].astype(float).values},
-        index=pc["key"].values,
-    )
+    postcodes = _read_postcodes(root / v.postcodes)
 
-    boundaries = gpd.read_file(root / v.boundaries)
-    if boundaries.crs is None:
-        boundaries = boundaries.set_crs(4326)
-    elif boundaries.crs.to_epsg() != 4326:
-        boundaries = boundaries.to_crs(4326)
+    boundaries = _read_boundaries(root / v.boundaries)
     boundaries = boundaries[[v.area_field, "geometry"]].rename(columns={v.area_field: "area_code"})
 
     return {
@@ -308,7 +320,7 @@ def _commissioners(raw: dict, current: pd.DataFrame) -> dict[str, str]:
 
     def add(codes, comms, day: dt.date, rank: int) -> None:
         key = (abs((day - v.as_of).days), day > v.as_of, rank)
-        for code, comm in zip(codes, comms, strict=True):
+        for code, comm in zip(codes.tolist(), comms.tolist(), strict=True):
             if comm:
                 statements.setdefault(code, []).append((key, comm))
 
@@ -322,8 +334,15 @@ def _commissioners(raw: dict, current: pd.DataFrame) -> dict[str, str]:
     stated = stated.sort_values(["practice", "_open", "_start"]).drop_duplicates("practice", keep="last")
     add(stated["practice"], stated["stated_commissioner"], v.as_of, 1)
     ccg = raw["list_size_ccg"]
-    add(ccg.index, ccg.values, raw["list_size_date"], 2)
+    add(ccg.index, ccg, raw["list_size_date"], 2)
     return {code: min(found)[1] for code, found in statements.items()}
+
+
+@lru_cache(maxsize=8)
+def _commissioners_of(vintage: str, root: Path) -> dict[str, str]:
+    """:func:`_commissioners` of a vintage, worked out once (it reads the raw files only, not the chosen rows)."""
+    raw = load_raw(vintage, root)
+    return _commissioners(raw, raw["core_partners"])
 
 
 @lru_cache(maxsize=32)
@@ -364,7 +383,10 @@ def _compute_cached(
 
     networks = set(pcn_details["pcn_code"])
     current = current[current["pcn"].isin(networks)]
-    members_by_pcn = current.groupby("pcn")["practice"].agg(set).to_dict()
+    members_by_pcn: dict[str, set[str]] = {}
+    for pcn, practice in zip(current["pcn"].tolist(), current["practice"].tolist(), strict=True):
+        members_by_pcn.setdefault(pcn, set()).add(practice)
+    members_by_pcn = dict(sorted(members_by_pcn.items()))  # in code order, as a groupby gives them
     empty = networks - set(members_by_pcn)
 
     # Populations: members without a list size add nothing.
@@ -383,7 +405,7 @@ def _compute_cached(
 
     # Administrative cross-boundary: member commissioners (the nearest file's statement) vs each other
     # and the lead.
-    commissioner = _commissioners(raw, current)
+    commissioner = _commissioners_of(vintage, root)
     lead = dict(zip(pcn_details["pcn_code"], pcn_details["lead_commissioner"], strict=True))
     cross_admin, members_disagree = set(), set()
     for pcn, practices in members_by_pcn.items():
@@ -464,4 +486,13 @@ def compute(
     result = _compute_cached(
         vintage, Path(root).resolve(), bool(respect_dates), bool(open_ended_only), bool(active_members_only)
     )
-    return copy.deepcopy(result)
+    return _copy(result)
+
+
+def _copy(result: dict) -> dict:
+    """A copy sharing nothing mutable with the cached result: sets (in dicts too) copied, the rest deep-copied."""
+
+    def one(value):
+        return set(value) if isinstance(value, set) else copy.deepcopy(value)
+
+    return {k: {kk: one(vv) for kk, vv in v.items()} if isinstance(v, dict) else one(v) for k, v in result.items()}

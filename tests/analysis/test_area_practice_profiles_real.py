@@ -7,6 +7,7 @@ the payments file and their patient-weighted IMD 2019 score from the Fingertips 
 from __future__ import annotations
 
 import csv
+from functools import cache
 
 import geopandas as gpd
 import psycopg2
@@ -22,9 +23,20 @@ PAYMENTS = "payments/nhs-payments-to-general-practice_2019-20.csv"
 IMD = "profiles/practice_imd2019_fingertips_93553.csv"
 
 
-def _rows(path):
+@cache
+def _rows(path) -> tuple[dict, ...]:
+    """The rows of a CSV file, read once per process (shared: do not modify)."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return tuple(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def conn_2019(england_2019_db_url):
+    """One connection to England 2019/20 for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
+    conn = psycopg2.connect(england_2019_db_url)
+    yield conn
+    conn.rollback()
+    conn.close()
 
 
 def _area_practices(real_data, area: str) -> set[str]:
@@ -50,7 +62,7 @@ def _area_practices(real_data, area: str) -> set[str]:
 
 
 @pytest.mark.real_data
-def test_area_profile_equals_the_raw_files(england_2019_db_url, real_data):
+def test_area_profile_equals_the_raw_files(conn_2019, real_data):
     practices = _area_practices(real_data, AREA)
     assert len(practices) > 40
     pay = {r["Practice Code"]: r for r in _rows(real_data / PAYMENTS)}
@@ -63,12 +75,9 @@ def test_area_profile_equals_the_raw_files(england_2019_db_url, real_data):
     higher = sum(1 for v in imd.values() if v > round(deprivation, 2))
     decile = min(10, 1 + int(10 * higher / len(imd)))
 
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        scope = resolve_scope(conn, SCENARIO, area=AREA, boundary_set=BS)
-        found = profiles.area_profile(conn, scope)
-    finally:
-        conn.close()
+    conn = conn_2019
+    scope = resolve_scope(conn, SCENARIO, area=AREA, boundary_set=BS)
+    found = profiles.area_profile(conn, scope)
     assert found["practices"] == len(practices)
     assert found["registered_patients"] == pytest.approx(sum(reg.values()), abs=0.01)
     assert found["weighted_patients"] == pytest.approx(wtd, abs=0.01)
@@ -85,18 +94,15 @@ def test_area_profile_equals_the_raw_files(england_2019_db_url, real_data):
 
 
 @pytest.mark.real_data
-def test_practice_profile_equals_the_raw_files(england_2019_db_url, real_data):
+def test_practice_profile_equals_the_raw_files(conn_2019, real_data):
     pay = {r["Practice Code"]: r for r in _rows(real_data / PAYMENTS)}
     imd = {r["AreaCode"]: float(r["Value"]) for r in _rows(real_data / IMD) if r["Year"] == "2019" and r["Value"]}
     age = {r["PRACTICE_CODE"]: r for r in _rows(real_data / "profiles" / "gp-by-age_2020-04.csv")}
     members = compute("2019-20", real_data)["members"]
     code = next(sorted(m)[0] for m in members.values() if sorted(m)[0] in pay and sorted(m)[0] in imd)
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        found = profiles.practice_profile(conn, resolve_scope(conn, SCENARIO), code)
-        assert profiles.practice_profile(conn, resolve_scope(conn, SCENARIO), "ZZZZZZ") is None
-    finally:
-        conn.close()
+    conn = conn_2019
+    found = profiles.practice_profile(conn, resolve_scope(conn, SCENARIO), code)
+    assert profiles.practice_profile(conn, resolve_scope(conn, SCENARIO), "ZZZZZZ") is None
     row = pay[code]
     assert found["code"] == code
     assert found["registered_patients"] == pytest.approx(
@@ -142,13 +148,10 @@ def _areas(conn, scope):
 
 
 @pytest.mark.real_data
-def test_payments_measure_not_judged_in_2019_20(england_2019_db_url):
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        scope = resolve_scope(conn, SCENARIO, area=AREA, boundary_set=BS)
-        choice = colour_by.decorate(conn, scope, [], [])
-    finally:
-        conn.close()
+def test_payments_measure_not_judged_in_2019_20(conn_2019):
+    conn = conn_2019
+    scope = resolve_scope(conn, SCENARIO, area=AREA, boundary_set=BS)
+    choice = colour_by.decorate(conn, scope, [], [])
     by = {m["key"]: m for m in choice["measures"]}
     assert by["payments_per_registered"]["classes"] == []
     assert "2020/21" in by["payments_per_registered"]["no_data_reason"]
@@ -159,14 +162,11 @@ def test_payments_measure_not_judged_in_2019_20(england_2019_db_url):
 
 
 @pytest.mark.real_data
-def test_overview_areas_carry_the_same_figures_as_the_area_profile(england_2019_db_url):
+def test_overview_areas_carry_the_same_figures_as_the_area_profile(conn_2019):
     """The overview colours every area by the figures its own profile states (one statement for all areas)."""
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        every = {r["code"]: r for r in profiles.area_profile_rows(conn, resolve_scope(conn, SCENARIO, BS))}
-        one = profiles.area_profile(conn, resolve_scope(conn, SCENARIO, BS, area=AREA))
-    finally:
-        conn.close()
+    conn = conn_2019
+    every = {r["code"]: r for r in profiles.area_profile_rows(conn, resolve_scope(conn, SCENARIO, BS))}
+    one = profiles.area_profile(conn, resolve_scope(conn, SCENARIO, BS, area=AREA))
     assert len(every) == 191
     row = every[AREA]
     assert row["practices"] == one["practices"]

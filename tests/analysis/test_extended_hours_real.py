@@ -10,6 +10,7 @@ import psycopg2
 import pytest
 
 from geo_service.analysis import service
+from tests.analysis.conftest import shared_checks
 from tests.oracle_raw import compute
 
 pytestmark = pytest.mark.real_data
@@ -56,12 +57,18 @@ def _oracle(real_data) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def result_2019(england_2019_db_url):
+def conn_2019(england_2019_db_url):
+    """One connection to England 2019/20 for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
     conn = psycopg2.connect(england_2019_db_url)
-    try:
-        return service.run_checks(conn, "epcn-december-2019", None)
-    finally:
-        conn.close()
+    yield conn
+    conn.rollback()
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def result_2019(england_2019_db_url):
+    """The 2019/20 checks at the default parameters (registered population), computed once per process."""
+    return shared_checks(england_2019_db_url, "epcn-december-2019")
 
 
 def test_extended_hours_coverage_2019_20_equals_the_raw_payments_file(result_2019, real_data):
@@ -81,29 +88,21 @@ def test_extended_hours_coverage_2019_20_equals_the_raw_payments_file(result_201
     assert result_2019["summary"]["extended_hours_gaps"] == len(oracle)
 
 
-def test_a_threshold_finds_only_networks_below_it(england_2019_db_url, real_data):
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        result = service.run_checks(conn, "epcn-december-2019", None, params={"extended_hours": "0.5"})
-    finally:
-        conn.close()
+def test_a_threshold_finds_only_networks_below_it(conn_2019, real_data):
+    result = service.run_checks(conn_2019, "epcn-december-2019", None, params={"extended_hours": "0.5"})
     below = {c for c, o in _oracle(real_data).items() if o["coverage"] is not None and o["coverage"] < 0.5}
     assert {r["code"] for r in result["items"]["extended_hours_coverage"]} == below
     assert below
 
 
 def test_a_year_without_the_information_is_not_judged(england_2020_db_url):
-    conn = psycopg2.connect(england_2020_db_url)
-    try:
-        result = service.run_checks(conn, "qof-pcn-mapping-2020-21", None)
-    finally:
-        conn.close()
+    result = shared_checks(england_2020_db_url, "qof-pcn-mapping-2020-21")
     reason = result["not_judged"]["extended_hours_coverage"]
     assert "2020/21 payments cannot" in reason and "network contract" in reason
     assert "extended_hours_coverage" not in result["items"] or result["items"]["extended_hours_coverage"] == []
 
 
-def test_size_band_and_dominance_on_weighted_population(england_2019_db_url, real_data):
+def test_size_band_and_dominance_on_weighted_population(conn_2019, result_2019, real_data):
     """``population=weighted``: networks sized by their members' weighted lists (payments 2019/20, whole patients)."""
     path = real_data / "payments" / "nhs-payments-to-general-practice_2019-20.csv"
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -117,12 +116,8 @@ def test_size_band_and_dominance_on_weighted_population(england_2019_db_url, rea
     under = {c for c, n in pops.items() if n < 30_000}
     over = {c for c, n in pops.items() if n > 50_000}
     dominated = {c for c, ps in members.items() if pops[c] > 0 and max(weighted.get(p, 0) for p in ps) / pops[c] >= 0.5}
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        result = service.run_checks(conn, "epcn-december-2019", None, params={"population": "weighted"})
-        registered = service.run_checks(conn, "epcn-december-2019", None)
-    finally:
-        conn.close()
+    result = service.run_checks(conn_2019, "epcn-december-2019", None, params={"population": "weighted"})
+    registered = result_2019  # the same checks at the default population, computed once for the module
     items = result["items"]
     assert {r["code"] for r in items["size_band"] if r["finding"] == "undersized"} == under
     assert {r["code"] for r in items["size_band"] if r["finding"] == "oversized"} == over
@@ -133,12 +128,9 @@ def test_size_band_and_dominance_on_weighted_population(england_2019_db_url, rea
     assert {r["code"] for r in items["size_band"]} != {r["code"] for r in registered["items"]["size_band"]}
 
 
-def test_population_parameter_is_one_of_two_words(england_2019_db_url):
+def test_population_parameter_is_one_of_two_words(conn_2019):
     from geo_service.errors import InvalidParameter
 
-    conn = psycopg2.connect(england_2019_db_url)
-    try:
-        with pytest.raises(InvalidParameter, match="'population' must be one of registered, weighted, got 'people'"):
-            service.run_checks(conn, "epcn-december-2019", None, params={"population": "people"})
-    finally:
-        conn.close()
+    with pytest.raises(InvalidParameter, match="'population' must be one of registered, weighted, got 'people'"):
+        service.run_checks(conn_2019, "epcn-december-2019", None, params={"population": "people"})
+    conn_2019.rollback()  # whatever the refusal left, the module's next reads start clean

@@ -21,6 +21,7 @@ from geo_service.ingest.list_sizes import import_list_sizes
 from geo_service.ingest.pcn import import_pcn
 from geo_service.ingest.practices import import_practices
 from geo_service.scope import resolve_scope, set_scenario
+from tests.analysis.conftest import clone_of, loaded_template
 
 REGISTER_HEADER = (
     "organisation_code,name,national_grouping,high_level_health_geography,address_line_1,address_line_2,"
@@ -43,11 +44,12 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
-@pytest.fixture
-def small_files(tmp_path) -> dict[str, Path]:
+@pytest.fixture(scope="module")
+def small_files(tmp_path_factory) -> dict[str, Path]:
     """A register (Dec 2019) saying P1..P4 are open under AAA; a list-size file (Jan 2021) saying P1, P2 and P5
     have patients under BBB (P3, P4 closed in 2020; P5 opened); a QOF-style mapping (31 Mar 2021) with P1 in
     network U10001 under CCC and P2, P5 under "U / Unallocated" under CCC."""
+    tmp_path = tmp_path_factory.mktemp("facts_of_their_time")
     register = _write(
         tmp_path / "epraccur.csv",
         [
@@ -82,13 +84,24 @@ def small_files(tmp_path) -> dict[str, Path]:
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
+def _load_small(db, small_files: dict[str, Path]) -> None:
+    import_boundaries(db, DATA / "ccg_boundaries.geojson", "Test CCGs 2019", "ccg", "2019-04")
+    import_practices(db, small_files["register"], dt.date(2019, 12, 1))
+    import_list_sizes(db, small_files["list_sizes"])
+    import_pcn(db, [small_files["mapping"]], "Mapping 2020/21", dt.date(2021, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def small_template(maintenance_url, template_db, small_files):
+    """The small files imported once per module and worker; each test gets a copy of its own."""
+    with loaded_template(maintenance_url, template_db, "facts_time_t", lambda db: _load_small(db, small_files)) as name:
+        yield name
+
+
 @pytest.fixture
-def small_db(fresh_db, small_files):
-    import_boundaries(fresh_db, DATA / "ccg_boundaries.geojson", "Test CCGs 2019", "ccg", "2019-04")
-    import_practices(fresh_db, small_files["register"], dt.date(2019, 12, 1))
-    import_list_sizes(fresh_db, small_files["list_sizes"])
-    import_pcn(fresh_db, [small_files["mapping"]], "Mapping 2020/21", dt.date(2021, 3, 31))
-    return fresh_db
+def small_db(maintenance_url, small_template):
+    with clone_of(maintenance_url, small_template, "facts_time_") as db:
+        yield db
 
 
 def _state(conn, slug: str) -> dict[str, dict]:

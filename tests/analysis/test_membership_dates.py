@@ -10,15 +10,25 @@ import pytest
 from geo_service.analysis import service
 from geo_service.ingest.bundle import import_bundle
 from geo_service.scope import resolve_scope, set_scenario
+from tests.analysis.conftest import clone_of, loaded_template
 from tests.ingest.conftest import DATA
 
 SLUG = "test-epcn-2019"
 
 
+@pytest.fixture(scope="module")
+def small_template(maintenance_url, template_db):
+    """The small bundle imported once per module and worker; each test gets a copy of its own."""
+    with loaded_template(
+        maintenance_url, template_db, "membership_dates_t", lambda db: import_bundle(db, DATA / "bundle.toml")
+    ) as name:
+        yield name
+
+
 @pytest.fixture
-def small(fresh_db):
-    import_bundle(fresh_db, DATA / "bundle.toml")
-    return fresh_db
+def small(maintenance_url, small_template):
+    with clone_of(maintenance_url, small_template, "membership_dates_") as db:
+        yield db
 
 
 def _orphans(db, **kw) -> set[str]:

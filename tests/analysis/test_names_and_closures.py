@@ -14,6 +14,7 @@ import pytest
 
 from geo_service.analysis import service
 from geo_service.db.repositories.commissioners import names_in_force
+from tests.analysis.conftest import shared_checks
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.real_data
@@ -22,6 +23,15 @@ pytestmark = pytest.mark.real_data
 @pytest.fixture(scope="module", params=["old_to_new", "new_to_old"])
 def url(request, all_bundles_db_url, all_bundles_reversed_db_url):
     return all_bundles_db_url if request.param == "old_to_new" else all_bundles_reversed_db_url
+
+
+@pytest.fixture(scope="module")
+def conn(url):
+    """One connection per database for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
+    c = psycopg2.connect(url)
+    yield c
+    c.rollback()
+    c.close()
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +49,10 @@ def client(url):
         ("91Q", dt.date(2021, 3, 31), "NHS Kent and Medway CCG"),
     ],
 )
-def test_name_in_force_on_the_date(url, code, day, name):
-    conn = psycopg2.connect(url)
-    try:
-        assert names_in_force(conn, [code], day, "real") == {code: name}
-        # The demo's names never answer for real codes, nor the other way round.
-        assert names_in_force(conn, [code], day, "synthetic") == {}
-    finally:
-        conn.close()
+def test_name_in_force_on_the_date(conn, code, day, name):
+    assert names_in_force(conn, [code], day, "real") == {code: name}
+    # The demo's names never answer for real codes, nor the other way round.
+    assert names_in_force(conn, [code], day, "synthetic") == {}
 
 
 NAMED = re.compile(r"((?:NHS|Nhs) [^<>()\"]{2,90}?) \(([0-9A-Z]{3,9})\)")
@@ -87,15 +93,9 @@ def test_network_api_names_as_on_its_date(client):
     assert "NHS Salford CCG (01G)" in text and "Greater Manchester ICB - 01G" not in text
 
 
-def test_compare_tells_closed_from_orphaned(url):
-    conn = psycopg2.connect(url)
-    try:
-        result = service.compare_scenarios(conn, "epcn-december-2019", "epcn-april-2022", None, None, "99J")
-        orphans_2022 = {
-            r["code"] for r in service.run_checks(conn, "epcn-april-2022", None)["items"]["orphaned_practices"]
-        }
-    finally:
-        conn.close()
+def test_compare_tells_closed_from_orphaned(url, conn):
+    result = service.compare_scenarios(conn, "epcn-december-2019", "epcn-april-2022", None, None, "99J")
+    orphans_2022 = {r["code"] for r in shared_checks(url, "epcn-april-2022")["items"]["orphaned_practices"]}
     closed = {m["code"]: m for m in result["practices_closed"]}
     orphaned = {m["code"] for m in result["practices_orphaned"]}
     for code in ("G82103", "G82732"):  # ABBEY COURT, WISH VALLEY SURGERY: no longer in the register
