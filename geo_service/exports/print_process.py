@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 from geo_service.db.pool import Database
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.exports import print_map
+from geo_service.exports.print_forkserver import fork_server
 from geo_service.exports.raster import CHILD_NICENESS, RENDER_TIMEOUT_S, RenderFailed, save_figures
 from geo_service.scope import resolve_scope
 
@@ -49,24 +48,6 @@ class PrintedFile:
     path: Path
     filename: str
     data_line: str
-
-
-_FORKSERVER = None
-_FORKSERVER_LOCK = threading.Lock()
-PRELOAD = ["geo_service.exports.print_process", "geo_service.exports.print_map", "geo_service.db.pool"]
-
-
-def fork_server():
-    """A ``forkserver`` context whose server has imported the print modules once: each print is a fresh fork of
-    it (a new process, its memory given back at exit) without paying geopandas' and matplotlib's imports again.
-    The server is a new interpreter (not a fork of a threaded web worker)."""
-    global _FORKSERVER
-    with _FORKSERVER_LOCK:
-        if _FORKSERVER is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
-            _FORKSERVER = ctx
-        return _FORKSERVER
 
 
 def print_in_child(

@@ -65,7 +65,7 @@ def save_in_child(fig, path: Path, fmt: str, dpi: int, metadata: dict, timeout_s
         )
     failure = job.with_name(job.name + ".failure")
     try:
-        from geo_service.exports.print_process import fork_server
+        from geo_service.exports.print_forkserver import fork_server
 
         child = fork_server().Process(target=_draw_in_child, args=(str(job), str(failure)), daemon=True)
         child.start()
