@@ -378,13 +378,35 @@ class _Item:
         self.nodeid = nodeid
 
 
-def test_costliest_modules_run_first_and_each_module_keeps_its_order():
+def test_costliest_folders_and_modules_run_first_and_each_keeps_its_tests_together():
     from tests.scheduling import ordered
 
-    ids = ["a.py::t1", "a.py::t2", "b.py::t1", "c.py::t1", "c.py::t2", "c.py::t3", "d.py::t1", "e.py::t1"]
-    seconds = {"a.py": 1.0, "b.py": 30.0, "c.py": 5.0, "d.py": 5.0}  # e.py is new: it goes first
+    ids = [
+        "tests/a/test_1.py::t1",
+        "tests/a/test_2.py::t1",
+        "tests/a/test_2.py::t2",
+        "tests/b/test_1.py::t1",
+        "tests/b/test_2.py::t1",
+        "tests/test_top.py::t1",
+        "tests/test_new.py::t1",
+    ]
+    seconds = {
+        "tests/a/test_1.py": 1.0,
+        "tests/a/test_2.py": 9.0,  # folder a: 10
+        "tests/b/test_1.py": 6.0,
+        "tests/b/test_2.py": 5.0,  # folder b: 11, tied with test_top.py: ties keep the collected order
+        "tests/test_top.py": 11.0,  # a group of its own
+    }  # tests/test_new.py is unknown: it counts as the costliest module (11) plus one
     got = [i.nodeid for i in ordered([_Item(n) for n in ids], seconds)]
-    assert got == ["e.py::t1", "b.py::t1", "c.py::t1", "c.py::t2", "c.py::t3", "d.py::t1", "a.py::t1", "a.py::t2"]
+    assert got == [
+        "tests/test_new.py::t1",
+        "tests/b/test_1.py::t1",
+        "tests/b/test_2.py::t1",
+        "tests/test_top.py::t1",
+        "tests/a/test_2.py::t1",
+        "tests/a/test_2.py::t2",
+        "tests/a/test_1.py::t1",
+    ]
     assert [i.nodeid for i in ordered([_Item(n) for n in ids], {})] == ids
 
 
