@@ -26,3 +26,16 @@ def fork_server():
             ctx.set_forkserver_preload(PRELOAD)
             _FORKSERVER = ctx
         return _FORKSERVER
+
+
+def run_in_child(target, args: tuple, timeout_s: float) -> int | None:
+    """Exit code of ``target(*args)`` run in a fresh fork of the server; None when it overran ``timeout_s`` (it is
+    killed). Waits on the child's sentinel, without the GIL."""
+    child = fork_server().Process(target=target, args=args, daemon=True)
+    child.start()
+    child.join(timeout_s)
+    if child.is_alive():
+        child.kill()
+        child.join(5)
+        return None
+    return child.exitcode

@@ -19,7 +19,7 @@ from pathlib import Path
 from geo_service.db.pool import Database
 from geo_service.errors import InvalidParameter, NotFound
 from geo_service.exports import print_map
-from geo_service.exports.print_forkserver import fork_server
+from geo_service.exports.print_forkserver import run_in_child
 from geo_service.exports.raster import CHILD_NICENESS, RENDER_TIMEOUT_S, RenderFailed, save_figures
 from geo_service.scope import resolve_scope
 
@@ -61,16 +61,12 @@ def print_in_child(
     (workdir / "job.json").write_text(json.dumps(spec))
     try:
         # The database URL travels over the fork server's pipe: on no command line and in no file.
-        child = fork_server().Process(target=_child, args=(str(workdir / "job.json"), database_url), daemon=True)
-        child.start()
-        child.join(timeout_s)  # waits on the child's sentinel, without the GIL
-        if child.is_alive():
-            child.kill()
-            child.join(5)
+        code = run_in_child(_child, (str(workdir / "job.json"), database_url), timeout_s)
+        if code is None:
             raise RenderFailed(f"the print took longer than {timeout_s:.0f} s")
         answer, failure = workdir / "answer.json", workdir / "failure.txt"
-        if child.exitcode != 0 or not answer.exists():
-            why = failure.read_text() if failure.exists() else f"exit code {child.exitcode}"
+        if code != 0 or not answer.exists():
+            why = failure.read_text() if failure.exists() else f"exit code {code}"
             log.error("print process failed: %s", why[-2000:])
             raise RenderFailed(f"the print could not be made ({why.strip().splitlines()[-1]})")
         said = json.loads(answer.read_text())

@@ -65,19 +65,15 @@ def save_in_child(fig, path: Path, fmt: str, dpi: int, metadata: dict, timeout_s
         )
     failure = job.with_name(job.name + ".failure")
     try:
-        from geo_service.exports.print_forkserver import fork_server
+        from geo_service.exports.print_forkserver import run_in_child
 
-        child = fork_server().Process(target=_draw_in_child, args=(str(job), str(failure)), daemon=True)
-        child.start()
-        child.join(timeout_s)  # waits on the child's sentinel, without the GIL
-        if child.is_alive():
-            child.kill()
-            child.join(5)
+        code = run_in_child(_draw_in_child, (str(job), str(failure)), timeout_s)
+        if code is None:
             raise RenderFailed(f"the print took longer than {timeout_s:.0f} s")
-        if child.exitcode != 0 or not Path(path).exists():
+        if code != 0 or not Path(path).exists():
             why = failure.read_text() if failure.exists() else ""
-            reason = (why.strip().splitlines() or [f"exit code {child.exitcode}"])[-1]
-            log.error("print drawing process failed: %s", why.strip()[-2000:] or f"exit code {child.exitcode}")
+            reason = (why.strip().splitlines() or [f"exit code {code}"])[-1]
+            log.error("print drawing process failed: %s", why.strip()[-2000:] or f"exit code {code}")
             raise RenderFailed(f"the print could not be drawn ({reason})")
     finally:
         job.unlink(missing_ok=True)

@@ -30,15 +30,6 @@ def _rows(path) -> tuple[dict, ...]:
         return tuple(csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module")
-def conn_2019(england_2019_db_url):
-    """One connection to England 2019/20 for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
-    conn = psycopg2.connect(england_2019_db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
-
-
 def _area_practices(real_data, area: str) -> set[str]:
     """In-scope practices whose commissioner (by the file nearest the date) is the area, or located inside it."""
     raw = load_raw("2019-20", real_data)

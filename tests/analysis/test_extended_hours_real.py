@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 
-import psycopg2
 import pytest
 
 from geo_service.analysis import service
@@ -54,15 +53,6 @@ def _oracle(real_data) -> dict[str, dict]:
                 "unknown": unknown,
             }
     return out
-
-
-@pytest.fixture(scope="module")
-def conn_2019(england_2019_db_url):
-    """One connection to England 2019/20 for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
-    conn = psycopg2.connect(england_2019_db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
 
 
 @pytest.fixture(scope="module")

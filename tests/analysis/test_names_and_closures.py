@@ -9,12 +9,11 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-import psycopg2
 import pytest
 
 from geo_service.analysis import service
 from geo_service.db.repositories.commissioners import names_in_force
-from tests.analysis.conftest import shared_checks
+from tests.analysis.conftest import read_connection, shared_checks
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.real_data
@@ -27,11 +26,8 @@ def url(request, all_bundles_db_url, all_bundles_reversed_db_url):
 
 @pytest.fixture(scope="module")
 def conn(url):
-    """One connection per database for the module's reads (each new one pays PROJ's and PostGIS's set-up)."""
-    c = psycopg2.connect(url)
-    yield c
-    c.rollback()
-    c.close()
+    with read_connection(url) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
