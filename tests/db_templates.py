@@ -20,8 +20,10 @@ import ast
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -376,15 +378,25 @@ def _drop_tablespace(cur, maintenance_url: str, tablespace: str) -> None:
     cur.execute(sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(tablespace)))
 
 
+def ram_refusal(data_dir: Path, shm: Path = Path("/dev/shm")) -> str | None:
+    """Why this machine's clones cannot go in RAM (no writable tmpfs at ``shm`` with :data:`RAM_NEEDED` free, as in
+    a container's 64 MB /dev/shm), or None where they can."""
+    if not data_dir.is_dir():
+        return f"no local cluster at {data_dir}"
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        return f"{shm} is missing or not writable"
+    stat = os.statvfs(shm)
+    free = stat.f_bavail * stat.f_frsize
+    if free < RAM_NEEDED:
+        return f"{shm} has {free / 1024**2:,.0f} MB free, under the {RAM_NEEDED / 1024**2:,.0f} MB the clones need"
+    return None
+
+
 def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Path = Path("/dev/shm")) -> str | None:
     """The tablespace in RAM for the clones on the cluster whose data directory is ``data_dir`` (made if missing,
-    owned by the server's user), or None where there is no writable tmpfs with :data:`RAM_NEEDED` free (a container's
-    64 MB /dev/shm) or the role may not make one: the clones then go in the default tablespace, as on any other
-    server."""
-    if not shm.is_dir() or not os.access(shm, os.W_OK) or not data_dir.is_dir():
-        return None
-    free = os.statvfs(shm)
-    if free.f_bavail * free.f_frsize < RAM_NEEDED:
+    owned by the server's user), or None where :func:`ram_refusal` gives a reason or the role may not make one (a
+    warning says why): the clones then go in the default tablespace, as on any other server."""
+    if ram_refusal(data_dir, shm):
         return None
     boot = _boot_id()
     key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:8]
@@ -402,7 +414,9 @@ def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Pa
                     return name
                 if name in known:  # its directory was removed by hand: start again
                     _drop_tablespace(cur, maintenance_url, name)
-                location.mkdir(mode=0o700, exist_ok=True)
+                elif location.exists():  # a removed cluster's of this data directory (same boot): nobody's now
+                    shutil.rmtree(location)
+                location.mkdir(mode=0o700)
                 owner = data_dir.stat()
                 if os.geteuid() == 0:
                     os.chown(location, owner.st_uid, owner.st_gid)
@@ -410,7 +424,8 @@ def ram_tablespace(maintenance_url: str, data_dir: Path, lock_dir: Path, shm: Pa
                     sql.SQL("CREATE TABLESPACE {} LOCATION {}").format(sql.Identifier(name), sql.Literal(str(location)))
                 )
                 return name
-        except psycopg2.Error:
+        except (psycopg2.Error, OSError) as exc:
+            warnings.warn(f"the test clones go on disk: no tablespace in RAM at {location}: {exc}", stacklevel=2)
             return None
         finally:
             conn.close()

@@ -4,7 +4,9 @@ caller's environment, shared databases that refuse writes, and templates keyed b
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import psycopg2
@@ -337,15 +339,19 @@ def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
 ):
     """On the project-local cluster a test's clone lives in the RAM tablespace; one left by an earlier boot is
     dropped with the databases in it (its files went with the RAM) and a new one made."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("clones go in RAM only on the project-local cluster")
+    server_data_dir = conftest.LocalCluster(conftest.PROJECT_ROOT).server_data_dir
+    refusal = db_templates.ram_refusal(server_data_dir)
+    if refusal:  # as in a container's 64 MB /dev/shm: the clones go on disk (ram_tablespace's own refusal is below)
+        pytest.skip(f"this machine cannot keep the clones in RAM: {refusal}")
     ram = conftest.clone_tablespace(maintenance_url)
-    if os.environ.get("TEST_DATABASE_URL") or not Path("/dev/shm").is_dir():
-        pytest.skip("clones go in RAM only on the project-local cluster of a machine with /dev/shm")
     assert ram and ram.startswith(db_templates.RAM_PREFIX)
     assert _tablespace_of(maintenance_url, fresh_db_url.rsplit("/", 1)[1]) == ram
     # a cluster of its own key (another data directory, same owner), so the run's own tablespace is left alone
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    owner = conftest.LocalCluster(conftest.PROJECT_ROOT).server_data_dir.stat()
+    owner = server_data_dir.stat()
     os.chown(data_dir, owner.st_uid, owner.st_gid)
     monkeypatch.setattr(db_templates, "_boot_id", lambda: "earlierboot")
     earlier = db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path)
@@ -357,6 +363,10 @@ def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
     assert db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path) is None
     monkeypatch.setattr(db_templates, "RAM_NEEDED", 0)
     monkeypatch.setattr(db_templates, "_boot_id", lambda: "thisboot")
+    # this boot's directory is there already, left by a removed cluster of the same data directory: it is cleared
+    key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:8]
+    leftover = Path("/dev/shm") / f"geo_service_test_{key}_thisboot"
+    (leftover / "PG_15_202209061").mkdir(parents=True)
     now = db_templates.ram_tablespace(maintenance_url, data_dir, tmp_path)
     try:
         assert now and now.endswith("_thisboot")
@@ -371,6 +381,8 @@ def test_clones_go_in_ram_and_an_earlier_boots_tablespace_is_dropped(
     finally:
         if now:
             db_templates._execute(maintenance_url, sql.SQL("DROP TABLESPACE {}").format(sql.Identifier(now)))
+        for made in Path("/dev/shm").glob(f"geo_service_test_{key}_*"):  # PostgreSQL leaves a tablespace's folder
+            shutil.rmtree(made)
 
 
 class _Item:
