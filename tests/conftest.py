@@ -53,12 +53,17 @@ def scrub_environment(environ=os.environ) -> list[str]:
 SCRUBBED = scrub_environment()
 
 import gc  # noqa: E402
+import hashlib  # noqa: E402
 import itertools  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
+import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from filelock import FileLock  # noqa: E402
 
 from geo_service.config import PROJECT_ROOT  # noqa: E402
 from geo_service.db.admin import drop_database, with_database  # noqa: E402
@@ -246,27 +251,63 @@ def demo_db_url(templates, demo_template):
     return templates.shared_readonly("demo", demo_template)
 
 
+# ---- the apps' own copies of the shared read-only databases ----------------------------------------------------------
+# The app writes even when it only serves GETs (stored embed renderings), so an app is never handed a shared
+# read-only database. It gets this run's writable copy of the template behind it, one per template shared by every
+# worker (made by the first that needs it, dropped by the run's end). Its name is the same in every run, so kept
+# prints (keyed by the database) made by one worker or run are served to the others, as in a deployment.
 _APP_COPIES: dict[str, str] = {}
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex  # a worker has its run's; else this run's
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and getattr(config.option, "testrunuid", "absent") is None:
+        config.option.testrunuid = RUN_ID  # xdist hands it to the workers: the controller knows their copies
+
+
+def _app_copy_marker(lock_dir: Path, copy: str) -> Path:
+    return lock_dir / f"{copy}.run"
 
 
 def app_database_url(database_url: str) -> str:
-    """The database an app under test is given. The app writes even when it only serves GETs (stored embed
-    renderings), so an app is never handed a shared read-only database: it gets this worker's writable copy of
-    the template behind it (made once per worker and run, dropped at its end). Tests reading the shared database
-    directly see the same data."""
+    """The database an app under test is given: ``database_url`` itself unless it is a shared read-only one, then
+    this run's writable copy of the template behind it (``<prefix>_app_<kind>_<key>``). Tests reading the shared
+    database directly see the same data."""
     name = database_url.rsplit("/", 1)[1]
     ro = f"{PREFIX}_ro_"
     if not name.startswith(ro):
         return database_url
     if name not in _APP_COPIES:
         maintenance = with_database(database_url, "postgres")
-        _APP_COPIES[name] = clone_database(maintenance, name, "app_" + name[len(ro) :])
+        copy = f"{PREFIX}_app_{name[len(ro) :]}"
+        lock_dir = Templates(maintenance, PREFIX).lock_dir
+        marker = _app_copy_marker(lock_dir, copy)
+        with FileLock(str(lock_dir / f"{copy}.lock")):
+            made = marker.exists() and marker.read_text() == RUN_ID and db_templates.database_names(maintenance, copy)
+            if not made:  # none yet in this run (one left by an earlier, stopped run is not trusted)
+                drop_database(maintenance, copy)
+                template = f"{PREFIX}_t_{name[len(ro) :]}"
+                db_templates.clone(maintenance, template, copy, clone_tablespace(maintenance))
+                marker.write_text(RUN_ID)
+        _APP_COPIES[name] = with_database(maintenance, copy)
     return _APP_COPIES[name]
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for url in _APP_COPIES.values():
-        drop_database(with_database(url, "postgres"), url.rsplit("/", 1)[1])
+    """The run's end (the controller's, after its workers'): the apps' copies made in this run are dropped, and the
+    prints kept for the tests' own databases removed."""
+    if hasattr(session.config, "workerinput"):
+        return
+    shutil.rmtree(run_prints_dir(), ignore_errors=True)
+    try:
+        maintenance = with_database(_server_url(), "postgres")
+    except Exception:  # noqa: BLE001 - no cluster to reach (a run that never made a database)
+        return
+    lock_dir = Templates.lock_dir_of(maintenance)
+    for marker in lock_dir.glob(f"{PREFIX}_app_*.run"):
+        if marker.read_text() == RUN_ID:
+            drop_database(maintenance, marker.name[: -len(".run")])
+            marker.unlink(missing_ok=True)
     _APP_COPIES.clear()
 
 
@@ -274,7 +315,19 @@ def make_app(database_url: str, **extra):
     from geo_service import create_app
 
     url = app_database_url(database_url)
-    return create_app({"DATABASE_URL": url, "TESTING": True, "GEO_TILES_URL": "none", **extra})
+    # the workers' apps share a database copy (and its kept prints) but not its host-wide print slots: a test
+    # holding the one slot of its app must not hold up another worker's prints
+    slots = Path(tempfile.gettempdir()) / f"geo_service-test-print-slots-{worker_id()}"
+    config = {"DATABASE_URL": url, "TESTING": True, "GEO_TILES_URL": "none", "GEO_PRINT_SLOT_DIR": str(slots)}
+    if url == database_url:  # a test's own database, whose name a later run reuses for other data: its prints
+        digest = hashlib.sha256(url.encode()).hexdigest()[:16]  # are kept for this run only
+        config["GEO_PRINT_KEEP_DIR"] = str(run_prints_dir() / digest)
+    return create_app({**config, **extra})
+
+
+def run_prints_dir() -> Path:
+    """Where the apps on a test's own database keep their prints: one folder per run, removed at its end."""
+    return Path(tempfile.gettempdir()) / f"geo_service-test-prints-{RUN_ID[:16]}"
 
 
 @pytest.fixture(scope="session")

@@ -251,9 +251,14 @@ class Templates:
     def __init__(self, maintenance_url: str, prefix: str) -> None:
         self.maintenance_url = maintenance_url
         self.prefix = prefix
-        server = hashlib.sha256(maintenance_url.encode()).hexdigest()[:12]
-        self.lock_dir = Path(tempfile.gettempdir()) / "geo_service-test-locks" / server
+        self.lock_dir = self.lock_dir_of(maintenance_url)
         self.lock_dir.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def lock_dir_of(maintenance_url: str) -> Path:
+        """Where the locks and kept results of the server at ``maintenance_url`` live (one folder per server)."""
+        server = hashlib.sha256(maintenance_url.encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / "geo_service-test-locks" / server
 
     def _lock(self, kind: str) -> FileLock:
         return FileLock(str(self.lock_dir / f"{self.prefix}_{kind}.lock"))

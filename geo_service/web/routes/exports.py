@@ -64,6 +64,7 @@ def _make_print_queue(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupSt
             wait_s=float(cfg.get("GEO_PRINT_WAIT_S", 25)),
             shared_key=str(cfg.get("DATABASE_URL")),  # issue 21: one bound for all workers of this host
             total_slots=int(cfg.get("GEO_PRINT_SLOTS_TOTAL", cfg.get("GEO_PRINT_SLOTS", 1))),
+            shared_dir=cfg.get("GEO_PRINT_SLOT_DIR"),  # the host's lock files (default: the temporary folder)
         ),
     )
     state.app.extensions.setdefault(
