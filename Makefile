@@ -41,8 +41,11 @@ test-db-up: venv
 	else echo "TEST_DATABASE_URL is set: no local cluster started"; fi
 
 # `make run` installs the runtime dependencies only; `make test` adds the test extra, `make lint` the dev extra.
-setup: system venv assets
-setup-test: system-test venv-test assets
+# The packages and the front-end assets install side by side: both mostly wait on the network.
+setup: system
+	@$(MAKE) --no-print-directory -j2 venv assets
+setup-test: system-test
+	@$(MAKE) --no-print-directory -j2 venv-test assets
 
 system:
 	@bash scripts/bootstrap.sh system
@@ -69,7 +72,7 @@ $(VENV_DEV_STAMP): $(VENV_STAMP)
 assets: $(ASSETS_STAMP)
 $(ASSETS_STAMP): package.json package-lock.json vendor-assets.json scripts/vendor_assets.py
 	npm ci --no-audit --no-fund --loglevel=error
-	$(BIN)/python scripts/vendor_assets.py
+	$(PYTHON) scripts/vendor_assets.py
 	touch $@
 
 # Start the project-local PostGIS cluster unless DATABASE_URL points at another database.

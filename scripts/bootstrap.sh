@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+UV_VERSION=0.13.10  # the installer (pinned like every other tool)
 
 missing_packages() {
   local want=() pkg
@@ -51,10 +52,17 @@ venv() {
   "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
     echo "Python 3.11 or newer is needed (found $("$PYTHON" --version 2>&1))" >&2; exit 1; }
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
   local target=.
   [ -n "${1:-}" ] && target=".[$1]"
+  # uv installs the same pinned packages as pip in about a tenth of the time (parallel downloads, no second
+  # resolution); where it cannot be had or fails (no route to PyPI, only a local wheel index), pip does it.
+  if .venv/bin/python -m pip install -q --disable-pip-version-check "uv==$UV_VERSION" >/dev/null 2>&1 \
+    && .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.txt -e "$target"; then
+    return 0
+  fi
+  echo "uv could not install the packages: pip installs them" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation -e "$target" 2>/dev/null \
     || .venv/bin/python -m pip install -q --disable-pip-version-check -e "$target"
 }
