@@ -15,8 +15,10 @@ pinned gunicorn with this file and checks both answers on the wire.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import sys
 
 import gunicorn.http.wsgi
 import gunicorn.util
@@ -72,6 +74,38 @@ def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn hook
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def _end_without_teardown() -> None:
+    """End this process after a clean stop the way its exit handlers expect (``atexit``: logging flushed, a
+    print fork server's children ended), but without the interpreter's teardown, which frees every object of every
+    imported module one by one: about 0.5 s of CPU per process for this app's imports (numpy, pandas, matplotlib,
+    GDAL, PROJ), for memory the kernel takes back at once. Workers' in-flight requests are done by then: gunicorn
+    returns from the worker's loop only once its connections are answered or the graceful timeout has passed."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or gone: nothing left to write to
+            pass
+    os._exit(0)
+
+
+def worker_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn hook
+    """A worker that ends cleanly (``sys.exit(0)`` after SIGTERM, ``max_requests`` or a reload) skips the
+    teardown. gunicorn calls this hook while the worker's ``SystemExit`` propagates, which says how it ended; a
+    worker that failed (to boot, or with an error) exits as before, with its status. The master calls this hook
+    too, for a worker it found already gone: that call is left alone."""
+    ending = sys.exc_info()[1]
+    if os.getpid() == worker.pid and isinstance(ending, SystemExit) and ending.code in (0, None):
+        _end_without_teardown()
+
+
+def on_exit(server) -> None:  # noqa: ANN001 - gunicorn hook
+    """The master skips the teardown too after a clean stop (SIGTERM or SIGINT: gunicorn halts from its
+    ``except (StopIteration, KeyboardInterrupt)``, with exit status 0); a halt for an error exits as before."""
+    if isinstance(sys.exc_info()[1], (StopIteration, KeyboardInterrupt)):
+        _end_without_teardown()
 
 
 gunicorn.util.write_error = write_problem
