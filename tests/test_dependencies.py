@@ -77,7 +77,8 @@ def test_the_web_app_does_not_load_the_development_tooling():
     code = (
         "import sys; from geo_service import create_app; import geo_service.web, geo_service.cli.serve_commands;"
         "create_app({'DATABASE_URL': 'postgresql://nobody@127.0.0.1:1/none', 'GEO_TILES_URL': 'none'});"
-        "print(sorted(m for m in sys.modules if m.startswith('geo_service.devtools')))"
+        "print(sorted(m for m in sys.modules if m.startswith('geo_service.devtools')), flush=True);"
+        "import os; os._exit(0)"  # the answer is printed: skip the interpreter's teardown (0.5 s of CPU)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     assert out.stdout.strip() == "[]"

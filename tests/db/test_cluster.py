@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -52,6 +53,24 @@ def test_cli_help_for_every_command():
         result = runner.invoke(main, args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
+
+
+def test_cli_help_lists_every_command_with_its_own_summary_without_loading_it():
+    """``geo-service --help`` reads the summaries of :data:`geo_service.cli.COMMANDS` (so it imports no command's
+    module: the print and export stack took a second of CPU); each summary is what the command's own help says."""
+    from geo_service.cli import COMMANDS, ServiceGroup
+
+    fresh = ServiceGroup(name="geo-service")  # nothing loaded yet, unlike ``main`` after other tests
+    result = CliRunner().invoke(fresh, ["--help"], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert fresh.commands == {}, sorted(fresh.commands)
+    listed = dict(line.split(None, 1) for line in result.output.split("Commands:\n", 1)[1].splitlines() if line)
+    assert listed.keys() == COMMANDS.keys()
+    ctx = click.Context(main)
+    for name, (_, _, summary) in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert not command.hidden, name
+        assert listed[name].strip() == summary == command.get_short_help_str(400), name
 
 
 def test_a_foreign_server_on_the_port_is_not_taken_for_ours(tmp_path):
