@@ -20,13 +20,14 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any
-
-import procrastinate
+from typing import TYPE_CHECKING, Any
 
 from geo_service.db.repositories import operations
 from geo_service.db.repositories import suggest as repo
 from geo_service.errors import GeoServiceError
+
+if TYPE_CHECKING:
+    import procrastinate
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ STALLED_SECONDS = 30.0  # a worker silent this long has stopped: its running job
 
 def queue_app(url: str) -> procrastinate.App:
     """A procrastinate app on ``url`` with the suggestion task (one per worker or submission; not opened)."""
+    import procrastinate  # on first use: a web process that never queues a suggestion does not load it
+
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=3))
     app.task(name=TASK, queue=QUEUE, pass_context=True)(_run_task)
     return app
