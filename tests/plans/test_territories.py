@@ -105,7 +105,9 @@ def stored(url: str, slug: str) -> dict[int, tuple[bool, str, bool, bool]]:
 
 
 def largest_overlaps(url: str, slug: str) -> list[tuple[str, str, float]]:
-    """The five largest pairwise intersections (m², EPSG:27700) of the scenario's stored polygons."""
+    """The five largest pairwise intersections (m², EPSG:27700) of the scenario's stored polygons that touch
+    (neighbours). A pair whose boxes overlap but whose polygons do not touch intersects in nothing (0 m²), so it
+    is left out before the intersection is computed: an intersection is the costly part."""
     return _query(
         url,
         """WITH t AS MATERIALIZED (
@@ -113,7 +115,7 @@ def largest_overlaps(url: str, slug: str) -> list[tuple[str, str, float]]:
                  FROM networks n JOIN scenarios s ON s.id = n.scenario_id
                 WHERE s.slug = %(slug)s AND n.geom IS NOT NULL)
            SELECT a.code, b.code, ST_Area(ST_Intersection(a.g, b.g)) AS m2
-             FROM t a JOIN t b ON a.code < b.code AND a.g && b.g
+             FROM t a JOIN t b ON a.code < b.code AND ST_Intersects(a.g, b.g)
             ORDER BY m2 DESC LIMIT 5""",
         {"slug": slug},
     )
@@ -121,14 +123,17 @@ def largest_overlaps(url: str, slug: str) -> list[tuple[str, str, float]]:
 
 def uncovered_members(url: str, slug: str) -> list[tuple[str, str, float]]:
     """Located members farther than COVER_M from their network's polygon (network, practice, metres)."""
+    # Each polygon is transformed once (not once per member of its network: an England network's polygon has
+    # thousands of vertices), then each member's point is measured against it as before.
     return _query(
         url,
-        f"""SELECT n.code, m.ods_code,
-                   ST_Distance(ST_Transform(n.geom, 27700), ST_Transform(m.location, 27700))
-              FROM ({MEMBERS}) m JOIN networks n ON n.id = m.network_id
+        f"""WITH n AS MATERIALIZED (
+                SELECT n.id, n.code, ST_Transform(n.geom, 27700) AS g
+                  FROM networks n JOIN scenarios s ON s.id = n.scenario_id WHERE s.slug = %(slug)s)
+            SELECT n.code, m.ods_code, ST_Distance(n.g, ST_Transform(m.location, 27700))
+              FROM ({MEMBERS}) m JOIN n ON n.id = m.network_id
              WHERE m.location IS NOT NULL
-               AND (n.geom IS NULL OR NOT ST_DWithin(ST_Transform(n.geom, 27700), ST_Transform(m.location, 27700),
-                                                     %(tol)s))""",
+               AND (n.g IS NULL OR NOT ST_DWithin(n.g, ST_Transform(m.location, 27700), %(tol)s))""",
         {"slug": slug, "tol": COVER_M},
     )
 
