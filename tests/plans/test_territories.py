@@ -80,6 +80,13 @@ def demo(maintenance_url, demo_template):
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 
+@pytest.fixture(scope="module")
+def england_2019_stored(england_2019) -> dict[int, tuple[bool, str, bool, bool]]:
+    """:func:`stored` of the England clone, read once for the module's tests (they only read the clone: each
+    network's validity in EPSG:27700 is a transform of thousands of vertices)."""
+    return stored(england_2019[0], ENGLAND_2019)
+
+
 # ---- independent checks, shared by the England and demo tests --------------------------------------------
 
 
@@ -178,10 +185,10 @@ def unlocated_members(url: str, slug: str) -> list[str]:
 # ---- England 2019/20 -------------------------------------------------------------------------------------
 
 
-def test_every_network_with_located_members_gets_a_derived_polygon(england_2019):
+def test_every_network_with_located_members_gets_a_derived_polygon(england_2019, england_2019_stored):
     url, _scope, result = england_2019
     expected = networks_with_located_members(url, ENGLAND_2019)
-    state = stored(url, ENGLAND_2019)
+    state = england_2019_stored
     assert len(expected) > 1000  # the whole of England, not an empty fixture
     assert {n for n, s in state.items() if s[0]} == expected
     assert {s[1] for s in state.values()} == {"derived"}
@@ -189,9 +196,9 @@ def test_every_network_with_located_members_gets_a_derived_polygon(england_2019)
     assert sorted(result.networks_cleared) == sorted(set(state) - expected)
 
 
-def test_stored_polygons_are_valid_in_both_systems(england_2019):
+def test_stored_polygons_are_valid_in_both_systems(england_2019, england_2019_stored):
     url, _scope, result = england_2019
-    bad = {n: s for n, s in stored(url, ENGLAND_2019).items() if s[0] and not (s[2] and s[3])}
+    bad = {n: s for n, s in england_2019_stored.items() if s[0] and not (s[2] and s[3])}
     assert bad == {}
     assert result.coverage_valid
     made_valid = _query(
