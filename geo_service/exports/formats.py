@@ -50,6 +50,7 @@ FORMATS: dict[str, VectorFormat] = {
 PAPERS: dict[str, tuple[int, int]] = {"a4": (210, 297), "a3": (297, 420)}
 ORIENTATIONS = ("landscape", "portrait")
 PRINT_FORMATS = ("png", "pdf")
+PRINT_MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 DPIS = (72, 96, 150, 200, 300, 600)
 DEFAULT_DPI = 300
 

@@ -31,14 +31,14 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from geo_service.exports import print_cartography as carto  # noqa: E402
 from geo_service.exports import print_typesetting as text  # noqa: E402
-from geo_service.exports.formats import page_size_mm  # noqa: E402
+from geo_service.exports.formats import PRINT_MEDIA_TYPES, page_size_mm  # noqa: E402
 from geo_service.exports.print_data import PrintData, gather  # noqa: E402
 from geo_service.exports.raster import save_in_child  # noqa: E402
 from geo_service.exports.vector import ExportFile  # noqa: E402
 from geo_service.scope import Scope  # noqa: E402
 from geo_service.slugs import slugify  # noqa: E402
 
-MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+MEDIA_TYPES = PRINT_MEDIA_TYPES
 caption = text.caption  # the sheet's caption (tests and callers name it here)
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from geo_service.db.pool import Database
 from geo_service.errors import InvalidParameter, NotFound
-from geo_service.exports import print_map
 from geo_service.exports.print_forkserver import run_in_child
 from geo_service.exports.raster import CHILD_NICENESS, RENDER_TIMEOUT_S, RenderFailed, save_figures
 from geo_service.scope import resolve_scope
@@ -93,6 +92,11 @@ def _child(spec_path: str, database_url: str) -> None:
 
 def _print_here(spec_path: str, database_url: str) -> None:
     """The child of :func:`print_in_child`: resolve the scope, gather, build and write the print in place."""
+    # Imported here, not at the top: the fork server has it preloaded (``PRELOAD``), so the child pays nothing,
+    # and a web worker that only hands prints to children never imports matplotlib (about a second of CPU at
+    # every worker's start).
+    from geo_service.exports import print_map
+
     spec = json.loads(Path(spec_path).read_text())
     job = PrintJob(**{**spec["job"], "basemap": tuple(spec["job"]["basemap"]) if spec["job"]["basemap"] else None})
     out = Path(spec["out"])

@@ -132,14 +132,13 @@ def print_map_kept(
                 jobs.remember_key(version, job, key)
 
     def make() -> ExportFile:
-        from geo_service.exports.print_map import MEDIA_TYPES
-
         copy = store.get(key)  # finished by another worker just before this one took the claim
         if copy is not None:
             return copy
         with queue.slot():
             printed, workdir = print_in_child(database_url, job, statement_timeout_ms)
-        export = ExportFile(printed.path, printed.filename, MEDIA_TYPES[job.fmt], workdir, printed.data_line)
+        media_type = formats.PRINT_MEDIA_TYPES[job.fmt]
+        export = ExportFile(printed.path, printed.filename, media_type, workdir, printed.data_line)
         store.put(key, export)
         return export
 
@@ -153,8 +152,6 @@ def print_map_kept(
         if kept is not None:
             return kept, True
         printed, workdir = print_in_child(database_url, job, statement_timeout_ms)
-    from geo_service.exports.print_map import MEDIA_TYPES
-
-    export = ExportFile(printed.path, printed.filename, MEDIA_TYPES[job.fmt], workdir, printed.data_line)
+    export = ExportFile(printed.path, printed.filename, formats.PRINT_MEDIA_TYPES[job.fmt], workdir, printed.data_line)
     store.put(key, export)
     return export, False

@@ -3,7 +3,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
+
+_TEXTS: dict[str, list[str]] = {}
+
+
+def page_texts(data: bytes) -> list[str]:
+    """The text of each page of the PDF ``data`` (pypdf's ``extract_text``), extracted once per process for the
+    same bytes: a kept print is the same file wherever it is asked for (the board-paper and layout modules read the
+    same Kent and Medway sheets), and extracting is most of a reading test's CPU."""
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _TEXTS:
+        import pypdf
+
+        _TEXTS[key] = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    return list(_TEXTS[key])
 
 
 @dataclass

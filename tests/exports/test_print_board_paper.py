@@ -14,7 +14,7 @@ import pytest
 from geo_service.maps import palette
 from tests.conftest import make_app
 from tests.exports.print_flow import fetch_print
-from tests.exports.print_readback import fills_and_clips
+from tests.exports.print_readback import fills_and_clips, page_texts
 
 SCENARIO, BS, AREA = "epcn-april-2022", "icb-july-2022", "QKS"  # Kent and Medway: 40-odd networks
 PRINT = f"/api/v1/scenarios/{SCENARIO}/areas/{AREA}/print.pdf?boundary_set={BS}&paper=a4"
@@ -32,12 +32,23 @@ def app(england_2022_db_url):
 
 
 @pytest.fixture(scope="module")
-def pdf(app):
-    import pypdf
-
+def pdf_data(app) -> bytes:
     resp = fetch_print(app.test_client(), PRINT)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    return pypdf.PdfReader(io.BytesIO(resp.data))
+    return resp.data
+
+
+@pytest.fixture(scope="module")
+def pdf(pdf_data):
+    import pypdf
+
+    return pypdf.PdfReader(io.BytesIO(pdf_data))
+
+
+@pytest.fixture(scope="module")
+def texts(pdf_data) -> list[str]:
+    """Each page's text, extracted once (pypdf's extraction is most of a reading test's CPU)."""
+    return page_texts(pdf_data)
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +121,13 @@ def test_neighbouring_networks_never_share_a_colour_on_the_page(parts, on_map):
     assert not same, f"neighbouring networks sharing a colour on the page: {same}"
 
 
-def test_the_key_shows_each_network_in_its_colour_on_the_map(pdf, on_map):
+def test_the_key_shows_each_network_in_its_colour_on_the_map(pdf, texts, on_map):
     """The list's swatches (palette-coloured rectangles beside the rows, in reading order: column by column, top
     to bottom) carry the map's colour of the network named on their row; while the palette lasts (18 colours) no
     two rows of the key share a colour."""
     on_map = {code: next(iter(c)) for code, c in on_map.items()}
     key: dict[str, str] = {}
-    for page in pdf.pages:
-        text = page.extract_text()
+    for page, text in zip(pdf.pages, texts, strict=True):
         rows = [(int(n), code) for n, code in re.findall(r"(?m)^\s*(\d+)\.\s*[^\sU]*\s*(U\d{5})", text)]
         if not rows:
             continue
@@ -137,14 +147,14 @@ def test_the_key_shows_each_network_in_its_colour_on_the_map(pdf, on_map):
         assert len(set(key.values())) == len(key)
 
 
-def test_every_finding_is_written_out_on_continuation_pages(app, pdf):
+def test_every_finding_is_written_out_on_continuation_pages(app, texts):
     """No "N more findings on the network page": every sentence of every network and practice is on the sheets,
     which run over as many pages as they need (a network's heading repeated, "continued")."""
     from geo_service.analysis import described, wording
     from geo_service.analysis.area_summary import area_summary
     from geo_service.scope import resolve_scope
 
-    pages = [p.extract_text() for p in pdf.pages]
+    pages = texts
     squash = re.sub(r"\s+", "", " ".join(pages))
     with app.app_context(), app.extensions["geo_db"].connection() as conn:
         summary = area_summary(conn, resolve_scope(conn, SCENARIO, BS, area=AREA))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from geo_service.db.pool import Database
 from tests.conftest import make_app
 from tests.exports.print_flow import fetch_print
+from tests.exports.print_readback import page_texts
 
 SCENARIO, BS = "epcn-april-2022", "icb-july-2022"
 
@@ -36,7 +36,6 @@ def _busiest_icb(url: str) -> tuple[str, int]:
 
 @pytest.mark.parametrize("paper", ["a4"])
 def test_every_network_of_a_large_area_is_listed(app, england_2022_db_url, paper):
-    import pypdf
 
     client = app.test_client()
     best, best_n = None, 0
@@ -50,7 +49,7 @@ def test_every_network_of_a_large_area_is_listed(app, england_2022_db_url, paper
     checks = client.get(f"/api/v1/scenarios/{SCENARIO}/checks?area={best}&boundary_set={BS}").get_json()
     resp = fetch_print(client, f"/api/v1/scenarios/{SCENARIO}/areas/{best}/print.pdf?boundary_set={BS}&paper={paper}")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
-    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
+    text = " ".join(page_texts(resp.data))
     flat = re.sub(r"\s+", " ", text)
     assert "more networks" not in flat and "see the GIS export" not in flat
     codes = set(re.findall(r"\bU\d{5}\b", flat))
@@ -72,7 +71,6 @@ def test_every_network_of_a_large_area_is_listed(app, england_2022_db_url, paper
 def test_the_print_carries_names_on_the_map_and_the_written_findings(app):
     """Names as labels on the map (or numbered keys), the thresholds and each finding as the sentence the popups
     and network pages use (analysis.wording), with formatted numbers and no Python reprs."""
-    import pypdf
 
     from geo_service.analysis import described, wording
     from geo_service.analysis.area_summary import area_summary
@@ -82,7 +80,7 @@ def test_the_print_carries_names_on_the_map_and_the_written_findings(app):
     client = app.test_client()
     resp = fetch_print(client, f"/api/v1/scenarios/{SCENARIO}/areas/{area}/print.pdf?boundary_set={BS}&paper=a4")
     assert resp.status_code == 200
-    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages]
+    pages = page_texts(resp.data)
     assert len(pages) >= 3
     squash = re.sub(r"\s+", "", " ".join(pages))
     with app.app_context(), app.extensions["geo_db"].connection() as conn:

@@ -8,12 +8,11 @@ import csv
 import io
 import zipfile
 
-import psycopg2
 import pytest
 from click.testing import CliRunner
 
 from geo_service.cli import main
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 
 SOURCE = "demo-commissioner-proposal"
 HEADER = "Practice code,Practice name,Network code,Network name,List size,Commissioner code,Commissioner name"
@@ -21,7 +20,7 @@ HEADER = "Practice code,Practice name,Network code,Network name,List size,Commis
 
 def memberships(url: str, slug: str) -> set[tuple[str, str, str]]:
     """(practice ODS code, network code, network name) of every membership current on the scenario's date."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT p.ods_code, n.code, n.name FROM memberships m
                  JOIN scenarios s ON s.id = m.scenario_id JOIN networks n ON n.id = m.network_id
@@ -33,7 +32,7 @@ def memberships(url: str, slug: str) -> set[tuple[str, str, str]]:
 
 
 def scenario_count(url: str) -> int:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute("SELECT count(*) FROM scenarios")
         return cur.fetchone()[0]
 
@@ -106,7 +105,7 @@ def test_round_trip_gives_equal_memberships(plans_app, plans_db_url, tokens, exp
     assert out["copied_from"] == SOURCE and out["status"] == "draft" and out["visibility"] == "private"
     assert out["imported"]["format"] == fmt.upper() and out["imported"]["practices_moved"] == 0
     assert memberships(plans_db_url[0], out["slug"]) == memberships(plans_db_url[0], SOURCE)
-    with psycopg2.connect(plans_db_url[0]) as conn, conn.cursor() as cur:
+    with read_cursor(plans_db_url[0]) as cur:
         cur.execute(
             """SELECT a.action FROM audit_log a JOIN scenarios s ON s.id = a.scenario_id WHERE s.slug = %s
                 ORDER BY a.id""",
@@ -146,7 +145,7 @@ def test_a_changed_file_moves_practices_creates_renames_and_removes_networks(pla
     assert {(p, n) for p, n, _ in after} == want
     names = {n: name for _, n, name in after}
     assert names[second] == "Renamed <b>network</b>" and names["NEW-1"] == "=A brand new network"
-    with psycopg2.connect(plans_db_url[0]) as conn, conn.cursor() as cur:
+    with read_cursor(plans_db_url[0]) as cur:
         cur.execute(
             "SELECT count(*) FROM networks n JOIN scenarios s ON s.id = n.scenario_id"
             " WHERE s.slug = %s AND n.code = %s",

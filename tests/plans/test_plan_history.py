@@ -7,16 +7,14 @@ from __future__ import annotations
 import html
 import re
 
-import psycopg2
-
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 
 SOURCE = "demo-commissioner-proposal"
 
 
 def two_networks_and_members(url: str, slug: str) -> tuple[str, str, list[str], str]:
     """(network A, its name, two of its members, network B) of the plan, from the tables."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT sm.network_code, array_agg(ps.ods_code ORDER BY ps.ods_code) FROM scenario_members sm
                  JOIN scenarios s ON s.id = sm.scenario_id
@@ -30,7 +28,6 @@ def two_networks_and_members(url: str, slug: str) -> tuple[str, str, list[str], 
             (slug, a),
         )
         name_a = cur.fetchone()[0]
-    conn.close()
     return a, name_a, members[:2], b
 
 
@@ -41,10 +38,9 @@ def name_of(url: str, slug: str, table: str, code: str) -> str:
         "network": "SELECT n.name FROM networks n JOIN scenarios s ON s.id = n.scenario_id"
         " WHERE s.slug = %s AND n.code = %s",
     }[table]
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(sql, (slug, code))
         out = cur.fetchone()[0]
-    conn.close()
     return out
 
 

@@ -4,7 +4,6 @@ the API (issue 24)."""
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
 from click.testing import CliRunner
 
@@ -13,6 +12,7 @@ from geo_service.cli import main
 from geo_service.db.pool import Database
 from geo_service.errors import InvalidParameter
 from geo_service.plans import service as plans
+from tests.plans.conftest import read_cursor
 
 SOURCE = "demo-commissioner-proposal"
 # A valid value for each documented field name, so a body can be complete but for one field.
@@ -45,7 +45,7 @@ def ed(db, tokens) -> access.Actor:
 
 
 def _audit_actions(url: str, slug: str) -> list[tuple[str, str]]:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT a.action, a.actor_name FROM audit_log a
                 WHERE a.scenario_id = (SELECT id FROM scenarios WHERE slug = %s) ORDER BY a.id""",

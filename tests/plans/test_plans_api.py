@@ -3,10 +3,9 @@ locks, refusals (401 / 403 / 409 / 412 / 428 / 400), unassigned practices and su
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
 
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 from tests.plans.kept_state import (
     assert_delta_matches,
     fresh_findings,
@@ -20,7 +19,7 @@ SOURCE = "demo-commissioner-proposal"
 def oracle_population(db_url: str, slug: str, network_code: str) -> int:
     """Independent sum: the list sizes (of the plan's pinned list-size extract) of the memberships current on
     the plan's date, read straight from the tables."""
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+    with read_cursor(db_url) as cur:
         cur.execute(
             """SELECT coalesce(sum(ls.list_size), 0)
                  FROM scenarios s
@@ -37,7 +36,7 @@ def oracle_population(db_url: str, slug: str, network_code: str) -> int:
 
 
 def members(db_url: str, slug: str, network_code: str) -> set[str]:
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+    with read_cursor(db_url) as cur:
         cur.execute(
             """SELECT p.ods_code FROM scenarios s JOIN networks n ON n.scenario_id = s.id AND n.code = %s
                  JOIN memberships m ON m.network_id = n.id JOIN practices p ON p.id = m.practice_id
@@ -48,7 +47,7 @@ def members(db_url: str, slug: str, network_code: str) -> set[str]:
 
 
 def audit_count(db_url: str, slug: str) -> int:
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+    with read_cursor(db_url) as cur:
         cur.execute(
             "SELECT count(*) FROM audit_log a JOIN scenarios s ON s.id = a.scenario_id WHERE s.slug = %s", (slug,)
         )
@@ -74,7 +73,7 @@ def test_copy_keeps_memberships_polygons_and_date(plan, plans_db_url):
     assert plan["status"] == "draft" and plan["visibility"] == "private"
     assert plan["copied"]["networks"] == 11
     assert members(url, plan["slug"], "UZ0003") == members(url, SOURCE, "UZ0003")
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT a.as_of = b.as_of, a.list_size_extract_id = b.list_size_extract_id,
                       (SELECT count(*) FROM networks WHERE scenario_id = a.id AND geom IS NOT NULL)
@@ -247,7 +246,7 @@ def test_create_rename_split_merge_dissolve(client, plan, tokens, plans_db_url):
     assert members(url, slug, "UZ0010") == members(url, SOURCE, "UZ0010")
     assert members(url, slug, "UZ0008") == members(url, SOURCE, "UZ0008")
     assert members(url, slug, "NEW1") == set()
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             "SELECT count(*) FROM networks n JOIN scenarios s ON s.id = n.scenario_id WHERE s.slug = %s"
             " AND n.code IN ('NEW1', 'UZ0008B')",
@@ -275,7 +274,7 @@ def test_polygon_saved_repaired_or_refused(client, plan, tokens, plans_db_url):
     r = ed.send("POST", base, {"network": "UZ0011", "geometry": bowtie})
     assert r.status_code == 200
     assert "made valid" in r.get_json()["edit"]["summary"]
-    with psycopg2.connect(plans_db_url[0]) as conn, conn.cursor() as cur:
+    with read_cursor(plans_db_url[0]) as cur:
         cur.execute(
             """SELECT ST_IsValid(n.geom), GeometryType(n.geom), ST_SRID(n.geom), n.geom_origin, n.geom_made_valid
                          FROM networks n JOIN scenarios s ON s.id = n.scenario_id
@@ -354,7 +353,7 @@ def test_move_delta_equals_a_fresh_run_of_the_checks(client, tokens, plans_db_ur
     r = Api(client, tokens["ed"]).send("POST", "/api/v1/plans", {"name": "Fresh-run oracle", "copy_from": SOURCE})
     assert r.status_code == 201, r.get_json()
     slug = r.get_json()["slug"]
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             "SELECT coalesce(a.ods_code, a.gss_code) FROM areas a JOIN scenarios s ON s.boundary_set_id ="
             " a.boundary_set_id WHERE s.slug = %s",

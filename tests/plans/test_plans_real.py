@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 
-import psycopg2
 import pytest
 
 from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
 from tests.conftest import clone_database, make_app
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 from tests.plans.kept_state import assert_delta_matches, fresh_findings, kept_members_and_full_refresh
 from tests.plans.test_plans_api import oracle_population
 
@@ -37,7 +36,7 @@ def real_plans(maintenance_url, england_2019_db_url):
 
 def west_kent_networks(url: str, slug: str) -> list[tuple[str, str, int]]:
     """(network code, a member's ODS code, member count) for the networks led by West Kent, independently."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT n.code, min(p.ods_code), count(*) FROM scenarios s
                  JOIN networks n ON n.scenario_id = s.id AND n.lead_commissioner_code = %s

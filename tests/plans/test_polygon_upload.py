@@ -6,10 +6,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import psycopg2
 import pytest
 
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = "demo-commissioner-proposal"
@@ -26,7 +25,7 @@ def slug(plans_app, tokens):
 
 def polygon(url: str, slug: str, code: str) -> tuple:
     """(origin, area in km² (EPSG:27700), valid, parts, EWKB hex) of a network's stored polygon."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT n.geom_origin, ST_Area(ST_Transform(n.geom, 27700)) / 1e6, ST_IsValid(n.geom),
                       ST_NumGeometries(n.geom), encode(ST_AsEWKB(n.geom), 'hex')
@@ -37,7 +36,7 @@ def polygon(url: str, slug: str, code: str) -> tuple:
 
 
 def version(url: str, slug: str) -> int:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute("SELECT version FROM scenarios WHERE slug = %s", (slug,))
         return cur.fetchone()[0]
 
@@ -163,7 +162,7 @@ def test_derive_polygons_from_membership(client, tokens, slug, plans_db_url):
     assert r.status_code == 200, r.get_json()
     out = r.get_json()
     assert version(url, slug) == v + 1 and out["plan"]["version"] == v + 1
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute(
             """SELECT n.code, n.geom_origin, n.geom IS NOT NULL FROM networks n JOIN scenarios s ON s.id = n.scenario_id
                 WHERE s.slug = %s AND EXISTS (SELECT 1 FROM memberships m WHERE m.network_id = n.id)

@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 
 from geo_service.web.routes import maps as maps_routes
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 
 PUBLIC = "demo-as-registered"
 SOURCE = "demo-commissioner-proposal"
@@ -47,7 +47,7 @@ def _etags(client, urls: dict[str, str], headers: dict | None = None) -> dict[st
 
 
 def _version(url: str) -> int:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with read_cursor(url) as cur:
         cur.execute("SELECT version FROM data_version")
         return cur.fetchone()[0]
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.plans.conftest import Api
+from tests.plans.conftest import Api, read_cursor
 
 SOURCE = "demo-commissioner-proposal"
 SLUG = "secret-plan"
@@ -260,9 +260,8 @@ def test_sharing_routes_owner_or_admin_only(client, tokens, world):
 
 
 def test_audit_log_without_a_scenario_filter_hides_the_plan(client, tokens, world, plans_db_url):
-    import psycopg2
 
-    with psycopg2.connect(plans_db_url[0]) as conn, conn.cursor() as cur:
+    with read_cursor(plans_db_url[0]) as cur:
         cur.execute("SELECT id FROM scenarios WHERE slug = %s", (SLUG,))
         plan_id = cur.fetchone()[0]
 
