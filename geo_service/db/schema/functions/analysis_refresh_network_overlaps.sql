@@ -1,5 +1,8 @@
 -- Function analysis_refresh_network_overlaps.
 -- Keeps the share of the smaller polygon each overlap covers (migration 0080, issue 19).
+-- Each pair's overlap is measured once: ``measured`` is materialised, because inlined the planner evaluated the
+-- intersection in the filter and again for each output column that names it (three times per kept pair). Of the two
+-- rows a pair of given networks gives, the one from the lower id is kept (before, either).
 CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integer[]) RETURNS void LANGUAGE sql AS $$
     DELETE FROM network_overlaps WHERE network_a = ANY (p_network_ids) OR network_b = ANY (p_network_ids);
     WITH va AS MATERIALIZED (
@@ -9,8 +12,8 @@ CREATE OR REPLACE FUNCTION analysis_refresh_network_overlaps(p_network_ids integ
         SELECT DISTINCT ON (least(va.id, b.id), greatest(va.id, b.id))
                va.scenario_id, least(va.id, b.id) AS a_id, greatest(va.id, b.id) AS b_id, va.g AS ga, b.geom AS gb
           FROM va JOIN networks b ON b.geom && va.geom AND b.scenario_id = va.scenario_id AND b.id <> va.id
-         ORDER BY least(va.id, b.id), greatest(va.id, b.id)
-    ), measured AS (
+         ORDER BY least(va.id, b.id), greatest(va.id, b.id), va.id
+    ), measured AS MATERIALIZED (
         SELECT scenario_id, a_id, b_id, analysis_area_m2(ST_Intersection(ga, analysis_valid(gb))) AS m2 FROM pairs
     )
     INSERT INTO network_overlaps (scenario_id, network_a, network_b, overlap_m2, smaller_share)
