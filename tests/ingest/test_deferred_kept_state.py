@@ -9,6 +9,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from geo_service.demo.load import load_demo
 from geo_service.ingest.bundle import import_bundle
 from geo_service.ingest.transaction import defer_kept_state
 from tests.ingest.conftest import DATA
@@ -151,3 +152,69 @@ def test_a_rolled_back_import_leaves_no_deferral(demo_conn):
             assert not _deferred(cur)
             _grow(cur, ods, 6)
             assert _list_size(cur, scenario, ods) == size + 6
+
+
+def test_the_demo_load_refreshes_the_kept_state_once_and_leaves_what_a_full_rebuild_gives(fresh_db, fresh_db_url):
+    load_demo(fresh_db)  # its own transaction, committed
+    conn = psycopg2.connect(fresh_db_url)
+    try:
+        with conn.cursor() as cur:
+            assert not _deferred(cur)
+            kept = _kept(cur)
+            assert kept["scenario_members"][0] > 0 and kept["scenario_network_facts"][0] > 0
+            assert kept == _rebuilt(cur)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_a_new_scenarios_partitions_carry_statistics_when_its_import_ends(fresh_db_url):
+    """An import is one transaction, which autovacuum never sees, and the kept state's statements read the partitions
+    the ones before them filled: each is analysed once filled (schema/functions/analyze_scenario_partitions.sql).
+    A partition never analysed has reltuples -1; an analysed one with rows has column statistics."""
+    conn = psycopg2.connect(fresh_db_url)
+    try:
+        import_bundle(conn, DATA / "bundle.toml")  # the caller's transaction, still open
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, c.reltuples,"
+                " (SELECT count(*) FROM pg_stats s WHERE s.schemaname = 'public' AND s.tablename = c.relname)"
+                " FROM scenarios sc"
+                " CROSS JOIN unnest(ARRAY['scenario_practice_state', 'scenario_members', 'scenario_network_facts',"
+                "                         'scenario_member_nearest']) t"
+                " JOIN pg_class c ON c.relname = t || '_' || sc.id ORDER BY 1"
+            )
+            rows = cur.fetchall()
+            assert rows and len(rows) % 4 == 0
+            assert all(tuples >= 0 for _, tuples, _ in rows), rows
+            assert all(columns > 0 for _, tuples, columns in rows if tuples > 0), rows
+            assert any(tuples > 0 for name, tuples, _ in rows if name.startswith("scenario_members_")), rows
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_analysing_partitions_names_only_kept_state_tables(demo_conn):
+    with demo_conn.cursor() as cur:
+        with pytest.raises(psycopg2.errors.RaiseException, match="practices is not a kept state table"):
+            cur.execute("SELECT analyze_scenario_partitions(ARRAY(SELECT id FROM scenarios), ARRAY['practices'])")
+
+
+def test_refreshing_some_points_areas_rebuilds_exactly_their_rows(demo_conn):
+    """analysis_refresh_point_areas looks the given points up by hash (schema/functions): the rows of those points
+    come back as they were, and no other point's rows are touched."""
+    with demo_conn.cursor() as cur:
+        rows = "SELECT point_id, boundary_set_id, area_id, nearest_m FROM point_areas ORDER BY 1, 2, 3"
+        cur.execute(rows)
+        before = cur.fetchall()
+        cur.execute("SELECT array_agg(DISTINCT point_id ORDER BY point_id) FROM point_areas")
+        points = cur.fetchone()[0]
+        some = points[::3]
+        assert len(before) > len(some) > 2
+        cur.execute("DELETE FROM point_areas WHERE point_id = ANY (%(p)s)", {"p": some})
+        cur.execute("SELECT analysis_refresh_point_areas(%(p)s, NULL)", {"p": some})
+        cur.execute(rows)
+        assert cur.fetchall() == before
+        cur.execute("SELECT analysis_refresh_point_areas(%(p)s, NULL)", {"p": []})  # none: nothing changes
+        cur.execute(rows)
+        assert cur.fetchall() == before

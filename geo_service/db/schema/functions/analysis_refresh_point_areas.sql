@@ -1,8 +1,12 @@
 -- Function analysis_refresh_point_areas.
+-- The points are looked up in a hash of ``p_point_ids`` (IN (SELECT unnest(…))): ``= ANY (p_point_ids)`` beside
+-- ``p_point_ids IS NULL`` could use no index and compared every row with every id in turn (a new postcode extract's
+-- 10,000 ids against 28,000 rows: half a second per statement), and it steered the planner away from the pieces'
+-- spatial index (2.9 million point-in-polygon tests instead of 28,000).
 CREATE OR REPLACE FUNCTION analysis_refresh_point_areas(p_point_ids integer[], p_bs_ids integer[])
 RETURNS void LANGUAGE sql AS $$
     DELETE FROM point_areas
-     WHERE (p_point_ids IS NULL OR point_id = ANY (p_point_ids))
+     WHERE (p_point_ids IS NULL OR point_id IN (SELECT unnest(p_point_ids)))
        AND (p_bs_ids IS NULL OR boundary_set_id = ANY (p_bs_ids));
     -- Inside: where areas of one set overlap, the lowest area id wins (deterministic).
     INSERT INTO point_areas (point_id, boundary_set_id, area_id)
@@ -11,7 +15,7 @@ RETURNS void LANGUAGE sql AS $$
       JOIN extracts e ON e.id = pt.extract_id
       JOIN area_pieces ap ON ST_Intersects(ap.geom, pt.geom)
       JOIN boundary_sets bs ON bs.id = ap.boundary_set_id AND bs.dataset = e.dataset
-     WHERE (p_point_ids IS NULL OR pt.id = ANY (p_point_ids))
+     WHERE (p_point_ids IS NULL OR pt.id IN (SELECT unnest(p_point_ids)))
        AND (p_bs_ids IS NULL OR ap.boundary_set_id = ANY (p_bs_ids))
      ORDER BY pt.id, ap.boundary_set_id, ap.area_id;
     -- Outside every area of a set, an English practice's point: the nearest area within the tolerance. The points
@@ -24,7 +28,7 @@ RETURNS void LANGUAGE sql AS $$
           FROM postcode_points pt
           JOIN extracts e ON e.id = pt.extract_id
           JOIN boundary_sets bs ON bs.dataset = e.dataset
-         WHERE (p_point_ids IS NULL OR pt.id = ANY (p_point_ids))
+         WHERE (p_point_ids IS NULL OR pt.id IN (SELECT unnest(p_point_ids)))
            AND (p_bs_ids IS NULL OR bs.id = ANY (p_bs_ids))
            AND NOT EXISTS (SELECT 1 FROM point_areas pa WHERE pa.point_id = pt.id AND pa.boundary_set_id = bs.id)
            AND EXISTS (SELECT 1 FROM practice_register r JOIN extracts re ON re.id = r.extract_id

@@ -58,6 +58,10 @@ BEGIN
              WHERE sm.scenario_id = ANY (p_scenario_ids)
                AND (p_network_ids IS NULL OR sm.network_id = ANY (p_network_ids))) r
      GROUP BY r.scenario_id, r.network_id;
+    IF p_network_ids IS NULL THEN
+        -- every network's row was written again: statistics before refresh_scenario_network_locations reads them
+        PERFORM analyze_scenario_partitions(p_scenario_ids, ARRAY['scenario_network_facts']);
+    END IF;
     -- Pairs of located members of one network (a hash join on the network: members of one network are few),
     -- each point made geography once.
     INSERT INTO scenario_member_nearest
