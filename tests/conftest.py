@@ -60,8 +60,11 @@ import socket  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import psycopg2  # noqa: E402
 import pytest  # noqa: E402
 from filelock import FileLock  # noqa: E402
 
@@ -221,6 +224,18 @@ def fresh_db_url(maintenance_url, template_db):
     url = clone_database(maintenance_url, template_db, f"f{next(_counter)}")
     yield url
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
+
+
+@contextmanager
+def rolled_back_connection(url: str) -> Iterator:
+    """A psycopg2 connection to ``url``, rolled back and closed at the end: for a module's reads (each new
+    connection pays PostGIS's and PROJ's set-up) or a test's writes that must leave nothing behind."""
+    conn = psycopg2.connect(url)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ from geo_service.exports.vector import ExportFile  # noqa: E402
 from geo_service.scope import Scope  # noqa: E402
 from geo_service.slugs import slugify  # noqa: E402
 
-MEDIA_TYPES = PRINT_MEDIA_TYPES
 caption = text.caption  # the sheet's caption (tests and callers name it here)
 
 
@@ -117,7 +116,7 @@ def render(
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    return ExportFile(path, filename, MEDIA_TYPES[fmt], workdir, scope.data_line())
+    return ExportFile(path, filename, PRINT_MEDIA_TYPES[fmt], workdir, scope.data_line())
 
 
 def _map_sheet(fig: Figure, data: PrintData, paper: str, orientation: str, basemap, more_pages=False) -> int:

@@ -14,27 +14,15 @@ import pytest
 from geo_service.analysis import service
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
-from tests.conftest import clone_database
+from tests.conftest import clone_database, rolled_back_connection
 
 _clones = itertools.count()
-
-
-@contextmanager
-def read_connection(url: str) -> Iterator:
-    """One connection for a module's reads (each new one pays PROJ's and PostGIS's set-up), rolled back and
-    closed at the end."""
-    conn = psycopg2.connect(url)
-    try:
-        yield conn
-    finally:
-        conn.rollback()
-        conn.close()
 
 
 @pytest.fixture(scope="module")
 def conn_2019(england_2019_db_url):
     """One connection to England 2019/20 for the module's reads."""
-    with read_connection(england_2019_db_url) as conn:
+    with rolled_back_connection(england_2019_db_url) as conn:
         yield conn
 
 

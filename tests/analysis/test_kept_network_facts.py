@@ -29,6 +29,7 @@ from geo_service.analysis import rules, service
 from geo_service.analysis.rules import cross_boundary, geometry
 from geo_service.db.repositories import analysis_checks
 from tests.analysis.conftest import shared_checks
+from tests.conftest import rolled_back_connection
 
 REAL = ("epcn-december-2019", "qof-pcn-mapping-2020-21", "epcn-april-2022")
 DEMO = ("demo-as-registered", "demo-commissioner-proposal")
@@ -162,10 +163,8 @@ def assert_incremental_equals_rebuild(conn) -> None:
 
 @pytest.fixture
 def demo_conn(demo_db_url):
-    c = psycopg2.connect(demo_db_url)
-    yield c
-    c.rollback()
-    c.close()
+    with rolled_back_connection(demo_db_url) as c:
+        yield c
 
 
 @pytest.mark.parametrize("slug", DEMO)

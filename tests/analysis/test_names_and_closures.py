@@ -13,8 +13,8 @@ import pytest
 
 from geo_service.analysis import service
 from geo_service.db.repositories.commissioners import names_in_force
-from tests.analysis.conftest import read_connection, shared_checks
-from tests.conftest import make_app
+from tests.analysis.conftest import shared_checks
+from tests.conftest import make_app, rolled_back_connection
 
 pytestmark = pytest.mark.real_data
 
@@ -26,7 +26,7 @@ def url(request, all_bundles_db_url, all_bundles_reversed_db_url):
 
 @pytest.fixture(scope="module")
 def conn(url):
-    with read_connection(url) as c:
+    with rolled_back_connection(url) as c:
         yield c
 
 

@@ -12,6 +12,7 @@ from psycopg2 import sql
 from geo_service.demo.load import load_demo
 from geo_service.ingest.bundle import import_bundle
 from geo_service.ingest.transaction import defer_kept_state
+from tests.conftest import rolled_back_connection
 from tests.ingest.conftest import DATA
 
 # The kept state of every scenario (schema/functions/refresh_scenario_state.sql writes all of them).
@@ -58,10 +59,8 @@ def _list_size(cur, scenario: str, ods: str) -> int:
 
 @pytest.fixture
 def demo_conn(fresh_demo_db_url):
-    conn = psycopg2.connect(fresh_demo_db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
+    with rolled_back_connection(fresh_demo_db_url) as conn:
+        yield conn
 
 
 def _member(cur) -> tuple[str, str, int]:
@@ -81,18 +80,18 @@ def _grow(cur, ods: str, by: int) -> None:
     )
 
 
+def _assert_nothing_deferred_and_kept_is_rebuilt(conn) -> None:
+    with conn.cursor() as cur:
+        assert not _deferred(cur)
+        kept = _kept(cur)
+        assert kept["scenario_members"][0] > 0 and kept["scenario_network_facts"][0] > 0
+        assert kept == _rebuilt(cur)
+
+
 def test_a_bundle_leaves_the_kept_state_a_full_rebuild_gives(fresh_db_url):
-    conn = psycopg2.connect(fresh_db_url)
-    try:
+    with rolled_back_connection(fresh_db_url) as conn:
         import_bundle(conn, DATA / "bundle.toml")  # the caller's transaction, still open
-        with conn.cursor() as cur:
-            assert not _deferred(cur)
-            kept = _kept(cur)
-            assert kept["scenario_members"][0] > 0 and kept["scenario_network_facts"][0] > 0
-            assert kept == _rebuilt(cur)
-    finally:
-        conn.rollback()
-        conn.close()
+        _assert_nothing_deferred_and_kept_is_rebuilt(conn)
 
 
 def test_inside_an_import_the_triggers_note_stale_scenarios_and_the_end_refreshes_them(demo_conn):
@@ -156,16 +155,8 @@ def test_a_rolled_back_import_leaves_no_deferral(demo_conn):
 
 def test_the_demo_load_refreshes_the_kept_state_once_and_leaves_what_a_full_rebuild_gives(fresh_db, fresh_db_url):
     load_demo(fresh_db)  # its own transaction, committed
-    conn = psycopg2.connect(fresh_db_url)
-    try:
-        with conn.cursor() as cur:
-            assert not _deferred(cur)
-            kept = _kept(cur)
-            assert kept["scenario_members"][0] > 0 and kept["scenario_network_facts"][0] > 0
-            assert kept == _rebuilt(cur)
-    finally:
-        conn.rollback()
-        conn.close()
+    with rolled_back_connection(fresh_db_url) as conn:
+        _assert_nothing_deferred_and_kept_is_rebuilt(conn)
 
 
 def test_a_new_scenarios_partitions_carry_statistics_when_its_import_ends(fresh_db_url):

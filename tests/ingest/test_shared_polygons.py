@@ -4,16 +4,15 @@ the same polygon file, a copied plan) or refreshed in the same statement; the ro
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
+
+from tests.conftest import rolled_back_connection
 
 
 @pytest.fixture
 def conn(fresh_demo_db_url):
-    conn = psycopg2.connect(fresh_demo_db_url)
-    yield conn
-    conn.rollback()
-    conn.close()
+    with rolled_back_connection(fresh_demo_db_url) as conn:
+        yield conn
 
 
 def _shares(cur, network_id: int) -> list[tuple]:
