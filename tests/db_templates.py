@@ -162,10 +162,15 @@ def _data_digest(path: Path, stat_key: tuple[int, int, int]) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
+# How a template is finished (every key depends on it): "analysed" since templates are VACUUM (ANALYZE)d once built,
+# so templates and shared copies kept from before are built again.
+TEMPLATE_FORMAT = "analysed"
+
+
 def migrated_key() -> str:
     """Everything that shapes the migrated schema: the baseline, function and trigger files, numbered migrations,
-    and the runner's code."""
-    return fingerprint([*schema_files(), *module_closure("geo_service.db.migrate")])
+    the runner's code, and how templates are finished (:data:`TEMPLATE_FORMAT`)."""
+    return fingerprint([*schema_files(), *module_closure("geo_service.db.migrate")], extra=[TEMPLATE_FORMAT])
 
 
 def demo_key() -> str:
@@ -245,6 +250,19 @@ def _execute(maintenance_url: str, statement: sql.Composable) -> None:
         conn.close()
 
 
+def _vacuum_analyze(url: str) -> None:
+    """VACUUM (ANALYZE) a template once built: its copies inherit its statistics and visibility map, and never get
+    their own (autovacuum acts on changes, and a copy starts with none). A copy made before autovacuum had come by
+    its template kept the template's half-built statistics for ever: on the England databases a compare of two
+    scenarios in one area then took 14.5 s instead of 0.4 s."""
+    conn = _autocommit(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE)")
+    finally:
+        conn.close()
+
+
 class Templates:
     """Templates and shared read-only copies named ``<prefix>_t_<kind>_<key>`` / ``<prefix>_ro_<kind>_<key>``."""
 
@@ -292,6 +310,7 @@ class Templates:
                 url = with_database(self.maintenance_url, scratch)
             try:
                 build(url)
+                _vacuum_analyze(url)
             except BaseException:
                 drop_database(self.maintenance_url, scratch)
                 raise

@@ -308,6 +308,29 @@ def test_a_template_with_a_result_is_computed_once_and_again_when_its_result_is_
         db_templates.drop_all(templates.maintenance_url, f"{templates.prefix}_t_{kind}")  # the clone too
 
 
+def test_a_template_is_analysed_when_built_so_its_copies_plan_for_its_rows(templates, template_db):
+    """A copy starts with its template's statistics and no changes of its own, so autovacuum never analyses it: a
+    template must carry statistics for what its build wrote (db_templates._vacuum_analyze)."""
+    kind = f"harness_stats_{db_templates.worker_id()}_{os.getpid()}"
+
+    def build(url: str) -> None:
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE filled_here AS SELECT i FROM generate_series(1, 5000) i")
+        conn.close()
+
+    try:
+        name = templates.template(kind, "k1", build, source=template_db)
+        with psycopg2.connect(db_templates.clone(templates.maintenance_url, name, f"{name}_c")) as conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT reltuples FROM pg_class WHERE relname = 'filled_here'")
+                assert cur.fetchone()[0] == 5000
+                cur.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'filled_here'")
+                assert cur.fetchone()[0] == 1
+        conn.close()
+    finally:
+        db_templates.drop_all(templates.maintenance_url, f"{templates.prefix}_t_{kind}")
+
+
 def test_background_builders_share_the_real_templates_by_their_cost():
     from tests.fixtures_real import BUILDS, shares
 

@@ -9,7 +9,9 @@ import's locks (stopped, or stuck in a debugger) is cut off too.
 
 An import defers the kept scenario state (``defer_kept_state``): the statement triggers only note which scenarios
 its writes made stale, and the state of each is refreshed once at the end of the outermost import (a bundle's steps
-share one refresh), still inside its transaction, so the import stays all-or-nothing.
+share one refresh), still inside its transaction, so the import stays all-or-nothing. Then the tables it changed
+in bulk are analysed (``imports_staging.refresh_changed_statistics``), so the first reads after it are planned
+for what it wrote.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from psycopg2 import extensions
 
 from geo_service.db.pool import Database
-from geo_service.db.repositories import extracts, kept_state
+from geo_service.db.repositories import extracts, imports_staging, kept_state
 from geo_service.ingest.files import display_name, sha256_of
 
 # Longest pause between two statements of an import (reading and parsing the next file) before the server
@@ -64,6 +66,7 @@ def defer_kept_state(conn) -> Iterator[None]:
             kept_state.flush(conn)
         raise
     kept_state.flush(conn)
+    imports_staging.refresh_changed_statistics(conn)
 
 
 def record_file(conn, kind: str, path: str | Path, extract_date: date | None = None) -> int:
