@@ -141,6 +141,19 @@ def pytest_collection_modifyitems(config, items):
 GC_THRESHOLDS = (20_000, 50, 50)
 
 
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Record whether a test's body failed (``item.stash[CALL_FAILED]``), for fixtures that keep something between
+    tests and must not keep what a failed test left (tests/browser/conftest.py's kept tabs)."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
 def pytest_collection_finish(session):
     gc.collect()
     gc.freeze()

@@ -10,6 +10,7 @@ import itertools
 import pytest
 from shapely.geometry import shape
 
+from tests.browser.conftest import tab
 from tests.browser.maps_helpers import open_map
 
 URL = "/maps/epcn-december-2019/areas/99J?boundary_set=ccg-april-2019"
@@ -23,14 +24,12 @@ def server(england_2019_server):
 
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, chromium):
-    context = chromium.new_context(viewport=VIEWPORTS[request.param])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.viewport_name = request.param
-    page.errors = errors
-    yield page
-    context.close()
+    with tab(chromium, VIEWPORTS[request.param], request) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.viewport_name = request.param
+        page.errors = errors
+        yield page
 
 
 READ = """() => {

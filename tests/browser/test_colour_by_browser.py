@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.accessibility import blocking, inject_axe, run_axe, summary
-from tests.browser.conftest import CSP_RECORDER, PageWatch, csp_violations
+from tests.browser.conftest import PageWatch, csp_violations, tab
 
 pytestmark = pytest.mark.real_data
 
@@ -34,15 +34,12 @@ def live(england_2019_server):
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1366, "height": 900})
-    context.add_init_script(CSP_RECORDER)
-    pg = context.new_page()
-    pg.set_default_timeout(LOAD)
-    watch = PageWatch()
-    watch.attach(pg)
-    yield pg, watch
-    context.close()
+def page(chromium, request):
+    with tab(chromium, {"width": 1366, "height": 900}, request) as pg:
+        pg.set_default_timeout(LOAD)
+        watch = PageWatch()
+        watch.attach(pg)
+        yield pg, watch
 
 
 def test_colour_by_deprivation_redraws_with_a_legend(live, page):

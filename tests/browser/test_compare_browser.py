@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import tab
 from tests.browser.maps_helpers import open_map
 
 pytestmark = pytest.mark.browser
@@ -33,9 +34,7 @@ LEGEND_ON_TOP = """() => Array.from(document.querySelectorAll('.folium-map')).ma
     "viewport", [{"width": 1366, "height": 850}, {"width": 1024, "height": 768}, {"width": 390, "height": 844}]
 )
 def test_legend_button_is_clickable_on_both_maps(chromium, demo_server, viewport):
-    context = chromium.new_context(viewport=viewport)
-    page = context.new_page()
-    try:
+    with tab(chromium, viewport) as page:
         maps = open_map(page, demo_server.url + URL)
         assert len(maps) == 2
         page.wait_for_selector(".geo-legend > summary")
@@ -52,8 +51,6 @@ def test_legend_button_is_clickable_on_both_maps(chromium, demo_server, viewport
         page.keyboard.press("Enter")
         after = page.evaluate(LEGEND_ON_TOP)
         assert all(a["open"] for a in after), after
-    finally:
-        context.close()
 
 
 def test_the_story_is_on_the_page(browser_page, demo_server):

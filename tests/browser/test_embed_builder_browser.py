@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.accessibility import WCAG_TAGS, inject_axe, summary
+from tests.browser.conftest import tab
 from tests.conftest import LiveServer, make_app
 
 SCENARIO, AREA = "demo-as-registered", "ZA1"
@@ -68,9 +69,7 @@ def _wait_preview(page, fragment: str) -> None:
 
 
 def test_builder_updates_snippet_oembed_link_and_preview(chromium, server):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
+    with tab(chromium) as page:
         _open_builder(page, server)
         src, q, height = _snippet_src(page)
         assert src.startswith(f"{server.url}{EMBED}") and "version" in q and height == "480"
@@ -131,16 +130,12 @@ def test_builder_updates_snippet_oembed_link_and_preview(chromium, server):
         page.wait_for_function(
             "() => document.querySelector(\"button[data-copy='embed-snippet']\").textContent === 'Copied'"
         )
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [720, 390])
 @pytest.mark.parametrize("height", [300, 480, 800])
 def test_embed_page_clips_nothing(chromium, server, height, width):
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    try:
+    with tab(chromium, {"width": width, "height": height}) as page:
         page.goto(f"{server.url}{EMBED}?height={height}", wait_until="load")
         page.wait_for_function("() => window.GeoMaps && GeoMaps.isReady()", timeout=60_000)
         box = page.evaluate(
@@ -161,14 +156,10 @@ def test_embed_page_clips_nothing(chromium, server, height, width):
         assert box["scrollW"] <= box["clientW"], box  # nothing scrolls sideways
         assert box["scrollH"] <= box["viewH"], box
         assert box["mapHeight"] >= 120 and abs(box["mapWidth"] - box["viewW"]) <= 1, box
-    finally:
-        context.close()
 
 
 def test_builder_and_embed_pass_axe_with_nothing_to_review(chromium, server, artifacts_dir):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
+    with tab(chromium) as page:
         _open_builder(page, server)
         builder = axe_blocking(page, "#embed-this-map")
         page.goto(f"{server.url}{EMBED}", wait_until="load")
@@ -181,5 +172,3 @@ def test_builder_and_embed_pass_axe_with_nothing_to_review(chromium, server, art
         assert not embed, (
             summary(embed, max_nodes=20) + "\n" + "\n".join(n["summary"][:300] for v in embed for n in v["nodes"][:20])
         )
-    finally:
-        context.close()

@@ -5,13 +5,14 @@ the filtered count, the map of the filtered set, axe with no serious or critical
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pyogrio
 import pytest
 
 from tests.browser.accessibility import blocking, run_axe, summary
-from tests.browser.conftest import CSP_RECORDER, PageWatch, csp_violations
+from tests.browser.conftest import PageWatch, csp_violations, tab
 
 pytestmark = pytest.mark.real_data
 
@@ -42,28 +43,25 @@ def api(app):
     return get
 
 
-def _page(chromium, viewport: str):
-    context = chromium.new_context(viewport=VIEWPORTS[viewport], accept_downloads=True)
-    context.add_init_script(CSP_RECORDER)
-    page = context.new_page()
-    page.set_default_timeout(LOAD)
-    watch = PageWatch()
-    watch.attach(page)
-    return context, page, watch
+@contextlib.contextmanager
+def _page(chromium, viewport: str, request):
+    with tab(chromium, VIEWPORTS[viewport], request) as page:  # a kept tab accepts downloads
+        page.set_default_timeout(LOAD)
+        watch = PageWatch()
+        watch.attach(page)
+        yield page, watch
 
 
 @pytest.fixture(params=list(VIEWPORTS))
 def walker(request, chromium):
-    context, page, watch = _page(chromium, request.param)
-    yield page, watch, request.param
-    context.close()
+    with _page(chromium, request.param, request) as (page, watch):
+        yield page, watch, request.param
 
 
 @pytest.fixture
-def desk(chromium):
-    context, page, watch = _page(chromium, "desktop")
-    yield page, watch
-    context.close()
+def desk(chromium, request):
+    with _page(chromium, "desktop", request) as (page, watch):
+        yield page, watch
 
 
 def _clean(page, watch) -> None:

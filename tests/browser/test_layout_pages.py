@@ -18,6 +18,7 @@ from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
 from tests.browser.accessibility import BLOCKING, run_axe_with_review, summary
+from tests.browser.conftest import tab
 from tests.browser.test_editor_browser import wait_status
 from tests.conftest import LiveServer, clone_database, make_app
 
@@ -103,15 +104,13 @@ TAPPABLE = """() => {
 
 @pytest.fixture(scope="module", params=list(SCREENS))
 def screen(request, chromium, demo_server):
-    context = chromium.new_context(viewport=SCREENS[request.param])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.screen_name = request.param
-    page.errors = errors
-    page.base = demo_server.url
-    yield page
-    context.close()
+    with tab(chromium, SCREENS[request.param]) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.screen_name = request.param
+        page.errors = errors
+        page.base = demo_server.url
+        yield page
 
 
 def _open(page, path: str) -> None:
@@ -189,11 +188,9 @@ def editor_server(maintenance_url, demo_template):
 @pytest.mark.parametrize("screen_name", list(SCREENS))
 def test_editor_layout_and_accessibility(chromium, editor_server, screen_name):
     """The plan editor (signed in as an editor, a copy of the demo's area ZA1) to the same checks as every page."""
-    context = chromium.new_context(viewport=SCREENS[screen_name])
-    page = context.new_page()
-    page.screen_name, page.errors = screen_name, []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    try:
+    with tab(chromium, SCREENS[screen_name]) as page:
+        page.screen_name, page.errors = screen_name, []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         base = editor_server.url
         page.goto(f"{base}/sign-in?next=/plans", wait_until="load")
         page.fill("#username", "editor1")
@@ -209,8 +206,6 @@ def test_editor_layout_and_accessibility(chromium, editor_server, screen_name):
         problems = _problems(page, "#plan-map")
         assert not page.errors, page.errors
         assert not problems, f"editor ({screen_name}) {page.url}:\n" + "\n".join(problems)
-    finally:
-        context.close()
 
 
 def test_phone_home_is_summarised(screen):

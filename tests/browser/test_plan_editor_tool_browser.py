@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -21,7 +22,7 @@ from geo_service.access import service as access
 from geo_service.db.admin import drop_database
 from geo_service.db.pool import Database
 from tests.browser.accessibility import BLOCKING, WCAG_TAGS, inject_axe
-from tests.browser.conftest import CSP_RECORDER, PageWatch, csp_violations
+from tests.browser.conftest import PageWatch, csp_violations, tab
 from tests.browser.test_editor_browser import two_west_kent_networks, wait_status
 from tests.conftest import ServerThread, clone_database, free_port, make_app
 
@@ -48,14 +49,13 @@ def tool_server(maintenance_url, england_2019_db_url):
     drop_database(maintenance_url, url.rsplit("/", 1)[1])
 
 
+@contextlib.contextmanager
 def new_page(chromium, size: str):
     width, height = SIZES[size]
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    context.add_init_script(CSP_RECORDER)
-    page = context.new_page()
-    watch = PageWatch()
-    watch.attach(page)
-    return context, page, watch
+    with tab(chromium, {"width": width, "height": height}) as page:
+        watch = PageWatch()
+        watch.attach(page)
+        yield page, watch
 
 
 def names(url: str, slug: str, member: str, codes: tuple[str, str]) -> tuple[str, dict[str, str]]:
@@ -141,8 +141,7 @@ def sign_in_by_keyboard(page, base: str, next_path: str) -> None:
 def test_keyboard_walk_copy_move_submit_read_only_and_history(tool_server, chromium):
     live, url = tool_server
     a, member, b = two_west_kent_networks(url)
-    context, page, watch = new_page(chromium, "desktop")
-    try:
+    with new_page(chromium, "desktop") as (page, watch):
         area_page = f"/maps/{SOURCE}/areas/{AREA}"
         sign_in_by_keyboard(page, live.url, area_page)
         # the map page's link to the plans page copies the scenario (and area) we are on
@@ -208,16 +207,13 @@ def test_keyboard_walk_copy_move_submit_read_only_and_history(tool_server, chrom
         assert not bad, f"plan history:\n{explain(bad)}"
         assert not watch.page_errors and not watch.dialogs and not watch.foreign_requests()
         assert csp_violations(page) == []
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_plans_page_and_editor_pass_axe_and_the_map_comes_first(tool_server, chromium, size):
     live, url = tool_server
-    context, page, watch = new_page(chromium, size)
     width, height = SIZES[size]
-    try:
+    with new_page(chromium, size) as (page, watch):
         sign_in_by_keyboard(page, live.url, "/plans")
         page.goto(f"{live.url}/plans?copy_from={SOURCE}&area={AREA}")
         bad = axe_blocking(page)
@@ -236,5 +232,3 @@ def test_plans_page_and_editor_pass_axe_and_the_map_comes_first(tool_server, chr
         bad = axe_blocking(page)
         assert not bad, f"editor at {size}:\n{explain(bad)}"
         assert not watch.page_errors and not watch.foreign_requests()
-    finally:
-        context.close()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import CSP_RECORDER, PageWatch
+from tests.browser.conftest import PageWatch, tab
 from tests.browser.maps_helpers import open_map
 
 pytestmark = pytest.mark.real_data
@@ -23,14 +23,11 @@ def live(all_bundles_server):
 
 @pytest.fixture(params=list(VIEWPORTS))
 def walker(request, chromium):
-    context = chromium.new_context(viewport=VIEWPORTS[request.param])
-    context.add_init_script(CSP_RECORDER)
-    page = context.new_page()
-    page.set_default_timeout(LOAD)
-    watch = PageWatch()
-    watch.attach(page)
-    yield page, watch, request.param
-    context.close()
+    with tab(chromium, VIEWPORTS[request.param], request) as page:
+        page.set_default_timeout(LOAD)
+        watch = PageWatch()
+        watch.attach(page)
+        yield page, watch, request.param
 
 
 def _wait_map(page) -> list[dict]:

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.browser.accessibility import inject_axe
-from tests.browser.conftest import CSP_RECORDER, PageWatch
+from tests.browser.conftest import PageWatch, tab
 
 pytestmark = pytest.mark.real_data
 
@@ -40,14 +40,11 @@ def live(all_bundles_server):
 
 @pytest.fixture(params=list(VIEWPORTS))
 def walker(request, chromium):
-    context = chromium.new_context(viewport=VIEWPORTS[request.param])
-    context.add_init_script(CSP_RECORDER)
-    page = context.new_page()
-    page.set_default_timeout(LOAD)
-    watch = PageWatch()
-    watch.attach(page)
-    yield page, watch, request.param
-    context.close()
+    with tab(chromium, VIEWPORTS[request.param], request) as page:
+        page.set_default_timeout(LOAD)
+        watch = PageWatch()
+        watch.attach(page)
+        yield page, watch, request.param
 
 
 def _wait_map(page) -> list[dict]:

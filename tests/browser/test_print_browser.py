@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from geo_service.demo.generator import REGISTERED
+from tests.browser.conftest import tab
 from tests.conftest import LiveServer
 from tests.exports.print_flow import PRINT_DEADLINE_S as MAKING_DEADLINE_S
 from tests.exports.print_flow import background_print_app
@@ -20,9 +21,7 @@ def app(demo_db_url, tmp_path):
 
 def test_the_map_pages_print_link_ends_in_the_pdf_in_chromium(chromium, app):
     with LiveServer(app) as live:
-        context = chromium.new_context(accept_downloads=True)
-        page = context.new_page()
-        try:
+        with tab(chromium, {"width": 1280, "height": 720}) as page:  # Playwright's default viewport
             page.goto(f"{live.url}/maps/{REGISTERED}/areas/ZA3")
             link = page.get_by_role("link", name="Print this area (PDF)")
             with page.expect_response(
@@ -35,5 +34,3 @@ def test_the_map_pages_print_link_ends_in_the_pdf_in_chromium(chromium, app):
             assert int(pdf.headers["content-length"]) > 10_000 and pdf.headers["x-print-copy"] in ("new", "kept")
             # (Chromium's PDF viewer takes the body over: the file itself is read back in tests/exports/.)
             page.wait_for_url(pdf.url, timeout=30_000)  # the viewer shows the print in the tab
-        finally:
-            context.close()
