@@ -29,10 +29,28 @@ def create_database_if_missing(maintenance_url: str, name: str, template: str | 
 
 
 def drop_database(maintenance_url: str, name: str) -> None:
+    """Drop ``name`` if it exists, ending its sessions. New connections are refused first and the sessions ended
+    (waiting up to 5 s for each) before the DROP. ``DROP DATABASE … WITH (FORCE)`` alone ends them itself, under
+    the database's lock: a client that reconnects at once (a connection pool) then waited in its start-up for
+    that lock, where PostgreSQL 15 cannot answer the DROP's ProcSignalBarrier, and the DROP (and every other
+    CREATE or DROP DATABASE of the cluster) hung until the client's authentication timed out, 60 s later. Refused
+    now, such a client fails at once with "database … is not currently accepting connections"."""
+    ident = sql.Identifier(name)
     conn = _autocommit(maintenance_url)
     try:
         with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name})
+            if cur.fetchone():
+                try:
+                    cur.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(ident))
+                except psycopg2.errors.InvalidCatalogName:  # dropped meanwhile
+                    return
+                cur.execute(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                    " WHERE datname = %(name)s AND pid <> pg_backend_pid()",
+                    {"name": name},
+                )
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
     finally:
         conn.close()
 
