@@ -226,13 +226,13 @@ def test_the_tables_an_import_changed_carry_statistics_for_what_it_wrote(demo_co
 
 
 def test_a_small_change_is_left_to_autovacuum(demo_conn):
-    """Autovacuum's own threshold (50 rows and a tenth of the table's size): an upload of a few rows costs no
-    ANALYZE. (A transaction's changes add up, so this is a transaction of its own.)"""
+    """Only changes in bulk (more than 1,000 rows and a tenth of the table) are analysed at the import's end: an
+    upload of a few rows costs no ANALYZE. (A transaction's changes add up, so this is a transaction of its own.)"""
     with demo_conn.cursor() as cur:
         cur.execute("ANALYZE postcode_points")
         _add_points(cur, 40)
         assert "postcode_points" not in imports_staging.refresh_changed_statistics(demo_conn)
-        _add_points(cur, 40, first=100)
+        _add_points(cur, 1000, first=100)
         assert "postcode_points" in imports_staging.refresh_changed_statistics(demo_conn)
 
 

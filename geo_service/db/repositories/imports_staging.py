@@ -94,20 +94,21 @@ def refresh_statistics(conn, table: str) -> None:
 
 
 def refresh_changed_statistics(conn) -> list[str]:
-    """ANALYZE every table of the schema this transaction changed by more than autovacuum's own threshold (50 rows
-    plus a tenth of the table's size when last analysed; any change to a table never analysed). Autovacuum would
-    analyse them a minute or more after the import commits, and until then the planner sees the tables as they
-    were before it: after a bundle import the location table (point_areas) was still estimated at the demo's 62
-    rows and comparing two scenarios in one area took 14.5 s instead of 0.4 s. The kept state's partitions are
-    left out (their refresh analyses them). ANALYZE reads a sample (England's derived tables: about 0.3 s) and
-    counts this transaction's own rows. Returns the tables analysed, in name order (the order the locks are
-    taken in)."""
+    """ANALYZE every table of the schema this transaction changed in bulk: more than 1,000 rows and a tenth of the
+    table's size when last analysed (any change to a table never analysed). Autovacuum would analyse them a minute
+    or more after the import commits, and until then the planner sees the tables as they were before it: after a
+    bundle import the location table (point_areas) was still estimated at the demo's 62 rows and comparing two
+    scenarios in one area took 14.5 s instead of 0.4 s. Smaller changes are left to autovacuum (autovacuum's own
+    floor, 50 rows, made every small upload pay a dozen ANALYZEs: 10 s more over the quick test tier's imports).
+    The kept state's partitions are left out (their refresh analyses them). ANALYZE reads a sample (England's
+    derived tables: about 0.3 s) and counts this transaction's own rows. Returns the tables analysed, in name
+    order (the order the locks are taken in)."""
     with conn.cursor() as cur:
         cur.execute(
             """SELECT c.relname FROM pg_stat_xact_user_tables s JOIN pg_class c ON c.oid = s.relid
                 WHERE s.schemaname = 'public' AND c.relkind = 'r' AND NOT c.relispartition
                   AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > CASE WHEN c.reltuples < 0 THEN 0
-                                                                      ELSE 50 + 0.1 * c.reltuples END
+                                                                      ELSE 1000 + 0.1 * c.reltuples END
                 ORDER BY 1"""
         )
         tables = [r[0] for r in cur.fetchall()]
