@@ -33,8 +33,9 @@ def test_a_kept_tab_comes_back_as_a_new_contexts_page(chromium, demo_server):
         page.goto(url, wait_until="load")
         assert page.evaluate("() => localStorage.getItem('k')") is None
         assert page.evaluate(PERMISSION) != "granted"
-        page.evaluate("() => console.log('to nobody')")
-        page.wait_for_timeout(0)
+        with page.expect_console_message() as message:  # the event has reached every listener
+            page.evaluate("() => console.log('to nobody')")
+        assert message.value.text == "to nobody"
         assert heard == []  # the first test's listener went with it
         assert page.evaluate("() => Array.isArray(window.__cspViolations)")  # CSP violations are still recorded
 
