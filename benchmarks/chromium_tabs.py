@@ -5,8 +5,9 @@ the way tests/browser/conftest.py's TabPool resets it, in the same browser, same
                                                  [--chromium /usr/bin/chromium]
 
 The app (the demo database by default: ``DATABASE_URL``, or the project-local cluster's ``geo_service``) is served
-by werkzeug on 127.0.0.1 in this process. Each case opens ``--path`` ``--repeat`` times; the figure is Chromium's
-CPU (user + system of every Chromium process, the renderers that ended included) per page.
+by werkzeug on 127.0.0.1 in this process. Each case opens ``--path`` ``--repeat`` times; the figure is the CPU of
+this process's children per page (``abuse_load.tree_cpu``: Playwright's driver and Chromium, ended renderers
+included; the server's threads are this process's own and not counted).
 """
 
 from __future__ import annotations
@@ -20,25 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.abuse_load import tree_cpu  # noqa: E402
 from geo_service import create_app  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_RECORDER, TabPool  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
-
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def chromium_cpu_s() -> float:
-    """CPU seconds of every live Chromium process and of the children they reaped."""
-    total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if "chrom" not in Path(f"/proc/{pid}/comm").read_text():
-                continue
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return total / HZ
 
 
 def main() -> None:
@@ -72,13 +58,13 @@ def main() -> None:
         for name, case in (("new context and tab", new_context_each_time), ("kept tab, reset", kept_tab)):
             case()  # the first page of a case starts what it needs
             time.sleep(1)
-            cpu, start = chromium_cpu_s(), time.perf_counter()
+            cpu, start = tree_cpu(os.getpid()), time.perf_counter()
             for _ in range(args.repeat):
                 case()
             time.sleep(1)  # ended renderers are reaped
-            figures[name] = (chromium_cpu_s() - cpu) / args.repeat
+            figures[name] = (tree_cpu(os.getpid()) - cpu) / args.repeat
             wall = (time.perf_counter() - start - 1) / args.repeat
-            print(f"{name:22s} {figures[name]:.2f} s of Chromium CPU per page, {wall:.2f} s wall")
+            print(f"{name:22s} {figures[name]:.2f} s of Playwright and Chromium CPU per page, {wall:.2f} s wall")
         browser.close()
     new, kept = figures["new context and tab"], figures["kept tab, reset"]
     print(f"ratio: a new context and tab costs {new / kept:.1f}x a kept tab ({args.chromium}, {args.path})")

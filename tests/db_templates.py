@@ -35,7 +35,7 @@ from filelock import FileLock
 from psycopg2 import sql
 
 from geo_service.config import PROJECT_ROOT
-from geo_service.db.admin import create_database_if_missing, drop_database, with_database
+from geo_service.db.admin import create_database_if_missing, drop_database, end_sessions, with_database
 from geo_service.db.migrate import schema_files
 from tests.pyparse import parse_python
 
@@ -199,19 +199,6 @@ def database_names(maintenance_url: str, like: str) -> list[str]:
         with conn.cursor() as cur:
             cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %(like)s", {"like": like})
             return [r[0] for r in cur.fetchall()]
-    finally:
-        conn.close()
-
-
-def end_sessions(maintenance_url: str, database: str, idle_only: bool = True) -> None:
-    conn = _autocommit(maintenance_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %(db)s"
-                " AND pid <> pg_backend_pid() AND (state = 'idle' OR NOT %(idle_only)s)",
-                {"db": database, "idle_only": idle_only},
-            )
     finally:
         conn.close()
 

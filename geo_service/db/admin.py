@@ -45,14 +45,29 @@ def drop_database(maintenance_url: str, name: str) -> None:
                     cur.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(ident))
                 except psycopg2.errors.InvalidCatalogName:  # dropped meanwhile
                     return
-                cur.execute(
-                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
-                    " WHERE datname = %(name)s AND pid <> pg_backend_pid()",
-                    {"name": name},
-                )
+                _terminate(cur, name, idle_only=False, wait_ms=5000)
             cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
     finally:
         conn.close()
+
+
+def end_sessions(maintenance_url: str, database: str, idle_only: bool = True) -> None:
+    """End the sessions on ``database`` (only the idle ones by default), without waiting for them to go."""
+    conn = _autocommit(maintenance_url)
+    try:
+        with conn.cursor() as cur:
+            _terminate(cur, database, idle_only=idle_only, wait_ms=0)
+    finally:
+        conn.close()
+
+
+def _terminate(cur, database: str, idle_only: bool, wait_ms: int) -> None:
+    """pg_terminate_backend for the other sessions on ``database``; with ``wait_ms`` > 0 each is waited for."""
+    cur.execute(
+        "SELECT pg_terminate_backend(pid, %(wait_ms)s) FROM pg_stat_activity WHERE datname = %(db)s"
+        " AND pid <> pg_backend_pid() AND (state = 'idle' OR NOT %(idle_only)s)",
+        {"db": database, "idle_only": idle_only, "wait_ms": wait_ms},
+    )
 
 
 def with_database(url: str, name: str) -> str:

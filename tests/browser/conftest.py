@@ -143,7 +143,9 @@ def _origin(url: str) -> str:
 def tab(chromium, viewport: dict | None = None, request=None) -> Iterator:
     """A kept tab of ``chromium`` at ``viewport`` (default 1280×900), clean as a new context's page; given back when
     the block ends, or closed if the block raised or the test of ``request`` failed."""
-    pool = _BROWSER.setdefault("tabs", TabPool(chromium))
+    if "tabs" not in _BROWSER:
+        _BROWSER["tabs"] = TabPool(chromium)
+    pool = _BROWSER["tabs"]
     page = pool.take(viewport)
     ok = False
     try:
